@@ -1,0 +1,96 @@
+"""One error tree for the whole pipeline.
+
+Every error the library raises on purpose is a :class:`PipelineError`. Each subclass keeps the
+facts it was built from as attributes (file, line, language, argv, ...) so that callers and tests
+can inspect them, and builds its human message once, in ``__init__``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+class PipelineError(Exception):
+    """Base class of every error subpipe raises on purpose."""
+
+    exit_code = 1
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Subclasses take their own keyword arguments; pickle through __dict__ so errors
+        # survive a process pool (batch renders).
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
+
+def _rebuild(cls: type[PipelineError], args: tuple[Any, ...], state: dict[str, Any]) -> PipelineError:
+    err = cls.__new__(cls)
+    Exception.__init__(err, *args)
+    err.__dict__.update(state)
+    return err
+
+
+class InputError(PipelineError, ValueError):
+    """Bad input: a file that cannot be read or parsed. Names the file and, when known, the line."""
+
+    exit_code = 2
+
+    def __init__(self, path: str | Path | None, problem: str, line: int | None = None) -> None:
+        self.path = str(path) if path is not None else None
+        self.line = line
+        self.problem = problem
+        where = self.path or "<input>"
+        if line is not None:
+            where = f"{where}:{line}"
+        super().__init__(f"{where}: {problem}")
+
+
+class UsageError(PipelineError):
+    """A request that cannot be carried out as asked (bad option combination, unknown language)."""
+
+    exit_code = 2
+
+
+class FontCoverageError(PipelineError):
+    """The burn-in font of a language lacks characters that its track uses."""
+
+    def __init__(self, lang: str, font: str, missing: list[str]) -> None:
+        self.lang = lang
+        self.font = font
+        self.missing = missing
+        shown = " ".join(f"{ch!r}(U+{ord(ch):04X})" for ch in missing[:20])
+        more = f" and {len(missing) - 20} more" if len(missing) > 20 else ""
+        super().__init__(f"font {font!r} for {lang!r} lacks {len(missing)} character(s): {shown}{more}")
+
+
+class FfmpegError(PipelineError):
+    """ffmpeg failed, or succeeded while logging something that makes the output wrong."""
+
+    def __init__(self, argv: list[str], returncode: int, stderr_tail: str, hint: str = "") -> None:
+        self.argv = argv
+        self.returncode = returncode
+        self.stderr_tail = stderr_tail
+        self.hint = hint
+        msg = f"ffmpeg exited with {returncode}"
+        if hint:
+            msg += f": {hint}"
+        if stderr_tail.strip():
+            msg += "\n--- ffmpeg stderr (tail) ---\n" + stderr_tail.rstrip()
+        super().__init__(msg)
+
+
+class VerifyError(PipelineError):
+    """An output file does not match what was asked for."""
+
+    def __init__(self, path: str | Path, problems: list[str]) -> None:
+        self.path = str(path)
+        self.problems = problems
+        super().__init__(f"{self.path}: " + "; ".join(problems))
+
+
+class OutputError(PipelineError):
+    """An output cannot be written (unwritable folder, full disk)."""
+
+    def __init__(self, path: str | Path, problem: str) -> None:
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")

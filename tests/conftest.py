@@ -1,0 +1,62 @@
+"""Shared fixtures: a 15 s excerpt of the sample video, its transcript, small helpers."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from pipeline.ffmpeg import ffmpeg_exe
+from pipeline.segments import Transcript, load_transcript
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_VIDEO = ROOT / "assets" / "promo" / "promo.mp4"
+SAMPLE_TRANSCRIPT = ROOT / "subtitles" / "promo" / "transcript.json"
+NTSC = Fraction(30000, 1001)
+EXCERPT_MS = 15_000
+
+
+@pytest.fixture(scope="session")
+def sample_transcript() -> Transcript:
+    return load_transcript(SAMPLE_TRANSCRIPT)
+
+
+@pytest.fixture(scope="session")
+def clip15(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The first 15 s of the sample video (stream copy: exact frames and rate)."""
+    out = tmp_path_factory.mktemp("media") / "clip15.mp4"
+    argv = [
+        ffmpeg_exe(),
+        "-nostdin",
+        "-loglevel",
+        "error",
+        "-y",
+        "-i",
+        str(SAMPLE_VIDEO),
+        "-t",
+        "15",
+        "-c",
+        "copy",
+        str(out),
+    ]
+    subprocess.run(argv, check=True)
+    return out
+
+
+@pytest.fixture(scope="session")
+def clip15_transcript(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample transcript's segments that lie wholly inside the 15 s excerpt."""
+    doc = json.loads(SAMPLE_TRANSCRIPT.read_text(encoding="utf-8"))
+    doc["segments"] = [s for s in doc["segments"] if s["end_ms"] <= EXCERPT_MS - 500]
+    out = tmp_path_factory.mktemp("transcripts") / "clip15.json"
+    out.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    return out
+
+
+@pytest.fixture()
+def workdir(tmp_path: Path) -> Iterator[Path]:
+    yield tmp_path

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import build_parser, main
+from pipeline.probe import probe
+
+
+def test_every_subcommand_has_help() -> None:
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    choices = sub.choices
+    assert set(choices) == {"run", "tracks", "burn", "mux", "doctor"}
+    for name, p in choices.items():
+        assert p.description and len(p.description) > 20, name
+
+
+def test_python_m_pipeline_runs() -> None:
+    done = subprocess.run([sys.executable, "-m", "pipeline", "--help"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and "doctor" in done.stdout
+
+
+def test_doctor(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["doctor"]) == 0
+    out = capsys.readouterr().out
+    assert "libass" in out and "font ko" in out and "BAD" not in out
+
+
+def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["burn"]) == 2
+    assert main(["nonsense"]) == 2
+
+
+def test_bad_subtitle_exits_2_with_file_and_line(
+    tmp_path: Path, clip15: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.en.srt"
+    bad.write_text("1\n00:00:01,000 --> 00:00:00,500\nhi\n", encoding="utf-8")
+    out = tmp_path / "out.mp4"
+    assert main(["-q", "burn", str(clip15), str(bad), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}:2:" in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_tracks_then_mux_via_cli(tmp_path: Path, clip15: Path, clip15_transcript: Path) -> None:
+    folder = tmp_path / "tracks"
+    assert (
+        main(
+            [
+                "tracks",
+                str(clip15_transcript),
+                "--lang",
+                "en",
+                "--lang",
+                "fr",
+                "-o",
+                str(folder),
+                "--video",
+                str(clip15),
+            ]
+        )
+        == 0
+    )
+    srts = sorted(folder.glob("*.srt"))
+    assert [p.name for p in srts] == ["clip15.en.srt", "clip15.fr.srt"]
+    # output name with spaces, quotes, a comma and Hangul
+    target = tmp_path / "out dir" / "it's, 한국.mkv"
+    assert main(["-q", "mux", str(clip15), *map(str, srts), "-o", str(target), "--default", "fr"]) == 0
+    subs = probe(target).subtitle_streams()
+    assert [(s.language, s.default) for s in subs] == [("eng", False), ("fre", True)]
+
+
+def test_mux_without_a_language_is_usage_error(tmp_path: Path, clip15: Path) -> None:
+    sub = tmp_path / "nolang.srt"
+    sub.write_text("1\n00:00:01,000 --> 00:00:02,000\nhi\n", encoding="utf-8")
+    assert main(["-q", "mux", str(clip15), str(sub), "-o", str(tmp_path / "o.mkv")]) == 2

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from pathlib import Path
+from textwrap import dedent
+
+import pytest
+
+from pipeline.cues import Cue, Track
+from pipeline.errors import InputError
+from pipeline.subformats import AssStyle, compose_ass, compose_srt, compose_vtt, read_subtitles
+
+TRACK = Track("ko", (Cue(1001, 2503, ("안녕하세요", "둘째 줄")), Cue(3003, 4004, ("끝",))))
+
+
+def test_compose_srt_exact() -> None:
+    assert compose_srt(TRACK) == dedent("""\
+        1
+        00:00:01,001 --> 00:00:02,503
+        안녕하세요
+        둘째 줄
+
+        2
+        00:00:03,003 --> 00:00:04,004
+        끝
+        """)
+
+
+def test_compose_vtt_exact() -> None:
+    assert compose_vtt(TRACK).startswith("WEBVTT\n\n00:00:01.001 --> 00:00:02.503\n안녕하세요\n둘째 줄\n")
+
+
+def test_ass_names_the_font_family_and_sets_auto_direction() -> None:
+    text = compose_ass(TRACK, AssStyle("Noto Sans CJK KR"), 1280, 720)
+    assert "Style: Default,Noto Sans CJK KR,44," in text
+    assert text.rstrip().splitlines()[-2].endswith(",안녕하세요\\N둘째 줄")
+    style_line = next(line for line in text.splitlines() if line.startswith("Style:"))
+    assert style_line.endswith(",-1")  # Encoding=-1: libass picks each line's base direction
+    assert "PlayResX: 1280" in text and "WrapStyle: 2" in text
+
+
+def test_ass_cannot_be_injected_with_override_tags() -> None:
+    text = compose_ass(Track("en", (Cue(0, 1000, ("{\\an8}moved",)),)), AssStyle("Noto Sans"), 640, 360)
+    assert "{\\an8}" not in text
+
+
+def test_read_srt_with_crlf_bom_and_dot_millis(tmp_path: Path) -> None:
+    p = tmp_path / "a.srt"
+    p.write_bytes(
+        "\ufeff1\r\n00:00:01.5 --> 00:00:02,000\r\nhello\r\n\r\n2\r\n00:00:03,000 --> 00:00:04,000\r\nbye".encode()
+    )
+    track = read_subtitles(p, "en")
+    assert [(c.start_ms, c.end_ms, c.lines) for c in track.cues] == [(1500, 2000, ("hello",)), (3000, 4000, ("bye",))]
+
+
+def test_read_vtt(tmp_path: Path) -> None:
+    p = tmp_path / "a.vtt"
+    p.write_text("WEBVTT\n\nNOTE hi\n\nc1\n00:01.000 --> 00:02.000 align:start\nhello\n", encoding="utf-8")
+    assert read_subtitles(p, "en").cues == (Cue(1000, 2000, ("hello",)),)
+
+
+@pytest.mark.parametrize(
+    ("content", "line", "problem"),
+    [
+        ("1\n00:00:01,000 -> 00:00:02,000\nhi\n", 2, "expected a timing line"),
+        ("1\n00:00:03,000 --> 00:00:02,000\nhi\n", 2, "ends"),
+        ("1\n00:00:01,000 --> 00:00:02,000\nhi\n\n2\n00:00:03,000 --> 00:00:04,000\n", 6, "no text"),
+        ("hello there\n", 1, "expected a cue"),
+    ],
+    ids=["bad-arrow", "end-before-start", "empty-text", "no-timing"],
+)
+def test_bad_srt_names_file_and_line(tmp_path: Path, content: str, line: int, problem: str) -> None:
+    p = tmp_path / "bad.srt"
+    p.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        read_subtitles(p, "en")
+    assert info.value.path == str(p) and info.value.line == line
+    assert problem in info.value.problem
+    assert str(info.value).startswith(f"{p}:{line}: ")
+
+
+def test_zero_byte_and_binary_files(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.srt"
+    empty.write_bytes(b"")
+    with pytest.raises(InputError, match="empty"):
+        read_subtitles(empty, "en")
+    binary = tmp_path / "bin.srt"
+    binary.write_bytes(b"\x00\x01\x02PK\x03\x04" * 20)
+    with pytest.raises(InputError, match="binary"):
+        read_subtitles(binary, "en")
