@@ -22,7 +22,7 @@ test: setup
 	$(BIN)/python -m pytest -q
 
 lint: setup
-	$(BIN)/ruff check pipeline tests assets/promo
+	$(BIN)/ruff check pipeline tests assets/promo benchmarks
 	$(BIN)/mypy
 
 bench: setup
