@@ -143,11 +143,16 @@ class FfmpegRun:
     glyph_warnings: int
 
 
-def _drain_stderr(stream: object, tail: deque[str], counts: list[int]) -> None:
+LineFn = Callable[[str], None]
+
+
+def _drain_stderr(stream: object, tail: deque[str], counts: list[int], on_line: LineFn | None) -> None:
     for raw in stream:  # type: ignore[attr-defined]
         line = raw.decode("utf-8", "replace").rstrip()
         if _GLYPH_MISSING.search(line):
             counts[0] += 1
+        if on_line is not None:
+            on_line(line)
         tail.append(line)
 
 
@@ -156,9 +161,16 @@ def _hint(stderr: str) -> str:
 
 
 def run_ffmpeg(
-    argv: list[str], *, duration_us: int = 0, on_progress: ProgressFn | None = None, cwd: Path | None = None
+    argv: list[str],
+    *,
+    duration_us: int = 0,
+    on_progress: ProgressFn | None = None,
+    cwd: Path | None = None,
+    on_stderr: LineFn | None = None,
 ) -> FfmpegRun:
     """Run ``argv``, feed ``-progress`` output to ``on_progress`` (0..1), fail loudly.
+
+    ``on_stderr`` sees every stderr line (filters such as ``scdet`` report there).
 
     Raises:
         FfmpegError: on a non-zero exit, or when libass reports a missing glyph.
@@ -169,7 +181,7 @@ def run_ffmpeg(
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd)
     except OSError as exc:
         raise FfmpegError(argv, -1, "", f"cannot start ffmpeg: {exc.strerror}") from None
-    reader = threading.Thread(target=_drain_stderr, args=(proc.stderr, tail, counts), daemon=True)
+    reader = threading.Thread(target=_drain_stderr, args=(proc.stderr, tail, counts, on_stderr), daemon=True)
     reader.start()
     assert proc.stdout is not None
     try:
