@@ -46,6 +46,10 @@ FONTS: dict[str, FontSpec] = {
     "noto-sans-arabic": FontSpec(
         "fontpkg_noto_sans_arabic", "files/NotoSansArabic[wdth,wght].ttf", 0, "Noto Sans Arabic"
     ),
+    "noto-sans-thai": FontSpec("fontpkg_noto_sans_thai", "files/NotoSansThai[wdth,wght].ttf", 0, "Noto Sans Thai"),
+    "noto-sans-devanagari": FontSpec(
+        "fontpkg_noto_sans_devanagari", "files/NotoSansDevanagari[wdth,wght].ttf", 0, "Noto Sans Devanagari"
+    ),
     "noto-cjk-jp": FontSpec("noto_cjk_sans_otc", "NotoSansCJK-Regular.ttc", 0, "Noto Sans CJK JP"),
     "noto-cjk-kr": FontSpec("noto_cjk_sans_otc", "NotoSansCJK-Regular.ttc", 1, "Noto Sans CJK KR"),
     "noto-cjk-sc": FontSpec("noto_cjk_sans_otc", "NotoSansCJK-Regular.ttc", 2, "Noto Sans CJK SC"),

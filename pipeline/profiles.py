@@ -42,6 +42,11 @@ class Profile:
     min_gap_frames: int
     breaking: str
     font: str
+    rtl_marks: bool
+    chain_frames: int
+    extend_frames: int
+    sc_zone_frames: int
+    sc_red_frames: int
 
     @property
     def is_cjk_count(self) -> bool:

@@ -1,7 +1,8 @@
 """Time primitives: integer milliseconds, frame grids, timestamps. Pure functions.
 
 Frame rates are kept as :class:`fractions.Fraction`, so 30000/1001 is exact. A time is *on the
-grid* when it is the (rounded) millisecond of a frame's start.
+grid* when it is the millisecond of a frame's start, rounded *down*: a player shows frame n at its
+exact time, so a cue must start at or before it (a time rounded up would miss the frame).
 
 >>> from fractions import Fraction
 >>> ntsc = Fraction(30000, 1001)
@@ -10,7 +11,11 @@ grid* when it is the (rounded) millisecond of a frame's start.
 >>> ms_to_frame(100, ntsc)
 3
 >>> snap_ms(1234, ntsc)
-1235
+1234
+>>> frame_to_ms(37, ntsc)  # 1234.63 ms
+1234
+>>> to_centiseconds_ms(1234, ntsc)  # ASS: 1.23 s is still within frame 37
+1230
 >>> format_srt_time(3_723_004)
 '01:02:03,004'
 >>> parse_fps("30000/1001")
@@ -46,8 +51,19 @@ def parse_fps(value: str | int | float | Fraction) -> Fraction:
 
 
 def frame_to_ms(frame: int, fps: Fraction) -> int:
-    """The millisecond (rounded half up) at which ``frame`` starts."""
-    return math.floor(Fraction(frame * 1000) / fps + Fraction(1, 2))
+    """The millisecond at which ``frame`` starts, rounded down."""
+    return math.floor(Fraction(frame * 1000) / fps)
+
+
+def to_centiseconds_ms(ms: int, fps: Fraction) -> int:
+    """The centisecond time (in ms) at which a player still shows the same first frame as ``ms`` (ASS).
+
+    The frame a time belongs to is the first frame at or after it; its exact start rounded down to
+    10 ms lies after the previous frame (a frame lasts more than 10 ms at any real rate), so every
+    cue keeps its first and last frame and every gap keeps its frames.
+    """
+    frame = math.ceil(Fraction(ms) * fps / 1000)
+    return math.floor(Fraction(frame * 100) / fps) * 10
 
 
 def ms_to_frame(ms: int, fps: Fraction) -> int:

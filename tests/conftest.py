@@ -20,6 +20,15 @@ NTSC = Fraction(30000, 1001)
 EXCERPT_MS = 15_000
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keep shot-change detections of test media out of the user's cache."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SUBPIPE_CACHE", str(tmp_path_factory.mktemp("cache")))
+    yield
+    mp.undo()
+
+
 @pytest.fixture(scope="session")
 def sample_transcript() -> Transcript:
     return load_transcript(SAMPLE_TRANSCRIPT)

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import itertools
+import tempfile
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -11,7 +14,7 @@ from pipeline.segments import Segment, Transcript
 from pipeline.subformats import compose_srt, read_subtitles
 from pipeline.timecode import frames_ms, snap_ms
 from pipeline.tracks import build_track
-from pipeline.wrap import count_chars
+from pipeline.wrap import count_chars, tokenize
 
 NTSC = Fraction(30000, 1001)
 SAMPLE_LANGS = ["en", "ko", "ja", "zh-Hans", "ar", "es", "fr", "ru", "vi", "id"]
@@ -36,10 +39,9 @@ def test_sample_track_keeps_the_rules(sample_transcript: Transcript, lang: str) 
         assert 1 <= len(cue.lines) <= profile.max_lines, cue
         assert all(count_chars(line, profile) <= profile.max_line_chars for line in cue.lines), cue
     # Nothing dropped: each segment's cues rebuild its text.
-    joiner = "" if profile.breaking == "phrase" else " "
     for seg in sample_transcript.segments:
-        rebuilt = joiner.join(joiner.join(c.lines) for c in track.cues if c.segment_id == seg.id)
-        assert rebuilt.replace(" ", "") == seg.text[lang].replace(" ", "")
+        rebuilt = "".join("".join(c.lines) for c in track.cues if c.segment_id == seg.id)
+        assert "".join(rebuilt.split()) == "".join(seg.text[lang].split())
 
 
 def test_long_segment_time_divided_by_characters() -> None:
@@ -68,33 +70,36 @@ segment_lists = st.lists(
 @given(
     segment_lists,
     st.sampled_from([Fraction(24000, 1001), Fraction(25), Fraction(30000, 1001)]),
-    st.sampled_from(["en", "ko"]),
+    st.sampled_from(["en", "ko", "ja", "ar"]),
+    st.lists(st.integers(min_value=0, max_value=60_000), max_size=6),
+    st.lists(st.integers(min_value=0, max_value=60_000), max_size=6),
 )
-def test_built_tracks_never_overlap_and_sit_on_the_grid(
-    raw: list[tuple[int, int, str]], fps: Fraction, lang: str
+def test_built_tracks_keep_the_rules(
+    raw: list[tuple[int, int, str]], fps: Fraction, lang: str, shots: list[int], pauses: list[int]
 ) -> None:
+    from pipeline.tracks import build_track_report
+
     segments, t = [], 0
     for i, (pause, length, text) in enumerate(raw):
-        if not text.strip():
-            continue
         segments.append(Segment(str(i), t + pause, t + pause + length, {lang: text}))
         t += pause + length
-    track = build_track(segments, lang, get_profile(lang), fps)
+    profile = get_profile(lang)
+    track = build_track_report(segments, lang, profile, fps, shots, pauses).track
     gap = frames_ms(2, fps)
-    for a, b in zip(track.cues, track.cues[1:], strict=False):
-        assert b.start_ms - a.end_ms >= gap - 1
+    for a, b in itertools.pairwise(track.cues):
+        assert b.start_ms - a.end_ms >= gap - 1  # never overlap; 2 frames apart
     for cue in track.cues:
         assert cue.end_ms > cue.start_ms
         assert snap_ms(cue.start_ms, fps) == cue.start_ms and snap_ms(cue.end_ms, fps) == cue.end_ms
-    # write then read gives the same track
-    path_text = compose_srt(track)
-    if track.cues:
-        import tempfile
-        from pathlib import Path
-
+        for line in cue.lines:  # over the limit only as a single unbreakable token
+            assert count_chars(line, profile) <= profile.max_line_chars or len(tokenize(line, profile)) == 1
+    for seg in segments:  # nothing dropped
+        rebuilt = "".join("".join(c.lines) for c in track.cues if c.segment_id == seg.id)
+        assert "".join(rebuilt.split()) == "".join(seg.text[lang].split())
+    if track.cues:  # write then read gives the same track
         with tempfile.TemporaryDirectory() as tmp:
             p = Path(tmp) / "t.srt"
-            p.write_text(path_text, encoding="utf-8")
+            p.write_text(compose_srt(track), encoding="utf-8")
             back = read_subtitles(p, lang)
         assert [(c.start_ms, c.end_ms, c.lines) for c in back.cues] == [
             (c.start_ms, c.end_ms, c.lines) for c in track.cues
@@ -106,3 +111,90 @@ def test_segment_missing_a_language_is_an_error() -> None:
 
     with pytest.raises(InputError, match="no text in 'ko'"):
         build_track([Segment("s1", 0, 1000, {"en": "hi"})], "ko", get_profile("ko"), NTSC)
+
+
+@pytest.mark.parametrize("lang", SAMPLE_LANGS)
+def test_golden_sample_tracks(sample_transcript: Transcript, lang: str) -> None:
+    """tests/data/promo.<lang>_ref.srt were reviewed by eye (benchmarks/track_stats.py --write-golden)."""
+    import json
+
+    from pipeline.tracks import build_track_report
+
+    root = Path(__file__).resolve().parents[1]
+    shots = json.loads((root / "assets/promo/timing.json").read_text(encoding="utf-8"))["shot_changes_ms"]
+    report = build_track_report(sample_transcript.segments, lang, get_profile(lang), NTSC, shots)
+    ref = (root / "tests" / "data" / f"promo.{lang}_ref.srt").read_text(encoding="utf-8")
+    assert compose_srt(report.track) == ref
+
+
+FPS24 = Fraction(24)
+
+
+def _one(start_f: int, end_f: int, text: str = "Short line.") -> Segment:
+    return Segment("s", start_f * 1000 // 24, end_f * 1000 // 24, {"en": text})
+
+
+def _frames(track: object) -> list[tuple[int, int]]:
+    from pipeline.timecode import ms_to_frame
+
+    return [(ms_to_frame(c.start_ms, FPS24), ms_to_frame(c.end_ms, FPS24)) for c in track.cues]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("start_f", "expected_start"),
+    [(95, 100), (93, 100), (90, 88), (105, 100), (110, 112), (120, 120), (80, 80)],
+    ids=["5-before-onto", "7-before-onto", "10-before-to-12", "5-after-onto", "10-after-to-12", "far", "far-before"],
+)
+def test_in_cue_moves_out_of_shot_change_zone(start_f: int, expected_start: int) -> None:
+    from pipeline.tracks import build_track_report
+
+    report = build_track_report([_one(start_f, start_f + 48)], "en", get_profile("en"), FPS24, [100 * 1000 // 24])
+    assert _frames(report.track)[0][0] == expected_start
+
+
+@pytest.mark.parametrize(
+    ("end_f", "expected_end"),
+    [(99, 98), (97, 98), (98, 98), (101, 98), (90, 88), (80, 80)],
+    ids=["1-before", "3-before", "2-before-ok", "1-after", "10-before-to-12", "far"],
+)
+def test_out_cue_moves_out_of_shot_change_zone(end_f: int, expected_end: int) -> None:
+    from pipeline.tracks import build_track_report
+
+    report = build_track_report([_one(end_f - 40, end_f)], "en", get_profile("en"), FPS24, [100 * 1000 // 24])
+    assert _frames(report.track)[0][1] == expected_end
+
+
+def test_small_gaps_are_chained_and_large_ones_kept() -> None:
+    segs = [_one(0, 40), _one(50, 90), _one(120, 160)]  # gaps of 10 and 30 frames at 24 fps
+    frames = _frames(build_track(segs, "en", get_profile("en"), FPS24))
+    assert frames[0][1] == 48  # closed to 2 frames before the next
+    assert frames[1][1] == 90  # a 30-frame pause stays
+
+
+def test_out_time_extends_for_reading_speed_at_most_half_a_second() -> None:
+    text = "A sentence far too long to read in the time the speaker takes."  # 62 chars, 20 cps: 3.1 s
+    from pipeline.tracks import build_track_report
+
+    assert _frames(build_track([_one(0, 48)], "en", get_profile("en"), FPS24)) == [(0, 48)]  # reads in time
+    report = build_track_report([_one(0, 48, text)], "en", get_profile("en"), FPS24)
+    assert _frames(report.track) == [(0, 60)]  # 2 s of speech + 12 frames, not the 75 reading would need
+    assert [f.rule for f in report.findings] == ["reading-speed"]
+    assert "over the limit 20" in report.findings[0].message
+
+
+def test_segment_longer_than_max_duration_is_split() -> None:
+    seg = Segment("s", 0, 12_000, {"en": "One short sentence. And another short one here."})
+    track = build_track([seg], "en", get_profile("en"), FPS24)
+    assert len(track.cues) >= 2 and all(c.duration_ms <= 7000 for c in track.cues)
+    assert " ".join(" ".join(c.lines) for c in track.cues) == seg.text["en"]
+
+
+def test_division_point_moves_to_the_nearest_pause() -> None:
+    from pipeline.tracks import build_track_report
+
+    seg = Segment("s", 0, 6000, {"en": "First clause of this sentence, and the second clause of it."})
+    profile = get_profile("en", {"max_line_chars": 32, "max_lines": 1})
+    by_chars = build_track_report([seg], "en", profile, FPS24).track
+    by_pause = build_track_report([seg], "en", profile, FPS24, pauses_ms=[3500]).track
+    assert len(by_chars.cues) == 2 and by_chars.cues[1].start_ms != 3500
+    assert by_pause.cues[1].start_ms == 3500
