@@ -11,6 +11,7 @@ Paths are relative to the job file's folder. See the README for every key.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ class VideoJob:
     languages: tuple[str, ...]
     default_language: str
     encoding: str | None = None
+    lenient: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,16 @@ def _str_list(
     return tuple(values)
 
 
-def _video(path: Path, raw: Mapping[str, Any], where: str) -> VideoJob:
+def _table(path: Path, doc: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = doc.get(key, {})
+    if not isinstance(value, Mapping):
+        raise InputError(path, f"{key}: expected a table ([{key}]), got {value!r}")
+    return value
+
+
+def _video(path: Path, raw: Any, where: str) -> VideoJob:
+    if not isinstance(raw, Mapping):
+        raise InputError(path, f"{where.rstrip('.')}: expected a table ([[videos]]), got {raw!r}")
     base = path.parent
     for key in ("transcript", "languages"):
         if key not in raw:
@@ -100,7 +111,8 @@ def _video(path: Path, raw: Mapping[str, Any], where: str) -> VideoJob:
         raise InputError(path, f"{where}default_language {default!r} is not in languages")
     name = _type_check(path, raw, "name", str, where) if "name" in raw else (video or transcript).stem
     encoding = _type_check(path, raw, "encoding", str, where) if "encoding" in raw else None
-    return VideoJob(name, video, transcript, languages, default, encoding)
+    lenient = _type_check(path, raw, "lenient", bool, where) if "lenient" in raw else False
+    return VideoJob(name, video, transcript, languages, default, encoding, lenient)
 
 
 def parse_job(text: str, path: Path) -> Job:
@@ -112,7 +124,10 @@ def parse_job(text: str, path: Path) -> Job:
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(path, f"invalid TOML: {exc}") from None
+        # tomllib names the line only in its message ("at line 3, column 1" or "at end of document").
+        at = re.search(r"at line (\d+)", str(exc))
+        line = int(at.group(1)) if at else max(1, len(text.splitlines()))
+        raise InputError(path, f"invalid TOML: {exc}", line) from None
     raw_videos = doc.get("videos", [])
     if not isinstance(raw_videos, list):
         raise InputError(path, "videos: expected an array of tables ([[videos]])")
@@ -121,13 +136,13 @@ def parse_job(text: str, path: Path) -> Job:
         videos.insert(0, _video(path, doc, ""))
     if not videos:
         raise InputError(path, "no video: give 'transcript' and 'languages', or [[videos]] tables")
-    out = doc.get("outputs", {})
+    out = _table(path, doc, "outputs")
     outputs = Outputs(
         formats=_str_list(path, out, "formats", "outputs.", _FORMATS) if "formats" in out else Outputs.formats,
         burn=_type_check(path, out, "burn", bool, "outputs.") if "burn" in out else True,
         mux=_str_list(path, out, "mux", "outputs.", _CONTAINERS) if "mux" in out else Outputs.mux,
     )
-    ren = doc.get("render", {})
+    ren = _table(path, doc, "render")
     render = Render(
         crf=_type_check(path, ren, "crf", int, "render.") if "crf" in ren else Render.crf,
         preset=_type_check(path, ren, "preset", str, "render.") if "preset" in ren else Render.preset,
@@ -135,8 +150,9 @@ def parse_job(text: str, path: Path) -> Job:
         if "burn_group" in ren
         else Render.burn_group,
     )
-    output_dir = path.parent / str(doc.get("output_dir", "output"))
-    return Job(tuple(videos), output_dir, outputs, render, doc.get("style", {}), doc.get("profile", {}))
+    output_dir = path.parent / (_type_check(path, doc, "output_dir", str, "") if "output_dir" in doc else "output")
+    style, profiles = _table(path, doc, "style"), _table(path, doc, "profile")
+    return Job(tuple(videos), output_dir, outputs, render, style, profiles)
 
 
 def load_job(path: str | Path) -> Job:

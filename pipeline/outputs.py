@@ -66,6 +66,16 @@ def write_text(target: Path, text: str) -> Path:
     return commit(partial, target)
 
 
+def remove_partials_of(target: Path) -> int:
+    """Delete partial files of ``target`` left by a killed run (a rerun of one command); return how many."""
+    folder, prefix = target.parent, f".{target.stem}{PARTIAL_TAG}"
+    if not folder.is_dir():
+        return 0
+    stale = [p for p in folder.iterdir() if p.name.startswith(prefix) and p.name.endswith(target.suffix)]
+    discard(*stale)
+    return len(stale)
+
+
 def remove_stale_partials(folder: Path) -> int:
     """Delete partial files left in ``folder`` by a killed run; return how many."""
     if not folder.is_dir():

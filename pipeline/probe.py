@@ -61,8 +61,9 @@ def probe(path: str | Path) -> MediaInfo:
     p = Path(path)
     if not p.is_file():
         raise InputError(p, "no such file")
+    source = str(p.resolve())  # absolute: a relative "a:b.mp4" would be read as protocol "a:"
     try:
-        with av.open(str(p)) as container:
+        with av.open(source) as container:
             streams = tuple(_stream(s) for s in container.streams)
             duration_ms = (container.duration or 0) // 1000
             video = container.streams.video[0] if container.streams.video else None
@@ -73,7 +74,7 @@ def probe(path: str | Path) -> MediaInfo:
             has_audio = bool(container.streams.audio)
     except av.error.FFmpegError as exc:
         raise InputError(p, f"not a media file PyAV can read: {exc}") from None
-    return MediaInfo(str(p), int(duration_ms), width, height, fps, frames, has_audio, streams)
+    return MediaInfo(source, int(duration_ms), width, height, fps, frames, has_audio, streams)
 
 
 def subtitle_texts(path: str | Path) -> list[list[str]]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pipeline.ffmpeg import BurnOutput, ProgressFn, SoftTrack, burn_args, mux_args, run_ffmpeg
 from pipeline.fonts import make_fontsdir
-from pipeline.outputs import discard, ensure_dir, partial_path
+from pipeline.outputs import discard, ensure_dir, partial_path, remove_partials_of
 from pipeline.probe import MediaInfo
 
 DEFAULT_CRF = 23
@@ -56,6 +56,7 @@ def burn(
     """
     for req in requests:
         ensure_dir(req.target.parent)
+        remove_partials_of(req.target)
     partials = [partial_path(req.target.resolve()) for req in requests]
     with tempfile.TemporaryDirectory(prefix="subpipe-burn-") as tmp:
         work = Path(tmp)
@@ -97,6 +98,7 @@ def mux(
         OutputError: when the output folder cannot be written.
     """
     ensure_dir(target.parent)
+    remove_partials_of(target)
     partial = partial_path(target.resolve())
     with tempfile.TemporaryDirectory(prefix="subpipe-mux-") as tmp:
         work = Path(tmp)

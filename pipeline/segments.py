@@ -1,4 +1,4 @@
-"""Timed transcript segments, loaded from subpipe transcript JSON, Whisper JSON, SRT or WebVTT.
+"""Timed transcript segments, loaded from subpipe transcript JSON, Whisper JSON, a CSV/TSV sheet, SRT or WebVTT.
 
 subpipe transcript JSON (the README documents it)::
 
@@ -12,15 +12,20 @@ Whisper / faster-whisper JSON: ``{"language": "en", "segments": [{"start": 0.0, 
 from __future__ import annotations
 
 import json
+import logging
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pipeline.errors import InputError
+from pipeline.sheet import parse_sheet
 from pipeline.subformats import read_subtitles
 from pipeline.textio import read_text
 from pipeline.timecode import seconds_to_ms
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -50,8 +55,10 @@ def _time(seg: Mapping[str, Any], key: str, path: str | Path, where: str) -> int
             raise InputError(path, f"{where}: '{key}_ms' must be an integer of milliseconds, got {value!r}")
         return value
     value = seg.get(key)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InputError(path, f"{where}: needs '{key}_ms' (integer ms) or '{key}' (seconds)")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise InputError(path, f"{where}: needs '{key}_ms' (integer ms) or '{key}' (seconds), got {value!r}")
+    if abs(value) > 10**9:
+        raise InputError(path, f"{where}: '{key}' of {value!r} seconds is out of range")
     return seconds_to_ms(float(value))
 
 
@@ -76,6 +83,10 @@ def _segment(raw: Any, index: int, default_lang: str, path: str | Path) -> Segme
     return Segment(seg_id, start, end, _texts(raw.get("text"), default_lang, path, where), str(speaker))
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
 def parse_transcript_json(text: str, path: str | Path) -> Transcript:
     """Parse subpipe or Whisper JSON.
 
@@ -83,9 +94,11 @@ def parse_transcript_json(text: str, path: str | Path) -> Transcript:
         InputError: on invalid JSON (with its line) or a malformed segment.
     """
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise InputError(path, f"invalid JSON: {exc.msg}", exc.lineno) from None
+    except (RecursionError, ValueError) as exc:  # nesting too deep; NaN/Infinity; huge integers
+        raise InputError(path, f"invalid JSON: {exc}") from None
     if not isinstance(doc, Mapping) or not isinstance(doc.get("segments"), list):
         raise InputError(path, "expected a JSON object with a 'segments' list")
     lang = str(doc.get("source_language") or doc.get("language") or "en")
@@ -99,11 +112,27 @@ def parse_transcript_json(text: str, path: str | Path) -> Transcript:
     return Transcript(ordered, lang, tuple(langs))
 
 
-def load_transcript(path: str | Path, lang: str | None = None, encoding: str | None = None) -> Transcript:
-    """Load segments from ``.json`` (subpipe or Whisper), ``.srt`` or ``.vtt``.
+def load_sheet(path: str | Path, encoding: str | None = None, *, lenient: bool = False) -> Transcript:
+    """Load a CSV/TSV sheet (see :mod:`pipeline.sheet`); repairs are logged as warnings.
+
+    Raises:
+        InputError: when the file cannot be read or parsed.
+    """
+    sheet = parse_sheet(read_text(path, encoding, ascii_start=True), path, lenient=lenient)
+    for repair in sheet.repairs:
+        logger.warning("%s", repair)
+    segs = tuple(Segment(r.id, r.start_ms, r.end_ms, r.text, r.speaker) for r in sheet.rows)
+    return Transcript(tuple(sorted(segs, key=lambda s: s.start_ms)), sheet.languages[0], sheet.languages)
+
+
+def load_transcript(
+    path: str | Path, lang: str | None = None, encoding: str | None = None, *, lenient: bool = False
+) -> Transcript:
+    """Load segments from ``.json`` (subpipe or Whisper), ``.csv``/``.tsv``, ``.srt`` or ``.vtt``.
 
     For SRT/VTT each cue becomes a segment; ``lang`` names its language (default: the file name's
-    ``<stem>.<lang>.srt`` suffix, else ``en``).
+    ``<stem>.<lang>.srt`` suffix, else ``en``). ``lenient`` repairs what the SRT/VTT and sheet
+    readers can repair without guessing, logging each repair; strict (the default) refuses it.
 
     Raises:
         InputError: when the file cannot be read or parsed.
@@ -112,15 +141,17 @@ def load_transcript(path: str | Path, lang: str | None = None, encoding: str | N
     suffix = p.suffix.lower()
     if suffix == ".json":
         return parse_transcript_json(read_text(p, encoding), p)
+    if suffix in (".csv", ".tsv"):
+        return load_sheet(p, encoding, lenient=lenient)
     if suffix in (".srt", ".vtt"):
         language = lang or language_from_name(p) or "en"
-        track = read_subtitles(p, language, encoding)
+        track = read_subtitles(p, language, encoding, lenient=lenient)
         segs = tuple(
             Segment(str(i), c.start_ms, c.end_ms, {language: " ".join(c.lines)})
             for i, c in enumerate(track.cues, start=1)
         )
         return Transcript(segs, language, (language,))
-    raise InputError(p, f"unknown transcript format {suffix!r}: expected .json, .srt or .vtt")
+    raise InputError(p, f"unknown transcript format {suffix!r}: expected .json, .csv, .tsv, .srt or .vtt")
 
 
 def language_from_name(path: str | Path) -> str | None:

@@ -1,102 +1,30 @@
-"""Subtitle file formats: SRT and WebVTT read and written here, ASS written with pysubs2.
+"""Subtitle file formats: SRT and WebVTT written here (read by :mod:`pipeline.subparse`), ASS with pysubs2.
 
-The readers are strict and point at the exact line of a problem; pysubs2 and pysrt both skip
-malformed cues silently, which is how broken files ship. pysubs2 does the ASS writing, where its
-style model is what we need.
+The readers (re-exported here) are strict or lenient and point at the exact line of a problem;
+pysubs2 does the ASS writing, where its style model is what we need.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from fractions import Fraction
 
 import pysubs2
 
-from pipeline.cues import Cue, Track
-from pipeline.errors import InputError
-from pipeline.textio import read_text
-from pipeline.timecode import format_srt_time
+from pipeline.cues import Track
+from pipeline.subparse import ParsedSubtitles, parse_subtitles, read_subtitles, read_subtitles_checked
+from pipeline.timecode import format_srt_time, to_centiseconds_ms
 
-_TIME = r"(?:(\d+):)?(\d{1,2}):(\d{2})[,.](\d{1,3})"
-_LOOKS_TIMED = re.compile(r"-->|\d{1,2}:\d{2}[,.:]\d")
-_TIMING = re.compile(rf"^\s*{_TIME}\s*-->\s*{_TIME}(?:\s+.*)?$")
-
-
-@dataclass(frozen=True)
-class _Block:
-    line: int
-    lines: list[str]
-
-
-def _blocks(text: str) -> Iterator[_Block]:
-    current: list[str] = []
-    start = 0
-    for number, raw in enumerate(text.split("\n"), start=1):
-        line = raw.rstrip()
-        if line.strip():
-            if not current:
-                start = number
-            current.append(line)
-        elif current:
-            yield _Block(start, current)
-            current = []
-    if current:
-        yield _Block(start, current)
-
-
-def _ms(groups: tuple[str | None, ...]) -> int:
-    hours, minutes, seconds, frac = groups
-    return ((int(hours or 0) * 60 + int(minutes or 0)) * 60 + int(seconds or 0)) * 1000 + int(
-        (frac or "0").ljust(3, "0")
-    )
-
-
-def _parse_timing(line: str, path: str | Path, number: int) -> tuple[int, int]:
-    match = _TIMING.match(line)
-    if match is None:
-        raise InputError(
-            path, f"expected a timing line like '00:00:01,000 --> 00:00:02,500', got {line.strip()!r}", number
-        )
-    groups = match.groups()
-    start, end = _ms(groups[:4]), _ms(groups[4:])
-    if end <= start:
-        raise InputError(path, f"cue ends ({end} ms) before or when it starts ({start} ms)", number)
-    return start, end
-
-
-def _parse_cues(text: str, path: str | Path, vtt: bool) -> list[Cue]:
-    cues: list[Cue] = []
-    for block in _blocks(text):
-        lines = block.lines
-        if vtt and (lines[0].startswith(("WEBVTT", "NOTE", "STYLE", "REGION"))):
-            continue
-        timing_at = next((i for i, line in enumerate(lines[:2]) if _LOOKS_TIMED.search(line)), None)
-        if timing_at is None:
-            raise InputError(path, f"expected a cue (index, then a timing line), got {lines[0].strip()!r}", block.line)
-        start, end = _parse_timing(lines[timing_at], path, block.line + timing_at)
-        body = tuple(line.strip() for line in lines[timing_at + 1 :])
-        if not body:
-            raise InputError(path, "cue has no text", block.line + timing_at)
-        cues.append(Cue(start, end, body))
-    if not cues:
-        raise InputError(path, "no cues found")
-    return cues
-
-
-def read_subtitles(path: str | Path, lang: str, encoding: str | None = None) -> Track:
-    """Read an SRT or WebVTT file into a track (cues sorted by start time).
-
-    Raises:
-        InputError: naming the file and line of the first problem.
-    """
-    text = read_text(path, encoding)
-    vtt = text.lstrip().startswith("WEBVTT") or str(path).lower().endswith(".vtt")
-    if vtt and not text.lstrip().startswith("WEBVTT"):
-        raise InputError(path, "a WebVTT file must start with 'WEBVTT'", 1)
-    cues = sorted(_parse_cues(text, path, vtt), key=lambda c: (c.start_ms, c.end_ms))
-    return Track(lang, tuple(cues))
+__all__ = [
+    "AssStyle",
+    "ParsedSubtitles",
+    "compose_ass",
+    "compose_srt",
+    "compose_vtt",
+    "parse_subtitles",
+    "read_subtitles",
+    "read_subtitles_checked",
+]
 
 
 def compose_srt(track: Track) -> str:
@@ -114,7 +42,10 @@ def compose_vtt(track: Track) -> str:
     def stamp(ms: int) -> str:
         return format_srt_time(ms).replace(",", ".")
 
-    parts = [f"{stamp(c.start_ms)} --> {stamp(c.end_ms)}\n{c.text}\n" for c in track.cues]
+    def escape(text: str) -> str:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+    parts = [f"{stamp(c.start_ms)} --> {stamp(c.end_ms)}\n{escape(c.text)}\n" for c in track.cues]
     return "WEBVTT\n\n" + "\n".join(parts)
 
 
@@ -130,11 +61,13 @@ class AssStyle:
     bold: bool = False
 
 
-def compose_ass(track: Track, style: AssStyle, width: int, height: int) -> str:
+def compose_ass(track: Track, style: AssStyle, width: int, height: int, fps: Fraction | None = None) -> str:
     """The ASS text of ``track``: one style, our own line breaks (WrapStyle 2), auto base direction.
 
     ``Encoding=-1`` lets libass find each line's base direction, so an Arabic line's final
-    punctuation lands on its left (measured: with the default it lands on the right).
+    punctuation lands on its left (measured: with the default it lands on the right). ASS keeps
+    centiseconds: with ``fps`` each time is rounded down within its frame, so no cue gains or loses
+    a frame and the minimum gap holds (plain rounding can cost a gap its second frame).
     """
     subs = pysubs2.SSAFile()
     subs.info.update(
@@ -152,5 +85,8 @@ def compose_ass(track: Track, style: AssStyle, width: int, height: int) -> str:
     )
     for cue in track.cues:
         text = "\\N".join(line.replace("{", "(").replace("}", ")") for line in cue.lines)
-        subs.append(pysubs2.SSAEvent(start=cue.start_ms, end=cue.end_ms, text=text))
+        start, end = cue.start_ms, cue.end_ms
+        if fps is not None:
+            start, end = to_centiseconds_ms(start, fps), to_centiseconds_ms(end, fps)
+        subs.append(pysubs2.SSAEvent(start=start, end=end, text=text))
     return str(subs.to_string("ass"))

@@ -48,8 +48,19 @@ def test_read_srt_with_crlf_bom_and_dot_millis(tmp_path: Path) -> None:
     p.write_bytes(
         "\ufeff1\r\n00:00:01.5 --> 00:00:02,000\r\nhello\r\n\r\n2\r\n00:00:03,000 --> 00:00:04,000\r\nbye".encode()
     )
-    track = read_subtitles(p, "en")
+    with pytest.raises(InputError, match=r"'\.' before the milliseconds"):
+        read_subtitles(p, "en")  # strict (the default): a release refuses it
+    track = read_subtitles(p, "en", lenient=True)
     assert [(c.start_ms, c.end_ms, c.lines) for c in track.cues] == [(1500, 2000, ("hello",)), (3000, 4000, ("bye",))]
+
+
+def test_vtt_escapes_and_reads_back_markup_characters(tmp_path: Path) -> None:
+    track = Track("en", (Cue(1000, 2000, ("a <b> & c", "&amp; {x}")),))
+    text = compose_vtt(track)
+    assert "a &lt;b&gt; &amp; c" in text
+    p = tmp_path / "a.vtt"
+    p.write_text(text, encoding="utf-8")
+    assert read_subtitles(p, "en") == track
 
 
 def test_read_vtt(tmp_path: Path) -> None:
