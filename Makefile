@@ -4,8 +4,12 @@ PY ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# ffsubsync (the sync benchmark's reference) lives in its own venv: it pins auditok==0.1.5 and
+# pulls ffmpeg-python + future, so it never enters the runtime or test environment.
+BENCH_VENV := $(VENV)/bench
+BENCH_STAMP := $(BENCH_VENV)/.installed
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test test-browser lint bench fuzz clean
 
 setup: $(STAMP)
 
@@ -21,12 +25,29 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest -q
 
+# The HTML report in headless Chromium (Debian: apt-get install -y chromium); not part of `test`.
+test-browser: setup
+	$(BIN)/python -m pytest -q -m browser tests/browser
+
 lint: setup
 	$(BIN)/ruff check pipeline tests assets/promo benchmarks
 	$(BIN)/mypy
 
-bench: setup
+$(BENCH_STAMP): pyproject.toml
+	$(PY) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet "$$(sed -n 's/^bench = \["\(.*\)"\].*/\1/p' pyproject.toml)"
+	touch $(BENCH_STAMP)
+
+# Every parser over hostile input: FUZZ_EXAMPLES per test (6 tests); `make test` runs 40 per test.
+FUZZ_EXAMPLES ?= 10000
+fuzz: setup
+	SUBPIPE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_fuzz.py \
+		--hypothesis-show-statistics
+
+bench: setup $(BENCH_STAMP)
 	$(BIN)/python benchmarks/bench_burn.py
+	$(BIN)/python benchmarks/bench_check.py
+	$(BIN)/python benchmarks/bench_sync.py --ffsubsync $(BENCH_VENV)/bin/ffsubsync
 
 clean:
 	rm -rf output .pytest_cache .mypy_cache .ruff_cache

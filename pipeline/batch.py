@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.errors import PipelineError
+from pipeline.findings import Finding
 from pipeline.fonts import check_coverage
 from pipeline.job import Job, VideoJob
 from pipeline.manifest import ManifestEntry, entry_for, write_manifest
-from pipeline.outputs import remove_stale_partials
+from pipeline.outputs import discard, remove_stale_partials
 from pipeline.probe import MediaInfo, probe
 from pipeline.render import Encoder
+from pipeline.scenes import detect_shot_changes
 from pipeline.segments import load_transcript
 from pipeline.steps import (
     LangTrack,
@@ -43,6 +45,7 @@ class VideoResult:
     entries: list[ManifestEntry] = field(default_factory=list)
     failures: dict[str, str] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    qc: dict[str, list[Finding]] = field(default_factory=dict)
     manifest: Path | None = None
 
     @property
@@ -78,13 +81,18 @@ def run_job(job: Job, progress: ProgressFactory = no_progress) -> JobResult:
 
 
 def _build(job: Job, vj: VideoJob, media: MediaInfo | None, res: VideoResult, root: Path) -> dict[str, LangTrack]:
-    transcript = load_transcript(vj.transcript, encoding=vj.encoding)
+    transcript = load_transcript(vj.transcript, encoding=vj.encoding, lenient=vj.lenient)
     fps = media.fps if media and media.fps else DEFAULT_FPS
     size = (media.width, media.height) if media else (1920, 1080)
+    shots: list[int] = []
+    if media is not None and vj.video is not None and media.width:
+        with _timed(res, "shot changes"):
+            shots = detect_shot_changes(vj.video, media)
     built: dict[str, LangTrack] = {}
     for lang in vj.languages:
         try:
-            item = build_tracks(transcript, [lang], job.profiles, fps)[lang]
+            item = build_tracks(transcript, [lang], job.profiles, fps, shots)[lang]
+            res.qc[item.profile.tag] = list(item.findings)
             for path in write_track_files(item, vj.name, root / item.profile.tag, job.outputs.formats, size, job.style):
                 res.entries.append(entry_for(path, root, path.suffix[1:], item.profile.tag))
             built[lang] = item
@@ -176,6 +184,8 @@ def run_video(job: Job, vj: VideoJob, progress: ProgressFactory = no_progress) -
             media = probe(vj.video) if vj.video else None
         for folder in [root, *(root / lang for lang in vj.languages)]:
             remove_stale_partials(folder)
+        # An interrupted run must not leave the last run's manifest describing files it rewrote.
+        discard(root / "manifest.json")
         with _timed(res, "tracks"):
             built = _build(job, vj, media, res, root)
         if media is not None and vj.video is not None and built:
@@ -187,7 +197,7 @@ def run_video(job: Job, vj: VideoJob, progress: ProgressFactory = no_progress) -
                     _mux(job, vj, media, built, res, root, progress)
         with _timed(res, "manifest"):
             inputs = {"transcript": vj.transcript, **({"video": vj.video} if vj.video else {})}
-            res.manifest = write_manifest(root / "manifest.json", vj.name, res.entries, inputs, res.failures)
+            res.manifest = write_manifest(root / "manifest.json", vj.name, res.entries, inputs, res.failures, res.qc)
     except PipelineError as exc:
         res.failures["job"] = str(exc)
     return res

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.cues import Track
-from pipeline.errors import PipelineError, UsageError, VerifyError
+from pipeline.errors import UsageError, VerifyError
 from pipeline.ffmpeg import ProgressFn
+from pipeline.findings import Finding
 from pipeline.fonts import check_coverage, font_spec
 from pipeline.outputs import commit, discard, write_text
 from pipeline.probe import MediaInfo
@@ -21,7 +22,7 @@ from pipeline.profiles import Profile, get_profile
 from pipeline.render import BurnRequest, Encoder, MuxTrack, burn, mux
 from pipeline.segments import Transcript
 from pipeline.subformats import AssStyle, compose_ass, compose_srt, compose_vtt
-from pipeline.tracks import build_track
+from pipeline.tracks import build_track_report
 from pipeline.verify import ExpectedTrack, burn_expectation, verify_burn, verify_mux
 
 ProgressFactory = Callable[[str], ProgressFn | None]
@@ -32,10 +33,12 @@ _COMPOSERS: dict[str, Callable[[Track], str]] = {"srt": compose_srt, "vtt": comp
 
 @dataclass(frozen=True)
 class LangTrack:
-    """A built track with the profile it was built by."""
+    """A built track with the profile it was built by, and what its rules could not satisfy."""
 
     track: Track
     profile: Profile
+    findings: tuple[Finding, ...] = ()
+    shot_moves: int = 0
 
 
 def no_progress(_label: str) -> ProgressFn | None:
@@ -61,9 +64,13 @@ def style_for(profile: Profile, style: Mapping[str, Any], height: int = 720) -> 
 
 
 def build_tracks(
-    transcript: Transcript, langs: Sequence[str], profiles: Mapping[str, Mapping[str, Any]], fps: Fraction
+    transcript: Transcript,
+    langs: Sequence[str],
+    profiles: Mapping[str, Mapping[str, Any]],
+    fps: Fraction,
+    shot_changes_ms: Sequence[int] = (),
 ) -> dict[str, LangTrack]:
-    """Build each language's track.
+    """Build each language's track (snapped to ``shot_changes_ms`` when given).
 
     Raises:
         PipelineError: on the first language that cannot be built.
@@ -71,7 +78,8 @@ def build_tracks(
     built: dict[str, LangTrack] = {}
     for lang in langs:
         profile = get_profile(lang, profiles.get(lang))
-        built[lang] = LangTrack(build_track(transcript.segments, lang, profile, fps), profile)
+        report = build_track_report(transcript.segments, lang, profile, fps, shot_changes_ms)
+        built[lang] = LangTrack(report.track, profile, report.findings, report.shot_moves)
     return built
 
 
@@ -83,7 +91,7 @@ def write_track_files(
     for fmt in formats:
         target = folder / f"{stem}.{item.profile.tag}.{fmt}"
         if fmt == "ass":
-            text = compose_ass(item.track, style_for(item.profile, style, size[1]), *size)
+            text = compose_ass(item.track, style_for(item.profile, style, size[1]), *size, fps=item.track.fps)
         else:
             text = _COMPOSERS[fmt](item.track)
         written.append(write_text(target, text))
@@ -107,7 +115,8 @@ def burn_tracks(
     requests = []
     for item, target in items:
         check_coverage(item.profile.tag, item.profile.font, item.track.texts())
-        ass = compose_ass(item.track, style_for(item.profile, style, media.height), media.width, media.height)
+        ass_style = style_for(item.profile, style, media.height)
+        ass = compose_ass(item.track, ass_style, media.width, media.height, fps=media.fps or None)
         requests.append(BurnRequest(item.profile.tag, ass, item.profile.font, target))
     partials = burn(video, media, requests, encoder, progress)
     try:
@@ -116,7 +125,7 @@ def burn_tracks(
             problems = verify_burn(partial, media, expect)
             if problems:
                 raise VerifyError(partial, problems)
-    except PipelineError:
+    except BaseException:  # a failed check, or Ctrl-C while verifying: no partial is left behind
         discard(*partials)
         raise
     return [commit(p, target) for p, (_item, target) in zip(partials, items, strict=True)]
@@ -148,7 +157,11 @@ def mux_tracks(
     expected = [
         ExpectedTrack(t.iso639_2, t.title, t.default, i.track.texts()) for t, i in zip(tracks, items, strict=True)
     ]
-    problems = verify_mux(partial, media, expected)
+    try:
+        problems = verify_mux(partial, media, expected)
+    except BaseException:
+        discard(partial)
+        raise
     if problems:
         discard(partial)
         raise VerifyError(target, problems)

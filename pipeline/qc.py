@@ -1,0 +1,134 @@
+"""Checking subtitle files: the video's facts measured once, then rule and audio findings per file."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from pipeline.audiocheck import OffsetEstimate, audio_findings, estimate_offset, offset_findings
+from pipeline.check import Finding, RuleContext, check_rules, sort_findings
+from pipeline.cues import Track
+from pipeline.errors import InputError
+from pipeline.probe import MediaInfo, probe
+from pipeline.profiles import get_profile
+from pipeline.scenes import detect_shot_changes
+from pipeline.subformats import read_subtitles
+from pipeline.textio import read_text
+from pipeline.timecode import format_clock
+from pipeline.vad import Speech, detect_speech
+
+
+@dataclass(frozen=True)
+class VideoFacts:
+    """What a check needs from the video: its probe, shot changes and speech."""
+
+    media: MediaInfo
+    shot_changes_ms: tuple[int, ...]
+    speech: Speech | None
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """The check of one subtitle file."""
+
+    path: str
+    lang: str
+    fps: Fraction | None
+    track: Track
+    findings: tuple[Finding, ...]
+    video: VideoFacts | None = None
+    offset: OffsetEstimate | None = None
+
+    def count(self, severity: str) -> int:
+        """How many findings have ``severity``."""
+        return sum(1 for f in self.findings if f.severity == severity)
+
+
+_TIMING = re.compile(r"^\s*(?:(\d+):)?(\d{1,2}):(\d{2})[,.](\d{1,3})\s*-->", re.MULTILINE)
+
+
+def order_findings(text: str) -> list[Finding]:
+    """Cues that come in a file after a cue that starts later (``read_subtitles`` sorts them)."""
+    starts = [
+        ((int(h or 0) * 60 + int(m)) * 60 + int(s)) * 1000 + int(f.ljust(3, "0"))
+        for h, m, s, f in _TIMING.findall(text)
+    ]
+    out = []
+    latest = -1
+    for n, start in enumerate(starts, start=1):
+        if start < latest:
+            out.append(
+                Finding(
+                    "order",
+                    "error",
+                    n,
+                    start,
+                    f"cue {n} of the file starts before the cue above it ({format_clock(latest)})",
+                    "sort the cues by start time and renumber them",
+                )
+            )
+        latest = max(latest, start)
+    return out
+
+
+def video_facts(video: Path) -> VideoFacts:
+    """Probe ``video``, detect its shot changes (cached) and its speech (when it has audio).
+
+    Raises:
+        InputError: when the video cannot be read.
+        FfmpegError: when ffmpeg cannot decode it.
+    """
+    media = probe(video)
+    if not media.fps:
+        raise InputError(video, "no video stream (a frame rate is needed for shot changes and the frame grid)")
+    changes = tuple(detect_shot_changes(video, media))
+    speech = detect_speech(video) if media.has_audio else None
+    return VideoFacts(media, changes, speech)
+
+
+def check_track(
+    track: Track, lang: str, facts: VideoFacts | None, fps: Fraction | None = None, file_text: str = ""
+) -> tuple[list[Finding], OffsetEstimate | None]:
+    """Every finding of ``track``: rules, then (with a video that has audio) the audio findings.
+
+    Raises:
+        UsageError: when ``lang`` is not a valid language tag.
+    """
+    profile = get_profile(lang)
+    rate = facts.media.fps if facts else fps
+    ctx = RuleContext(
+        profile,
+        rate,
+        facts.media.duration_ms if facts else None,
+        facts.shot_changes_ms if facts else (),
+    )
+    found = check_rules(track, ctx) + order_findings(file_text)
+    estimate = None
+    if facts and facts.speech is not None and rate:
+        estimate = estimate_offset(track, facts.speech)
+        found += offset_findings(estimate, rate) + audio_findings(track, facts.speech, rate)
+    return sort_findings(found), estimate
+
+
+def check_file(
+    path: Path, lang: str, facts: VideoFacts | None, fps: Fraction | None = None, encoding: str | None = None
+) -> FileReport:
+    """Read and check one subtitle file.
+
+    Raises:
+        InputError: when the file cannot be read or parsed.
+        UsageError: when ``lang`` is not a valid language tag.
+    """
+    track = read_subtitles(path, lang, encoding)
+    text = read_text(path, encoding)
+    findings, estimate = check_track(track, lang, facts, fps, text)
+    rate = facts.media.fps if facts else fps
+    return FileReport(str(path), lang, rate, track, tuple(findings), facts, estimate)
+
+
+def exit_code(reports: Sequence[FileReport]) -> int:
+    """0 when no report has an error-level finding, else 1."""
+    return 1 if any(r.count("error") for r in reports) else 0

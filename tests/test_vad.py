@@ -1,0 +1,75 @@
+"""Speech detection on real audio: the sample's measured onsets, silence, and decode errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipeline.errors import FfmpegError, InputError
+from pipeline.ffmpeg import ffmpeg_exe
+from pipeline.vad import SAMPLE_RATE, STEP_MS, decode_audio, detect_speech, spans_of, speech_flags
+
+ROOT = Path(__file__).resolve().parents[1]
+TIMING = ROOT / "assets" / "promo" / "timing.json"
+
+
+def test_onsets_match_the_measured_speech(clip15: Path) -> None:
+    speech = detect_speech(clip15)
+    doc = json.loads(TIMING.read_text(encoding="utf-8"))
+    truth = [s["speech_start_ms"] for s in doc["segments"] if s["speech_end_ms"] < 14_000]
+    onsets = np.array([a for a, _ in speech.spans])
+    for start in truth:
+        assert np.min(np.abs(onsets - start)) <= 2 * STEP_MS, (start, speech.spans)
+    assert speech.duration_ms == pytest.approx(15_000, abs=200)
+    assert not speech.flags[: 1900 // STEP_MS].any()  # the title card before the first words is silent
+
+
+def test_decode_and_silence(tmp_path: Path) -> None:
+    wav = tmp_path / "tone.wav"
+    source = "sine=frequency=1000:sample_rate=16000:duration=3"
+    cmd = [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", source, "-af", "apad=pad_dur=2"]
+    subprocess.run([*cmd, str(wav)], check=True)
+    samples = decode_audio(wav)
+    assert samples.size == pytest.approx(5 * SAMPLE_RATE, abs=SAMPLE_RATE // 10)
+    assert not speech_flags(samples[3 * SAMPLE_RATE :]).flags.any()
+    assert not speech_flags(np.zeros(SAMPLE_RATE, dtype=np.int16)).spans
+
+
+def test_spans_of_merges_runs() -> None:
+    assert spans_of(np.array([True, True, False, True])) == ((0, 20), (30, 40))
+    assert spans_of(np.array([], dtype=np.bool_)) == ()
+
+
+def test_missing_and_audio_less_media(tmp_path: Path, clip15: Path) -> None:
+    with pytest.raises(InputError):
+        detect_speech(tmp_path / "missing.mp4")
+    mute = tmp_path / "mute.mp4"
+    subprocess.run([ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-i", str(clip15), "-an", "-c", "copy", str(mute)])
+    with pytest.raises(FfmpegError):
+        detect_speech(mute)
+
+
+MUSIC = (
+    "aevalsrc='0.06*sin(2*PI*220*t)*(1+0.6*sin(2*PI*1.5*t))+0.05*sin(2*PI*277*t)"
+    "+0.05*sin(2*PI*330*t)*(1+0.6*sin(2*PI*0.7*t))':s=16000"
+)
+
+
+def test_music_under_the_speech_is_not_speech(tmp_path: Path, clip15: Path) -> None:
+    # WebRTC VAD alone calls all of this speech; the spectral-occupancy gate must veto the chord.
+    mixed = tmp_path / "music.wav"
+    graph = "[0:a][1:a]amix=inputs=2:duration=first:normalize=0[o]"
+    cmd = [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-i", str(clip15), "-f", "lavfi", "-i", MUSIC]
+    subprocess.run([*cmd, "-filter_complex", graph, "-map", "[o]", "-ac", "1", str(mixed)], check=True)
+    speech = detect_speech(mixed)
+    doc = json.loads(TIMING.read_text(encoding="utf-8"))
+    truth = np.zeros(speech.flags.size, dtype=np.bool_)
+    for seg in doc["segments"]:
+        truth[seg["speech_start_ms"] // STEP_MS : seg["speech_end_ms"] // STEP_MS] = True
+    hit = np.count_nonzero(speech.flags & truth)
+    assert hit / np.count_nonzero(speech.flags) > 0.95  # precision
+    assert hit / np.count_nonzero(truth) > 0.9  # recall
