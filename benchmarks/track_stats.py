@@ -43,14 +43,16 @@ def main() -> None:
         profile = get_profile(lang)
         report = build_track_report(transcript.segments, lang, profile, NTSC, shots)
         cues = report.track.cues
-        cps = [count_chars(" ".join(c.lines), profile) / (c.duration_ms / 1000) for c in cues]
+        cps = [sum(count_chars(line, profile) for line in c.lines) / (c.duration_ms / 1000) for c in cues]
         within = sum(1 for v in cps if v <= profile.max_cps + 1e-9) / len(cps)
         over = sum(1 for c in cues for line in c.lines if count_chars(line, profile) > profile.max_line_chars)
         kinds: dict[str, int] = {}
         for f in report.findings:
             kinds[f.rule] = kinds.get(f.rule, 0) + 1
-        print(f"| {lang} | {len(cues)} | {max(cps):.1f} | {statistics.median(cps):.1f} | {profile.max_cps:g} | "
-              f"{within:.0%} | {over} | {report.shot_moves} | {kinds or '-'} |")
+        print(
+            f"| {lang} | {len(cues)} | {max(cps):.1f} | {statistics.median(cps):.1f} | {profile.max_cps:g} | "
+            f"{within:.0%} | {over} | {report.shot_moves} | {kinds or '-'} |"
+        )
         if args.write_golden:
             out = ROOT / "tests" / "data" / f"promo.{lang}_ref.srt"
             out.write_text(compose_srt(report.track), encoding="utf-8")

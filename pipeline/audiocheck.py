@@ -14,8 +14,9 @@ from fractions import Fraction
 
 import numpy as np
 
-from pipeline.check import ZONE_FRAMES_24, Finding, Frames
+from pipeline.check import ZONE_FRAMES_24, Frames
 from pipeline.cues import Cue, Track
+from pipeline.findings import Finding
 from pipeline.sync import MIN_CONFIDENCE, SyncResult, synchronize
 from pipeline.timecode import format_clock
 from pipeline.vad import STEP_MS, Speech

@@ -33,6 +33,7 @@ from pipeline.steps import (
     write_track_files,
 )
 from pipeline.timecode import DEFAULT_FPS
+from pipeline.vad import detect_speech, speech_pauses
 
 logger = logging.getLogger(__name__)
 
@@ -85,13 +86,17 @@ def _build(job: Job, vj: VideoJob, media: MediaInfo | None, res: VideoResult, ro
     fps = media.fps if media and media.fps else DEFAULT_FPS
     size = (media.width, media.height) if media else (1920, 1080)
     shots: list[int] = []
+    pauses: list[int] = []
     if media is not None and vj.video is not None and media.width:
         with _timed(res, "shot changes"):
             shots = detect_shot_changes(vj.video, media)
+    if media is not None and vj.video is not None and media.has_audio:
+        with _timed(res, "speech"):
+            pauses = speech_pauses(detect_speech(vj.video))
     built: dict[str, LangTrack] = {}
     for lang in vj.languages:
         try:
-            item = build_tracks(transcript, [lang], job.profiles, fps, shots)[lang]
+            item = build_tracks(transcript, [lang], job.profiles, fps, shots, pauses)[lang]
             res.qc[item.profile.tag] = list(item.findings)
             for path in write_track_files(item, vj.name, root / item.profile.tag, job.outputs.formats, size, job.style):
                 res.entries.append(entry_for(path, root, path.suffix[1:], item.profile.tag))

@@ -15,31 +15,13 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from pipeline.cues import Cue, Track
+from pipeline.findings import SEVERITIES, Finding
 from pipeline.profiles import Profile
 from pipeline.timecode import DEFAULT_FPS, format_clock
 from pipeline.wrap import count_chars, visible_text
 
-SEVERITIES = ("error", "warning", "info")
 ZONE_FRAMES_24 = 12
-RED_FRAMES_24 = 7
 GRID_TOLERANCE_MS = 1
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem found: ``cue`` is the 1-based cue number in time order (None: the whole file)."""
-
-    rule: str
-    severity: str
-    cue: int | None
-    start_ms: int
-    message: str
-    fix: str
-
-    @property
-    def time(self) -> str:
-        """The start time as ``H:MM:SS.mmm``."""
-        return format_clock(self.start_ms)
 
 
 @dataclass(frozen=True)
@@ -59,8 +41,8 @@ class Frames:
         return (2 * ms * self.num + 1000 * self.den) // (2000 * self.den)
 
     def ms(self, frame: int) -> int:
-        """The ms at which ``frame`` starts (as timecode.frame_to_ms)."""
-        return (2000 * frame * self.den + self.num) // (2 * self.num)
+        """The ms at which ``frame`` starts, rounded down (as timecode.frame_to_ms)."""
+        return (1000 * frame * self.den) // self.num
 
     def span(self, frames: int) -> int:
         """The length of ``frames`` frames in ms."""
@@ -236,7 +218,9 @@ def _in_cue_fix(d: int, sc: int, zone: int, red: int, grid: Frames) -> str | Non
 
 def _shot_rules(cues: Sequence[Cue], ctx: RuleContext, grid: Frames) -> Iterator[Finding]:
     changes = sorted(ctx.shot_changes_ms)
-    zone, red = grid.scaled(ZONE_FRAMES_24), grid.scaled(RED_FRAMES_24)
+    # The same zones the track builder snaps to (profile fields, qc-rules §1.2), at this frame rate.
+    zone, red = grid.scaled(ctx.profile.sc_zone_frames), grid.scaled(ctx.profile.sc_red_frames)
+    gap = ctx.profile.min_gap_frames
     for n, cue in enumerate(cues, start=1):
         sc = _nearest(changes, cue.start_ms)
         if sc is not None:
@@ -255,9 +239,9 @@ def _shot_rules(cues: Sequence[Cue], ctx: RuleContext, grid: Frames) -> Iterator
         sc = _nearest(changes, cue.end_ms)
         if sc is not None:
             d = grid.frame(sc) - grid.frame(cue.end_ms)
-            if -zone < d < zone and d != 2:
+            if -zone < d < zone and d != gap:
                 side = "before" if d > 0 else ("on" if d == 0 else "after")
-                back = zone if d > red else 2
+                back = zone if d > red else gap
                 target = grid.ms(grid.frame(sc) - back)
                 yield Finding(
                     "shot_change_out",

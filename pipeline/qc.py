@@ -1,24 +1,30 @@
-"""Checking subtitle files: the video's facts measured once, then rule and audio findings per file."""
+"""Checking subtitle files: the video's facts measured once, then rule and audio findings per file.
+
+The video side (PyAV, numpy, WebRTC VAD) is imported only when a video is given, so a rules-only
+check of a large file does not pay for it.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pipeline.audiocheck import OffsetEstimate, audio_findings, estimate_offset, offset_findings
-from pipeline.check import Finding, RuleContext, check_rules, sort_findings
+from pipeline.check import RuleContext, check_rules, sort_findings
 from pipeline.cues import Track
 from pipeline.errors import InputError
-from pipeline.probe import MediaInfo, probe
+from pipeline.findings import Finding
 from pipeline.profiles import get_profile
-from pipeline.scenes import detect_shot_changes
-from pipeline.subformats import read_subtitles
+from pipeline.subformats import parse_subtitles
 from pipeline.textio import read_text
 from pipeline.timecode import format_clock
-from pipeline.vad import Speech, detect_speech
+
+if TYPE_CHECKING:
+    from pipeline.audiocheck import OffsetEstimate
+    from pipeline.probe import MediaInfo
+    from pipeline.vad import Speech
 
 
 @dataclass(frozen=True)
@@ -47,15 +53,9 @@ class FileReport:
         return sum(1 for f in self.findings if f.severity == severity)
 
 
-_TIMING = re.compile(r"^\s*(?:(\d+):)?(\d{1,2}):(\d{2})[,.](\d{1,3})\s*-->", re.MULTILINE)
-
-
-def order_findings(text: str) -> list[Finding]:
-    """Cues that come in a file after a cue that starts later (``read_subtitles`` sorts them)."""
-    starts = [
-        ((int(h or 0) * 60 + int(m)) * 60 + int(s)) * 1000 + int(f.ljust(3, "0"))
-        for h, m, s, f in _TIMING.findall(text)
-    ]
+def order_findings(starts: Sequence[int]) -> list[Finding]:
+    """Cues that come in a file after a cue that starts later (the reader sorts them; ``starts`` is
+    the file's order)."""
     out = []
     latest = -1
     for n, start in enumerate(starts, start=1):
@@ -81,6 +81,10 @@ def video_facts(video: Path) -> VideoFacts:
         InputError: when the video cannot be read.
         FfmpegError: when ffmpeg cannot decode it.
     """
+    from pipeline.probe import probe
+    from pipeline.scenes import detect_shot_changes
+    from pipeline.vad import detect_speech
+
     media = probe(video)
     if not media.fps:
         raise InputError(video, "no video stream (a frame rate is needed for shot changes and the frame grid)")
@@ -90,7 +94,11 @@ def video_facts(video: Path) -> VideoFacts:
 
 
 def check_track(
-    track: Track, lang: str, facts: VideoFacts | None, fps: Fraction | None = None, file_text: str = ""
+    track: Track,
+    lang: str,
+    facts: VideoFacts | None,
+    fps: Fraction | None = None,
+    starts_in_file_order: Sequence[int] = (),
 ) -> tuple[list[Finding], OffsetEstimate | None]:
     """Every finding of ``track``: rules, then (with a video that has audio) the audio findings.
 
@@ -105,26 +113,40 @@ def check_track(
         facts.media.duration_ms if facts else None,
         facts.shot_changes_ms if facts else (),
     )
-    found = check_rules(track, ctx) + order_findings(file_text)
+    found = check_rules(track, ctx) + order_findings(starts_in_file_order)
     estimate = None
     if facts and facts.speech is not None and rate:
+        from pipeline.audiocheck import audio_findings, estimate_offset, offset_findings
+
         estimate = estimate_offset(track, facts.speech)
         found += offset_findings(estimate, rate) + audio_findings(track, facts.speech, rate)
     return sort_findings(found), estimate
 
 
 def check_file(
-    path: Path, lang: str, facts: VideoFacts | None, fps: Fraction | None = None, encoding: str | None = None
+    path: Path,
+    lang: str,
+    facts: VideoFacts | None,
+    fps: Fraction | None = None,
+    encoding: str | None = None,
+    *,
+    lenient: bool = True,
 ) -> FileReport:
-    """Read and check one subtitle file.
+    """Read and check one subtitle file; in lenient mode (the default) repairs become findings.
 
     Raises:
         InputError: when the file cannot be read or parsed.
         UsageError: when ``lang`` is not a valid language tag.
     """
-    track = read_subtitles(path, lang, encoding)
     text = read_text(path, encoding)
-    findings, estimate = check_track(track, lang, facts, fps, text)
+    parsed = parse_subtitles(text, path, lang, lenient=lenient)
+    track = parsed.track
+    findings, estimate = check_track(track, lang, facts, fps, parsed.starts_in_file_order)
+    repaired = [
+        Finding("repaired", "warning", None, 0, f"line {r.line}: {r.what}" if r.line else r.what, "fix the file")
+        for r in parsed.repairs
+    ]
+    findings = [*repaired, *findings]
     rate = facts.media.fps if facts else fps
     return FileReport(str(path), lang, rate, track, tuple(findings), facts, estimate)
 

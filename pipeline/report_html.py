@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterator, Sequence
 
-from pipeline.check import SEVERITIES, Finding
+from pipeline.findings import SEVERITIES, Finding
 from pipeline.qc import FileReport
 from pipeline.report import clock, duration_of
 

@@ -69,8 +69,9 @@ def build_tracks(
     profiles: Mapping[str, Mapping[str, Any]],
     fps: Fraction,
     shot_changes_ms: Sequence[int] = (),
+    pauses_ms: Sequence[int] = (),
 ) -> dict[str, LangTrack]:
-    """Build each language's track (snapped to ``shot_changes_ms`` when given).
+    """Build each language's track (snapped to shot changes, split at speech pauses, when given).
 
     Raises:
         PipelineError: on the first language that cannot be built.
@@ -78,7 +79,7 @@ def build_tracks(
     built: dict[str, LangTrack] = {}
     for lang in langs:
         profile = get_profile(lang, profiles.get(lang))
-        report = build_track_report(transcript.segments, lang, profile, fps, shot_changes_ms)
+        report = build_track_report(transcript.segments, lang, profile, fps, shot_changes_ms, pauses_ms)
         built[lang] = LangTrack(report.track, profile, report.findings, report.shot_moves)
     return built
 

@@ -29,6 +29,10 @@ _MARKUP = re.compile(r"</?[A-Za-z][^<>\n]*>|<\d[\d:.]*>|\{\\[^{}]*\}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _VTT_ENTITIES = {"&lt;": "<", "&gt;": ">", "&nbsp;": "\u00a0", "&lrm;": "\u200e", "&rlm;": "\u200f", "&amp;": "&"}
 _LENIENT_HINT = "lenient mode repairs this: --lenient, or `lenient = true` in the job file"
+# A canonical SRT cue, as subpipe and most tools write it: the fast path (see _parse_canonical).
+_CANON_CUE = re.compile(
+    r"(\d+)\n(\d\d):([0-5]\d):([0-5]\d),(\d{3}) --> (\d\d):([0-5]\d):([0-5]\d),(\d{3})\n((?:[^\n]+\n)+)(?:\n|\Z)"
+)
 _EXAMPLE = {False: "00:00:01,000 --> 00:00:02,500", True: "00:00:01.000 --> 00:00:02.500"}
 
 
@@ -38,6 +42,7 @@ class ParsedSubtitles:
 
     track: Track
     repairs: tuple[Repair, ...] = ()
+    starts_in_file_order: tuple[int, ...] = ()  # the track is sorted; this keeps the file's order
 
 
 @dataclass
@@ -219,6 +224,44 @@ def _parse_cues(reader: _Reader, text: str) -> list[Cue]:
     return cues
 
 
+_D2 = {f"{n:02d}": n for n in range(100)}
+_D3 = {f"{n:03d}": n for n in range(1000)}
+# White space at a line's edge, which the careful reader strips: ASCII ones are found with `in`
+# (fast), the rest (no-break and other Unicode spaces) with a class that rarely matches at all.
+_EDGE_SPACES = (" \n", "\t\n", "\n ", "\n\t", "\f", "\v", "\r")
+_UNICODE_EDGE = re.compile(r"[\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
+
+
+def _parse_canonical(text: str) -> list[Cue] | None:
+    """Read a well-formed SRT in one pass of one regex; None when anything is unusual.
+
+    Anything unusual (markup, control characters, stray white space, an odd arrow or index, a
+    cue that ends before it starts) falls back to the careful reader, which reports or repairs it
+    with its line number, so both paths give the same cues where this one answers at all.
+    Checks that hold for the whole file run once over the whole text (100,000 cues in ~0.5 s).
+    """
+    body = text.strip("\n") + "\n"
+    if _MARKUP.search(body) or _CONTROL.search(body) or _UNICODE_EDGE.search(body) or body[:1].isspace():
+        return None
+    if body[-2:-1].isspace() or any(edge in body for edge in _EDGE_SPACES):
+        return None
+    cues: list[Cue] = []
+    pos = 0
+    for m in _CANON_CUE.finditer(body):
+        g = m.groups()
+        if m.start() != pos or g[0] != str(len(cues) + 1):
+            return None
+        start = ((_D2[g[1]] * 60 + _D2[g[2]]) * 60 + _D2[g[3]]) * 1000 + _D3[g[4]]
+        end = ((_D2[g[5]] * 60 + _D2[g[6]]) * 60 + _D2[g[7]]) * 1000 + _D3[g[8]]
+        if end <= start:
+            return None
+        cues.append(Cue(start, end, tuple(g[9][:-1].split("\n"))))
+        pos = m.end()
+    if pos != len(body) or not cues or body.count("-->") != len(cues):
+        return None
+    return cues
+
+
 def parse_subtitles(text: str, path: str | Path, lang: str, *, lenient: bool = False) -> ParsedSubtitles:
     """Parse SRT or WebVTT text (WebVTT when it starts with ``WEBVTT`` or the name ends ``.vtt``).
 
@@ -233,11 +276,23 @@ def parse_subtitles(text: str, path: str | Path, lang: str, *, lenient: bool = F
     text = text.removeprefix("\ufeff")
     head = text.lstrip()
     vtt = head.startswith("WEBVTT") or str(path).lower().endswith(".vtt")
+    fast = None if vtt else _parse_canonical(text)
+    if fast is not None:
+        return _sorted(fast, lang, ())
+    return _parse_careful(text, path, lang, vtt, lenient)
+
+
+def _sorted(cues: list[Cue], lang: str, repairs: tuple[Repair, ...]) -> ParsedSubtitles:
+    order = tuple(c.start_ms for c in cues)
+    track = Track(lang, tuple(sorted(cues, key=lambda c: (c.start_ms, c.end_ms))))
+    return ParsedSubtitles(track, repairs, order)
+
+
+def _parse_careful(text: str, path: str | Path, lang: str, vtt: bool, lenient: bool) -> ParsedSubtitles:
     reader = _Reader(path, vtt, lenient)
-    if vtt and not head.startswith("WEBVTT"):
+    if vtt and not text.lstrip().startswith("WEBVTT"):
         reader.fix(1, "a WebVTT file must start with 'WEBVTT'", "missing 'WEBVTT' header assumed")
-    cues = sorted(_parse_cues(reader, text), key=lambda c: (c.start_ms, c.end_ms))
-    return ParsedSubtitles(Track(lang, tuple(cues)), tuple(reader.repairs))
+    return _sorted(_parse_cues(reader, text), lang, tuple(reader.repairs))
 
 
 def read_subtitles_checked(

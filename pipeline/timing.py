@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from pipeline.findings import ERROR, WARNING, Finding
+from pipeline.findings import WARNING, Finding
 from pipeline.profiles import Profile
 from pipeline.timecode import frame_to_ms, ms_to_frame
 
@@ -165,9 +165,9 @@ def timing_findings(slots: list[Slot], z: Zones, max_cps: float, fps: Fraction) 
         if cps > max_cps + 1e-9:
             out.append(
                 Finding(
-                    "reading-speed",
+                    "reading_speed",
                     WARNING,
-                    i,
+                    i + 1,
                     start_ms,
                     f"{cps:.1f} characters/s over the limit {max_cps:g} ({s.width:g} chars in {dur_ms} ms)",
                     "shorten the text or give it more time",
@@ -176,9 +176,9 @@ def timing_findings(slots: list[Slot], z: Zones, max_cps: float, fps: Fraction) 
         if s.end - s.start < z.min_len:
             out.append(
                 Finding(
-                    "min-duration",
+                    "min_duration",
                     WARNING,
-                    i,
+                    i + 1,
                     start_ms,
                     f"{dur_ms} ms, under the minimum (no free time around it)",
                     "merge with a neighbour",
@@ -187,9 +187,9 @@ def timing_findings(slots: list[Slot], z: Zones, max_cps: float, fps: Fraction) 
         if s.end - s.start > z.max_len:
             out.append(
                 Finding(
-                    "max-duration",
-                    ERROR,
-                    i,
+                    "max_duration",
+                    WARNING,
+                    i + 1,
                     start_ms,
                     f"{dur_ms} ms, over the maximum: the text cannot be split further",
                     "split the segment",

@@ -99,7 +99,12 @@ def build_track_report(
             cues.extend(made)
             speech_ends.extend([ms_to_frame(seg.end_ms, fps)] * len(made))
     slots = [
-        Slot(ms_to_frame(c.start_ms, fps), ms_to_frame(c.end_ms, fps), end, count_chars(" ".join(c.lines), profile))
+        Slot(
+            ms_to_frame(c.start_ms, fps),
+            ms_to_frame(c.end_ms, fps),
+            end,
+            sum(count_chars(line, profile) for line in c.lines),
+        )
         for c, end in zip(cues, speech_ends, strict=True)
     ]
     findings, moves = retime(slots, profile, fps, shot_changes_ms)

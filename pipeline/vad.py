@@ -152,3 +152,15 @@ def detect_speech(media: Path, aggressiveness: int = DEFAULT_AGGRESSIVENESS) -> 
         FfmpegError: when its audio cannot be decoded.
     """
     return speech_flags(decode_audio(media), aggressiveness)
+
+
+def speech_pauses(speech: Speech, min_pause_ms: int = MIN_PAUSE_MS) -> list[int]:
+    """The middle of every pause between speech spans at least ``min_pause_ms`` long, in ms.
+
+    The track builder cuts a long segment's time at the pause nearest to its character share.
+    """
+    return [
+        (a_end + b_start) // 2
+        for (_a, a_end), (b_start, _b) in itertools.pairwise(speech.spans)
+        if b_start - a_end >= min_pause_ms
+    ]

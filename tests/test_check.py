@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from pipeline.audiocheck import audio_findings, estimate_offset, offset_findings
-from pipeline.check import Finding, Frames, RuleContext, check_rules
+from pipeline.check import Frames, RuleContext, check_rules
 from pipeline.cli import main
 from pipeline.cues import Cue, Track
+from pipeline.findings import Finding
 from pipeline.profiles import get_profile
 from pipeline.qc import VideoFacts, order_findings, video_facts
 
@@ -68,11 +69,18 @@ def test_past_end() -> None:
     assert "past_end" not in _ids(_rules(_cue(4000, 5000), video_ms=5000))
 
 
-def test_order_from_the_file_text() -> None:
+@pytest.mark.parametrize("careful", [False, True], ids=["fast-reader", "careful-reader"])
+def test_order_in_the_file(careful: bool) -> None:
+    from pipeline.subformats import parse_subtitles
+
     text = "1\n00:00:05,000 --> 00:00:06,000\nb\n\n2\n00:00:01,000 --> 00:00:02,000\na\n"
-    found = order_findings(text)
+    if careful:
+        text = text.replace("\nb\n", "\nb \n")  # a trailing space sends it down the careful path
+    parsed = parse_subtitles(text, "x.srt", "en", lenient=True)
+    assert [c.start_ms for c in parsed.track.cues] == [1000, 5000]  # sorted
+    found = order_findings(parsed.starts_in_file_order)
     assert [(f.rule, f.cue, f.start_ms) for f in found] == [("order", 2, 1000)]
-    assert order_findings(text.replace("00:00:05", "00:00:00").replace("00:00:06", "00:00:00,500")) == []
+    assert order_findings([0, 500]) == []
 
 
 def test_shot_change_zones_scale_with_frame_rate() -> None:

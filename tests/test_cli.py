@@ -80,3 +80,12 @@ def test_mux_without_a_language_is_usage_error(tmp_path: Path, clip15: Path) -> 
     sub = tmp_path / "nolang.srt"
     sub.write_text("1\n00:00:01,000 --> 00:00:02,000\nhi\n", encoding="utf-8")
     assert main(["-q", "mux", str(clip15), str(sub), "-o", str(tmp_path / "o.mkv")]) == 2
+
+
+def test_public_api_names_resolve() -> None:
+    import pipeline
+
+    for name in pipeline.__all__:
+        assert getattr(pipeline, name) is not None, name
+    with pytest.raises(AttributeError):
+        _ = pipeline.no_such_name

@@ -6,8 +6,8 @@ import json
 from fractions import Fraction
 from pathlib import Path
 
-from pipeline.check import Finding
 from pipeline.cues import Cue, Track
+from pipeline.findings import Finding
 from pipeline.qc import FileReport, check_file
 from pipeline.report import to_json, to_text
 from pipeline.report_html import to_html

@@ -4,6 +4,8 @@ from pathlib import Path
 from textwrap import dedent
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.cues import Cue, Track
 from pipeline.errors import InputError
@@ -98,3 +100,36 @@ def test_zero_byte_and_binary_files(tmp_path: Path) -> None:
     binary.write_bytes(b"\x00\x01\x02PK\x03\x04" * 20)
     with pytest.raises(InputError, match="binary"):
         read_subtitles(binary, "en")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=99 * 3_600_000),
+            st.integers(min_value=1, max_value=10_000),
+            st.lists(st.text(alphabet="ab <>i/{}\\-->,.:0123 \t한", min_size=0, max_size=12), min_size=1, max_size=3),
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    st.sampled_from(["", "\n", "\n\n\n"]),
+)
+def test_fast_canonical_reader_agrees_with_the_careful_one(raw: list[tuple[int, int, list[str]]], tail: str) -> None:
+    """Where the one-regex fast path answers, it gives exactly what the careful reader gives."""
+    from pipeline.subparse import _parse_canonical, _parse_careful
+    from pipeline.timecode import format_srt_time
+
+    blocks = [
+        f"{i}\n{format_srt_time(start)} --> {format_srt_time(start + length)}\n" + "\n".join(lines)
+        for i, (start, length, lines) in enumerate(raw, start=1)
+    ]
+    text = "\n\n".join(blocks) + tail
+    fast = _parse_canonical(text)
+    try:
+        careful = _parse_careful(text, "x.srt", "en", vtt=False, lenient=False)
+    except InputError:
+        assert fast is None
+        return
+    if fast is not None:
+        assert sorted(fast, key=lambda c: (c.start_ms, c.end_ms)) == list(careful.track.cues)

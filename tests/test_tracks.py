@@ -178,7 +178,7 @@ def test_out_time_extends_for_reading_speed_at_most_half_a_second() -> None:
     assert _frames(build_track([_one(0, 48)], "en", get_profile("en"), FPS24)) == [(0, 48)]  # reads in time
     report = build_track_report([_one(0, 48, text)], "en", get_profile("en"), FPS24)
     assert _frames(report.track) == [(0, 60)]  # 2 s of speech + 12 frames, not the 75 reading would need
-    assert [f.rule for f in report.findings] == ["reading-speed"]
+    assert [f.rule for f in report.findings] == ["reading_speed"]
     assert "over the limit 20" in report.findings[0].message
 
 
@@ -198,3 +198,23 @@ def test_division_point_moves_to_the_nearest_pause() -> None:
     by_pause = build_track_report([seg], "en", profile, FPS24, pauses_ms=[3500]).track
     assert len(by_chars.cues) == 2 and by_chars.cues[1].start_ms != 3500
     assert by_pause.cues[1].start_ms == 3500
+
+
+@pytest.mark.parametrize("lang", SAMPLE_LANGS)
+def test_built_tracks_pass_the_checker(sample_transcript: Transcript, lang: str) -> None:
+    """What the builder makes, `subpipe check` signs off: only what the builder itself reported remains."""
+    import json
+
+    from pipeline.check import RuleContext, check_rules
+    from pipeline.tracks import build_track_report
+
+    root = Path(__file__).resolve().parents[1]
+    timing = json.loads((root / "assets/promo/timing.json").read_text(encoding="utf-8"))
+    shots = timing["shot_changes_ms"]
+    profile = get_profile(lang)
+    report = build_track_report(sample_transcript.segments, lang, profile, NTSC, shots)
+    ctx = RuleContext(profile, NTSC, timing["duration_ms"], tuple(shots))
+    found = check_rules(report.track, ctx)
+    unsatisfiable = {"reading_speed", "min_duration", "max_duration"}
+    assert {f.rule for f in found} <= unsatisfiable, [f for f in found if f.rule not in unsatisfiable]
+    assert sorted((f.cue, f.rule) for f in found) == sorted((f.cue, f.rule) for f in report.findings)
