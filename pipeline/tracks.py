@@ -20,7 +20,7 @@ from pipeline.errors import InputError
 from pipeline.findings import Finding
 from pipeline.profiles import Profile
 from pipeline.segments import Segment
-from pipeline.timecode import frame_to_ms, frames_ms, ms_to_frame, snap_ms
+from pipeline.timecode import frame_to_ms, ms_to_frame
 from pipeline.timing import Slot, retime
 from pipeline.wrap import count_chars, split_text, wrap_lines
 
@@ -122,13 +122,3 @@ def build_track(segments: Sequence[Segment], lang: str, profile: Profile, fps: F
         InputError: when a segment has no text in ``lang``.
     """
     return build_track_report(segments, lang, profile, fps).track
-
-
-def min_gap_ms(profile: Profile, fps: Fraction) -> int:
-    """The smallest allowed gap between cues, in ms, at ``fps``."""
-    return frames_ms(profile.min_gap_frames, fps)
-
-
-def on_grid(ms: int, fps: Fraction) -> bool:
-    """Whether ``ms`` is exactly a frame start of the grid."""
-    return snap_ms(ms, fps) == ms

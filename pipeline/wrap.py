@@ -202,12 +202,6 @@ def _overflow_cuts(run: _Run, i: int, j: int) -> list[int]:
     return [*_overflow_cuts(run, i, k), k, *_overflow_cuts(run, k, j)]
 
 
-def fits_in_cue(text: str, profile: Profile) -> bool:
-    """Whether ``text`` can be shown in one cue within the line limits."""
-    run = _Run(tokenize(text, profile), profile)
-    return _fits(run, 0, len(run.tokens))
-
-
 def split_text(text: str, profile: Profile, min_parts: int = 1) -> list[str]:
     """Cut ``text`` into as few parts as fit one cue each, at sentence, then clause, then word limits.
 
