@@ -39,16 +39,23 @@ class TrackBuild:
 
 
 def _divisions(seg: Segment, weights: list[float], pauses_ms: Sequence[int]) -> list[int]:
-    """The inner division times of a segment: by character share, pulled to the nearest pause."""
+    """The inner division times of a segment: by character share, pulled to the nearest pause.
+
+    A pause may move a division point by at most half of either part it bounds (and at most
+    ``PAUSE_REACH_MS``, or a quarter of the segment), so no part shrinks to a flash.
+    """
     span, total = seg.end_ms - seg.start_ms, sum(weights)
+    lengths = [span * w / total for w in weights]
+    reach = max(PAUSE_REACH_MS, span // 4)
     points: list[int] = []
     acc = 0.0
-    reach = max(PAUSE_REACH_MS, span // 4)
-    for w in weights[:-1]:
+    for k, w in enumerate(weights[:-1]):
         acc += w
         t = seg.start_ms + round(span * acc / total)
+        low = max(t - min(reach, lengths[k] / 2), points[-1] + 1 if points else seg.start_ms + 1)
+        high = t + min(reach, lengths[k + 1] / 2)
         i = bisect.bisect_left(pauses_ms, t)
-        near = [p for p in pauses_ms[max(i - 1, 0) : i + 1] if seg.start_ms < p < seg.end_ms and abs(p - t) <= reach]
+        near = [p for p in pauses_ms[max(i - 1, 0) : i + 1] if low <= p <= high]
         if near:
             t = min(near, key=lambda p: abs(p - t))
         points.append(max(t, points[-1] + 1) if points else t)

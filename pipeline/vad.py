@@ -155,12 +155,11 @@ def detect_speech(media: Path, aggressiveness: int = DEFAULT_AGGRESSIVENESS) -> 
 
 
 def speech_pauses(speech: Speech, min_pause_ms: int = MIN_PAUSE_MS) -> list[int]:
-    """The middle of every pause between speech spans at least ``min_pause_ms`` long, in ms.
+    """Where speech resumes after every pause at least ``min_pause_ms`` long, in ms.
 
-    The track builder cuts a long segment's time at the pause nearest to its character share.
+    The track builder cuts a long segment's time at the pause nearest to its character share, so
+    the next cue starts with the speech (a pause's middle would show it a few frames early).
     """
     return [
-        (a_end + b_start) // 2
-        for (_a, a_end), (b_start, _b) in itertools.pairwise(speech.spans)
-        if b_start - a_end >= min_pause_ms
+        b_start for (_a, a_end), (b_start, _b) in itertools.pairwise(speech.spans) if b_start - a_end >= min_pause_ms
     ]

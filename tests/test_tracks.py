@@ -218,3 +218,18 @@ def test_built_tracks_pass_the_checker(sample_transcript: Transcript, lang: str)
     unsatisfiable = {"reading_speed", "min_duration", "max_duration"}
     assert {f.rule for f in found} <= unsatisfiable, [f for f in found if f.rule not in unsatisfiable]
     assert sorted((f.cue, f.rule) for f in found) == sorted((f.cue, f.rule) for f in report.findings)
+
+
+def test_speech_pauses_from_the_sample_never_leave_a_flash(sample_transcript: Transcript) -> None:
+    """Cutting at the real audio's pauses (as `subpipe run` does) keeps every cue readable."""
+    from pipeline.tracks import build_track_report
+    from pipeline.vad import detect_speech, speech_pauses
+
+    root = Path(__file__).resolve().parents[1]
+    pauses = speech_pauses(detect_speech(root / "assets" / "promo" / "promo.mp4"))
+    assert len(pauses) > 30
+    for lang in ("en", "ko", "ar", "ja"):
+        profile = get_profile(lang)
+        track = build_track_report(sample_transcript.segments, lang, profile, NTSC, (), pauses).track
+        short = [c for c in track.cues if c.duration_ms < profile.min_duration_ms]
+        assert not short, (lang, short)
