@@ -81,10 +81,8 @@ def run_job(job: Job, progress: ProgressFactory = no_progress) -> JobResult:
     return JobResult([run_video(job, vj, progress) for vj in job.videos])
 
 
-def _build(job: Job, vj: VideoJob, media: MediaInfo | None, res: VideoResult, root: Path) -> dict[str, LangTrack]:
-    transcript = load_transcript(vj.transcript, encoding=vj.encoding, lenient=vj.lenient)
-    fps = media.fps if media and media.fps else DEFAULT_FPS
-    size = (media.width, media.height) if media else (1920, 1080)
+def _media_facts(vj: VideoJob, media: MediaInfo | None, res: VideoResult) -> tuple[list[int], list[int]]:
+    """The video's shot changes and the times speech resumes after a pause (empty without a video)."""
     shots: list[int] = []
     pauses: list[int] = []
     if media is not None and vj.video is not None and media.width:
@@ -93,6 +91,21 @@ def _build(job: Job, vj: VideoJob, media: MediaInfo | None, res: VideoResult, ro
     if media is not None and vj.video is not None and media.has_audio:
         with _timed(res, "speech"):
             pauses = speech_pauses(detect_speech(vj.video))
+    return shots, pauses
+
+
+def _build(job: Job, vj: VideoJob, media: MediaInfo | None, res: VideoResult, root: Path) -> dict[str, LangTrack]:
+    shots, pauses = _media_facts(vj, media, res)
+    with _timed(res, "tracks"):
+        return _build_tracks(job, vj, media, res, root, shots, pauses)
+
+
+def _build_tracks(
+    job: Job, vj: VideoJob, media: MediaInfo | None, res: VideoResult, root: Path, shots: list[int], pauses: list[int]
+) -> dict[str, LangTrack]:
+    transcript = load_transcript(vj.transcript, encoding=vj.encoding, lenient=vj.lenient)
+    fps = media.fps if media and media.fps else DEFAULT_FPS
+    size = (media.width, media.height) if media else (1920, 1080)
     built: dict[str, LangTrack] = {}
     for lang in vj.languages:
         try:
@@ -191,8 +204,7 @@ def run_video(job: Job, vj: VideoJob, progress: ProgressFactory = no_progress) -
             remove_stale_partials(folder)
         # An interrupted run must not leave the last run's manifest describing files it rewrote.
         discard(root / "manifest.json")
-        with _timed(res, "tracks"):
-            built = _build(job, vj, media, res, root)
+        built = _build(job, vj, media, res, root)
         if media is not None and vj.video is not None and built:
             if job.outputs.burn:
                 with _timed(res, "burn"):

@@ -10,6 +10,7 @@ import contextlib
 import errno
 import os
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.errors import OutputError
@@ -68,18 +69,18 @@ def write_text(target: Path, text: str) -> Path:
 
 def remove_partials_of(target: Path) -> int:
     """Delete partial files of ``target`` left by a killed run (a rerun of one command); return how many."""
-    folder, prefix = target.parent, f".{target.stem}{PARTIAL_TAG}"
-    if not folder.is_dir():
-        return 0
-    stale = [p for p in folder.iterdir() if p.name.startswith(prefix) and p.name.endswith(target.suffix)]
-    discard(*stale)
-    return len(stale)
+    prefix = f".{target.stem}{PARTIAL_TAG}"
+    return _remove_matching(target.parent, lambda name: name.startswith(prefix) and name.endswith(target.suffix))
 
 
 def remove_stale_partials(folder: Path) -> int:
     """Delete partial files left in ``folder`` by a killed run; return how many."""
+    return _remove_matching(folder, lambda name: name.startswith(".") and PARTIAL_TAG in name)
+
+
+def _remove_matching(folder: Path, is_partial: Callable[[str], bool]) -> int:
     if not folder.is_dir():
         return 0
-    stale = [p for p in folder.iterdir() if p.name.startswith(".") and PARTIAL_TAG in p.name]
+    stale = [p for p in folder.iterdir() if is_partial(p.name)]
     discard(*stale)
     return len(stale)
