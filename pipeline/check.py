@@ -17,7 +17,7 @@ from fractions import Fraction
 from pipeline.cues import Cue, Track
 from pipeline.findings import SEVERITIES, Finding
 from pipeline.profiles import Profile
-from pipeline.timecode import DEFAULT_FPS, format_clock
+from pipeline.timecode import DEFAULT_FPS, format_clock, frame_to_ms, ms_to_frame
 from pipeline.wrap import count_chars, visible_text
 
 ZONE_FRAMES_24 = 12
@@ -26,23 +26,22 @@ GRID_TOLERANCE_MS = 1
 
 @dataclass(frozen=True)
 class Frames:
-    """Integer frame arithmetic on the grid of ``fps`` (a Fraction kept as numerator/denominator)."""
+    """Frame arithmetic on the grid of ``fps`` (:mod:`timecode`'s integer functions)."""
 
-    num: int
-    den: int
+    fps: Fraction
 
     @classmethod
     def of(cls, fps: Fraction) -> Frames:
         """The grid of ``fps``."""
-        return cls(fps.numerator, fps.denominator)
+        return cls(fps)
 
     def frame(self, ms: int) -> int:
-        """The nearest frame to ``ms`` (as timecode.ms_to_frame)."""
-        return (2 * ms * self.num + 1000 * self.den) // (2000 * self.den)
+        """The nearest frame to ``ms``."""
+        return ms_to_frame(ms, self.fps)
 
     def ms(self, frame: int) -> int:
-        """The ms at which ``frame`` starts, rounded down (as timecode.frame_to_ms)."""
-        return (1000 * frame * self.den) // self.num
+        """The ms at which ``frame`` starts, rounded down."""
+        return frame_to_ms(frame, self.fps)
 
     def span(self, frames: int) -> int:
         """The length of ``frames`` frames in ms."""
@@ -50,7 +49,7 @@ class Frames:
 
     def scaled(self, frames_at_24: int) -> int:
         """A count of frames given at 24 fps, at this rate (12 -> 15 at 30 fps)."""
-        return max(round(Fraction(frames_at_24 * self.num, 24 * self.den)), 1)
+        return max(round(frames_at_24 * self.fps / 24), 1)
 
 
 @dataclass(frozen=True)

@@ -51,8 +51,8 @@ def parse_fps(value: str | int | float | Fraction) -> Fraction:
 
 
 def frame_to_ms(frame: int, fps: Fraction) -> int:
-    """The millisecond at which ``frame`` starts, rounded down."""
-    return math.floor(Fraction(frame * 1000) / fps)
+    """The millisecond at which ``frame`` starts, rounded down (integer arithmetic: exact and fast)."""
+    return (1000 * frame * fps.denominator) // fps.numerator
 
 
 def to_centiseconds_ms(ms: int, fps: Fraction) -> int:
@@ -67,8 +67,8 @@ def to_centiseconds_ms(ms: int, fps: Fraction) -> int:
 
 
 def ms_to_frame(ms: int, fps: Fraction) -> int:
-    """The frame nearest to ``ms``."""
-    return math.floor(Fraction(ms) * fps / 1000 + Fraction(1, 2))
+    """The frame nearest to ``ms`` (half up), in integer arithmetic."""
+    return (2 * ms * fps.numerator + 1000 * fps.denominator) // (2000 * fps.denominator)
 
 
 def snap_ms(ms: int, fps: Fraction) -> int:
