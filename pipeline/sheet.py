@@ -22,6 +22,7 @@ from pathlib import Path
 
 from pipeline.errors import InputError
 from pipeline.textio import Repair
+from pipeline.timecode import clock_to_ms
 
 FIXED_COLUMNS = ("id", "start", "end", "speaker")
 _CLOCK = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{1,2})(?:[,.](\d{1,3}))?$")
@@ -63,7 +64,7 @@ def parse_time(value: str) -> int | None:
         hours, minutes, seconds, frac = clock.groups()
         if int(minutes) >= 60 or int(seconds) >= 60:
             return None
-        return ((int(hours or 0) * 60 + int(minutes)) * 60 + int(seconds)) * 1000 + int((frac or "0").ljust(3, "0"))
+        return clock_to_ms(hours, minutes, seconds, frac)
     if _SECONDS.match(text):
         try:
             return int((Decimal(text) * 1000).quantize(Decimal(1), rounding="ROUND_HALF_UP"))

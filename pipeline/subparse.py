@@ -16,7 +16,7 @@ from pathlib import Path
 from pipeline.cues import Cue, Track
 from pipeline.errors import InputError
 from pipeline.textio import Repair, read_text
-from pipeline.timecode import format_srt_time
+from pipeline.timecode import clock_to_ms, format_srt_time
 
 logger = logging.getLogger(__name__)
 
@@ -109,9 +109,7 @@ def _time_issues(groups: tuple[str | None, ...], vtt: bool) -> list[str]:
 
 def _ms(groups: tuple[str | None, ...]) -> int:
     hours, minutes, seconds, _sep, frac = groups
-    return ((int(hours or 0) * 60 + int(minutes or 0)) * 60 + int(seconds or 0)) * 1000 + int(
-        (frac or "0").ljust(3, "0")
-    )
+    return clock_to_ms(hours, minutes, seconds, frac)
 
 
 def _parse_timing(reader: _Reader, line: str, number: int) -> tuple[int, int]:

@@ -97,6 +97,17 @@ def format_clock(ms: int) -> str:
     return f"{hours}:{minutes:02d}:{seconds:02d}.{millis:03d}"
 
 
+def clock_to_ms(hours: str | None, minutes: str | None, seconds: str | None, fraction: str | None) -> int:
+    """Milliseconds of a clock time given as its digit fields (a 1-3 digit fraction is 1/10s, 1/100s, ms).
+
+    >>> clock_to_ms("01", "02", "03", "5"), clock_to_ms(None, "1", "02", "25")
+    (3723500, 62250)
+    """
+    return ((int(hours or 0) * 60 + int(minutes or 0)) * 60 + int(seconds or 0)) * 1000 + int(
+        (fraction or "0").ljust(3, "0")
+    )
+
+
 def seconds_to_ms(seconds: float) -> int:
     """Seconds (as in Whisper JSON) to integer milliseconds, rounded half up."""
     return math.floor(seconds * 1000 + 0.5)
