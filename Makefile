@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 BENCH_VENV := $(VENV)/bench
 BENCH_STAMP := $(BENCH_VENV)/.installed
 
-.PHONY: setup demo test test-browser lint bench fuzz clean
+.PHONY: setup demo test test-browser lint bench fuzz clean check-install
 
 setup: $(STAMP)
 
@@ -32,6 +32,7 @@ test-browser: setup
 lint: setup
 	$(BIN)/ruff check pipeline tests assets/promo benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 $(BENCH_STAMP): pyproject.toml
 	$(PY) -m venv $(BENCH_VENV)
@@ -48,6 +49,14 @@ bench: setup $(BENCH_STAMP)
 	$(BIN)/python benchmarks/bench_burn.py
 	$(BIN)/python benchmarks/bench_check.py
 	$(BIN)/python benchmarks/bench_sync.py --ffsubsync $(BENCH_VENV)/bin/ffsubsync
+
+# A non-editable install into a fresh venv: the data files ship, both entry points start.
+check-install:
+	rm -rf $(VENV)/wheel-check && $(PY) -m venv $(VENV)/wheel-check
+	$(VENV)/wheel-check/bin/python -m pip install --quiet .
+	cd /tmp && $(CURDIR)/$(VENV)/wheel-check/bin/subpipe doctor >/dev/null
+	cd /tmp && $(CURDIR)/$(VENV)/wheel-check/bin/python -m pipeline tracks $(CURDIR)/subtitles/promo/transcript.json \
+		--lang fr --lang ja -o $(CURDIR)/$(VENV)/wheel-check/out >/dev/null
 
 clean:
 	rm -rf output .pytest_cache .mypy_cache .ruff_cache

@@ -22,12 +22,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.ffmpeg import ffmpeg_exe  # noqa: E402
-from pipeline.probe import probe  # noqa: E402
-from pipeline.render import BurnRequest, Encoder, burn  # noqa: E402
-from pipeline.segments import load_transcript  # noqa: E402
-from pipeline.steps import build_tracks, style_for  # noqa: E402
-from pipeline.subformats import compose_ass  # noqa: E402
+from pipeline.batch.steps import build_tracks, style_for  # noqa: E402
+from pipeline.ingest.segments import load_transcript  # noqa: E402
+from pipeline.media.ffmpeg import ffmpeg_exe  # noqa: E402
+from pipeline.media.probe import probe  # noqa: E402
+from pipeline.render.burn import BurnRequest, Encoder, burn  # noqa: E402
+from pipeline.tracks.formats import compose_ass  # noqa: E402
 
 
 def _clip(folder: Path) -> Path:

@@ -23,11 +23,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.check import RuleContext, check_rules  # noqa: E402
-from pipeline.cues import Cue, Track  # noqa: E402
-from pipeline.profiles import get_profile  # noqa: E402
-from pipeline.subformats import compose_srt, read_subtitles  # noqa: E402
-from pipeline.timecode import frame_to_ms  # noqa: E402
+from pipeline.core.cues import Cue, Track  # noqa: E402
+from pipeline.core.profiles import get_profile  # noqa: E402
+from pipeline.core.timecode import frame_to_ms  # noqa: E402
+from pipeline.ingest.subparse import read_subtitles  # noqa: E402
+from pipeline.qc.rules import RuleContext, check_rules  # noqa: E402
+from pipeline.tracks.formats import compose_srt  # noqa: E402
 
 FPS = Fraction(30000, 1001)
 WORDS = [

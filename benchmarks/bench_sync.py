@@ -30,11 +30,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.cues import Cue, Track  # noqa: E402
-from pipeline.ffmpeg import ffmpeg_exe  # noqa: E402
-from pipeline.segments import load_transcript  # noqa: E402
-from pipeline.steps import build_tracks  # noqa: E402
-from pipeline.subformats import compose_srt, read_subtitles  # noqa: E402
+from pipeline.batch.steps import build_tracks  # noqa: E402
+from pipeline.core.cues import Cue, Track  # noqa: E402
+from pipeline.ingest.segments import load_transcript  # noqa: E402
+from pipeline.ingest.subparse import read_subtitles  # noqa: E402
+from pipeline.media.ffmpeg import ffmpeg_exe  # noqa: E402
+from pipeline.tracks.formats import compose_srt  # noqa: E402
 
 VIDEO = ROOT / "assets" / "promo" / "promo.mp4"
 TRANSCRIPT = ROOT / "subtitles" / "promo" / "transcript.json"

@@ -20,11 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.profiles import get_profile  # noqa: E402
-from pipeline.segments import load_transcript  # noqa: E402
-from pipeline.subformats import compose_srt  # noqa: E402
-from pipeline.tracks import build_track_report  # noqa: E402
-from pipeline.wrap import count_chars  # noqa: E402
+from pipeline.core.profiles import get_profile  # noqa: E402
+from pipeline.ingest.segments import load_transcript  # noqa: E402
+from pipeline.tracks.build import build_track_report  # noqa: E402
+from pipeline.tracks.formats import compose_srt  # noqa: E402
+from pipeline.tracks.wrap import count_chars  # noqa: E402
 
 LANGS = ("en", "ko", "ja", "zh-Hans", "ar", "es", "fr", "ru", "vi", "id")
 NTSC = Fraction(30000, 1001)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.ffmpeg import ffmpeg_exe
-from pipeline.segments import Transcript, load_transcript
+from pipeline.ingest.segments import Transcript, load_transcript
+from pipeline.media.ffmpeg import ffmpeg_exe
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_VIDEO = ROOT / "assets" / "promo" / "promo.mp4"

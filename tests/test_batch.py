@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pipeline.batch import run_job
-from pipeline.job import parse_job
-from pipeline.manifest import sha256_file
+from pipeline.batch.run import run_job
+from pipeline.ingest.job import parse_job
+from pipeline.render.manifest import sha256_file
 
 
 def _job(tmp_path: Path, clip: Path, transcript: Path, extra: str = "") -> str:

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.audiocheck import audio_findings, estimate_offset, offset_findings
-from pipeline.check import Frames, RuleContext, check_rules
-from pipeline.cli import main
-from pipeline.cues import Cue, Track
-from pipeline.findings import Finding
-from pipeline.profiles import get_profile
-from pipeline.qc import VideoFacts, order_findings, video_facts
+from pipeline.cli.main import main
+from pipeline.core.cues import Cue, Track
+from pipeline.core.findings import Finding
+from pipeline.core.profiles import get_profile
+from pipeline.qc.audiocheck import audio_findings, estimate_offset, offset_findings
+from pipeline.qc.check import VideoFacts, order_findings, video_facts
+from pipeline.qc.rules import Frames, RuleContext, check_rules
 
 PAL = Fraction(25)
 NTSC = Fraction(30000, 1001)
@@ -71,7 +71,7 @@ def test_past_end() -> None:
 
 @pytest.mark.parametrize("careful", [False, True], ids=["fast-reader", "careful-reader"])
 def test_order_in_the_file(careful: bool) -> None:
-    from pipeline.subformats import parse_subtitles
+    from pipeline.ingest.subparse import parse_subtitles
 
     text = "1\n00:00:05,000 --> 00:00:06,000\nb\n\n2\n00:00:01,000 --> 00:00:02,000\na\n"
     if careful:

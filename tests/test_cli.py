@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cli import build_parser, main
-from pipeline.probe import probe
+from pipeline.cli.main import build_parser, main
+from pipeline.media.probe import probe
 
 
 def test_every_subcommand_has_help() -> None:

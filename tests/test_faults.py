@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cli import main
-from pipeline.errors import OutputError
-from pipeline.outputs import write_text
-from pipeline.probe import probe
+from pipeline.cli.main import main
+from pipeline.core.errors import OutputError
+from pipeline.media.probe import probe
+from pipeline.render.outputs import write_text
 
 ROOT = Path(__file__).resolve().parents[1]
 SRT = "".join(f"{i}\n00:00:{2 * i - 1:02d},000 --> 00:00:{2 * i:02d},000\nLine number {i}\n\n" for i in range(1, 7))

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.errors import FfmpegError
-from pipeline.ffmpeg import (
+from pipeline.core.errors import FfmpegError
+from pipeline.media.ffmpeg import (
     BurnOutput,
     SoftTrack,
     burn_args,

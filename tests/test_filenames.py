@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cli import main
-from pipeline.ffmpeg import ffmpeg_exe
-from pipeline.probe import probe
+from pipeline.cli.main import main
+from pipeline.media.ffmpeg import ffmpeg_exe
+from pipeline.media.probe import probe
 
 NAMES = {
     "space": "two words",

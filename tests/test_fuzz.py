@@ -16,13 +16,14 @@ from typing import Any
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from pipeline.cues import Cue, Track
-from pipeline.errors import InputError
-from pipeline.job import parse_job
-from pipeline.segments import parse_transcript_json
-from pipeline.sheet import parse_sheet
-from pipeline.subformats import compose_srt, compose_vtt, parse_subtitles
-from pipeline.textio import decode_bytes
+from pipeline.core.cues import Cue, Track
+from pipeline.core.errors import InputError
+from pipeline.core.textio import decode_bytes
+from pipeline.ingest.job import parse_job
+from pipeline.ingest.segments import parse_transcript_json
+from pipeline.ingest.sheet import parse_sheet
+from pipeline.ingest.subparse import parse_subtitles
+from pipeline.tracks.formats import compose_srt, compose_vtt
 
 EXAMPLES = int(os.environ.get("SUBPIPE_FUZZ_EXAMPLES", "40"))
 FUZZ = settings(

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cli import main
-from pipeline.errors import InputError
-from pipeline.subformats import read_subtitles, read_subtitles_checked
+from pipeline.cli.main import main
+from pipeline.core.errors import InputError
+from pipeline.ingest.subparse import read_subtitles, read_subtitles_checked
 
 ROOT = Path(__file__).resolve().parents[1]
 OK = "1\n00:00:01,000 --> 00:00:02,000\nhi\n"

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.batch import run_job
-from pipeline.cli import main
-from pipeline.errors import InputError
-from pipeline.job import parse_job
-from pipeline.segments import load_transcript
-from pipeline.subformats import read_subtitles
+from pipeline.batch.run import run_job
+from pipeline.cli.main import main
+from pipeline.core.errors import InputError
+from pipeline.ingest.job import parse_job
+from pipeline.ingest.segments import load_transcript
+from pipeline.ingest.subparse import read_subtitles
 
 TEXT = {
     "ko": "행정안전부는 국민의 안전을 지킵니다.",

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cli import main
-from pipeline.errors import InputError
-from pipeline.job import parse_job
-from pipeline.probe import probe
-from pipeline.segments import load_transcript
+from pipeline.cli.main import main
+from pipeline.core.errors import InputError
+from pipeline.ingest.job import parse_job
+from pipeline.ingest.segments import load_transcript
+from pipeline.media.probe import probe
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.errors import InputError
-from pipeline.job import load_job, parse_job
+from pipeline.core.errors import InputError
+from pipeline.ingest.job import load_job, parse_job
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -6,12 +6,12 @@ from fractions import Fraction
 import pysubs2
 import pytest
 
-from pipeline.cues import Cue, Track
-from pipeline.errors import UsageError
-from pipeline.fonts import font_spec
-from pipeline.profiles import KNOWN_LANGUAGES, get_profile
-from pipeline.subformats import AssStyle, compose_ass
-from pipeline.timecode import frame_to_ms, ms_to_frame
+from pipeline.core.cues import Cue, Track
+from pipeline.core.errors import UsageError
+from pipeline.core.profiles import KNOWN_LANGUAGES, get_profile
+from pipeline.core.timecode import frame_to_ms, ms_to_frame
+from pipeline.media.fonts import font_spec
+from pipeline.tracks.formats import AssStyle, compose_ass
 
 REQUIRED = ["en", "ko", "ja", "zh-Hans", "zh-Hant", "ar", "es", "fr", "de", "pt", "ru", "vi", "id", "th", "hi"]
 
@@ -39,7 +39,7 @@ def test_job_override_and_bad_field() -> None:
 
 
 def test_unknown_language_gets_default_profile_and_a_warning(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="pipeline.profiles"):
+    with caplog.at_level(logging.WARNING, logger="pipeline.core.profiles"):
         p = get_profile("sw")
     assert p.iso639_2 == "swa" and p.max_line_chars == 42
     assert "no language profile for 'sw'" in caplog.text

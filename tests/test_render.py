@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.errors import FontCoverageError
-from pipeline.probe import probe, subtitle_texts
-from pipeline.render import Encoder
-from pipeline.segments import load_transcript
-from pipeline.steps import LangTrack, build_tracks, burn_tracks, mux_tracks
-from pipeline.subformats import compose_srt
-from pipeline.verify import TEXT_SHARE, band_change
+from pipeline.batch.steps import LangTrack, build_tracks, burn_tracks, mux_tracks
+from pipeline.core.errors import FontCoverageError
+from pipeline.ingest.segments import load_transcript
+from pipeline.media.probe import probe, subtitle_texts
+from pipeline.render.burn import Encoder
+from pipeline.render.verify import TEXT_SHARE, band_change
+from pipeline.tracks.formats import compose_srt
 
 NTSC = Fraction(30000, 1001)
 FAST = Encoder(crf=30, preset="ultrafast")

@@ -6,11 +6,11 @@ import json
 from fractions import Fraction
 from pathlib import Path
 
-from pipeline.cues import Cue, Track
-from pipeline.findings import Finding
-from pipeline.qc import FileReport, check_file
-from pipeline.report import to_json, to_text
-from pipeline.report_html import to_html
+from pipeline.core.cues import Cue, Track
+from pipeline.core.findings import Finding
+from pipeline.qc.check import FileReport, check_file
+from pipeline.qc.report import to_json, to_text
+from pipeline.qc.report_html import to_html
 
 
 def _report(path: str = "a.en.srt", text: str = "Hello <b>there</b> & co.") -> FileReport:

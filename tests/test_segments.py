@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.errors import InputError
-from pipeline.segments import language_from_name, load_transcript
+from pipeline.core.errors import InputError
+from pipeline.ingest.segments import language_from_name, load_transcript
 
 
 def test_whisper_json(tmp_path: Path) -> None:

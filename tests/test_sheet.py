@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.errors import InputError
-from pipeline.segments import load_transcript
-from pipeline.sheet import parse_sheet
+from pipeline.core.errors import InputError
+from pipeline.ingest.segments import load_transcript
+from pipeline.ingest.sheet import parse_sheet
 
 ROWS = [
     ["id", "start", "end", "speaker", "en", "ko"],

@@ -7,9 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.cues import Cue, Track
-from pipeline.errors import InputError
-from pipeline.subformats import AssStyle, compose_ass, compose_srt, compose_vtt, read_subtitles
+from pipeline.core.cues import Cue, Track
+from pipeline.core.errors import InputError
+from pipeline.ingest.subparse import read_subtitles
+from pipeline.tracks.formats import AssStyle, compose_ass, compose_srt, compose_vtt
 
 TRACK = Track("ko", (Cue(1001, 2503, ("안녕하세요", "둘째 줄")), Cue(3003, 4004, ("끝",))))
 
@@ -117,8 +118,8 @@ def test_zero_byte_and_binary_files(tmp_path: Path) -> None:
 )
 def test_fast_canonical_reader_agrees_with_the_careful_one(raw: list[tuple[int, int, list[str]]], tail: str) -> None:
     """Where the one-regex fast path answers, it gives exactly what the careful reader gives."""
-    from pipeline.subparse import _parse_canonical, _parse_careful
-    from pipeline.timecode import format_srt_time
+    from pipeline.core.timecode import format_srt_time
+    from pipeline.ingest.subparse import _parse_canonical, _parse_careful
 
     blocks = [
         f"{i}\n{format_srt_time(start)} --> {format_srt_time(start + length)}\n" + "\n".join(lines)

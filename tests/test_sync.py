@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cli import main
-from pipeline.cues import Cue, Track
-from pipeline.ffmpeg import ffmpeg_exe
-from pipeline.subformats import compose_srt, read_subtitles
-from pipeline.sync import Piece, SyncResult, apply, synchronize
-from pipeline.vad import Speech, detect_speech
+from pipeline.cli.main import main
+from pipeline.core.cues import Cue, Track
+from pipeline.ingest.subparse import read_subtitles
+from pipeline.media.ffmpeg import ffmpeg_exe
+from pipeline.media.vad import Speech, detect_speech
+from pipeline.qc.sync import Piece, SyncResult, apply, synchronize
+from pipeline.tracks.formats import compose_srt
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "assets" / "promo" / "promo.mp4"

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.errors import InputError
-from pipeline.textio import read_text
+from pipeline.core.errors import InputError
+from pipeline.core.textio import read_text
 
 KO = "1\n00:00:01,000 --> 00:00:02,000\n행정안전부\n"
 

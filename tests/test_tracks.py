@@ -9,12 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.profiles import get_profile
-from pipeline.segments import Segment, Transcript
-from pipeline.subformats import compose_srt, read_subtitles
-from pipeline.timecode import frames_ms, snap_ms
-from pipeline.tracks import build_track
-from pipeline.wrap import count_chars, tokenize
+from pipeline.core.profiles import get_profile
+from pipeline.core.timecode import frames_ms, snap_ms
+from pipeline.ingest.segments import Segment, Transcript
+from pipeline.ingest.subparse import read_subtitles
+from pipeline.tracks.build import build_track
+from pipeline.tracks.formats import compose_srt
+from pipeline.tracks.wrap import count_chars, tokenize
 
 NTSC = Fraction(30000, 1001)
 SAMPLE_LANGS = ["en", "ko", "ja", "zh-Hans", "ar", "es", "fr", "ru", "vi", "id"]
@@ -77,7 +78,7 @@ segment_lists = st.lists(
 def test_built_tracks_keep_the_rules(
     raw: list[tuple[int, int, str]], fps: Fraction, lang: str, shots: list[int], pauses: list[int]
 ) -> None:
-    from pipeline.tracks import build_track_report
+    from pipeline.tracks.build import build_track_report
 
     segments, t = [], 0
     for i, (pause, length, text) in enumerate(raw):
@@ -107,7 +108,7 @@ def test_built_tracks_keep_the_rules(
 
 
 def test_segment_missing_a_language_is_an_error() -> None:
-    from pipeline.errors import InputError
+    from pipeline.core.errors import InputError
 
     with pytest.raises(InputError, match="no text in 'ko'"):
         build_track([Segment("s1", 0, 1000, {"en": "hi"})], "ko", get_profile("ko"), NTSC)
@@ -118,7 +119,7 @@ def test_golden_sample_tracks(sample_transcript: Transcript, lang: str) -> None:
     """tests/data/promo.<lang>_ref.srt were reviewed by eye (benchmarks/track_stats.py --write-golden)."""
     import json
 
-    from pipeline.tracks import build_track_report
+    from pipeline.tracks.build import build_track_report
 
     root = Path(__file__).resolve().parents[1]
     shots = json.loads((root / "assets/promo/timing.json").read_text(encoding="utf-8"))["shot_changes_ms"]
@@ -135,7 +136,7 @@ def _one(start_f: int, end_f: int, text: str = "Short line.") -> Segment:
 
 
 def _frames(track: object) -> list[tuple[int, int]]:
-    from pipeline.timecode import ms_to_frame
+    from pipeline.core.timecode import ms_to_frame
 
     return [(ms_to_frame(c.start_ms, FPS24), ms_to_frame(c.end_ms, FPS24)) for c in track.cues]  # type: ignore[attr-defined]
 
@@ -146,7 +147,7 @@ def _frames(track: object) -> list[tuple[int, int]]:
     ids=["5-before-onto", "7-before-onto", "10-before-to-12", "5-after-onto", "10-after-to-12", "far", "far-before"],
 )
 def test_in_cue_moves_out_of_shot_change_zone(start_f: int, expected_start: int) -> None:
-    from pipeline.tracks import build_track_report
+    from pipeline.tracks.build import build_track_report
 
     report = build_track_report([_one(start_f, start_f + 48)], "en", get_profile("en"), FPS24, [100 * 1000 // 24])
     assert _frames(report.track)[0][0] == expected_start
@@ -158,7 +159,7 @@ def test_in_cue_moves_out_of_shot_change_zone(start_f: int, expected_start: int)
     ids=["1-before", "3-before", "2-before-ok", "1-after", "10-before-to-12", "far"],
 )
 def test_out_cue_moves_out_of_shot_change_zone(end_f: int, expected_end: int) -> None:
-    from pipeline.tracks import build_track_report
+    from pipeline.tracks.build import build_track_report
 
     report = build_track_report([_one(end_f - 40, end_f)], "en", get_profile("en"), FPS24, [100 * 1000 // 24])
     assert _frames(report.track)[0][1] == expected_end
@@ -173,7 +174,7 @@ def test_small_gaps_are_chained_and_large_ones_kept() -> None:
 
 def test_out_time_extends_for_reading_speed_at_most_half_a_second() -> None:
     text = "A sentence far too long to read in the time the speaker takes."  # 62 chars, 20 cps: 3.1 s
-    from pipeline.tracks import build_track_report
+    from pipeline.tracks.build import build_track_report
 
     assert _frames(build_track([_one(0, 48)], "en", get_profile("en"), FPS24)) == [(0, 48)]  # reads in time
     report = build_track_report([_one(0, 48, text)], "en", get_profile("en"), FPS24)
@@ -190,7 +191,7 @@ def test_segment_longer_than_max_duration_is_split() -> None:
 
 
 def test_division_point_moves_to_the_nearest_pause() -> None:
-    from pipeline.tracks import build_track_report
+    from pipeline.tracks.build import build_track_report
 
     seg = Segment("s", 0, 6000, {"en": "First clause of this sentence, and the second clause of it."})
     profile = get_profile("en", {"max_line_chars": 32, "max_lines": 1})
@@ -205,8 +206,8 @@ def test_built_tracks_pass_the_checker(sample_transcript: Transcript, lang: str)
     """What the builder makes, `subpipe check` signs off: only what the builder itself reported remains."""
     import json
 
-    from pipeline.check import RuleContext, check_rules
-    from pipeline.tracks import build_track_report
+    from pipeline.qc.rules import RuleContext, check_rules
+    from pipeline.tracks.build import build_track_report
 
     root = Path(__file__).resolve().parents[1]
     timing = json.loads((root / "assets/promo/timing.json").read_text(encoding="utf-8"))
@@ -222,8 +223,8 @@ def test_built_tracks_pass_the_checker(sample_transcript: Transcript, lang: str)
 
 def test_speech_pauses_from_the_sample_never_leave_a_flash(sample_transcript: Transcript) -> None:
     """Cutting at the real audio's pauses (as `subpipe run` does) keeps every cue readable."""
-    from pipeline.tracks import build_track_report
-    from pipeline.vad import detect_speech, speech_pauses
+    from pipeline.media.vad import detect_speech, speech_pauses
+    from pipeline.tracks.build import build_track_report
 
     root = Path(__file__).resolve().parents[1]
     pauses = speech_pauses(detect_speech(root / "assets" / "promo" / "promo.mp4"))

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.errors import FfmpegError, InputError
-from pipeline.ffmpeg import ffmpeg_exe
-from pipeline.vad import SAMPLE_RATE, STEP_MS, decode_audio, detect_speech, spans_of, speech_flags
+from pipeline.core.errors import FfmpegError, InputError
+from pipeline.media.ffmpeg import ffmpeg_exe
+from pipeline.media.vad import SAMPLE_RATE, STEP_MS, decode_audio, detect_speech, spans_of, speech_flags
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMING = ROOT / "assets" / "promo" / "timing.json"

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.profiles import get_profile
-from pipeline.wrap import count_chars, split_text, tokenize, wrap_lines
+from pipeline.core.profiles import get_profile
+from pipeline.tracks.wrap import count_chars, split_text, tokenize, wrap_lines
 
 
 def test_counts_cjk_full_width_one_and_latin_half() -> None:
@@ -104,8 +104,8 @@ def test_thai_breaks_between_dictionary_words() -> None:
 def test_rtl_marks_option_wraps_each_line() -> None:
     from fractions import Fraction
 
-    from pipeline.segments import Segment
-    from pipeline.tracks import build_track
+    from pipeline.ingest.segments import Segment
+    from pipeline.tracks.build import build_track
 
     seg = Segment("1", 0, 3000, {"ar": "ازدادت توقعات المواطنين من الحكومة بشكل كبير، وأصبح دور الحكومة أكثر أهمية."})
     plain = build_track([seg], "ar", get_profile("ar"), Fraction(25))

@@ -14,10 +14,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pipeline.cli import main
-from pipeline.cues import Cue, Track
-from pipeline.report_html import COLORS
-from pipeline.subformats import compose_srt, read_subtitles
+from pipeline.cli.main import main
+from pipeline.core.cues import Cue, Track
+from pipeline.ingest.subparse import read_subtitles
+from pipeline.qc.report_html import COLORS
+from pipeline.tracks.formats import compose_srt
 
 pytestmark = pytest.mark.browser
 

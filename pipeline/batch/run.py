@@ -1,0 +1,220 @@
+"""Run a whole job: for each video, build every language's track, write files, burn, mux, manifest.
+
+One failing language (a font missing a glyph, say) does not stop the others: its failure is
+recorded, the rest go on, and the result says what failed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.batch.steps import (
+    LangTrack,
+    ProgressFactory,
+    build_tracks,
+    burn_tracks,
+    mux_tracks,
+    no_progress,
+    write_track_files,
+)
+from pipeline.core.errors import PipelineError
+from pipeline.core.findings import Finding
+from pipeline.core.timecode import DEFAULT_FPS
+from pipeline.ingest.job import Job, VideoJob
+from pipeline.ingest.segments import load_transcript
+from pipeline.media.fonts import check_coverage
+from pipeline.media.probe import MediaInfo, probe
+from pipeline.media.scenes import detect_shot_changes
+from pipeline.media.vad import detect_speech, speech_pauses
+from pipeline.render.burn import Encoder
+from pipeline.render.manifest import ManifestEntry, entry_for, write_manifest
+from pipeline.render.outputs import discard, remove_stale_partials
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class VideoResult:
+    """What one video's run produced and what failed."""
+
+    name: str
+    entries: list[ManifestEntry] = field(default_factory=list)
+    failures: dict[str, str] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    qc: dict[str, list[Finding]] = field(default_factory=dict)
+    manifest: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether every output was produced."""
+        return not self.failures
+
+
+@dataclass
+class JobResult:
+    """All videos' results."""
+
+    videos: list[VideoResult]
+
+    @property
+    def ok(self) -> bool:
+        """Whether every video succeeded completely."""
+        return all(v.ok for v in self.videos)
+
+
+@contextmanager
+def _timed(result: VideoResult, stage: str) -> Iterator[None]:
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        result.seconds[stage] = result.seconds.get(stage, 0.0) + time.perf_counter() - start
+
+
+def run_job(job: Job, progress: ProgressFactory = no_progress) -> JobResult:
+    """Run every video of ``job``; errors of one video are recorded, not raised."""
+    return JobResult([run_video(job, vj, progress) for vj in job.videos])
+
+
+def _media_facts(vj: VideoJob, media: MediaInfo | None, res: VideoResult) -> tuple[list[int], list[int]]:
+    """The video's shot changes and the times speech resumes after a pause (empty without a video)."""
+    shots: list[int] = []
+    pauses: list[int] = []
+    if media is not None and vj.video is not None and media.width:
+        with _timed(res, "shot changes"):
+            shots = detect_shot_changes(vj.video, media)
+    if media is not None and vj.video is not None and media.has_audio:
+        with _timed(res, "speech"):
+            pauses = speech_pauses(detect_speech(vj.video))
+    return shots, pauses
+
+
+def _build(job: Job, vj: VideoJob, media: MediaInfo | None, res: VideoResult, root: Path) -> dict[str, LangTrack]:
+    shots, pauses = _media_facts(vj, media, res)
+    with _timed(res, "tracks"):
+        return _build_tracks(job, vj, media, res, root, shots, pauses)
+
+
+def _build_tracks(
+    job: Job, vj: VideoJob, media: MediaInfo | None, res: VideoResult, root: Path, shots: list[int], pauses: list[int]
+) -> dict[str, LangTrack]:
+    transcript = load_transcript(vj.transcript, encoding=vj.encoding, lenient=vj.lenient)
+    fps = media.fps if media and media.fps else DEFAULT_FPS
+    size = (media.width, media.height) if media else (1920, 1080)
+    built: dict[str, LangTrack] = {}
+    for lang in vj.languages:
+        try:
+            item = build_tracks(transcript, [lang], job.profiles, fps, shots, pauses)[lang]
+            res.qc[item.profile.tag] = list(item.findings)
+            for path in write_track_files(item, vj.name, root / item.profile.tag, job.outputs.formats, size, job.style):
+                res.entries.append(entry_for(path, root, path.suffix[1:], item.profile.tag))
+            built[lang] = item
+        except PipelineError as exc:
+            res.failures[f"{lang}/tracks"] = str(exc)
+    return built
+
+
+def _burn(
+    job: Job,
+    vj: VideoJob,
+    media: MediaInfo,
+    built: dict[str, LangTrack],
+    res: VideoResult,
+    root: Path,
+    progress: ProgressFactory,
+) -> None:
+    """Burn in groups that share one decode; a language whose font lacks glyphs is left out first."""
+    ready = []
+    for lang, item in built.items():
+        try:
+            check_coverage(item.profile.tag, item.profile.font, item.track.texts())
+        except PipelineError as exc:
+            res.failures[f"{lang}/burn"] = str(exc)
+            continue
+        ready.append(item)
+    size = job.render.burn_group
+    for start in range(0, len(ready), size):
+        group = ready[start : start + size]
+        if not _burn_group(job, vj, media, group, res, root, progress, record=len(group) == 1):
+            # Find which language failed: burn the group's languages one at a time.
+            logger.warning("burn of %s failed; retrying one language at a time", [i.profile.tag for i in group])
+            for item in group:
+                _burn_group(job, vj, media, [item], res, root, progress, record=True)
+
+
+def _burn_group(
+    job: Job,
+    vj: VideoJob,
+    media: MediaInfo,
+    group: list[LangTrack],
+    res: VideoResult,
+    root: Path,
+    progress: ProgressFactory,
+    *,
+    record: bool,
+) -> bool:
+    assert vj.video is not None
+    tags = [item.profile.tag for item in group]
+    items = [(item, root / tag / f"{vj.name}.{tag}.mp4") for item, tag in zip(group, tags, strict=True)]
+    encoder = Encoder(job.render.crf, job.render.preset)
+    try:
+        paths = burn_tracks(vj.video, media, items, job.style, encoder, progress(f"burn {vj.name} [{' '.join(tags)}]"))
+    except PipelineError as exc:
+        if record:
+            res.failures[f"{tags[0]}/burn"] = str(exc)
+        return False
+    res.entries.extend(entry_for(p, root, "burned", tag) for p, tag in zip(paths, tags, strict=True))
+    return True
+
+
+def _mux(
+    job: Job,
+    vj: VideoJob,
+    media: MediaInfo,
+    built: dict[str, LangTrack],
+    res: VideoResult,
+    root: Path,
+    progress: ProgressFactory,
+) -> None:
+    assert vj.video is not None
+    default = vj.default_language if vj.default_language in built else next(iter(built))
+    for container in job.outputs.mux:
+        target = root / f"{vj.name}.subs.{container}"
+        try:
+            path = mux_tracks(vj.video, media, list(built.values()), default, target, progress(f"mux {target.name}"))
+        except PipelineError as exc:
+            res.failures[f"mux/{container}"] = str(exc)
+            continue
+        res.entries.append(entry_for(path, root, f"soft-{container}", "+".join(built)))
+
+
+def run_video(job: Job, vj: VideoJob, progress: ProgressFactory = no_progress) -> VideoResult:
+    """Run one video end to end and write its manifest."""
+    res = VideoResult(vj.name)
+    root = job.output_dir / vj.name
+    try:
+        with _timed(res, "probe"):
+            media = probe(vj.video) if vj.video else None
+        for folder in [root, *(root / lang for lang in vj.languages)]:
+            remove_stale_partials(folder)
+        # An interrupted run must not leave the last run's manifest describing files it rewrote.
+        discard(root / "manifest.json")
+        built = _build(job, vj, media, res, root)
+        if media is not None and vj.video is not None and built:
+            if job.outputs.burn:
+                with _timed(res, "burn"):
+                    _burn(job, vj, media, built, res, root, progress)
+            if job.outputs.mux:
+                with _timed(res, "mux"):
+                    _mux(job, vj, media, built, res, root, progress)
+        with _timed(res, "manifest"):
+            inputs = {"transcript": vj.transcript, **({"video": vj.video} if vj.video else {})}
+            res.manifest = write_manifest(root / "manifest.json", vj.name, res.entries, inputs, res.failures, res.qc)
+    except PipelineError as exc:
+        res.failures["job"] = str(exc)
+    return res

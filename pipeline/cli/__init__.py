@@ -1,0 +1,1 @@
+"""The command line, the only place that prints or exits; each command module is imported when its command runs."""

@@ -1,0 +1,95 @@
+"""The checking commands of the CLI: check and sync (imported when used)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pipeline.cli.common import langs_of
+from pipeline.core.errors import UsageError
+from pipeline.core.timecode import parse_fps
+from pipeline.qc.check import check_file, exit_code, video_facts
+from pipeline.qc.report import summary_line, to_json, to_text
+from pipeline.qc.report_html import to_html
+from pipeline.render.outputs import write_text
+
+if TYPE_CHECKING:
+    from pipeline.qc.sync import SyncResult
+
+_RENDER = {"text": to_text, "json": to_json, "html": to_html}
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Check subtitle files' timing against the rules, the audio and the shot changes; exit 1 on errors."""
+    subs = [Path(p) for p in args.subtitles]
+    langs = langs_of(args, subs)
+    try:
+        fps = parse_fps(args.fps) if args.fps else None
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    facts = video_facts(Path(args.video)) if args.video else None
+    reports = [
+        check_file(p, lang, facts, fps, args.encoding, lenient=args.lenient)
+        for p, lang in zip(subs, langs, strict=True)
+    ]
+    text = _RENDER[args.format](reports)
+    if args.output:
+        print(write_text(Path(args.output), text))
+        print(summary_line(reports))
+    else:
+        sys.stdout.write(text)
+    return exit_code(reports)
+
+
+def _sync_json(result: SyncResult, written: Sequence[Path]) -> str:
+    from pipeline.qc.sync import MIN_CONFIDENCE
+
+    doc = {
+        "ok": result.ok,
+        "ratio": round(result.ratio, 6),
+        "offset_ms": result.offset_ms,
+        "pieces": [{"from_ms": p.from_ms, "offset_ms": p.offset_ms} for p in result.pieces],
+        "confidence": result.confidence,
+        "min_confidence": MIN_CONFIDENCE,
+        "written": [str(p) for p in written],
+    }
+    return json.dumps(doc, indent=2)
+
+
+def _sync_targets(args: argparse.Namespace) -> list[tuple[Path, Path]]:
+    out = Path(args.output)
+    pairs = [(Path(args.subtitle), out)]
+    for other in args.apply_to or []:
+        source = Path(other)
+        target = out.parent / source.name
+        if target.resolve() == source.resolve():
+            raise UsageError(f"{source}: writing it beside -o {out} would overwrite it; choose another output folder")
+        pairs.append((source, target))
+    return pairs
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    """Align subtitles to the video's speech (offset, frame-rate ratio, split edits); refuse when unsure."""
+    from pipeline.batch.files import sync_files
+    from pipeline.qc.sync import MIN_CONFIDENCE
+
+    pairs = _sync_targets(args)
+    langs = langs_of(args, [src for src, _ in pairs])
+    result, written = sync_files(
+        args.video, pairs, langs, encoding=args.encoding, max_offset_s=args.max_offset, splits=not args.no_splits
+    )
+    if args.json:
+        print(_sync_json(result, written))
+    else:
+        shifts = ", ".join(f"{p.offset_ms:+d} ms from {p.from_ms} ms" for p in result.pieces)
+        print(f"ratio {result.ratio:.5f}, offsets {shifts}, confidence {result.confidence:.2f}")
+        for path in written:
+            print(path)
+    if not result.ok:
+        print(f"error: confidence {result.confidence:.2f} < {MIN_CONFIDENCE}: nothing written", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,119 @@
+"""The render-side commands of the CLI: run, tracks, burn, mux, doctor (imported when used)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import TextIO
+
+from pipeline.batch.files import burn_file, mux_files
+from pipeline.batch.run import JobResult, run_job
+from pipeline.batch.steps import ProgressFactory, build_tracks, write_track_files
+from pipeline.cli.common import langs_of
+from pipeline.core.timecode import DEFAULT_FPS
+from pipeline.ingest.job import load_job
+from pipeline.ingest.segments import load_transcript
+from pipeline.media.doctor import diagnose
+from pipeline.media.ffmpeg import ProgressFn
+from pipeline.media.probe import probe
+
+
+class ProgressBar:
+    """A one-line text progress bar on a terminal stream, one per encode."""
+
+    def __init__(self, stream: TextIO, width: int = 30) -> None:
+        self.stream = stream
+        self.width = width
+
+    def __call__(self, label: str) -> ProgressFn:
+        started = time.monotonic()
+        state = {"shown": -1}
+
+        def update(fraction: float) -> None:
+            filled = int(fraction * self.width)
+            if filled == state["shown"]:
+                return  # nothing new to draw (and the finished line is drawn once)
+            state["shown"] = filled
+            bar = "#" * filled + "-" * (self.width - filled)
+            end = "\n" if fraction >= 1.0 else ""
+            elapsed = time.monotonic() - started
+            self.stream.write(f"\r{label:<40.40} [{bar}] {fraction:4.0%} {elapsed:5.1f}s{end}")
+            self.stream.flush()
+
+        return update
+
+
+def _quiet(_label: str) -> ProgressFn | None:
+    return None
+
+
+def _progress(args: argparse.Namespace) -> ProgressFactory:
+    return _quiet if args.quiet else ProgressBar(sys.stderr)
+
+
+def _report(result: JobResult) -> int:
+    for video in result.videos:
+        produced = len(video.entries)
+        stages = ", ".join(f"{k} {v:.1f}s" for k, v in video.seconds.items())
+        print(f"{video.name}: {produced} files ({stages}); manifest: {video.manifest}")
+        for what, why in video.failures.items():
+            print(f"  FAILED {what}: {why}", file=sys.stderr)
+    return 0 if result.ok else 1
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run a job file."""
+    job = load_job(args.job)
+    return _report(run_job(job, _progress(args)))
+
+
+def cmd_tracks(args: argparse.Namespace) -> int:
+    """Build subtitle tracks (SRT, VTT, ASS) for each language from a transcript."""
+    transcript = load_transcript(args.transcript, encoding=args.encoding, lenient=args.lenient)
+    media = probe(args.video) if args.video else None
+    fps = media.fps if media and media.fps else DEFAULT_FPS
+    size = (media.width, media.height) if media else (1920, 1080)
+    stem = Path(args.video or args.transcript).stem
+    for item in build_tracks(transcript, args.lang, {}, fps).values():
+        for path in write_track_files(item, stem, Path(args.output), ("srt", "vtt", "ass"), size, {}):
+            print(path)
+    return 0
+
+
+def cmd_burn(args: argparse.Namespace) -> int:
+    """Burn one subtitle file into a video (libass, with the language's font)."""
+    sub = Path(args.subtitle)
+    lang = langs_of(args, [sub])[0]
+    progress = _progress(args)("burn")
+    out = burn_file(
+        args.video, sub, args.output, lang, encoding=args.encoding, lenient=args.lenient, on_progress=progress
+    )
+    print(out)
+    return 0
+
+
+def cmd_mux(args: argparse.Namespace) -> int:
+    """Add subtitle files to a video as soft tracks (stream copy; MKV or MP4 by the output's name)."""
+    subs = [Path(p) for p in args.subtitles]
+    out = mux_files(
+        args.video,
+        subs,
+        langs_of(args, subs),
+        args.output,
+        default=args.default,
+        encoding=args.encoding,
+        lenient=args.lenient,
+        on_progress=_progress(args)("mux"),
+    )
+    print(out)
+    return 0
+
+
+def cmd_doctor(_args: argparse.Namespace) -> int:
+    """Show the ffmpeg found and what it can do, and a font for each language."""
+    checks = diagnose()
+    for check in checks:
+        print(f"{'ok ' if check.ok else 'BAD'}  {check.name:<28} {check.detail}")
+    return 0 if all(c.ok for c in checks) else 1

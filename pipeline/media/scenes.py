@@ -1,0 +1,86 @@
+"""Shot changes of a video, detected once with ffmpeg's ``scdet`` filter and cached.
+
+Times are the (rounded) millisecond of the first frame of each new shot, on the video's frame grid.
+The cache key is the video's size, modification time and a hash of its first and last MiB, so a
+changed file is detected again; the cache lives in ``SUBPIPE_CACHE`` (default ``~/.cache/subpipe``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+
+from pipeline.core.timecode import seconds_to_ms, snap_ms
+from pipeline.media.ffmpeg import base_args, run_ffmpeg, safe_path
+from pipeline.media.probe import MediaInfo
+
+DEFAULT_THRESHOLD = 10.0
+_SCD = re.compile(r"lavfi\.scd\.score:\s*([0-9.]+),\s*lavfi\.scd\.time:\s*([0-9.]+)")
+
+
+def cache_dir() -> Path:
+    """Where detections are cached."""
+    return Path(os.environ.get("SUBPIPE_CACHE") or Path.home() / ".cache" / "subpipe")
+
+
+def _fingerprint(path: Path, threshold: float) -> str:
+    stat = path.stat()
+    digest = hashlib.sha256(f"{stat.st_size}:{stat.st_mtime_ns}:{threshold}".encode())
+    with path.open("rb") as fh:
+        digest.update(fh.read(1 << 20))
+        fh.seek(max(stat.st_size - (1 << 20), 0))
+        digest.update(fh.read(1 << 20))
+    return digest.hexdigest()[:32]
+
+
+def scdet_args(video: Path, threshold: float = DEFAULT_THRESHOLD) -> list[str]:
+    """Decode the video only, scaled down (scene scores need no detail), and run ``scdet``."""
+    return [
+        *base_args(),
+        "-i",
+        safe_path(video),
+        "-map",
+        "0:v:0",
+        "-an",
+        "-sn",
+        "-vf",
+        f"scale=320:-2,scdet=threshold={threshold}",
+        "-f",
+        "null",
+        "-",
+    ]
+
+
+def detect_shot_changes(
+    video: Path, media: MediaInfo, threshold: float = DEFAULT_THRESHOLD, use_cache: bool = True
+) -> list[int]:
+    """The shot-change times of ``video`` in ms, snapped to its frame grid.
+
+    Raises:
+        FfmpegError: when ffmpeg cannot decode the video.
+    """
+    cache = cache_dir() / f"scenes-{_fingerprint(video, threshold)}.json"
+    if use_cache and cache.is_file():
+        try:
+            return [int(t) for t in json.loads(cache.read_text(encoding="utf-8"))["shot_changes_ms"]]
+        except (ValueError, KeyError, TypeError):
+            pass  # a damaged cache entry is simply detected again
+    found: list[int] = []
+
+    def collect(line: str) -> None:
+        match = _SCD.search(line)
+        if match:
+            found.append(snap_ms(seconds_to_ms(float(match.group(2))), media.fps))
+
+    run_ffmpeg(scdet_args(video.resolve(), threshold), duration_us=media.duration_ms * 1000, on_stderr=collect)
+    changes = sorted(set(found))
+    if use_cache:
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            cache.write_text(json.dumps({"video": str(video), "shot_changes_ms": changes}), encoding="utf-8")
+        except OSError:
+            pass  # caching is an optimisation; an unwritable cache folder is not an error
+    return changes

@@ -1,0 +1,156 @@
+"""Checking subtitle files: the video's facts measured once, then rule and audio findings per file.
+
+The video side (PyAV, numpy, WebRTC VAD) is imported only when a video is given, so a rules-only
+check of a large file does not pay for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pipeline.core.cues import Track
+from pipeline.core.errors import InputError
+from pipeline.core.findings import Finding
+from pipeline.core.profiles import get_profile
+from pipeline.core.textio import read_text
+from pipeline.core.timecode import format_clock
+from pipeline.ingest.subparse import parse_subtitles
+from pipeline.qc.rules import RuleContext, check_rules, sort_findings
+
+if TYPE_CHECKING:
+    from pipeline.media.probe import MediaInfo
+    from pipeline.media.vad import Speech
+    from pipeline.qc.audiocheck import OffsetEstimate
+
+
+@dataclass(frozen=True)
+class VideoFacts:
+    """What a check needs from the video: its probe, shot changes and speech."""
+
+    media: MediaInfo
+    shot_changes_ms: tuple[int, ...]
+    speech: Speech | None
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """The check of one subtitle file."""
+
+    path: str
+    lang: str
+    fps: Fraction | None
+    track: Track
+    findings: tuple[Finding, ...]
+    video: VideoFacts | None = None
+    offset: OffsetEstimate | None = None
+
+    def count(self, severity: str) -> int:
+        """How many findings have ``severity``."""
+        return sum(1 for f in self.findings if f.severity == severity)
+
+
+def order_findings(starts: Sequence[int]) -> list[Finding]:
+    """Cues that come in a file after a cue that starts later (the reader sorts them; ``starts`` is
+    the file's order)."""
+    out = []
+    latest = -1
+    for n, start in enumerate(starts, start=1):
+        if start < latest:
+            out.append(
+                Finding(
+                    "order",
+                    "error",
+                    n,
+                    start,
+                    f"cue {n} of the file starts before the cue above it ({format_clock(latest)})",
+                    "sort the cues by start time and renumber them",
+                )
+            )
+        latest = max(latest, start)
+    return out
+
+
+def video_facts(video: Path) -> VideoFacts:
+    """Probe ``video``, detect its shot changes (cached) and its speech (when it has audio).
+
+    Raises:
+        InputError: when the video cannot be read.
+        FfmpegError: when ffmpeg cannot decode it.
+    """
+    from pipeline.media.probe import probe
+    from pipeline.media.scenes import detect_shot_changes
+    from pipeline.media.vad import detect_speech
+
+    media = probe(video)
+    if not media.fps:
+        raise InputError(video, "no video stream (a frame rate is needed for shot changes and the frame grid)")
+    changes = tuple(detect_shot_changes(video, media))
+    speech = detect_speech(video) if media.has_audio else None
+    return VideoFacts(media, changes, speech)
+
+
+def check_track(
+    track: Track,
+    lang: str,
+    facts: VideoFacts | None,
+    fps: Fraction | None = None,
+    starts_in_file_order: Sequence[int] = (),
+) -> tuple[list[Finding], OffsetEstimate | None]:
+    """Every finding of ``track``: rules, then (with a video that has audio) the audio findings.
+
+    Raises:
+        UsageError: when ``lang`` is not a valid language tag.
+    """
+    profile = get_profile(lang)
+    rate = facts.media.fps if facts else fps
+    ctx = RuleContext(
+        profile,
+        rate,
+        facts.media.duration_ms if facts else None,
+        facts.shot_changes_ms if facts else (),
+    )
+    found = check_rules(track, ctx) + order_findings(starts_in_file_order)
+    estimate = None
+    if facts and facts.speech is not None and rate:
+        from pipeline.qc.audiocheck import audio_findings, estimate_offset, offset_findings
+
+        estimate = estimate_offset(track, facts.speech)
+        found += offset_findings(estimate, rate) + audio_findings(track, facts.speech, rate)
+    return sort_findings(found), estimate
+
+
+def check_file(
+    path: Path,
+    lang: str,
+    facts: VideoFacts | None,
+    fps: Fraction | None = None,
+    encoding: str | None = None,
+    *,
+    lenient: bool = True,
+) -> FileReport:
+    """Read and check one subtitle file; in lenient mode (the default) repairs become findings.
+
+    Raises:
+        InputError: when the file cannot be read or parsed.
+        UsageError: when ``lang`` is not a valid language tag.
+    """
+    text = read_text(path, encoding)
+    parsed = parse_subtitles(text, path, lang, lenient=lenient)
+    track = parsed.track
+    findings, estimate = check_track(track, lang, facts, fps, parsed.starts_in_file_order)
+    repaired = [
+        Finding("repaired", "warning", None, 0, f"line {r.line}: {r.what}" if r.line else r.what, "fix the file")
+        for r in parsed.repairs
+    ]
+    findings = [*repaired, *findings]
+    rate = facts.media.fps if facts else fps
+    return FileReport(str(path), lang, rate, track, tuple(findings), facts, estimate)
+
+
+def exit_code(reports: Sequence[FileReport]) -> int:
+    """0 when no report has an error-level finding, else 1."""
+    return 1 if any(r.count("error") for r in reports) else 0

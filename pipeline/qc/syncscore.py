@@ -1,0 +1,106 @@
+"""Scoring an alignment: onset refinement of the offsets, and the confidence of the result.
+
+Cues usually stay up after the speech ends, so the span score is flat over shifts earlier by up to
+that extension (a cue moved earlier loses silence at its end and gains as much before its start);
+the in-time must then come from the speech onsets: among the offsets within a small margin of the
+best span score, the one that puts most cue starts on an onset wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from pipeline.media.vad import STEP_MS
+
+FloatArray = npt.NDArray[np.float64]
+REFINE_WINDOWS = 50
+ONSET_WINDOWS = 5
+
+
+def refine_onsets(
+    signal: FloatArray,
+    spans: Sequence[tuple[int, int]],
+    starts: Sequence[int],
+    ends: Sequence[int],
+    lags: Sequence[int],
+) -> list[int]:
+    """Per run of equal lags (a piece), move the lag by up to ±0.5 s onto the speech onsets.
+
+    ``starts``/``ends`` are the cues' scaled windows, ``lags`` their chosen lags (windows);
+    ``spans`` the speech spans in ms.
+    """
+    onsets = np.array(sorted(a // STEP_MS for a, _ in spans), dtype=np.int64)
+    if onsets.size == 0:
+        return list(lags)
+    cumsum = np.concatenate(([0.0], np.cumsum(signal)))
+    deltas = np.arange(-REFINE_WINDOWS, REFINE_WINDOWS + 1, dtype=np.int64)
+    out = list(lags)
+    i = 0
+    while i < len(lags):
+        j = i
+        while j < len(lags) and lags[j] == lags[i]:
+            j += 1
+        shift = _best_delta(cumsum, onsets, starts[i:j], ends[i:j], lags[i], deltas)
+        out[i:j] = [lags[i] + shift] * (j - i)
+        i = j
+    return out
+
+
+def _best_delta(
+    cumsum: FloatArray,
+    onsets: npt.NDArray[np.int64],
+    starts: Sequence[int],
+    ends: Sequence[int],
+    lag: int,
+    deltas: npt.NDArray[np.int64],
+) -> int:
+    first = np.asarray(starts, dtype=np.int64)[:, None] + lag + deltas[None, :]
+    last = np.asarray(ends, dtype=np.int64)[:, None] + lag + deltas[None, :]
+    top = cumsum.size - 1
+    span = (cumsum[np.clip(last, 0, top)] - cumsum[np.clip(first, 0, top)]).sum(axis=0)
+    at = np.clip(np.searchsorted(onsets, first), 1, max(onsets.size - 1, 1))
+    near = np.minimum(np.abs(first - onsets[at - 1]), np.abs(first - onsets[np.minimum(at, onsets.size - 1)]))
+    onset = np.clip(1 - near / ONSET_WINDOWS, 0, None).sum(axis=0)
+    margin = 2.0 * len(starts)
+    ok = span >= span.max() - margin
+    best = int(np.argmax(np.where(ok, onset * 1000 + span, -np.inf)))
+    return int(deltas[best])
+
+
+def overlap_f1(speech: npt.NDArray[np.bool_], spans: Sequence[tuple[int, int]]) -> float:
+    """F1 of the windows covered by ``spans`` against the speech windows (1 is a perfect match)."""
+    covered = np.zeros(speech.size, dtype=np.bool_)
+    for start, end in spans:
+        covered[max(start // STEP_MS, 0) : max(end // STEP_MS, 0)] = True
+    both = int(np.count_nonzero(covered & speech))
+    total = int(np.count_nonzero(covered)) + int(np.count_nonzero(speech))
+    return 2 * both / total if total else 0.0
+
+
+def chance_f1(speech: npt.NDArray[np.bool_], spans: Sequence[tuple[int, int]]) -> float:
+    """The median F1 of ``spans`` rotated (circularly) to offsets across the audio: a blind guess."""
+    size = speech.size
+    cumsum = np.concatenate(([0], np.cumsum(np.concatenate((speech, speech)), dtype=np.int64)))
+    starts = np.array([s // STEP_MS for s, _ in spans], dtype=np.int64)
+    lengths = np.clip(np.array([e // STEP_MS for _, e in spans], dtype=np.int64) - starts, 0, size)
+    total = int(lengths.sum()) + int(cumsum[size])
+    if total == 0:
+        return 0.0
+    values = []
+    for lag in range(0, size, max(size // 40, 1)):
+        a = (starts + lag) % size
+        values.append(2 * int((cumsum[a + lengths] - cumsum[a]).sum()) / total)
+    return float(np.median(values))
+
+
+def confidence_of(speech: npt.NDArray[np.bool_], aligned: Sequence[tuple[int, int]]) -> float:
+    """How much better than a blind guess the alignment fits: (F1 - chance) / (1 - chance), in 0-1.
+
+    Speech everywhere (noise the VAD takes for speech) or nowhere gives 0, however well cues "fit".
+    """
+    f1 = overlap_f1(speech, aligned)
+    chance = chance_f1(speech, aligned)
+    return round(max(f1 - chance, 0.0) / (1 - chance), 3) if chance < 1 else 0.0

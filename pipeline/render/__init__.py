@@ -1,0 +1,1 @@
+"""Outputs: burned and muxed cuts, their verification, atomic writes and the manifest."""

@@ -1,0 +1,74 @@
+"""Burning tracks into the picture: one decode, N encodes (one per language) from a ``split`` filter.
+
+Writes to partial names and returns them; the caller verifies and commits (see
+:mod:`pipeline.render.outputs`). On failure every partial is removed before the error propagates.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.media.ffmpeg import BurnOutput, ProgressFn, burn_args, run_ffmpeg
+from pipeline.media.fonts import make_fontsdir
+from pipeline.media.probe import MediaInfo
+from pipeline.render.outputs import discard, ensure_dir, partial_path, remove_partials_of
+
+DEFAULT_CRF = 23
+DEFAULT_PRESET = "veryfast"
+
+
+@dataclass(frozen=True)
+class BurnRequest:
+    """One language's burned cut: its ASS text, the font it needs, and the final target."""
+
+    lang: str
+    ass_text: str
+    font_key: str
+    target: Path
+
+
+@dataclass(frozen=True)
+class Encoder:
+    """x264 settings of burned cuts."""
+
+    crf: int = DEFAULT_CRF
+    preset: str = DEFAULT_PRESET
+
+
+def burn(
+    video: Path,
+    media: MediaInfo,
+    requests: Sequence[BurnRequest],
+    encoder: Encoder = Encoder(),
+    on_progress: ProgressFn | None = None,
+) -> list[Path]:
+    """Burn every request's subtitles into ``video`` in one ffmpeg process; return partial paths.
+
+    Subtitle and font files are written under fixed safe names in a private work folder that is
+    ffmpeg's working directory, so no user file name ever enters the filter graph.
+
+    Raises:
+        FfmpegError: when ffmpeg fails or libass reports a missing glyph.
+        OutputError: when an output folder cannot be written.
+    """
+    for req in requests:
+        ensure_dir(req.target.parent)
+        remove_partials_of(req.target)
+    partials = [partial_path(req.target.resolve()) for req in requests]
+    with tempfile.TemporaryDirectory(prefix="subpipe-burn-") as tmp:
+        work = Path(tmp)
+        make_fontsdir(work / "fonts", [req.font_key for req in requests])
+        outputs = []
+        for i, (req, partial) in enumerate(zip(requests, partials, strict=True)):
+            (work / f"track{i}.ass").write_text(req.ass_text, encoding="utf-8")
+            outputs.append(BurnOutput(f"track{i}.ass", partial))
+        argv = burn_args(video.resolve(), outputs, "fonts", crf=encoder.crf, preset=encoder.preset)
+        try:
+            run_ffmpeg(argv, duration_us=media.duration_ms * 1000, on_progress=on_progress, cwd=work)
+        except BaseException:
+            discard(*partials)
+            raise
+    return partials

@@ -1,0 +1,79 @@
+"""The manifest: every file a job produced, with its language, kind, size and checksum.
+
+Stable JSON (sorted keys, paths relative to the manifest's folder). A file enters the manifest
+only after it was written completely and verified.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from pipeline.core.findings import ERROR, INFO, WARNING, Finding
+from pipeline.render.outputs import write_text
+
+MANIFEST_VERSION = 1
+
+
+def sha256_file(path: Path) -> str:
+    """The hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    """One produced file."""
+
+    path: str
+    kind: str
+    language: str
+    size: int
+    sha256: str
+    verified: bool
+
+
+def entry_for(path: Path, root: Path, kind: str, language: str, verified: bool = True) -> ManifestEntry:
+    """Describe ``path`` (relative to ``root``)."""
+    return ManifestEntry(
+        path.relative_to(root).as_posix(), kind, language, path.stat().st_size, sha256_file(path), verified
+    )
+
+
+def _verdict(findings: Sequence[Finding]) -> dict[str, object]:
+    counts = {sev: sum(1 for f in findings if f.severity == sev) for sev in (ERROR, WARNING, INFO)}
+    return {
+        "verdict": "fail" if counts[ERROR] else "pass",
+        "counts": counts,
+        "findings": [asdict(f) for f in findings],
+    }
+
+
+def write_manifest(
+    target: Path,
+    video: str,
+    entries: Iterable[ManifestEntry],
+    inputs: Mapping[str, Path],
+    failures: Mapping[str, str],
+    qc: Mapping[str, Sequence[Finding]] | None = None,
+) -> Path:
+    """Write ``manifest.json`` for one video: outputs, the inputs' hashes, what failed, the QC verdict.
+
+    The QC verdict per language: ``pass`` with no error-level finding, else ``fail``; the findings
+    of the track builder (rules it could not satisfy) are listed with it.
+    """
+    doc = {
+        "version": MANIFEST_VERSION,
+        "video": video,
+        "inputs": {name: {"path": str(p), "sha256": sha256_file(p)} for name, p in sorted(inputs.items())},
+        "files": [asdict(e) for e in sorted(entries, key=lambda e: e.path)],
+        "failures": dict(sorted(failures.items())),
+        "qc": {lang: _verdict(found) for lang, found in sorted((qc or {}).items())},
+    }
+    return write_text(target, json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n")

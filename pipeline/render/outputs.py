@@ -1,0 +1,86 @@
+"""Writing outputs so that an interrupted run never leaves a file under a final name.
+
+Every output is first written to a partial name beside its target (same folder, same file
+system, same extension so ffmpeg picks the same muxer) and renamed only when complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from pipeline.core.errors import OutputError
+
+PARTIAL_TAG = ".partial-"
+
+
+def partial_path(target: Path) -> Path:
+    """A unique temporary name beside ``target``: ``.name.partial-XXXXXXXX.ext``."""
+    return target.with_name(f".{target.stem}{PARTIAL_TAG}{uuid.uuid4().hex[:8]}{target.suffix}")
+
+
+def ensure_dir(folder: Path) -> None:
+    """Create ``folder`` (and parents) and check that it is writable.
+
+    Raises:
+        OutputError: when the folder cannot be created or written.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(folder, f"cannot create the output folder: {exc.strerror}") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(folder, "the output folder is not writable")
+
+
+def commit(partial: Path, target: Path) -> Path:
+    """Rename a finished ``partial`` to ``target`` (atomic on one file system)."""
+    os.replace(partial, target)
+    return target
+
+
+def discard(*paths: Path) -> None:
+    """Remove partial files, ignoring ones that are already gone."""
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+def write_text(target: Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``target`` through a partial file.
+
+    Raises:
+        OutputError: when the folder is not writable or the disk is full.
+    """
+    ensure_dir(target.parent)
+    partial = partial_path(target)
+    try:
+        partial.write_text(text, encoding="utf-8", newline="\n")
+    except OSError as exc:
+        discard(partial)
+        problem = "the disk is full" if exc.errno == errno.ENOSPC else f"cannot write: {exc.strerror}"
+        raise OutputError(target, problem) from None
+    return commit(partial, target)
+
+
+def remove_partials_of(target: Path) -> int:
+    """Delete partial files of ``target`` left by a killed run (a rerun of one command); return how many."""
+    prefix = f".{target.stem}{PARTIAL_TAG}"
+    return _remove_matching(target.parent, lambda name: name.startswith(prefix) and name.endswith(target.suffix))
+
+
+def remove_stale_partials(folder: Path) -> int:
+    """Delete partial files left in ``folder`` by a killed run; return how many."""
+    return _remove_matching(folder, lambda name: name.startswith(".") and PARTIAL_TAG in name)
+
+
+def _remove_matching(folder: Path, is_partial: Callable[[str], bool]) -> int:
+    if not folder.is_dir():
+        return 0
+    stale = [p for p in folder.iterdir() if is_partial(p.name)]
+    discard(*stale)
+    return len(stale)

@@ -1,0 +1,131 @@
+"""Build a track per language from segments: split, wrap, time, snap to the frame grid.
+
+Each language splits its own text; segment boundaries are shared by all languages. A segment too
+long for one cue (in characters, or longer than the maximum duration) is cut at sentence, then
+clause, then word limits; its time is divided in proportion to each part's counted characters, or,
+when speech pauses are known, at the pause nearest to that point. Timing rules: :mod:`pipeline.tracks.timing`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from pipeline.core.cues import Cue, Track
+from pipeline.core.errors import InputError
+from pipeline.core.findings import Finding
+from pipeline.core.profiles import Profile
+from pipeline.core.timecode import frame_to_ms, ms_to_frame
+from pipeline.ingest.segments import Segment
+from pipeline.tracks.timing import Slot, retime
+from pipeline.tracks.wrap import count_chars, split_text, wrap_lines
+
+RLE, PDF = "\u202b", "\u202c"
+# A pause may move a division point this far (ms), or a quarter of the segment, whichever is more.
+PAUSE_REACH_MS = 1000
+
+
+@dataclass(frozen=True)
+class TrackBuild:
+    """A built track with what its rules could not satisfy and how many shot-change moves it made."""
+
+    track: Track
+    findings: tuple[Finding, ...]
+    shot_moves: int
+
+
+def _divisions(seg: Segment, weights: list[float], pauses_ms: Sequence[int]) -> list[int]:
+    """The inner division times of a segment: by character share, pulled to the nearest pause.
+
+    A pause may move a division point by at most half of either part it bounds (and at most
+    ``PAUSE_REACH_MS``, or a quarter of the segment), so no part shrinks to a flash.
+    """
+    span, total = seg.end_ms - seg.start_ms, sum(weights)
+    lengths = [span * w / total for w in weights]
+    reach = max(PAUSE_REACH_MS, span // 4)
+    points: list[int] = []
+    acc = 0.0
+    for k, w in enumerate(weights[:-1]):
+        acc += w
+        t = seg.start_ms + round(span * acc / total)
+        low = max(t - min(reach, lengths[k] / 2), points[-1] + 1 if points else seg.start_ms + 1)
+        high = t + min(reach, lengths[k + 1] / 2)
+        i = bisect.bisect_left(pauses_ms, t)
+        near = [p for p in pauses_ms[max(i - 1, 0) : i + 1] if low <= p <= high]
+        if near:
+            t = min(near, key=lambda p: abs(p - t))
+        points.append(max(t, points[-1] + 1) if points else t)
+    return points
+
+
+def _segment_cues(seg: Segment, text: str, profile: Profile, pauses_ms: Sequence[int]) -> list[Cue]:
+    min_parts = math.ceil((seg.end_ms - seg.start_ms) / profile.max_duration_ms)
+    while True:
+        parts = split_text(text, profile, min_parts=min_parts)
+        weights = [max(count_chars(p, profile), 1.0) for p in parts]
+        bounds = [seg.start_ms, *_divisions(seg, weights, pauses_ms), seg.end_ms]
+        longest = max(b - a for a, b in itertools.pairwise(bounds))
+        if longest <= profile.max_duration_ms or len(parts) < min_parts:
+            break  # every part short enough, or the text has no more places to cut
+        min_parts = len(parts) + 1
+    cues = []
+    for part, (start, end) in zip(parts, itertools.pairwise(bounds), strict=True):
+        lines = wrap_lines(part, profile)
+        if profile.rtl and profile.rtl_marks:
+            lines = [f"{RLE}{line}{PDF}" for line in lines]
+        cues.append(Cue(start, end, tuple(lines), seg.id))
+    return cues
+
+
+def build_track_report(
+    segments: Sequence[Segment],
+    lang: str,
+    profile: Profile,
+    fps: Fraction,
+    shot_changes_ms: Sequence[int] = (),
+    pauses_ms: Sequence[int] = (),
+) -> TrackBuild:
+    """The track of ``lang`` with its findings; shot changes and speech pauses are optional.
+
+    Raises:
+        InputError: when a segment has no text in ``lang``.
+    """
+    cues: list[Cue] = []
+    speech_ends: list[int] = []
+    pauses = sorted(pauses_ms)
+    for seg in sorted(segments, key=lambda s: s.start_ms):
+        text = seg.text.get(lang)
+        if text is None:
+            raise InputError(None, f"segment {seg.id!r} has no text in {lang!r}")
+        if text.strip():
+            made = _segment_cues(seg, text, profile, pauses)
+            cues.extend(made)
+            speech_ends.extend([ms_to_frame(seg.end_ms, fps)] * len(made))
+    slots = [
+        Slot(
+            ms_to_frame(c.start_ms, fps),
+            ms_to_frame(c.end_ms, fps),
+            end,
+            sum(count_chars(line, profile) for line in c.lines),
+        )
+        for c, end in zip(cues, speech_ends, strict=True)
+    ]
+    findings, moves = retime(slots, profile, fps, shot_changes_ms)
+    timed = tuple(
+        Cue(frame_to_ms(s.start, fps), frame_to_ms(s.end, fps), c.lines, c.segment_id)
+        for c, s in zip(cues, slots, strict=True)
+    )
+    return TrackBuild(Track(lang, timed, fps), tuple(findings), moves)
+
+
+def build_track(segments: Sequence[Segment], lang: str, profile: Profile, fps: Fraction) -> Track:
+    """The track of ``lang``: every segment's text, split, wrapped and timed.
+
+    Raises:
+        InputError: when a segment has no text in ``lang``.
+    """
+    return build_track_report(segments, lang, profile, fps).track
