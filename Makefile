@@ -4,6 +4,7 @@ PY ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
 # ffsubsync (the sync benchmark's reference) lives in its own venv: it pins auditok==0.1.5 and
 # pulls ffmpeg-python + future, so it never enters the runtime or test environment.
 BENCH_VENV := $(VENV)/bench
@@ -13,13 +14,20 @@ BENCH_STAMP := $(BENCH_VENV)/.installed
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(VENV)/bin/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
 
-demo: setup
+# The demo needs only the runtime; tests and lint add the [dev] tools (pytest, mypy, hypothesis, pythainlp...).
+$(RUN_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUN_STAMP)
+
+$(STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP) $(RUN_STAMP)
+
+demo: $(RUN_STAMP)
 	$(BIN)/subpipe run subpipe.toml
 
 test: setup

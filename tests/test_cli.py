@@ -89,3 +89,38 @@ def test_public_api_names_resolve() -> None:
         assert getattr(pipeline, name) is not None, name
     with pytest.raises(AttributeError):
         _ = pipeline.no_such_name
+
+
+@pytest.mark.parametrize(
+    ("argv", "quiet", "verbose"),
+    [
+        (["burn", "v.mp4", "s.srt", "-o", "o.mp4"], False, False),
+        (["-q", "burn", "v.mp4", "s.srt", "-o", "o.mp4"], True, False),
+        (["burn", "v.mp4", "s.srt", "-o", "o.mp4", "--quiet"], True, False),
+        (["burn", "--verbose", "v.mp4", "s.srt", "-o", "o.mp4", "-q"], True, True),
+        (["-v", "check", "a.srt"], False, True),
+    ],
+)
+def test_global_options_before_or_after_the_command(argv: list[str], quiet: bool, verbose: bool) -> None:
+    args = build_parser().parse_args(argv)
+    assert (args.quiet, args.verbose) == (quiet, verbose)
+
+
+def test_run_json_prints_files_failures_and_qc(
+    tmp_path: Path, clip15: Path, clip15_transcript: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    job = tmp_path / "job.toml"
+    job.write_text(
+        f'video = "{clip15.as_posix()}"\ntranscript = "{clip15_transcript.as_posix()}"\nlanguages = ["en", "ko"]\n'
+        f'output_dir = "{(tmp_path / "out").as_posix()}"\n[outputs]\nburn = false\nmux = []\n',
+        encoding="utf-8",
+    )
+    assert main(["run", str(job), "--json", "-q"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["schema"] == 1 and doc["ok"] is True
+    (video,) = doc["videos"]
+    assert {f["path"] for f in video["files"]} >= {"en/clip15.en.srt", "ko/clip15.ko.vtt"}
+    assert set(video["qc"]) == {"en", "ko"} and video["qc"]["en"]["verdict"] in ("pass", "fail")
+    assert video["failures"] == {} and Path(video["manifest"]).is_file()

@@ -77,6 +77,7 @@ def _add_strictness(p: argparse.ArgumentParser, lenient_default: bool = False) -
 def _add_render_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = _command(sub, "run")
     p.add_argument("job", nargs="?", default="subpipe.toml")
+    p.add_argument("--json", action="store_true", help="print the result (files, failures, QC verdicts) as JSON")
     p = _command(sub, "tracks")
     p.add_argument("transcript")
     p.add_argument("--lang", action="append", required=True, help="a language to build (repeat)")
@@ -128,14 +129,19 @@ def _command(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str
     description = COMMANDS[name][2]
     p = sub.add_parser(name, help=description, description=description)
     p.set_defaults(command=name)
+    _add_global_options(p, argparse.SUPPRESS)  # also after the command; unset here keeps the global value
     return p
+
+
+def _add_global_options(p: argparse.ArgumentParser, default: object) -> None:
+    p.add_argument("--quiet", "-q", action="store_true", default=default, help="no progress bars")
+    p.add_argument("--verbose", "-v", action="store_true", default=default, help="log details to stderr")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(prog="subpipe", description="Subtitle production pipeline.")
-    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
-    parser.add_argument("--verbose", "-v", action="store_true", help="log details to stderr")
+    _add_global_options(parser, False)
     sub = parser.add_subparsers(dest="command", required=True)
     _add_render_commands(sub)
     _add_qc_commands(sub)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import TextIO
 
@@ -18,6 +20,7 @@ from pipeline.ingest.segments import load_transcript
 from pipeline.media.doctor import diagnose
 from pipeline.media.ffmpeg import ProgressFn
 from pipeline.media.probe import probe
+from pipeline.render.manifest import qc_verdict
 
 
 class ProgressBar:
@@ -53,7 +56,26 @@ def _progress(args: argparse.Namespace) -> ProgressFactory:
     return _quiet if args.quiet else ProgressBar(sys.stderr)
 
 
-def _report(result: JobResult) -> int:
+def _result_json(result: JobResult) -> str:
+    videos = [
+        {
+            "name": v.name,
+            "ok": v.ok,
+            "manifest": str(v.manifest) if v.manifest else None,
+            "files": [asdict(e) for e in v.entries],
+            "failures": v.failures,
+            "qc": {lang: qc_verdict(found) for lang, found in sorted(v.qc.items())},
+            "seconds": {k: round(s, 3) for k, s in v.seconds.items()},
+        }
+        for v in result.videos
+    ]
+    return json.dumps({"schema": 1, "ok": result.ok, "videos": videos}, ensure_ascii=False)
+
+
+def _report(result: JobResult, as_json: bool = False) -> int:
+    if as_json:
+        print(_result_json(result))
+        return 0 if result.ok else 1
     for video in result.videos:
         produced = len(video.entries)
         stages = ", ".join(f"{k} {v:.1f}s" for k, v in video.seconds.items())
@@ -66,7 +88,7 @@ def _report(result: JobResult) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a job file."""
     job = load_job(args.job)
-    return _report(run_job(job, _progress(args)))
+    return _report(run_job(job, _progress(args)), as_json=args.json)
 
 
 def cmd_tracks(args: argparse.Namespace) -> int:

@@ -46,7 +46,8 @@ def entry_for(path: Path, root: Path, kind: str, language: str, verified: bool =
     )
 
 
-def _verdict(findings: Sequence[Finding]) -> dict[str, object]:
+def qc_verdict(findings: Sequence[Finding]) -> dict[str, object]:
+    """A language's QC section: ``pass`` or ``fail`` (any error-level finding), counts, the findings."""
     counts = {sev: sum(1 for f in findings if f.severity == sev) for sev in (ERROR, WARNING, INFO)}
     return {
         "verdict": "fail" if counts[ERROR] else "pass",
@@ -74,6 +75,6 @@ def write_manifest(
         "inputs": {name: {"path": str(p), "sha256": sha256_file(p)} for name, p in sorted(inputs.items())},
         "files": [asdict(e) for e in sorted(entries, key=lambda e: e.path)],
         "failures": dict(sorted(failures.items())),
-        "qc": {lang: _verdict(found) for lang, found in sorted((qc or {}).items())},
+        "qc": {lang: qc_verdict(found) for lang, found in sorted((qc or {}).items())},
     }
     return write_text(target, json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
