@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from fractions import Fraction
 from pathlib import Path
 
@@ -69,3 +70,36 @@ def clip15_transcript(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture()
 def workdir(tmp_path: Path) -> Iterator[Path]:
     yield tmp_path
+
+
+# Headless Chromium for the browser tests (Debian's `chromium`; `.ci/run` installs it).
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+]
+
+
+def chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert found, "headless Chromium is needed: apt-get install -y chromium (the CI script does)"
+    return found
+
+
+def browse(page: Path, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    argv = [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args, page.as_uri()]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=120, check=True)
+
+
+Browse = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture(name="browse")
+def browse_fixture() -> Browse:
+    """``browse(page, profile, *chromium_args)``: run headless Chromium on a local page."""
+    return browse

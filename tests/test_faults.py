@@ -96,7 +96,7 @@ def test_a_run_killed_mid_burn_leaves_no_manifest_and_the_rerun_completes(
     assert not (root / "manifest.json").exists()
     assert subprocess.run(argv, cwd=ROOT, capture_output=True, check=False).returncode == 0
     manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
-    assert sorted(f["path"] for f in manifest["files"]) == ["en/c.en.mp4", "en/c.en.srt"]
+    assert sorted(f["path"] for f in manifest["files"]) == ["en/c.en.mp4", "en/c.en.srt", "review.html"]
     assert not [p for p in root.rglob("*") if ".partial-" in p.name]
 
 

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.batch.review import write_video_review
 from pipeline.batch.steps import (
     LangTrack,
     ProgressFactory,
@@ -193,6 +194,20 @@ def _mux(
         res.entries.append(entry_for(path, root, f"soft-{container}", "+".join(built)))
 
 
+def _review(
+    job: Job, vj: VideoJob, media: MediaInfo, built: dict[str, LangTrack], res: VideoResult, root: Path
+) -> None:
+    assert vj.video is not None
+    try:
+        page = write_video_review(
+            vj.name, vj.video, media, built, res.entries, res.qc, res.failures, root, job.style, vj.default_language
+        )
+    except PipelineError as exc:
+        res.failures["review"] = str(exc)
+        return
+    res.entries.append(entry_for(page, root, "review", "+".join(built)))
+
+
 def run_video(job: Job, vj: VideoJob, progress: ProgressFactory = no_progress) -> VideoResult:
     """Run one video end to end and write its manifest."""
     res = VideoResult(vj.name)
@@ -212,6 +227,8 @@ def run_video(job: Job, vj: VideoJob, progress: ProgressFactory = no_progress) -
             if job.outputs.mux:
                 with _timed(res, "mux"):
                     _mux(job, vj, media, built, res, root, progress)
+            with _timed(res, "review"):
+                _review(job, vj, media, built, res, root)
         with _timed(res, "manifest"):
             inputs = {"transcript": vj.transcript, **({"video": vj.video} if vj.video else {})}
             res.manifest = write_manifest(root / "manifest.json", vj.name, res.entries, inputs, res.failures, res.qc)

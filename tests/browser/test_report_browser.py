@@ -6,8 +6,8 @@ Run by ``make test-browser`` (``.ci/run`` installs Debian's ``chromium``); ``mak
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -21,28 +21,7 @@ from pipeline.qc.report_html import COLORS
 from pipeline.tracks.formats import compose_srt
 
 pytestmark = pytest.mark.browser
-
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-]
-
-
-def _chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert found, "headless Chromium is needed: apt-get install -y chromium (the CI script does)"
-    return found
-
-
-def _browse(page: Path, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    argv = [_chromium(), *FLAGS, f"--user-data-dir={profile}", *args, page.as_uri()]
-    return subprocess.run(argv, capture_output=True, text=True, timeout=120, check=True)
+Browse = Callable[..., subprocess.CompletedProcess[str]]
 
 
 @pytest.fixture(scope="module")
@@ -59,9 +38,11 @@ def report(tmp_path_factory: pytest.TempPathFactory, clip15: Path, clip15_transc
     return page, [len(read_subtitles(p, "en").cues) for p in subs]
 
 
-def test_dom_has_every_timeline_with_every_cue(report: tuple[Path, list[int]], tmp_path: Path) -> None:
+def test_dom_has_every_timeline_with_every_cue(
+    report: tuple[Path, list[int]], tmp_path: Path, browse: Browse
+) -> None:
     page, counts = report
-    dom = _browse(page, tmp_path / "profile", "--dump-dom").stdout
+    dom = browse(page, tmp_path / "profile", "--dump-dom").stdout
     sections = dom.split('<section class="file"')[1:]
     assert len(sections) == len(counts)
     for section, count in zip(sections, counts, strict=True):
@@ -86,10 +67,12 @@ def _bands(mask: np.ndarray, gap: int) -> list[tuple[int, int]]:
     return bands
 
 
-def test_screenshot_shows_every_timeline(report: tuple[Path, list[int]], tmp_path: Path) -> None:
+def test_screenshot_shows_every_timeline(
+    report: tuple[Path, list[int]], tmp_path: Path, browse: Browse
+) -> None:
     page, counts = report
     shot = tmp_path / "shot.png"
-    _browse(page, tmp_path / "profile", "--window-size=1300,2400", f"--screenshot={shot}")
+    browse(page, tmp_path / "profile", "--window-size=1300,2400", f"--screenshot={shot}")
     pixels = np.asarray(Image.open(shot).convert("RGB")).astype(np.int32)
 
     def near(color: str) -> np.ndarray:

@@ -1,0 +1,78 @@
+"""The review step of a run: ``output/<video>/review.html`` from the burned cuts (or the source).
+
+A language whose burn failed, or a run with ``burn = false``, gets stills of the source with its
+subtitles drawn by libass, so the page shows every language that has a track.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from pipeline.batch.steps import LangTrack, style_for
+from pipeline.core.errors import FontCoverageError
+from pipeline.core.findings import Finding
+from pipeline.media.fonts import check_coverage
+from pipeline.media.probe import MediaInfo
+from pipeline.render.manifest import ManifestEntry
+from pipeline.render.review import ReviewInput, write_review
+from pipeline.tracks.formats import compose_ass
+
+
+def review_inputs(
+    built: Mapping[str, LangTrack],
+    entries: Sequence[ManifestEntry],
+    qc: Mapping[str, Sequence[Finding]],
+    failures: Mapping[str, str],
+    root: Path,
+    media: MediaInfo,
+    style: Mapping[str, Any],
+) -> list[ReviewInput]:
+    """Each built language with its burned cut when there is one, else its ASS for drawing on the source.
+
+    A language whose burn failed, or whose font lacks characters, is listed without pictures.
+    """
+    cuts = {e.language: root / e.path for e in entries if e.kind == "burned"}
+    items = []
+    for item in built.values():
+        tag = item.profile.tag
+        failure = failures.get(f"{tag}/burn", "")
+        cut = cuts.get(tag)
+        ass = None if cut is not None or failure else _drawable(item, media, style)
+        if isinstance(ass, FontCoverageError):
+            ass, failure = None, str(ass)
+        items.append(ReviewInput(tag, item.track, tuple(qc.get(tag, ())), cut, ass, item.profile.font, failure))
+    return items
+
+
+def _drawable(item: LangTrack, media: MediaInfo, style: Mapping[str, Any]) -> str | FontCoverageError:
+    """The ASS to draw on the source, or why it cannot be drawn (its font lacks characters)."""
+    try:
+        check_coverage(item.profile.tag, item.profile.font, item.track.texts())
+    except FontCoverageError as exc:
+        return exc
+    ass_style = style_for(item.profile, style, media.height)
+    return compose_ass(item.track, ass_style, media.width, media.height, fps=media.fps or None)
+
+
+def write_video_review(
+    name: str,
+    video: Path,
+    media: MediaInfo,
+    built: Mapping[str, LangTrack],
+    entries: Sequence[ManifestEntry],
+    qc: Mapping[str, Sequence[Finding]],
+    failures: Mapping[str, str],
+    root: Path,
+    style: Mapping[str, Any],
+    first: str | None = None,
+) -> Path:
+    """Write the review page of one video; ``first`` is the language whose cues set the shared moments.
+
+    Raises:
+        FfmpegError, OutputError: when a still or the page cannot be written.
+    """
+    items = review_inputs(built, entries, qc, failures, root, media, style)
+    items.sort(key=lambda i: i.lang != first)  # stable: the default language first, then job order
+    return write_review(root, name, video, media, items)
