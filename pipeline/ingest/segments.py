@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.core.errors import InputError
+from pipeline.core.scripts import join_lines
 from pipeline.core.textio import read_text
 from pipeline.core.timecode import seconds_to_ms
 from pipeline.ingest.sheet import parse_sheet
@@ -147,7 +148,7 @@ def load_transcript(
         language = lang or language_from_name(p) or "en"
         track = read_subtitles(p, language, encoding, lenient=lenient)
         segs = tuple(
-            Segment(str(i), c.start_ms, c.end_ms, {language: " ".join(c.lines)})
+            Segment(str(i), c.start_ms, c.end_ms, {language: join_lines(c.lines)})
             for i, c in enumerate(track.cues, start=1)
         )
         return Transcript(segs, language, (language,))
