@@ -53,7 +53,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Align subtitles to the video's speech (offset, frame-rate ratio, split edits); refuse when unsure.",
     ),
 }
-_ENCODING_HELP = "the input's encoding when it is not UTF-8/UTF-16 with BOM"
+_ENCODING_HELP = "the input's encoding when it is not UTF-8/UTF-16 with BOM; auto: the best guess"
 _LANGS_HELP = "each subtitle's language, in order (default: from names)"
 
 
