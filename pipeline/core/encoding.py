@@ -1,10 +1,8 @@
 """Guessing the legacy encoding of a subtitle file that is not UTF-8, informed by its language.
 
-Candidates come from the language first (``talk.ko.srt`` -> cp949). Each candidate that decodes the whole file
-is scored by plausibility: letters of the language's alphabet or script count for it; controls, unassigned and
-private-use characters, foreign letters, stray symbols, scripts mixed inside a word, implausible case patterns,
-letter densities and letter frequencies count against it; for CJK, so do rare characters (outside GB2312,
-KS X 1001, Big5 or JIS level 1). Only lines with non-ASCII bytes (up to ``_SAMPLE_BYTES``) are scored.
+Candidates come from the language first (``talk.ko.srt`` -> cp949); each one that decodes the file is scored by
+plausibility: letters of the language's alphabet or script count for it; controls, unassigned characters, foreign
+letters, symbols, mixed scripts in a word, odd case, letter densities and frequencies, rare CJK characters against.
 """
 
 from __future__ import annotations
@@ -34,20 +32,19 @@ _LETTERS = {
 _ALPHABETS = {lang: frozenset(letters + letters.upper()) for lang, letters in _LETTERS.items()}
 _RANGES = {"he": (0x0590, 0x05FF), "ar": (0x0600, 0x06FF), "fa": (0x0600, 0x06FF), "th": (0x0E01, 0x0E4F)}
 _ENCODINGS: dict[str, tuple[str, ...]] = {
-    **{lang: ("cp1252",) for lang in ("en", "fr", "de", "es", "pt", "it", "nl", "sv", "da", "no", "fi", "id", "ca")},
-    **{lang: ("cp1250",) for lang in ("pl", "cs", "sk", "hr", "sl", "hu", "ro")},
-    **{lang: ("cp1257",) for lang in ("lt", "lv", "et")},
+    **dict.fromkeys(("en", "fr", "de", "es", "pt", "it", "nl", "sv", "da", "no", "fi", "id", "ca"), ("cp1252",)),
+    **dict.fromkeys(("pl", "cs", "sk", "hr", "sl", "hu", "ro"), ("cp1250",)),
     "ru": ("cp1251", "koi8_r"), "uk": ("cp1251", "koi8_u"), "bg": ("cp1251",), "sr": ("cp1251", "cp1250"),
-    "el": ("cp1253",), "tr": ("cp1254",), "he": ("cp1255",), "ar": ("cp1256",), "fa": ("cp1256",),
-    "vi": ("cp1258",), "th": ("cp874",), "zh-Hans": ("gb18030",), "zh-Hant": ("big5", "cp950"),
-    "ko": ("cp949", "euc_kr"), "ja": ("cp932", "shift_jis", "euc_jp"),
+    "el": ("cp1253",), "tr": ("cp1254",), "he": ("cp1255",), "ar": ("cp1256",), "fa": ("cp1256",), "vi": ("cp1258",),
+    "th": ("cp874",), "zh-Hans": ("gb18030",), "zh-Hant": ("big5", "cp950"), "ko": ("cp949", "euc_kr"),
+    "ja": ("cp932", "shift_jis", "euc_jp"), "lt": ("cp1257",), "lv": ("cp1257",), "et": ("cp1257",),
 }  # fmt: skip
 _NAMES = {  # candidates without a language, in order of preference when equally plausible: multi-byte first
+    "gb18030": "Simplified Chinese", "big5": "Traditional Chinese", "cp950": "Traditional Chinese",
+    "cp949": "Korean", "euc_kr": "Korean", "cp932": "Japanese", "shift_jis": "Japanese", "euc_jp": "Japanese",
     "cp1252": "Western European", "cp1250": "Central European", "cp1251": "Cyrillic", "koi8_r": "Russian, KOI8-R",
     "koi8_u": "Ukrainian, KOI8-U", "cp1253": "Greek", "cp1254": "Turkish", "cp1255": "Hebrew", "cp1256": "Arabic",
-    "cp1257": "Baltic", "cp1258": "Vietnamese", "gb18030": "Simplified Chinese", "big5": "Traditional Chinese",
-    "cp950": "Traditional Chinese", "cp949": "Korean", "euc_kr": "Korean", "cp932": "Japanese",
-    "shift_jis": "Japanese", "euc_jp": "Japanese", "cp874": "Thai",
+    "cp1257": "Baltic", "cp1258": "Vietnamese", "cp874": "Thai",
 }  # fmt: skip
 _FREQUENT = {  # the ten most frequent letters (over 60 % of text) and rare ones (under 8 %)
     "ru": ("оеаинтсрвл", "йхжшюцщэфъё"), "uk": ("оанивітерс", "хцїжшйюєщфґ"), "bg": ("аоеинтрсвл", "жцщхшюйф"),
@@ -62,13 +59,14 @@ _COMMON_HAN = {  # the hundred most frequent characters: about 40 % of Chinese t
 _CJK_COMMON = {"ko": ("euc_kr", b"\xc9"), "ja": ("cp932", b"\x98\x73"), "zh-Hans": ("gb2312", b"\xf8"),
                "zh-Hant": ("big5", b"\xc6\xa1")}  # fmt: skip  # the frequent subset: level 1, KS X 1001
 _NEUTRAL = frozenset("\xa0«»„“”\u2018\u2019\u201a\u2039\u203a\u2013—…·•°€£¥©®™\xd7§¿¡\u200c\u200d\u200e\u200f")
-_HINT_DISCOUNT = 0.75  # an encoding the language does not suggest must be clearly more plausible
+_HINT_DISCOUNT = 0.6  # an encoding the language does not suggest must be clearly more plausible
 _MIN_SCORE = 0.3
 _SAMPLE_BYTES = 4096
-_WORD = re.compile(r"[^\W\d_]+")
-_MARKUP = re.compile(r"<[^>]*>|\{[^}]*\}")
+_WORD, _MARKUP = re.compile(r"[^\W\d_]+"), re.compile(r"<[^>]*>|\{[^}]*\}")  # letters; tags
 _THAI_MISPLACED = re.compile(  # a vowel sign or tone mark without its consonant, a leading vowel without one
-    "(?<![\u0e01-\u0e2e])[\u0e31\u0e34-\u0e3a\u0e47]|(?<![\u0e01-\u0e2e\u0e31\u0e34-\u0e39])[\u0e48-\u0e4e]|[\u0e40-\u0e44](?![\u0e01-\u0e2e])")
+    "(?<![\u0e01-\u0e2e])[\u0e31\u0e34-\u0e3a\u0e47]|(?<![\u0e01-\u0e2e\u0e31\u0e34-\u0e39])[\u0e48-\u0e4e]|[\u0e40-\u0e44](?![\u0e01-\u0e2e])"
+)
+_STRAY_MARK = re.compile(r"(?<![^\W\d_])[\u0300-\u036f]")  # a combining accent that follows no letter
 _CJK_SPACED = re.compile(r"(?<=[\u3040-\u30ff\u4e00-\u9fff]) (?=[\u3040-\u30ff\u4e00-\u9fff])")
 
 
@@ -112,10 +110,7 @@ def _cjk_value(ch: str, lang: str) -> float:
     if not (0xAC00 <= cp <= 0xD7A3 if lang == "ko" else han):
         return -0.5 if han else -1.5  # Hanja in Korean text are rare; other scripts are foreign
     codec, limit = _CJK_COMMON[lang]
-    try:
-        raw = ch.encode(codec)
-    except UnicodeEncodeError:
-        raw = b"\xff\xff\xff"
+    raw = ch.encode(codec, "replace")  # one byte when not encodable; 8 bytes for a composed Hangul syllable
     return 1.0 if len(raw) == 2 and raw < limit else (0.0 if lang in ("ja", "zh-Hant") else -1.0)
 
 
@@ -146,7 +141,7 @@ def _script(ch: str) -> str:
 
 def _shape_penalty(text: str, thai: bool) -> float:
     """Words whose letters mix scripts or whose case goes from lower to upper (``xYZ``); misplaced Thai marks."""
-    penalty = 2.0 * len(_THAI_MISPLACED.findall(text)) if thai else 0.0
+    penalty = 2.0 * len(_THAI_MISPLACED.findall(text) if thai else ()) + 2.0 * len(_STRAY_MARK.findall(text))
     for word, n in Counter(_WORD.findall(text)).items():
         if not word.isascii():
             penalty += 2.0 * n * (len({_script(c) for c in set(word)}) - 1)
@@ -168,8 +163,6 @@ def _features(text: str) -> _Features:
 
 def _cjk_penalty(f: _Features, lang: str) -> float:
     """Spaces between ideographs, Japanese without kana, Chinese without its most frequent characters."""
-    if lang == "ko":
-        return 0.0
     kana = sum(n for c, n in f.chars if 0x3040 <= ord(c) <= 0x30FF)
     han = sum(n for c, n in f.chars if 0x4E00 <= ord(c) <= 0x9FFF)
     if lang == "ja":
@@ -180,13 +173,13 @@ def _cjk_penalty(f: _Features, lang: str) -> float:
 def _structure_penalty(f: _Features, lang: str) -> float:
     """Implausible densities: accented letters, Latin inside a script, capitals, rare letters."""
     if lang in _CJK_COMMON:
-        return _cjk_penalty(f, lang)
-    other = f.letters - f.ascii_letters
-    penalty = 2.0 * max(0.0, f.upper / max(other, 1) - 0.6) * other
+        return _cjk_penalty(f, lang) if lang != "ko" else 0.0
+    other, weight = f.letters - f.ascii_letters, min(1.0, max(0, f.letters - 4) / 10)  # little in a word or two
+    penalty = max(0.0, f.upper / max(other, 1) - 0.6) * other  # capitals: mostly a KOI8 / cp1251 swap
     if lang in _LATIN or lang == "vi":
         limit = 0.75 if lang == "vi" else 0.4
-        return penalty + 2.0 * max(0.0, other / max(f.letters, 1) - limit) * f.letters
-    penalty += 2.0 * max(0.0, f.ascii_letters / max(f.letters, 1) - 0.5) * f.letters
+        return penalty + 2.0 * weight * max(0.0, other / max(f.letters, 1) - limit) * f.letters
+    penalty += 2.0 * weight * max(0.0, f.ascii_letters / max(f.letters, 1) - 0.5) * f.letters
     if lang in _FREQUENT:  # most high bytes are letters in cp1251, KOI8 and cp1253: which ones matters
         frequent, rare = _FREQUENT[lang]
         common = sum(n for c, n in f.chars if unicodedata.normalize("NFD", c.lower())[:1] in frequent) / max(other, 1)
@@ -202,9 +195,7 @@ def _plausibility(f: _Features, lang: str) -> float:
         value = _char_value(ch, lang)
         good, bad = (good + value * n, bad) if value > 0 else (good, bad - value * n)
     bad += f.shape + _structure_penalty(f, lang)
-    if good + bad == 0:
-        return 0.9 if f.chars else 0.0  # only neutral punctuation: any encoding that decodes is fine
-    return good / (good + bad)
+    return good / (good + bad) if good + bad else 0.9  # only neutral punctuation: any decoding is fine
 
 
 def _sample(data: bytes) -> bytes:
@@ -217,7 +208,7 @@ def _score(features: _Features, encoding: str, hint: str | None) -> tuple[float,
     """The plausibility of a decoding and the language it fits best (the hint, if it suggests ``encoding``)."""
     if hint is not None and encoding in _ENCODINGS[hint]:
         return _plausibility(features, hint), hint
-    langs = [lang for lang, encodings in _ENCODINGS.items() if encoding in encodings]
+    langs = (lang for lang, encodings in _ENCODINGS.items() if encoding in encodings)
     score, lang = max(((_plausibility(features, la), la) for la in langs), key=lambda pair: pair[0])
     return score * (_HINT_DISCOUNT if hint else 1.0), lang
 
