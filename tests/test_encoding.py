@@ -27,7 +27,7 @@ CORPUS = Path(__file__).resolve().parent / "data" / "encodings"
 
 
 def _module(name: str) -> ModuleType:
-    """A module of the corpus folder (its texts and the script that writes it), loaded by path."""
+    """A module of the corpus folder (the script that writes it, with its texts), loaded by path."""
     spec = importlib.util.spec_from_file_location(name, CORPUS / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -36,8 +36,8 @@ def _module(name: str) -> ModuleType:
     return module
 
 
-TEXTS: dict[str, str] = _module("corpus_texts").TEXTS
 _MAKE = _module("make_corpus")
+TEXTS: dict[str, str] = _MAKE.TEXTS
 PAIRS: tuple[tuple[str, str], ...] = _MAKE.PAIRS
 encode: Callable[[str, str, str], bytes] = _MAKE.encode
 srt: Callable[..., str] = _MAKE.srt
