@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import doctest
 from pathlib import Path
 from textwrap import dedent
 
@@ -11,6 +12,7 @@ import pytest
 from pipeline.batch.convert import convert_file
 from pipeline.cli.main import main
 from pipeline.core.errors import InputError, UsageError
+from pipeline.ingest import vttstyle
 from pipeline.ingest.subparse import read_subtitles
 
 DATA = Path(__file__).parent / "data"
@@ -154,8 +156,11 @@ GARBAGE = [
     ("broken.srt", b"1\n00:00:01,000 --> 00:00:0x,000\nHi\n", "expected"),
     ("empty.vtt", b"", "empty (0 bytes)"),
     ("script.ass", b"[Script Info]\nTitle: nothing\n", "expected an [Events] section"),
-    ("bad-time.ass", b"[Events]\nFormat: Layer, Start, End, Style, Text\nDialogue: 0,0:00:x1.00,0:00:02.00,Default,Hi",
-     "start time '0:00:x1.00'"),
+    ("bad-time.ass", b"[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
+     b"Dialogue: 0,0:00:x1.00,0:00:02.00,Default,,0,0,0,,Hi", "start time '0:00:x1.00'"),
+    ("backwards.ass", b"[Events]\nDialogue: 0,0:00:03.00,0:00:02.00,Default,,0,0,0,,Hi", "ends (0:00:02.00) before"),
+    ("odd-format.ass", b"[Events]\nFormat: Start, End, Text\nDialogue: 0:00:01.00,0:00:02.00,Hi",
+     "unsupported event Format"),
     ("talk.json", b'{"segments": [{"start": 1, "end": 0.5, "text": "x"}]}', "end (500 ms) must come after start"),
     ("talk.docx", b"PK\x03\x04", "unknown input format '.docx'"),
 ]  # fmt: skip
@@ -189,3 +194,8 @@ def test_garbage_through_the_cli_exits_2_without_a_traceback(
 def test_an_unknown_output_format_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=r"unknown output format '\.txt'"):
         convert_file(CONVERT / "talk.en.srt", tmp_path / "x.txt")
+
+
+def test_doctests() -> None:
+    result = doctest.testmod(vttstyle)
+    assert result.attempted and not result.failed

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import doctest
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
 
+from pipeline.core import scripts
 from pipeline.core.profiles import get_profile
 from pipeline.core.scripts import join_lines, join_two, unwrap
 from pipeline.ingest.segments import load_transcript
@@ -74,3 +76,8 @@ def test_wrap_and_split_join_json_line_breaks_by_script() -> None:
 def test_a_sheet_cell_with_line_breaks_joins_by_script() -> None:
     sheet = parse_sheet('id,start,end,speaker,ja,ko\ns1,1,2,,"情報を\n公開",\"세상은\n변한다"\n', "a.csv")
     assert sheet.rows[0].text == {"ja": "情報を公開", "ko": "세상은 변한다"}
+
+
+def test_doctests() -> None:
+    result = doctest.testmod(scripts)
+    assert result.attempted and not result.failed

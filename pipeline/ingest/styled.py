@@ -27,7 +27,7 @@ _TIME = r"(?:(\d+):)?(\d{1,2}):(\d{1,2})[,.](\d{1,3})"
 _TIMING = re.compile(rf"^\s*{_TIME}\s*\S*?>\s*{_TIME}(.*)$")
 _TAGS = re.compile(r"</?[A-Za-z][^<>\n]*>|<\d[\d:.]*>|\{\\[^{}]*\}")
 _ENTITIES = {"&lt;": "<", "&gt;": ">", "&nbsp;": "\u00a0", "&lrm;": "\u200e", "&rlm;": "\u200f", "&amp;": "&"}
-_ASS_TIME = re.compile(r"^\s*\d+:\d{1,2}:\d{1,2}(?:[.:]\d{1,3})?\s*$")
+_ASS_TIME = re.compile(r"^\s*(\d+):(\d{1,2}):(\d{1,2})(?:[.:](\d{1,3}))?\s*$")
 
 
 @dataclass
@@ -136,16 +136,34 @@ def _bad_event(line: str, fields: list[str]) -> str | None:
     if len(values) < len(fields):
         return f"expected {len(fields)} fields ({', '.join(fields)}), got {len(values)}"
     times = {name: values[i] for i, name in enumerate(fields) if name in ("start", "end")}
+    ms = {}
     for name, value in times.items():
-        if not _ASS_TIME.match(value):
+        match = _ASS_TIME.match(value)
+        if match is None:
             return f"{name} time {value.strip()!r} is not H:MM:SS.cc"
+        ms[name] = clock_to_ms(*match.groups())
+    if len(ms) == 2 and ms["end"] <= ms["start"]:
+        return f"the event ends ({times['end'].strip()}) before or when it starts ({times['start'].strip()})"
     return None
 
 
-def _event_fields(text: str) -> list[str]:
+_STANDARD = "Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text"
+
+
+def _event_fields(text: str, path: str | Path) -> list[str]:
+    """The event fields: the standard ten (the only ones pysubs2 reads), checked against ``Format:``.
+
+    Raises:
+        InputError: when the ``[Events]`` section declares another field order.
+    """
     match = re.search(r"^\[Events\][^\[]*?^Format:(.*)$", text, re.MULTILINE | re.IGNORECASE)
-    default = "Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text"
-    return [f.strip().lower() for f in (match.group(1) if match else default).split(",")]
+    if match is None:
+        return ["layer", *_STANDARD.lower().split(", ")]
+    fields = [f.strip().lower() for f in match.group(1).split(",")]
+    if fields[0] not in ("layer", "marked") or fields[1:] != _STANDARD.lower().split(", "):
+        line = text[: match.start(1)].count("\n") + 1
+        raise InputError(path, f"unsupported event Format (expected Layer, {_STANDARD})", line)
+    return fields
 
 
 def read_ass(text: str, path: str | Path, *, lenient: bool) -> StyledSubs:
@@ -158,7 +176,7 @@ def read_ass(text: str, path: str | Path, *, lenient: bool) -> StyledSubs:
     events = _event_lines(text)
     if "[events]" not in text.lower() or not events:
         raise InputError(path, "not an ASS/SSA file: expected an [Events] section with Dialogue: lines")
-    fields, drop, repairs = _event_fields(text), set(), []
+    fields, drop, repairs = _event_fields(text, path), set(), []
     for number, line in events:
         problem = _bad_event(line, fields)
         if problem is None:

@@ -22,6 +22,7 @@ from pipeline.ingest.styled import StyledSubs
 from pipeline.ingest.vttstyle import vtt_settings_of
 
 _BLOCK = re.compile(r"(\{[^{}]*\})")
+_HTML = re.compile(r"</?(?:i|b|u|s|font)\b[^>]*>")
 # Override tags by name, longest first so that "fscx" is not read as "fs".
 _TAG_NAMES = (
     "i b u s an a pos move org c 1c 2c 3c 4c alpha 1a 2a 3a 4a fn fs fscx fscy fsp fe bord xbord ybord shad "
@@ -158,7 +159,7 @@ def _cues(doc: StyledSubs, vtt: bool, dropped: Counter[str]) -> list[tuple[int, 
         if cue.name and not vtt:
             cue.lost.add("speaker names")
         dropped.update(cue.lost)
-        if cue.text:
+        if _HTML.sub("", cue.text).strip():  # a cue of markup alone (a drawing, an empty <i></i>) shows nothing
             out.append((index, cue))
     return sorted(out, key=lambda item: (item[1].start, item[1].end))
 
