@@ -110,6 +110,19 @@ def test_ssa_to_vtt(tmp_path: Path) -> None:
     assert "Two lines\nin one event." in vtt and done.cues == 3
 
 
+def test_lenient_skips_a_bad_ass_event_and_says_so(tmp_path: Path) -> None:
+    src = tmp_path / "a.en.ass"
+    good = "Dialogue: 0,0:00:01.00,0:00:02.00,Default,,0,0,0,,Fine"
+    src.write_text(f"[Events]\n{good}\nDialogue: 0,0:00:03.00,0:00:02.00,Default,,0,0,0,,Backwards\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"ends .* before"):
+        convert_file(src, tmp_path / "a.srt")
+    done = convert_file(src, tmp_path / "a.srt", lenient=True)
+    assert done.cues == 1 and [(r.line, r.what[:18]) for r in done.repairs] == [(3, "event line skipped")]
+    src.write_text("[Events]\nDialogue: 0,0:00:03.00,0:00:02.00,Default,,0,0,0,,Backwards\n", encoding="utf-8")
+    with pytest.raises(InputError, match="no usable Dialogue lines"):
+        convert_file(src, tmp_path / "b.srt", lenient=True)
+
+
 def test_a_transcript_needs_its_language(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=r"10 languages .*pass --lang"):
         convert_file(TRANSCRIPT, tmp_path / "promo.srt")

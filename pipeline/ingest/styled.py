@@ -192,4 +192,6 @@ def read_ass(text: str, path: str | Path, *, lenient: bool) -> StyledSubs:
             subs = pysubs2.SSAFile.from_string(kept, format_="ssa" if str(path).lower().endswith(".ssa") else "ass")
     except (ValueError, KeyError, pysubs2.Pysubs2Error) as exc:
         raise InputError(path, f"not a readable ASS/SSA file: {exc}") from None
+    if not any(not event.is_comment for event in subs):
+        raise InputError(path, "no usable Dialogue lines")
     return StyledSubs(subs, "ass", repairs=repairs)
