@@ -10,6 +10,7 @@ The library's face, for Python users (the CLI calls the same functions)::
     burn_file("talk.mp4", "talk.ko.srt", "talk.ko.mp4", "ko")      # a verified burned cut
     mux_files("talk.mp4", ["talk.en.srt", "talk.ko.srt"], ["en", "ko"], "talk.subs.mkv")
     sync_files("talk.mp4", [(Path("talk.en.srt"), Path("fixed.en.srt"))], ["en"])
+    convert_file("talk.en.ass", "talk.en.vtt")                     # as `subpipe convert`: what it dropped
 
 Every failure is a :class:`PipelineError`. The names are imported on first use (PEP 562), so
 ``import pipeline`` does not load the render stack (PyAV, numpy, fonts) until it is needed.
@@ -50,6 +51,9 @@ _EXPORTS: dict[str, str] = {
     "check_file": "pipeline.qc.check",
     "video_facts": "pipeline.qc.check",
     "sync_files": "pipeline.batch.files",
+    # convert formats and encodings
+    "Conversion": "pipeline.batch.convert",
+    "convert_file": "pipeline.batch.convert",
     # burn and mux
     "burn_file": "pipeline.batch.files",
     "mux_files": "pipeline.batch.files",

@@ -104,7 +104,7 @@ def _build(job: Job, vj: VideoJob, media: MediaInfo | None, res: VideoResult, ro
 def _build_tracks(
     job: Job, vj: VideoJob, media: MediaInfo | None, res: VideoResult, root: Path, shots: list[int], pauses: list[int]
 ) -> dict[str, LangTrack]:
-    transcript = load_transcript(vj.transcript, encoding=vj.encoding, lenient=vj.lenient)
+    transcript = load_transcript(vj.transcript, encoding=vj.encoding, lenient=vj.lenient, hint_langs=vj.languages)
     fps = media.fps if media and media.fps else DEFAULT_FPS
     size = (media.width, media.height) if media else (1920, 1080)
     built: dict[str, LangTrack] = {}

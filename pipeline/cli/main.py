@@ -47,13 +47,18 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "cmd_check",
         "Check subtitle files' timing against the rules, the audio and the shot changes; exit 1 on errors.",
     ),
+    "convert": (
+        "pipeline.cli.convert_commands",
+        "cmd_convert",
+        "Convert a subtitle file (SRT, VTT, ASS/SSA, or a transcript with --lang) to SRT, VTT or ASS, in UTF-8.",
+    ),
     "sync": (
         "pipeline.cli.qc_commands",
         "cmd_sync",
         "Align subtitles to the video's speech (offset, frame-rate ratio, split edits); refuse when unsure.",
     ),
 }
-_ENCODING_HELP = "the input's encoding when it is not UTF-8/UTF-16 with BOM"
+_ENCODING_HELP = "the input's encoding when it is not UTF-8/UTF-16 with BOM; auto: the best guess"
 _LANGS_HELP = "each subtitle's language, in order (default: from names)"
 
 
@@ -123,6 +128,12 @@ def _add_qc_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     p.add_argument("--no-splits", action="store_true", help="one offset for the whole file")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--encoding", help=_ENCODING_HELP)
+    p = _command(sub, "convert")
+    p.add_argument("input", metavar="IN", help="SRT, VTT, ASS, SSA, or a transcript (JSON, CSV, TSV)")
+    p.add_argument("output", metavar="OUT", help="the output: .srt, .vtt or .ass (UTF-8)")
+    p.add_argument("--lang", help="the language (a transcript's column; informs an encoding guess)")
+    p.add_argument("--encoding", help="the input's encoding (default: a legacy one is guessed, and said)")
+    _add_strictness(p)
 
 
 def _command(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str) -> argparse.ArgumentParser:

@@ -93,7 +93,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_tracks(args: argparse.Namespace) -> int:
     """Build subtitle tracks (SRT, VTT, ASS) for each language from a transcript."""
-    transcript = load_transcript(args.transcript, encoding=args.encoding, lenient=args.lenient)
+    transcript = load_transcript(args.transcript, encoding=args.encoding, lenient=args.lenient, hint_langs=args.lang)
     media = probe(args.video) if args.video else None
     fps = media.fps if media and media.fps else DEFAULT_FPS
     size = (media.width, media.height) if media else (1920, 1080)

@@ -14,16 +14,17 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pipeline.core.errors import InputError
+from pipeline.core.scripts import join_lines
 from pipeline.core.textio import read_text
 from pipeline.core.timecode import seconds_to_ms
 from pipeline.ingest.sheet import parse_sheet
-from pipeline.ingest.subparse import read_subtitles
+from pipeline.ingest.subparse import parse_subtitles
 
 logger = logging.getLogger(__name__)
 
@@ -112,13 +113,15 @@ def parse_transcript_json(text: str, path: str | Path) -> Transcript:
     return Transcript(ordered, lang, tuple(langs))
 
 
-def load_sheet(path: str | Path, encoding: str | None = None, *, lenient: bool = False) -> Transcript:
+def load_sheet(
+    path: str | Path, encoding: str | None = None, *, lenient: bool = False, hint_langs: Sequence[str] = ()
+) -> Transcript:
     """Load a CSV/TSV sheet (see :mod:`pipeline.ingest.sheet`); repairs are logged as warnings.
 
     Raises:
         InputError: when the file cannot be read or parsed.
     """
-    sheet = parse_sheet(read_text(path, encoding, ascii_start=True), path, lenient=lenient)
+    sheet = parse_sheet(read_text(path, encoding, ascii_start=True, langs=hint_langs), path, lenient=lenient)
     for repair in sheet.repairs:
         logger.warning("%s", repair)
     segs = tuple(Segment(r.id, r.start_ms, r.end_ms, r.text, r.speaker) for r in sheet.rows)
@@ -126,13 +129,20 @@ def load_sheet(path: str | Path, encoding: str | None = None, *, lenient: bool =
 
 
 def load_transcript(
-    path: str | Path, lang: str | None = None, encoding: str | None = None, *, lenient: bool = False
+    path: str | Path,
+    lang: str | None = None,
+    encoding: str | None = None,
+    *,
+    lenient: bool = False,
+    hint_langs: Sequence[str] = (),
 ) -> Transcript:
     """Load segments from ``.json`` (subpipe or Whisper), ``.csv``/``.tsv``, ``.srt`` or ``.vtt``.
 
     For SRT/VTT each cue becomes a segment; ``lang`` names its language (default: the file name's
-    ``<stem>.<lang>.srt`` suffix, else ``en``). ``lenient`` repairs what the SRT/VTT and sheet
-    readers can repair without guessing, logging each repair; strict (the default) refuses it.
+    ``<stem>.<lang>.srt`` suffix, else ``en``). A legacy encoding must be declared (``encoding``, or
+    ``"auto"`` for the best guess, which ``hint_langs``, the languages expected, inform). ``lenient``
+    repairs what the SRT/VTT and sheet readers can repair without guessing, logging each repair;
+    strict (the default) refuses it.
 
     Raises:
         InputError: when the file cannot be read or parsed.
@@ -140,14 +150,17 @@ def load_transcript(
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix == ".json":
-        return parse_transcript_json(read_text(p, encoding), p)
+        return parse_transcript_json(read_text(p, encoding, langs=hint_langs), p)
     if suffix in (".csv", ".tsv"):
-        return load_sheet(p, encoding, lenient=lenient)
+        return load_sheet(p, encoding, lenient=lenient, hint_langs=hint_langs)
     if suffix in (".srt", ".vtt"):
         language = lang or language_from_name(p) or "en"
-        track = read_subtitles(p, language, encoding, lenient=lenient)
+        parsed = parse_subtitles(read_text(p, encoding, langs=[language, *hint_langs]), p, language, lenient=lenient)
+        for repair in parsed.repairs:
+            logger.warning("%s", repair)
+        track = parsed.track
         segs = tuple(
-            Segment(str(i), c.start_ms, c.end_ms, {language: " ".join(c.lines)})
+            Segment(str(i), c.start_ms, c.end_ms, {language: join_lines(c.lines)})
             for i, c in enumerate(track.cues, start=1)
         )
         return Transcript(segs, language, (language,))

@@ -21,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from pipeline.core.errors import InputError
+from pipeline.core.scripts import join_lines
 from pipeline.core.textio import Repair
 from pipeline.core.timecode import clock_to_ms
 
@@ -117,6 +118,11 @@ def _time_cell(cell: str, what: str, path: Path, line: int) -> int:
     return ms
 
 
+def _cell_text(cell: str) -> str:
+    """A cell's text: white space collapsed, line breaks joined by script, speakers' turns kept."""
+    return join_lines([" ".join(line.split()) for line in cell.splitlines()])
+
+
 def _row(record: list[str], langs: Sequence[str], path: Path, line: int) -> SheetRow:
     width = 4 + len(langs)
     if len(record) < width or any(cell.strip() for cell in record[width:]):
@@ -126,7 +132,7 @@ def _row(record: list[str], langs: Sequence[str], path: Path, line: int) -> Shee
     end = _time_cell(record[2], "end", path, line)
     if end <= start:
         raise InputError(path, f"end ({record[2].strip()}) must come after start ({record[1].strip()})", line)
-    texts = {lang: " ".join(cell.split()) for lang, cell in zip(langs, record[4:width], strict=True)}
+    texts = {lang: _cell_text(cell) for lang, cell in zip(langs, record[4:width], strict=True)}
     seg_id = record[0].strip() or str(line)
     return SheetRow(line, seg_id, start, end, record[3].strip(), {k: v for k, v in texts.items() if v})
 

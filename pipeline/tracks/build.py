@@ -1,9 +1,10 @@
 """Build a track per language from segments: split, wrap, time, snap to the frame grid.
 
 Each language splits its own text; segment boundaries are shared by all languages. A segment too
-long for one cue (in characters, or longer than the maximum duration) is cut at sentence, then
-clause, then word limits; its time is divided in proportion to each part's counted characters, or,
-when speech pauses are known, at the pause nearest to that point. Timing rules: :mod:`pipeline.tracks.timing`.
+long for one cue (in characters, or longer than the maximum duration) is cut between speakers
+(:mod:`pipeline.tracks.dialogue`), then at sentence, clause and word limits; its time is divided
+in proportion to each part's counted characters, or, when speech pauses are known, at the pause
+nearest to that point. Timing rules: :mod:`pipeline.tracks.timing`.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from pipeline.core.findings import Finding
 from pipeline.core.profiles import Profile
 from pipeline.core.timecode import frame_to_ms, ms_to_frame
 from pipeline.ingest.segments import Segment
+from pipeline.tracks.dialogue import part_lines, split_parts
 from pipeline.tracks.timing import Slot, retime
-from pipeline.tracks.wrap import count_chars, split_text, wrap_lines
+from pipeline.tracks.wrap import count_chars
 
 RLE, PDF = "\u202b", "\u202c"
 # A pause may move a division point this far (ms), or a quarter of the segment, whichever is more.
@@ -65,7 +67,7 @@ def _divisions(seg: Segment, weights: list[float], pauses_ms: Sequence[int]) -> 
 def _segment_cues(seg: Segment, text: str, profile: Profile, pauses_ms: Sequence[int]) -> list[Cue]:
     min_parts = math.ceil((seg.end_ms - seg.start_ms) / profile.max_duration_ms)
     while True:
-        parts = split_text(text, profile, min_parts=min_parts)
+        parts = split_parts(text, profile, min_parts=min_parts)
         weights = [max(count_chars(p, profile), 1.0) for p in parts]
         bounds = [seg.start_ms, *_divisions(seg, weights, pauses_ms), seg.end_ms]
         longest = max(b - a for a, b in itertools.pairwise(bounds))
@@ -74,7 +76,7 @@ def _segment_cues(seg: Segment, text: str, profile: Profile, pauses_ms: Sequence
         min_parts = len(parts) + 1
     cues = []
     for part, (start, end) in zip(parts, itertools.pairwise(bounds), strict=True):
-        lines = wrap_lines(part, profile)
+        lines = part_lines(part, profile)
         if profile.rtl and profile.rtl_marks:
             lines = [f"{RLE}{line}{PDF}" for line in lines]
         cues.append(Cue(start, end, tuple(lines), seg.id))

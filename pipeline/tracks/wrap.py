@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from pipeline.core.profiles import Profile
+from pipeline.core.scripts import unwrap
 from pipeline.tracks.breakrules import boundary_cost, kinsoku_merge, phrase_tokens, thai_tokens
 
 _TAG = re.compile(r"<[^>]*>|\{\\[^}]*\}")
@@ -49,8 +50,12 @@ def count_chars(text: str, profile: Profile) -> float:
 
 
 def normalize_space(text: str) -> str:
-    """Collapse runs of breakable white space to one space; keep no-break spaces."""
-    return " ".join(_BREAKABLE_SPACE.split(text.strip()))
+    """Collapse runs of breakable white space to one space; keep no-break spaces.
+
+    A line break is joined by script first (:func:`pipeline.core.scripts.unwrap`): no space
+    appears between two lines of Japanese, Chinese or Thai.
+    """
+    return " ".join(_BREAKABLE_SPACE.split(unwrap(text).strip()))
 
 
 def tokenize(text: str, profile: Profile) -> list[str]:
