@@ -57,6 +57,7 @@ bench: setup $(BENCH_STAMP)
 	$(BIN)/python benchmarks/bench_burn.py
 	$(BIN)/python benchmarks/bench_check.py
 	$(BIN)/python benchmarks/bench_sync.py --ffsubsync $(BENCH_VENV)/bin/ffsubsync
+	$(BIN)/python benchmarks/bench_review.py
 
 # A non-editable install into a fresh venv: the data files ship, both entry points start.
 check-install:
