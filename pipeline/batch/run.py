@@ -11,12 +11,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
 from pipeline.batch.steps import (
     LangTrack,
     ProgressFactory,
-    build_tracks,
     burn_tracks,
     mux_tracks,
     no_progress,
@@ -24,16 +24,20 @@ from pipeline.batch.steps import (
 )
 from pipeline.core.errors import PipelineError
 from pipeline.core.findings import Finding
+from pipeline.core.profiles import get_profile
 from pipeline.core.timecode import DEFAULT_FPS
 from pipeline.ingest.job import Job, VideoJob
-from pipeline.ingest.segments import load_transcript
+from pipeline.ingest.segments import Transcript, load_transcript
 from pipeline.media.fonts import check_coverage
+from pipeline.media.frames import frame_times
 from pipeline.media.probe import MediaInfo, probe
 from pipeline.media.scenes import detect_shot_changes
 from pipeline.media.vad import detect_speech, speech_pauses
 from pipeline.render.burn import Encoder
 from pipeline.render.manifest import ManifestEntry, entry_for, write_manifest
 from pipeline.render.outputs import discard, remove_stale_partials
+from pipeline.tracks.build import build_track_report
+from pipeline.tracks.timeline import Timeline
 
 logger = logging.getLogger(__name__)
 
@@ -106,10 +110,11 @@ def _build_tracks(
     transcript = load_transcript(vj.transcript, encoding=vj.encoding, lenient=vj.lenient)
     fps = media.fps if media and media.fps else DEFAULT_FPS
     size = (media.width, media.height) if media else (1920, 1080)
+    timeline = _timeline(vj, media, fps)
     built: dict[str, LangTrack] = {}
     for lang in vj.languages:
         try:
-            item = build_tracks(transcript, [lang], job.profiles, fps, shots, pauses)[lang]
+            item = _build_lang(transcript, lang, job, fps, shots, pauses, timeline)
             res.qc[item.profile.tag] = list(item.findings)
             for path in write_track_files(item, vj.name, root / item.profile.tag, job.outputs.formats, size, job.style):
                 res.entries.append(entry_for(path, root, path.suffix[1:], item.profile.tag))
@@ -117,6 +122,29 @@ def _build_tracks(
         except PipelineError as exc:
             res.failures[f"{lang}/tracks"] = str(exc)
     return built
+
+
+def _timeline(vj: VideoJob, media: MediaInfo | None, fps: Fraction) -> Timeline | None:
+    """The video's end and, when its frames are not on the grid of ``fps`` (VFR), their real times."""
+    if media is None or vj.video is None or not media.width:
+        return None
+    frames = frame_times(vj.video)
+    return Timeline(frames.end_ms, () if frames.is_constant(fps) else frames.times_ms)
+
+
+def _build_lang(
+    transcript: Transcript,
+    lang: str,
+    job: Job,
+    fps: Fraction,
+    shots: list[int],
+    pauses: list[int],
+    timeline: Timeline | None,
+) -> LangTrack:
+    """One language's track on the video's timeline (frame times, clipped to its end)."""
+    profile = get_profile(lang, job.profiles.get(lang))
+    report = build_track_report(transcript.segments, lang, profile, fps, shots, pauses, timeline)
+    return LangTrack(report.track, profile, report.findings, report.shot_moves)
 
 
 def _burn(
