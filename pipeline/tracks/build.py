@@ -20,6 +20,7 @@ from pipeline.core.errors import InputError
 from pipeline.core.findings import Finding
 from pipeline.core.profiles import Profile
 from pipeline.ingest.segments import Segment
+from pipeline.tracks.measure import TextBox, narrower, scaled_findings
 from pipeline.tracks.timeline import FrameGrid, Timeline, clip_to_video
 from pipeline.tracks.timing import NO_END, Slot, retime
 from pipeline.tracks.wrap import count_chars, split_text, wrap_lines
@@ -89,12 +90,15 @@ def build_track_report(
     shot_changes_ms: Sequence[int] = (),
     pauses_ms: Sequence[int] = (),
     timeline: Timeline | None = None,
+    box: TextBox | None = None,
 ) -> TrackBuild:
     """The track of ``lang`` with its findings; shot changes, speech pauses and the timeline are optional.
 
     With a ``timeline`` the times snap to the video's real frame times (VFR) and no cue outlasts
     its end: cues past it are clipped, cues after it dropped (``past_end`` warnings), and no timing
-    pass lengthens a cue beyond it.
+    pass lengthens a cue beyond it. With a ``box`` (font, size, title-safe width) a segment whose
+    lines are wider than the box in pixels is wrapped and split with fewer characters per line;
+    a cue with a single word too wide for it gets a ``scaled_down`` warning (the ASS scales it).
 
     Raises:
         InputError: when a segment has no text in ``lang``.
@@ -109,7 +113,7 @@ def build_track_report(
         if text is None:
             raise InputError(None, f"segment {seg.id!r} has no text in {lang!r}")
         if text.strip():
-            made = _segment_cues(seg, text, profile, pauses)
+            made = _fitted_cues(seg, text, profile, pauses, box)
             cues.extend(made)
             speech_ends.extend([seg.end_ms] * len(made))
     source, past_end = clip_to_video(Track(lang, tuple(cues), fps), line.end_ms)
@@ -125,7 +129,20 @@ def build_track_report(
         Cue(grid.ms(s.start), grid.ms(s.end), c.lines, c.segment_id) for c, s in zip(source.cues, slots, strict=True)
     )
     track, late = clip_to_video(Track(lang, timed, fps), line.end_ms)
-    return TrackBuild(track, (*past_end, *late, *findings), moves)
+    scaled = scaled_findings([(n, c.start_ms, list(c.lines)) for n, c in enumerate(track.cues, 1)], box) if box else []
+    return TrackBuild(track, (*past_end, *late, *scaled, *findings), moves)
+
+
+def _fitted_cues(seg: Segment, text: str, profile: Profile, pauses: Sequence[int], box: TextBox | None) -> list[Cue]:
+    """The segment's cues, re-split with fewer characters per line while a line is wider than ``box``."""
+    cues = _segment_cues(seg, text, profile, pauses)
+    while box is not None:
+        narrow = narrower(profile, [line for c in cues for line in c.lines], box)
+        if narrow is None:
+            break
+        profile = narrow
+        cues = _segment_cues(seg, text, profile, pauses)
+    return cues
 
 
 def _width(cue: Cue, profile: Profile) -> float:

@@ -87,4 +87,3 @@ def clip_to_video(track: Track, video_end_ms: int | None) -> tuple[Track, list[F
             continue
         found.append(Finding("past_end", WARNING, n, cue.start_ms, message, fix))
     return Track(track.lang, tuple(kept), track.fps), found
-
