@@ -187,12 +187,14 @@ NON_SPEECH = {
 
 @pytest.fixture(scope="module")
 def non_speech(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """4 s of audio with no speech in it: a steady tone, silence, hiss, a pulsing note."""
+    """4 s clips whose audio has no speech: a steady tone, silence, hiss, a pulsing note."""
     folder = tmp_path_factory.mktemp("nonspeech")
     out = {}
+    video = ["-f", "lavfi", "-i", "color=gray:s=160x90:r=25"]
+    codecs = ["-t", "4", "-c:v", "libx264", "-preset", "ultrafast", "-ac", "1", "-c:a", "aac"]
     for name, source in NON_SPEECH.items():
-        out[name] = folder / f"{name}.wav"
-        _ffmpeg("-f", "lavfi", "-i", source, "-t", "4", "-ac", "1", "-c:a", "pcm_s16le", str(out[name]))
+        out[name] = folder / f"{name}.mp4"
+        _ffmpeg(*video, "-f", "lavfi", "-i", source, *codecs, str(out[name]))
     return out
 
 
@@ -216,6 +218,10 @@ def test_no_speech_refuses_sync_and_makes_no_offset_claim(
     out = tmp_path / "out.en.srt"
     assert main(["sync", str(src), "--video", str(non_speech[kind]), "-o", str(out)]) == 1
     assert not out.exists() and "nothing written" in capsys.readouterr().err
+    # `check --video` on it: no error, and no offset claimed.
+    assert main(["check", str(src), "--video", str(non_speech[kind])]) == 0
+    report = capsys.readouterr().out
+    assert "offset not measured" in report and "no_speech" in report
 
 
 def test_a_mapping_off_the_audio_has_no_confidence(speech: dict[str, Speech]) -> None:

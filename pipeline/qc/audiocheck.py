@@ -36,6 +36,12 @@ class OffsetEstimate:
     ratio: float
     confidence: float
 
+    def describe(self) -> str:
+        """One line for a report: the offset when it is confident, else that it is unknown."""
+        if self.confidence < MIN_CONFIDENCE:
+            return f"offset not measured (confidence {self.confidence:.2f}: the track does not match the speech)"
+        return f"offset {self.offset_ms:+d} ms, ratio {self.ratio:.5f}, confidence {self.confidence:.2f}"
+
 
 def _severity(delta_ms: int, grid: Frames) -> str:
     return "error" if delta_ms > grid.span(grid.scaled(ZONE_FRAMES_24)) else "warning"
