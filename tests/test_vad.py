@@ -101,8 +101,7 @@ def _true_track(shift_ms: int = 0) -> Track:
     fps = Fraction(25)
     spans = json.loads((SPEECH_DIR / "speech.json").read_text(encoding="utf-8"))["spans"]
     cues = [
-        Cue(frame_to_ms(s["start_ms"] // 40, fps) + shift_ms, s["end_ms"] + 300 + shift_ms, (s["text"],))
-        for s in spans
+        Cue(frame_to_ms(s["start_ms"] // 40, fps) + shift_ms, s["end_ms"] + 300 + shift_ms, (s["text"],)) for s in spans
     ]
     return Track("en", tuple(cues), fps)
 
