@@ -33,14 +33,16 @@ def _ffmpeg(*args: str) -> None:
 
 @pytest.fixture(scope="module")
 def videos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """A 3 s CFR clip, a VFR clip, and an MPEG-TS whose timestamps start at 1000 s."""
+    """A 3 s CFR clip, a VFR clip, an MPEG-TS whose timestamps start at 1000 s, a stream-copied cut."""
     folder = tmp_path_factory.mktemp("timeline")
-    out = {name: folder / name for name in ("cfr.mp4", "vfr.mp4", "late.ts")}
+    out = {name: folder / name for name in ("cfr.mp4", "vfr.mp4", "late.ts", "cut.mp4")}
     src = ["-f", "lavfi", "-i", "testsrc=size=320x180:rate=25:duration=3", "-c:v", "libx264", "-preset", "ultrafast"]
     _ffmpeg(*src, str(out["cfr.mp4"]))
     vfr = ["-f", "lavfi", "-i", "testsrc=size=320x180:rate=30", "-frames:v", "90", "-vf", f"setpts='{VFR_PTS}'"]
     _ffmpeg(*vfr, "-fps_mode", "vfr", "-c:v", "libx264", "-preset", "ultrafast", str(out["vfr.mp4"]))
     _ffmpeg(*src[:4], "-t", "2", "-c:v", "mpeg2video", "-output_ts_offset", "1000", str(out["late.ts"]))
+    # Cut between keyframes by stream copy: an edit list hides the packets before 1.3 s.
+    _ffmpeg("-ss", "1.3", "-i", str(out["cfr.mp4"]), "-c", "copy", str(out["cut.mp4"]))
     return out
 
 
@@ -127,3 +129,9 @@ def test_run_clips_a_trimmed_clip_and_reports_past_end(tmp_path: Path, videos: d
     manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
     assert "cfr.subs.mkv" in {f["path"] for f in manifest["files"]}
     assert json.dumps(manifest["qc"]).count("past_end") == 2
+
+
+def test_an_edit_list_lead_in_is_not_a_frame(videos: dict[str, Path]) -> None:
+    frames = frame_times(videos["cut.mp4"])
+    assert frames.times_ms[0] == 0 and frames.end_ms == pytest.approx(1700, abs=40)
+    assert len(frames.times_ms) == pytest.approx(frames.end_ms / 40, abs=1)

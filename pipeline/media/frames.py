@@ -44,7 +44,9 @@ def frame_times(path: str | Path) -> FrameTimes:
             stream = container.streams.video[0]
             base = stream.time_base or Fraction(1, 90_000)
             stamps: list[tuple[int, int]] = [
-                (packet.pts, packet.duration or 0) for packet in container.demux(stream) if packet.pts is not None
+                (packet.pts, packet.duration or 0)
+                for packet in container.demux(stream)
+                if packet.pts is not None and not packet.is_discard  # an edit list's hidden lead-in
             ]
     except av.error.FFmpegError as exc:
         raise InputError(p, f"cannot read its frame times: {exc}") from None
