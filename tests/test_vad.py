@@ -14,7 +14,7 @@ from pipeline.core.cues import Cue, Track
 from pipeline.core.errors import FfmpegError, InputError
 from pipeline.core.timecode import frame_to_ms
 from pipeline.media.ffmpeg import ffmpeg_exe
-from pipeline.media.vad import SAMPLE_RATE, STEP_MS, decode_audio, detect_speech, spans_of, speech_flags
+from pipeline.media.vad import SAMPLE_RATE, STEP_MS, audio_lead_ms, decode_audio, detect_speech, spans_of, speech_flags
 from pipeline.qc.audiocheck import audio_findings, estimate_offset, offset_findings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -120,3 +120,17 @@ def test_stationary_noise_is_not_speech(tmp_path: Path, noise: str) -> None:
     late = _true_track(700)  # and cues really 0.7 s late still raise errors
     late_findings = audio_findings(late, speech, late.fps)
     assert sum(f.rule == "late_start" and f.severity == "error" for f in late_findings) >= 5
+
+
+def test_speech_times_count_from_the_first_frame(tmp_path: Path) -> None:
+    """An MPEG-TS whose picture starts at 1000 s and its audio 0.5 s later: speech times count from
+    the first frame, as cue times do (before, they counted from the first audio sample)."""
+    clip = tmp_path / "late.ts"
+    cmd = [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=160x90:rate=25"]
+    cmd += ["-itsoffset", "0.5", "-i", str(SPEECH_DIR / "speech.opus"), "-t", "6", "-output_ts_offset", "1000"]
+    subprocess.run([*cmd, "-c:v", "mpeg2video", "-c:a", "mp2", str(clip)], check=True)
+    lead = audio_lead_ms(clip)
+    assert lead == pytest.approx(500, abs=25)
+    first = json.loads((SPEECH_DIR / "speech.json").read_text(encoding="utf-8"))["spans"][0]["start_ms"]
+    onset = detect_speech(clip).spans[0][0]
+    assert onset == pytest.approx(first + lead, abs=3 * STEP_MS)

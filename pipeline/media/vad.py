@@ -11,8 +11,10 @@ from __future__ import annotations
 import itertools
 import tempfile
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
+import av
 import numpy as np
 import numpy.typing as npt
 import webrtcvad
@@ -82,7 +84,36 @@ def decode_audio(media: Path) -> npt.NDArray[np.int16]:
     with tempfile.TemporaryDirectory(prefix="subpipe-vad-") as work:
         raw = Path(work) / "audio.raw"
         run_ffmpeg(decode_args(media.resolve(), raw))
-        return np.fromfile(raw, dtype=np.int16)
+        samples = np.fromfile(raw, dtype=np.int16)
+    lead = audio_lead_ms(media) * SAMPLE_RATE // 1000
+    if lead > 0:  # the audio starts after the first frame: silence until it does
+        return np.concatenate((np.zeros(lead, dtype=np.int16), samples))
+    return samples[-lead:]
+
+
+def audio_lead_ms(media: Path) -> int:
+    """How long after the video's first frame the first audio stream starts (negative: before it).
+
+    Cue times count from the first frame; the decoded samples start with the first audio sample.
+    0 without a video stream or start times (an audio file: its own start is the origin).
+    """
+    try:
+        with av.open(str(media.resolve())) as container:
+            pictures = [s for s in container.streams.video if not s.disposition & av.stream.Disposition.attached_pic]
+            if not pictures or not container.streams.audio:
+                return 0  # an audio file (cover art is no picture to count from)
+            starts = [_start_s(container.streams.audio[0]), _start_s(pictures[0])]
+    except av.error.FFmpegError:
+        return 0
+    audio, video = starts
+    return 0 if audio is None or video is None else round((audio - video) * 1000)
+
+
+def _start_s(stream: av.stream.Stream) -> Fraction | None:
+    """The stream's first timestamp in seconds, when the container says."""
+    if stream.start_time is None or stream.time_base is None:
+        return None
+    return Fraction(stream.start_time) * stream.time_base
 
 
 def _close_gaps(flags: BoolArray, value: bool, max_len: int) -> BoolArray:
