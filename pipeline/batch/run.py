@@ -119,7 +119,8 @@ def _build_tracks(
     built: dict[str, LangTrack] = {}
     for lang in vj.languages:
         try:
-            item = _build_lang(transcript, lang, job, fps, shots, pauses, timeline, _box(style, lang, job, size))
+            box = _box(style, lang, job, size) if media else None  # no picture, no pixels to fit
+            item = _build_lang(transcript, lang, job, fps, shots, pauses, timeline, box)
             res.qc[item.profile.tag] = list(item.findings)
             for path in write_track_files(item, vj.name, root / item.profile.tag, job.outputs.formats, size, style):
                 res.entries.append(entry_for(path, root, path.suffix[1:], item.profile.tag))
@@ -145,7 +146,7 @@ def _build_lang(
     shots: list[int],
     pauses: list[int],
     timeline: Timeline | None,
-    box: TextBox,
+    box: TextBox | None,
 ) -> LangTrack:
     """One language's track on the video's timeline (frame times, clipped to its end), its lines
     wrapped to fit ``box`` in pixels."""
