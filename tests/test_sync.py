@@ -175,3 +175,61 @@ def test_cli_sync_will_not_overwrite_an_input(tmp_path: Path, media: dict[str, P
     ]
     assert main(argv) == 2
     assert fr.read_bytes() == before and not (tmp_path / "fixed.en.srt").exists()
+
+
+NON_SPEECH = {
+    "tone": "sine=frequency=440:sample_rate=16000",
+    "silence": "anullsrc=channel_layout=mono:sample_rate=16000",
+    "hiss": "anoisesrc=color=white:amplitude=0.1:sample_rate=16000",
+    "music": "sine=frequency=262:sample_rate=16000,tremolo=f=4:d=0.6",
+}
+
+
+@pytest.fixture(scope="module")
+def non_speech(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """4 s clips whose audio has no speech: a steady tone, silence, hiss, a pulsing note."""
+    folder = tmp_path_factory.mktemp("nonspeech")
+    out = {}
+    video = ["-f", "lavfi", "-i", "color=gray:s=160x90:r=25"]
+    codecs = ["-t", "4", "-c:v", "libx264", "-preset", "ultrafast", "-ac", "1", "-c:a", "aac"]
+    for name, source in NON_SPEECH.items():
+        out[name] = folder / f"{name}.mp4"
+        _ffmpeg(*video, "-f", "lavfi", "-i", source, *codecs, str(out[name]))
+    return out
+
+
+_THREE = Track("en", (Cue(500, 1500, ("a",)), Cue(1800, 2600, ("b",)), Cue(2900, 3700, ("c",))))
+
+
+@pytest.mark.parametrize("kind", sorted(NON_SPEECH))
+def test_no_speech_refuses_sync_and_makes_no_offset_claim(
+    tmp_path: Path, non_speech: dict[str, Path], kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pipeline.qc.audiocheck import audio_findings, estimate_offset, offset_findings
+
+    speech = detect_speech(non_speech[kind])
+    result = synchronize(_THREE, speech)
+    assert not result.ok and result.confidence < 0.5
+    estimate = estimate_offset(_THREE, speech)
+    findings = offset_findings(estimate, Fraction(25)) + audio_findings(_THREE, speech, Fraction(25))
+    assert [f.rule for f in findings] == ["sync_unknown", "no_speech"]
+    src = tmp_path / "clip.en.srt"
+    src.write_text(compose_srt(_THREE), encoding="utf-8")
+    out = tmp_path / "out.en.srt"
+    assert main(["sync", str(src), "--video", str(non_speech[kind]), "-o", str(out)]) == 1
+    assert not out.exists() and "nothing written" in capsys.readouterr().err
+    # `check --video` on it: no error, and no offset claimed.
+    assert main(["check", str(src), "--video", str(non_speech[kind])]) == 0
+    report = capsys.readouterr().out
+    assert "offset not measured" in report and "no_speech" in report
+
+
+def test_a_mapping_off_the_audio_has_no_confidence(speech: dict[str, Speech]) -> None:
+    """Cues moved before the audio's start would collapse to 0 ms: such a fit is never confident."""
+    from pipeline.qc.syncscore import overlap_f1
+
+    flags = speech["clean"].flags
+    assert overlap_f1(flags, [(-5000, -4000)]) == 0.0
+    inside = overlap_f1(flags, [(a, b) for a, b in _truth()])
+    squeezed = overlap_f1(flags, [(a - 60_000, b) for a, b in _truth()])
+    assert inside > 0.8 and squeezed < inside / 2

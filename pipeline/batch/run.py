@@ -8,33 +8,41 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from pipeline.batch.review import write_video_review
 from pipeline.batch.steps import (
     LangTrack,
     ProgressFactory,
-    build_tracks,
     burn_tracks,
     mux_tracks,
     no_progress,
+    style_for,
     write_track_files,
 )
 from pipeline.core.errors import PipelineError
 from pipeline.core.findings import Finding
+from pipeline.core.profiles import get_profile
 from pipeline.core.timecode import DEFAULT_FPS
 from pipeline.ingest.job import Job, VideoJob
-from pipeline.ingest.segments import load_transcript
+from pipeline.ingest.segments import Transcript, load_transcript
 from pipeline.media.fonts import check_coverage
+from pipeline.media.frames import frame_times
 from pipeline.media.probe import MediaInfo, probe
 from pipeline.media.scenes import detect_shot_changes
 from pipeline.media.vad import detect_speech, speech_pauses
 from pipeline.render.burn import Encoder
 from pipeline.render.manifest import ManifestEntry, entry_for, write_manifest
 from pipeline.render.outputs import discard, remove_stale_partials
+from pipeline.tracks.build import build_track_report
+from pipeline.tracks.formats import default_sizes
+from pipeline.tracks.measure import TITLE_SAFE, TextBox
+from pipeline.tracks.timeline import Timeline
 
 logger = logging.getLogger(__name__)
 
@@ -107,17 +115,59 @@ def _build_tracks(
     transcript = load_transcript(vj.transcript, encoding=vj.encoding, lenient=vj.lenient, hint_langs=vj.languages)
     fps = media.fps if media and media.fps else DEFAULT_FPS
     size = (media.width, media.height) if media else (1920, 1080)
+    timeline = _timeline(vj, media, fps)
+    style = display_style(job.style, size)
     built: dict[str, LangTrack] = {}
     for lang in vj.languages:
         try:
-            item = build_tracks(transcript, [lang], job.profiles, fps, shots, pauses)[lang]
+            box = _box(style, lang, job, size) if media else None  # no picture, no pixels to fit
+            item = _build_lang(transcript, lang, job, fps, shots, pauses, timeline, box)
             res.qc[item.profile.tag] = list(item.findings)
-            for path in write_track_files(item, vj.name, root / item.profile.tag, job.outputs.formats, size, job.style):
+            for path in write_track_files(item, vj.name, root / item.profile.tag, job.outputs.formats, size, style):
                 res.entries.append(entry_for(path, root, path.suffix[1:], item.profile.tag))
             built[lang] = item
         except PipelineError as exc:
             res.failures[f"{lang}/tracks"] = str(exc)
     return built
+
+
+def _timeline(vj: VideoJob, media: MediaInfo | None, fps: Fraction) -> Timeline | None:
+    """The video's end and, when its frames are not on the grid of ``fps`` (VFR), their real times."""
+    if media is None or vj.video is None or not media.width:
+        return None
+    frames = frame_times(vj.video)
+    return Timeline(frames.end_ms, () if frames.is_constant(fps) else frames.times_ms)
+
+
+def _build_lang(
+    transcript: Transcript,
+    lang: str,
+    job: Job,
+    fps: Fraction,
+    shots: list[int],
+    pauses: list[int],
+    timeline: Timeline | None,
+    box: TextBox | None,
+) -> LangTrack:
+    """One language's track on the video's timeline (frame times, clipped to its end), its lines
+    wrapped to fit ``box`` in pixels."""
+    profile = get_profile(lang, job.profiles.get(lang))
+    report = build_track_report(transcript.segments, lang, profile, fps, shots, pauses, timeline, box)
+    return LangTrack(report.track, profile, report.findings, report.shot_moves)
+
+
+def display_style(style: Mapping[str, Any], display: tuple[int, int]) -> dict[str, Any]:
+    """The job's ``[style]`` with the default font size and margin of the displayed picture
+    (:func:`pipeline.tracks.formats.default_sizes`) where the job sets none."""
+    size, margin = default_sizes(*display)
+    return {"font_size": size, "margin_v": margin, **style}
+
+
+def _box(style: Mapping[str, Any], lang: str, job: Job, display: tuple[int, int]) -> TextBox:
+    """The title-safe box of ``lang``'s lines: its font at the size the burn will use."""
+    profile = get_profile(lang, job.profiles.get(lang))
+    ass = style_for(profile, style, display[1])
+    return TextBox(profile.font, ass.font_size, TITLE_SAFE * display[0], ass.outline, ass.bold)
 
 
 def _burn(
@@ -164,7 +214,8 @@ def _burn_group(
     items = [(item, root / tag / f"{vj.name}.{tag}.mp4") for item, tag in zip(group, tags, strict=True)]
     encoder = Encoder(job.render.crf, job.render.preset)
     try:
-        paths = burn_tracks(vj.video, media, items, job.style, encoder, progress(f"burn {vj.name} [{' '.join(tags)}]"))
+        style = display_style(job.style, (media.width, media.height))
+        paths = burn_tracks(vj.video, media, items, style, encoder, progress(f"burn {vj.name} [{' '.join(tags)}]"))
     except PipelineError as exc:
         if record:
             res.failures[f"{tags[0]}/burn"] = str(exc)

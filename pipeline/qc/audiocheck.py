@@ -20,6 +20,7 @@ from pipeline.core.timecode import format_clock
 from pipeline.media.vad import STEP_MS, Speech
 from pipeline.qc.rules import ZONE_FRAMES_24, Frames
 from pipeline.qc.sync import MIN_CONFIDENCE, SyncResult, synchronize
+from pipeline.qc.syncscore import MIN_SPEECH_MS
 
 TOLERANCE_FRAMES = 3
 ONSET_WINDOW_MS = 1500
@@ -34,6 +35,12 @@ class OffsetEstimate:
     offset_ms: int
     ratio: float
     confidence: float
+
+    def describe(self) -> str:
+        """One line for a report: the offset when it is confident, else that it is unknown."""
+        if self.confidence < MIN_CONFIDENCE:
+            return f"offset not measured (confidence {self.confidence:.2f}: the track does not match the speech)"
+        return f"offset {self.offset_ms:+d} ms, ratio {self.ratio:.5f}, confidence {self.confidence:.2f}"
 
 
 def _severity(delta_ms: int, grid: Frames) -> str:
@@ -166,9 +173,26 @@ def offset_findings(estimate: OffsetEstimate, fps: Fraction) -> list[Finding]:
 
 
 def audio_findings(track: Track, speech: Speech, fps: Fraction) -> list[Finding]:
-    """Per-cue findings against the speech: in-times, cues over silence, uncovered speech."""
+    """Per-cue findings against the speech: in-times, cues over silence, uncovered speech.
+
+    Audio with no speech at all (a tone, music, noise, silence) gives one ``no_speech`` finding
+    instead of a claim about every cue.
+    """
     grid = Frames.of(fps)
     cues = track.cues
+    heard = int(np.count_nonzero(speech.flags)) * STEP_MS
+    if cues and heard < MIN_SPEECH_MS:
+        return [
+            Finding(
+                "no_speech",
+                "warning",
+                None,
+                0,
+                f"no speech found in the audio ({heard} ms in {speech.duration_ms} ms): a tone, music, noise or"
+                " silence; the timing was not checked against it",
+                "check that the video is the right one, and its timing by hand",
+            )
+        ]
     return [
         *_onset_findings(cues, speech, grid),
         *_silence_findings(cues, speech),

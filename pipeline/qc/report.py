@@ -88,8 +88,7 @@ def to_text(reports: Sequence[FileReport]) -> str:
         counts = ", ".join(f"{r.count(s)} {s}" for s in SEVERITIES)
         out.append(f"{r.path} [{r.lang}, {len(r.track.cues)} cues]: {counts}")
         if r.offset is not None:
-            o = r.offset
-            out.append(f"  offset {o.offset_ms:+d} ms, ratio {o.ratio:.5f}, confidence {o.confidence:.2f}")
+            out.append(f"  {r.offset.describe()}")
         out.append(f"  {'severity':<8} {'cue':>6} {'time':<12} {'rule':<17} message / fix")
         for f in r.findings:
             cue = "-" if f.cue is None else str(f.cue)

@@ -127,8 +127,8 @@ def _section(i: int, report: FileReport) -> str:
     verdict = '<b class="fail">FAIL</b>' if report.count("error") else '<b class="ok">ok</b>'
     sync = ""
     if report.offset is not None:
-        o = report.offset
-        sync = f"<p>Offset {o.offset_ms:+d} ms, ratio {o.ratio:.5f}, confidence {o.confidence:.2f}</p>"
+        text = report.offset.describe()
+        sync = f"<p>{html.escape(text[0].upper() + text[1:])}</p>"
     return (
         f'<section class="file" id="file-{i}" data-path="{html.escape(report.path)}">'
         f"<h2>{html.escape(report.path)} [{html.escape(report.lang)}, {len(report.track.cues)} cues]: "

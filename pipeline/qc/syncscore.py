@@ -18,6 +18,7 @@ from pipeline.media.vad import STEP_MS
 FloatArray = npt.NDArray[np.float64]
 REFINE_WINDOWS = 50
 ONSET_WINDOWS = 5
+MIN_SPEECH_MS = 1000  # less speech than this in a whole file: nothing to align to
 
 
 def refine_onsets(
@@ -71,12 +72,20 @@ def _best_delta(
 
 
 def overlap_f1(speech: npt.NDArray[np.bool_], spans: Sequence[tuple[int, int]]) -> float:
-    """F1 of the windows covered by ``spans`` against the speech windows (1 is a perfect match)."""
+    """F1 of the windows covered by ``spans`` against the speech windows (1 is a perfect match).
+
+    Cue time that falls outside the audio (before 0 or after its end) counts as covered but never
+    as speech: a mapping that pushes cues off the audio, or squeezes them onto a blip at its start,
+    loses their length instead of hiding it.
+    """
     covered = np.zeros(speech.size, dtype=np.bool_)
+    outside = 0
     for start, end in spans:
-        covered[max(start // STEP_MS, 0) : max(end // STEP_MS, 0)] = True
+        a, b = start // STEP_MS, end // STEP_MS
+        outside += max(min(b, 0) - a, 0) + max(b - max(a, speech.size), 0)
+        covered[min(max(a, 0), speech.size) : min(max(b, 0), speech.size)] = True
     both = int(np.count_nonzero(covered & speech))
-    total = int(np.count_nonzero(covered)) + int(np.count_nonzero(speech))
+    total = int(np.count_nonzero(covered)) + outside + int(np.count_nonzero(speech))
     return 2 * both / total if total else 0.0
 
 
@@ -99,8 +108,11 @@ def chance_f1(speech: npt.NDArray[np.bool_], spans: Sequence[tuple[int, int]]) -
 def confidence_of(speech: npt.NDArray[np.bool_], aligned: Sequence[tuple[int, int]]) -> float:
     """How much better than a blind guess the alignment fits: (F1 - chance) / (1 - chance), in 0-1.
 
-    Speech everywhere (noise the VAD takes for speech) or nowhere gives 0, however well cues "fit".
+    Speech everywhere (noise the VAD takes for speech) or nowhere gives 0, however well cues "fit";
+    so does audio with less than ``MIN_SPEECH_MS`` of speech in all (a tone's click at its start).
     """
+    if int(np.count_nonzero(speech)) * STEP_MS < MIN_SPEECH_MS:
+        return 0.0
     f1 = overlap_f1(speech, aligned)
     chance = chance_f1(speech, aligned)
     return round(max(f1 - chance, 0.0) / (1 - chance), 3) if chance < 1 else 0.0

@@ -20,10 +20,11 @@ from pipeline.core.cues import Cue, Track
 from pipeline.core.errors import InputError
 from pipeline.core.findings import Finding
 from pipeline.core.profiles import Profile
-from pipeline.core.timecode import frame_to_ms, ms_to_frame
 from pipeline.ingest.segments import Segment
 from pipeline.tracks.dialogue import part_lines, split_parts
-from pipeline.tracks.timing import Slot, retime
+from pipeline.tracks.measure import TextBox, narrower, scaled_findings
+from pipeline.tracks.timeline import FrameGrid, Timeline, clip_to_video
+from pipeline.tracks.timing import NO_END, Slot, retime
 from pipeline.tracks.wrap import count_chars
 
 RLE, PDF = "\u202b", "\u202c"
@@ -90,12 +91,22 @@ def build_track_report(
     fps: Fraction,
     shot_changes_ms: Sequence[int] = (),
     pauses_ms: Sequence[int] = (),
+    timeline: Timeline | None = None,
+    box: TextBox | None = None,
 ) -> TrackBuild:
-    """The track of ``lang`` with its findings; shot changes and speech pauses are optional.
+    """The track of ``lang`` with its findings; shot changes, speech pauses and the timeline are optional.
+
+    With a ``timeline`` the times snap to the video's real frame times (VFR) and no cue outlasts
+    its end: cues past it are clipped, cues after it dropped (``past_end`` warnings), and no timing
+    pass lengthens a cue beyond it. With a ``box`` (font, size, title-safe width) a segment whose
+    lines are wider than the box in pixels is wrapped and split with fewer characters per line;
+    a cue with a single word too wide for it gets a ``scaled_down`` warning (the ASS scales it).
 
     Raises:
         InputError: when a segment has no text in ``lang``.
     """
+    line = timeline or Timeline()
+    grid = line.grid(fps)
     cues: list[Cue] = []
     speech_ends: list[int] = []
     pauses = sorted(pauses_ms)
@@ -104,24 +115,48 @@ def build_track_report(
         if text is None:
             raise InputError(None, f"segment {seg.id!r} has no text in {lang!r}")
         if text.strip():
-            made = _segment_cues(seg, text, profile, pauses)
+            made = _fitted_cues(seg, text, profile, pauses, box)
             cues.extend(made)
-            speech_ends.extend([ms_to_frame(seg.end_ms, fps)] * len(made))
+            speech_ends.extend([seg.end_ms] * len(made))
+    source, past_end = clip_to_video(Track(lang, tuple(cues), fps), line.end_ms)
+    kept = [(c, e) for c, e in zip(cues, speech_ends, strict=True) if line.end_ms is None or c.start_ms < line.end_ms]
+    last = _end_frame(grid, line.end_ms)
+    cap = last if last is not None else NO_END
     slots = [
-        Slot(
-            ms_to_frame(c.start_ms, fps),
-            ms_to_frame(c.end_ms, fps),
-            end,
-            sum(count_chars(line, profile) for line in c.lines),
-        )
-        for c, end in zip(cues, speech_ends, strict=True)
+        Slot(grid.frame(c.start_ms), min(grid.frame(c.end_ms), cap), min(grid.frame(e), cap), _width(c, profile))
+        for c, (_, e) in zip(source.cues, kept, strict=True)
     ]
-    findings, moves = retime(slots, profile, fps, shot_changes_ms)
+    findings, moves = retime(slots, profile, fps, shot_changes_ms, grid, last)
     timed = tuple(
-        Cue(frame_to_ms(s.start, fps), frame_to_ms(s.end, fps), c.lines, c.segment_id)
-        for c, s in zip(cues, slots, strict=True)
+        Cue(grid.ms(s.start), grid.ms(s.end), c.lines, c.segment_id) for c, s in zip(source.cues, slots, strict=True)
     )
-    return TrackBuild(Track(lang, timed, fps), tuple(findings), moves)
+    track, late = clip_to_video(Track(lang, timed, fps), line.end_ms)
+    scaled = scaled_findings([(n, c.start_ms, list(c.lines)) for n, c in enumerate(track.cues, 1)], box) if box else []
+    return TrackBuild(track, (*past_end, *late, *scaled, *findings), moves)
+
+
+def _fitted_cues(seg: Segment, text: str, profile: Profile, pauses: Sequence[int], box: TextBox | None) -> list[Cue]:
+    """The segment's cues, re-split with fewer characters per line while a line is wider than ``box``."""
+    cues = _segment_cues(seg, text, profile, pauses)
+    while box is not None:
+        narrow = narrower(profile, [line for c in cues for line in c.lines], box)
+        if narrow is None:
+            break
+        profile = narrow
+        cues = _segment_cues(seg, text, profile, pauses)
+    return cues
+
+
+def _width(cue: Cue, profile: Profile) -> float:
+    return sum(count_chars(line, profile) for line in cue.lines)
+
+
+def _end_frame(grid: FrameGrid, end_ms: int | None) -> int | None:
+    """The last frame boundary at or before ``end_ms``: a cue may end there, not after."""
+    if end_ms is None:
+        return None
+    frame = grid.frame(end_ms)
+    return frame - 1 if grid.ms(frame) > end_ms else frame
 
 
 def build_track(segments: Sequence[Segment], lang: str, profile: Profile, fps: Fraction) -> Track:

@@ -10,14 +10,18 @@ minimum gap is not scaled (Netflix: 2 frames at every rate).
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
 from pipeline.core.findings import WARNING, Finding
 from pipeline.core.profiles import Profile
-from pipeline.core.timecode import frame_to_ms, ms_to_frame
+from pipeline.core.timecode import frame_to_ms
+from pipeline.tracks.timeline import FrameGrid
+
+NO_END = 10**12
 
 
 @dataclass
@@ -41,6 +45,7 @@ class Zones:
     red: int
     min_len: int
     max_len: int
+    end: int = NO_END  # the video's last frame + 1: no cue is lengthened past it
 
     @classmethod
     def of(cls, profile: Profile, fps: Fraction) -> Zones:
@@ -67,7 +72,7 @@ def _next_start(slots: list[Slot], i: int) -> int | None:
 
 def _room_end(slots: list[Slot], i: int, z: Zones) -> int:
     nxt = _next_start(slots, i)
-    return nxt - z.gap if nxt is not None else 10**12
+    return nxt - z.gap if nxt is not None else z.end
 
 
 def extend_for_reading(slots: list[Slot], z: Zones, max_cps: float, fps: Fraction) -> None:
@@ -156,11 +161,17 @@ def enforce(slots: list[Slot], z: Zones) -> None:
         prev_end = s.end
 
 
-def timing_findings(slots: list[Slot], z: Zones, max_cps: float, fps: Fraction) -> list[Finding]:
-    """What the passes could not satisfy: reading speed, minimum and maximum duration."""
+def timing_findings(
+    slots: list[Slot], z: Zones, max_cps: float, fps: Fraction, to_ms: Callable[[int], int] | None = None
+) -> list[Finding]:
+    """What the passes could not satisfy: reading speed, minimum and maximum duration.
+
+    ``to_ms`` turns a frame into its time (default: the constant grid of ``fps``).
+    """
+    ms = to_ms or (lambda frame: frame_to_ms(frame, fps))
     out: list[Finding] = []
     for i, s in enumerate(slots):
-        start_ms, dur_ms = frame_to_ms(s.start, fps), frame_to_ms(s.end, fps) - frame_to_ms(s.start, fps)
+        start_ms, dur_ms = ms(s.start), ms(s.end) - ms(s.start)
         cps = s.width / (dur_ms / 1000) if dur_ms else float("inf")
         if cps > max_cps + 1e-9:
             out.append(
@@ -199,14 +210,26 @@ def timing_findings(slots: list[Slot], z: Zones, max_cps: float, fps: Fraction) 
 
 
 def retime(
-    slots: list[Slot], profile: Profile, fps: Fraction, shots_ms: Sequence[int] = ()
+    slots: list[Slot],
+    profile: Profile,
+    fps: Fraction,
+    shots_ms: Sequence[int] = (),
+    grid: FrameGrid | None = None,
+    end_frame: int | None = None,
 ) -> tuple[list[Finding], int]:
-    """Run every pass over ``slots`` in place; return the findings and the number of shot-change moves."""
+    """Run every pass over ``slots`` in place; return the findings and the number of shot-change moves.
+
+    ``grid`` maps frames to times (a VFR video's real frame times; default the grid of ``fps``);
+    no pass lengthens a cue past ``end_frame`` (the video's end) when it is given.
+    """
+    grid = grid or FrameGrid(fps)
     z = Zones.of(profile, fps)
+    if end_frame is not None:
+        z = dataclasses.replace(z, end=end_frame)
     extend_for_reading(slots, z, profile.max_cps, fps)
     stretch_short(slots, z)
-    shots = sorted({ms_to_frame(t, fps) for t in shots_ms})
+    shots = sorted({grid.frame(t) for t in shots_ms})
     moves = snap_to_shots(slots, shots, z) if shots else 0
     chain(slots, z)
     enforce(slots, z)
-    return timing_findings(slots, z, profile.max_cps, fps), moves
+    return timing_findings(slots, z, profile.max_cps, fps, grid.ms), moves
