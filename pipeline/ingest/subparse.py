@@ -28,6 +28,7 @@ __all__ = [
     "Problem",
     "lint_subtitles",
     "parse_subtitles",
+    "read_subtitle_text",
     "read_subtitles",
     "read_subtitles_checked",
 ]
@@ -132,6 +133,9 @@ def lint_subtitles(text: str, path: str | Path, lang: str, problems: tuple[Probl
     """
     text = text.removeprefix("\ufeff")
     vtt = _is_vtt(text, path)
+    fast = None if problems or vtt else parse_canonical(text)
+    if fast is not None:  # a canonical SRT, read in one regex pass (no problems to find)
+        return _sorted(fast, lang, [])
     out = Collector(str(path), vtt, list(problems))
     cues = _read_vtt(out, text) if vtt else read_srt(out, text)
     if not cues and not vtt and "-->" not in text:  # not subtitles at all
@@ -139,8 +143,8 @@ def lint_subtitles(text: str, path: str | Path, lang: str, problems: tuple[Probl
             raise _refusal(path, tuple(out.problems), True)
         raise InputError(path, "no cues found (not an SRT or WebVTT file: no timing line)")
     if not cues:
-        first = next((p for p in out.problems if p.severity == ERROR), None)
-        out.problems.append(Problem(str(path), None, "no cues found" + (f" (first: {first})" if first else ""), ERROR))
+        what = "no usable cue (each has a problem listed)" if out.problems else "no cues found"
+        out.problems.append(Problem(str(path), None, what, ERROR))
     return _sorted(cues, lang, out.problems)
 
 
@@ -158,10 +162,6 @@ def parse_subtitles(
         InputError: naming the file and line of the (first) problem, and what was expected; in
             lenient mode only when no cue is usable.
     """
-    if not problems and not _is_vtt(text, path):
-        fast = parse_canonical(text.removeprefix("\ufeff"))
-        if fast is not None:
-            return _sorted(fast, lang, [])
     parsed = lint_subtitles(text, path, lang, problems)
     if parsed.problems and not (lenient and parsed.track.cues):
         raise _refusal(path, parsed.problems, lenient)
