@@ -11,11 +11,12 @@ problems found on the way.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 # "ASCII whitespace" of the spec: tab, line feed, form feed, carriage return, space.
 _SPACE = "\t\n\f\r "
-_DIGITS = "0123456789"
+_STAMP = re.compile(r"([0-9]+):([0-9]{2})(?::([0-9]{2}))?\.([0-9]{3})(?![0-9])")
 
 
 @dataclass(frozen=True)
@@ -55,31 +56,24 @@ def has_signature(text: str) -> bool:
 
 
 def _timestamp(line: str, pos: int) -> tuple[int, int] | None:
-    """Collect a WebVTT timestamp at ``pos``: (ms, new position), None when it fails."""
-    fields: list[str] = []
-    while True:
-        end = pos
-        while end < len(line) and line[end] in _DIGITS:
-            end += 1
-        if end == pos:
-            return None
-        fields.append(line[pos:end])
-        pos = end
-        if pos >= len(line) or line[pos] != ":" or len(fields) == 3:
-            break
-        pos += 1
-    if len(fields) == 2 and (len(fields[0]) != 2 or int(fields[0]) > 59):
-        return None  # hours alone would need minutes and seconds after them
-    if len(fields) == 1 or any(len(f) != 2 for f in fields[1:]) or pos >= len(line) or line[pos] != ".":
+    """Collect a WebVTT timestamp at ``pos``: (ms, new position), None when it fails.
+
+    The spec's steps as one pattern: a first field of any length, then exactly two digits (and two
+    more when the first field was hours: more than 2 digits or over 59), ``.``, exactly 3 digits.
+    """
+    match = _STAMP.match(line, pos)
+    if match is None:
         return None
-    end = pos + 1
-    while end < len(line) and line[end] in _DIGITS:
-        end += 1
-    frac = line[pos + 1 : end]
-    hours, minutes, seconds = ([0] * (3 - len(fields))) + [int(f) for f in fields]
-    if len(frac) != 3 or minutes > 59 or seconds > 59:
+    first, second, third, frac = match.groups()
+    if third is None:
+        if len(first) != 2 or int(first) > 59:
+            return None  # hours alone would need minutes and seconds after them
+        hours, minutes, seconds = 0, int(first), int(second)
+    else:
+        hours, minutes, seconds = int(first), int(second), int(third)
+    if minutes > 59 or seconds > 59:
         return None
-    return ((hours * 60 + minutes) * 60 + seconds) * 1000 + int(frac), end
+    return ((hours * 60 + minutes) * 60 + seconds) * 1000 + int(frac), match.end()
 
 
 def _skip_space(line: str, pos: int) -> int:
