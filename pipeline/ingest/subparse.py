@@ -113,13 +113,20 @@ def _is_vtt(text: str, path: str | Path) -> bool:
 
 
 def _refusal(path: str | Path, problems: tuple[Problem, ...], lenient: bool) -> InputError:
-    """One error naming every problem (as a compiler does); the first one's line is the error's line."""
-    first = problems[0]
-    hint = "" if lenient or first.severity == ERROR else f" ({LENIENT_HINT})"
-    rest = [f"\n  {p.where}: {p.message}" for p in problems[1:_MAX_LISTED]]
+    """One error naming every problem (as a compiler does); the first one's line is the error's line.
+
+    In strict mode the last line says what lenient mode would do with them.
+    """
+    lines = [f"\n  {p.where}: {p.message}" for p in problems[1:_MAX_LISTED]]
     if len(problems) > _MAX_LISTED:
-        rest.append(f"\n  ... and {len(problems) - _MAX_LISTED} more")
-    return InputError(path, first.message + hint + "".join(rest), first.line)
+        lines.append(f"\n  ... and {len(problems) - _MAX_LISTED} more")
+    repairs = sum(1 for p in problems if p.repair)
+    drops = sum(1 for p in problems if p.severity == ERROR and p.line is not None)
+    if not lenient and (repairs or drops):
+        does = [f"repairs {repairs}"] if repairs else []
+        does += [f"drops {drops} unusable cue(s) or block(s) and reads the rest"] if drops else []
+        lines.append(f"\n  ({LENIENT_HINT}: {' and '.join(does)})")
+    return InputError(path, problems[0].message + "".join(lines), problems[0].line)
 
 
 def lint_subtitles(text: str, path: str | Path, lang: str, problems: tuple[Problem, ...] = ()) -> ParsedSubtitles:
