@@ -25,7 +25,7 @@ TIMING = re.compile(rf"^[ \t]*{_TIME}{_ARROW}{_TIME}(?P<rest>[ \t].*)?$")
 _SPACED = re.compile(r"(?<=\d)[ \t]*([:,.])[ \t]*(?=\d)")
 MARKUP = re.compile(r"</?[A-Za-z][^<>\n]*>|<\d[\d:.]*>|\{\\[^{}]*\}")
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_ASS_BREAK = re.compile(r"\\[Nn]")
+_ASS_BREAK = re.compile(r"\\N")
 LENIENT_HINT = "lenient mode: --lenient, or `lenient = true` in the job file"
 EXAMPLE = {False: "00:00:01,000 --> 00:00:02,500", True: "00:00:01.000 --> 00:00:02.500"}
 
