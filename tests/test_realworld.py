@@ -103,6 +103,8 @@ def test_a_line_with_an_arrow_after_a_repair_starts_the_next_cue() -> None:
     assert [c.lines for c in parsed.track.cues] == [("Hello.",), ("World.",)]
     vtt = read_subtitles_checked(DATA / "arrow-id.en.vtt", "en", lenient=True)
     assert [c.lines for c in vtt.track.cues] == [("Hello.",), ("World.",)]
+    prose = parse_subtitles("1\n00:00:01,000 --> 00:00:02,000\nGo --> there\nnow\n", "a.srt", "en")
+    assert prose.track.cues[0].lines == ("Go --> there", "now") and prose.problems == ()
 
 
 def test_nul_bytes_are_read_as_replacement_characters_with_their_line() -> None:

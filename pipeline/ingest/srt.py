@@ -17,6 +17,7 @@ from pipeline.core.timecode import format_srt_time
 from pipeline.ingest.cuetext import CONTROL, MARKUP, TIMING, Collector, clean_line, parse_timing
 
 _LOOKS_TIMED = re.compile(r"-->|\d{1,2}:\d{2}[,.:]\d")
+_CLOCK = re.compile(r"\d:\d\d")
 # A canonical SRT cue, as subpipe and most tools write it: the fast path (see parse_canonical).
 _CANON_CUE = re.compile(
     r"(\d+)\n(\d\d):([0-5]\d):([0-5]\d),(\d{3}) --> (\d\d):([0-5]\d):([0-5]\d),(\d{3})\n((?:[^\n]+\n)+)(?:\n|\Z)"
@@ -45,8 +46,16 @@ def _blocks(text: str) -> Iterator[_Block]:
         yield _Block(start, current)
 
 
-def _is_timing(line: str) -> bool:
-    return "-->" in line or TIMING.match(line) is not None
+def _starts_cue(lines: list[str], j: int) -> bool:
+    """Line ``j`` starts a cue: a timing line (or a garbled one: an arrow and a clock), or a line
+    with an arrow right above a timing line (the next cue's identifier). Other text with an arrow
+    (``Go --> there``) stays text."""
+    line = lines[j]
+    if TIMING.match(line):
+        return True
+    if "-->" not in line:
+        return False
+    return _CLOCK.search(line) is not None or (j + 1 < len(lines) and TIMING.match(lines[j + 1]) is not None)
 
 
 def _timing_at(lines: list[str]) -> int | None:
@@ -59,7 +68,7 @@ def _timing_at(lines: list[str]) -> int | None:
 
 def _cue_start(lines: list[str]) -> int | None:
     """Where a cue starts in a block that does not start with one (junk above it), if anywhere."""
-    at = next((j for j in range(1, len(lines)) if _is_timing(lines[j])), None)
+    at = next((j for j in range(1, len(lines)) if _starts_cue(lines, j)), None)
     if at is not None and at > 1 and lines[at - 1].strip().isdigit():
         at -= 1
     return at
@@ -95,7 +104,7 @@ class _SrtReader:
         (it may be the next cue's number or identifier, never this cue's text).
         """
         lines = block.lines
-        nxt = next((j for j in range(timing_at + 1, len(lines)) if _is_timing(lines[j])), None)
+        nxt = next((j for j in range(timing_at + 1, len(lines)) if _starts_cue(lines, j)), None)
         if nxt is None:
             return block, None
         if nxt - 1 > timing_at and lines[nxt - 1].strip().isdigit():
