@@ -145,7 +145,7 @@ def lint_subtitles(text: str, path: str | Path, lang: str, problems: tuple[Probl
         return _sorted(fast, lang, [])
     out = Collector(str(path), vtt, list(problems))
     cues = _read_vtt(out, text) if vtt else read_srt(out, text)
-    if not cues and not vtt and "-->" not in text:  # not subtitles at all
+    if not cues and "-->" not in text and not text.lstrip().startswith("WEBVTT"):  # not subtitles at all
         if out.problems:
             raise _refusal(path, tuple(out.problems), True)
         raise InputError(path, "no cues found (not an SRT or WebVTT file: no timing line)")
