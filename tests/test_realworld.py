@@ -111,3 +111,16 @@ def test_nul_bytes_are_read_as_replacement_characters_with_their_line() -> None:
     parsed = read_subtitles_checked(DATA / "nul-bytes.en.srt", "en", lenient=True)
     assert parsed.track.cues[0].lines == ("Hel\ufffdlo.",)
     assert [(p.line, p.severity) for p in parsed.problems] == [(3, "warning")]
+
+
+def test_check_tells_an_empty_subtitle_file_from_a_file_that_is_no_subtitles(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "empty.en.vtt"
+    empty.write_text("WEBVTT\n\nNOTE nothing yet\n", encoding="utf-8")
+    assert main(["check", str(empty)]) == 1
+    assert "no cues found" in capsys.readouterr().out
+    prose = tmp_path / "prose.en.vtt"
+    prose.write_text("Dear diary,\ntoday I wrote no subtitles.\n", encoding="utf-8")
+    assert main(["check", str(prose)]) == 2
+    assert capsys.readouterr().err.startswith(f"error: {prose}:1: ")
