@@ -124,3 +124,24 @@ def test_check_tells_an_empty_subtitle_file_from_a_file_that_is_no_subtitles(
     prose.write_text("Dear diary,\ntoday I wrote no subtitles.\n", encoding="utf-8")
     assert main(["check", str(prose)]) == 2
     assert capsys.readouterr().err.startswith(f"error: {prose}:1: ")
+
+
+@pytest.mark.parametrize(
+    ("timing", "times", "repair"),
+    [
+        ("00:00:01 --> 00:00:02", (1000, 2000), "no milliseconds"),
+        ("00:00:01,5 --> 00:00:02,25", (1500, 2250), "1-digit milliseconds"),
+        ("00:00:01.500 --> 00:00:02.000", (1500, 2000), "'.' before the milliseconds"),
+        ("00:00:01, 500 --> 00 :00:02 ,000", (1500, 2000), "spaces inside the times"),
+        ("00:00:01,500   -->   00:00:02,000", (1500, 2000), ""),
+        ("00:00:01,500 --> 00:00:02,000  X1:100 X2:600 Y1:400 Y2:450", (1500, 2000), ""),
+    ],
+    ids=["no-ms", "short-ms", "dot", "spaces-inside", "spaces-around", "coordinates"],
+)
+def test_srt_timings_subtitle_edit_accepts(timing: str, times: tuple[int, int], repair: str) -> None:
+    parsed = parse_subtitles(f"1\n{timing}\nhi\n", "a.srt", "en", lenient=True)
+    assert [(c.start_ms, c.end_ms) for c in parsed.track.cues] == [times]
+    if repair:
+        assert any(repair in r.what for r in parsed.repairs), parsed.repairs
+    else:
+        assert parsed.repairs == () and parse_subtitles(f"1\n{timing}\nhi\n", "a.srt", "en").track == parsed.track
