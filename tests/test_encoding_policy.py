@@ -70,3 +70,21 @@ def test_auto_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert main(["tracks", str(sub), "--lang", "el", "-o", str(tmp_path / "a"), "--encoding", "auto", "--lenient"]) == 0
     out = (tmp_path / "a" / "talk.el.el.srt").read_text(encoding="utf-8")
     assert read_text(sub, "cp1253").split("\n")[2][:8] in out
+
+
+@pytest.mark.parametrize("name", ["long-cp1250.pl.srt", "long-big5.zh-Hant.srt"])
+def test_check_reads_a_legacy_file_and_names_the_encoding(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["check", str(CORPUS / name), "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    (found,) = [f for f in report["files"][0]["findings"] if f["rule"] == "encoding"]
+    truth = FILES[name]["encoding"]
+    assert found["severity"] == "warning" and codecs.lookup(truth).name in found["message"]
+    assert report["files"][0]["cues"] > 10 and code in (0, 1)
+
+
+def test_check_of_utf8_has_no_encoding_finding(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "a.pl.srt"
+    path.write_text("1\n00:00:01,000 --> 00:00:03,000\nZażółć gęślą jaźń.\n", encoding="utf-8")
+    main(["check", str(path), "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert not [f for f in report["files"][0]["findings"] if f["rule"] == "encoding"]

@@ -190,7 +190,10 @@ def test_decoding_never_crashes(data: bytes | tuple[str, str], declared: str | N
 
 _line = (
     st.text(
-        st.characters(codec="utf-8", exclude_categories=["Cc", "Cs", "Zl", "Zp"], exclude_characters="<>{}&\ufeff\x85"),
+        # No backslash: a literal `\N` in cue text is an ASS line break left by an export (a repair).
+        st.characters(
+            codec="utf-8", exclude_categories=["Cc", "Cs", "Zl", "Zp"], exclude_characters="<>{}&\\\ufeff\x85"
+        ),
         min_size=1,
         max_size=30,
     )

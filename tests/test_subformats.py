@@ -119,17 +119,21 @@ def test_zero_byte_and_binary_files(tmp_path: Path) -> None:
 def test_fast_canonical_reader_agrees_with_the_careful_one(raw: list[tuple[int, int, list[str]]], tail: str) -> None:
     """Where the one-regex fast path answers, it gives exactly what the careful reader gives."""
     from pipeline.core.timecode import format_srt_time
-    from pipeline.ingest.subparse import _parse_canonical, _parse_careful
+    from pipeline.ingest.srt import parse_canonical
+    from pipeline.ingest.subparse import lint_subtitles
 
     blocks = [
         f"{i}\n{format_srt_time(start)} --> {format_srt_time(start + length)}\n" + "\n".join(lines)
         for i, (start, length, lines) in enumerate(raw, start=1)
     ]
     text = "\n\n".join(blocks) + tail
-    fast = _parse_canonical(text)
+    fast = parse_canonical(text)
     try:
-        careful = _parse_careful(text, "x.srt", "en", vtt=False, lenient=False)
+        careful = lint_subtitles(text, "x.srt", "en")
     except InputError:
+        assert fast is None
+        return
+    if careful.problems:
         assert fast is None
         return
     if fast is not None:

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.cli.common import langs_of
-from pipeline.core.errors import UsageError
+from pipeline.core.errors import InputError, UsageError
 from pipeline.core.timecode import parse_fps
-from pipeline.qc.check import check_file, exit_code, video_facts
+from pipeline.qc.check import FileReport, check_file, exit_code, video_facts
 from pipeline.qc.report import summary_line, to_json, to_text
 from pipeline.qc.report_html import to_html
 from pipeline.render.outputs import write_text
@@ -23,26 +23,41 @@ if TYPE_CHECKING:
 _RENDER = {"text": to_text, "json": to_json, "html": to_html}
 
 
-def cmd_check(args: argparse.Namespace) -> int:
-    """Check subtitle files' timing against the rules, the audio and the shot changes; exit 1 on errors."""
-    subs = [Path(p) for p in args.subtitles]
-    langs = langs_of(args, subs)
+def _check_each(args: argparse.Namespace, subs: list[Path], langs: list[str]) -> tuple[list[FileReport], int]:
+    """A report per readable file; each unreadable one is named on stderr. Returns the reports and
+    how many files could not be read at all."""
     try:
         fps = parse_fps(args.fps) if args.fps else None
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     facts = video_facts(Path(args.video)) if args.video else None
-    reports = [
-        check_file(p, lang, facts, fps, args.encoding, lenient=args.lenient)
-        for p, lang in zip(subs, langs, strict=True)
-    ]
-    text = _RENDER[args.format](reports)
-    if args.output:
-        print(write_text(Path(args.output), text))
-        print(summary_line(reports))
-    else:
-        sys.stdout.write(text)
-    return exit_code(reports)
+    reports, unreadable = [], 0
+    for path, lang in zip(subs, langs, strict=True):
+        try:
+            reports.append(check_file(path, lang, facts, fps, args.encoding, lenient=args.lenient))
+        except InputError as exc:  # nothing in it can be read: binary, empty, not subtitles
+            print(f"error: {exc}", file=sys.stderr)
+            unreadable += 1
+    return reports, unreadable
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Check subtitle files as a linter: every problem and rule finding with its line.
+
+    Exit 0 when clean, 1 when there are error findings (``--strict``: repairs count as errors),
+    2 when a file cannot be read at all (binary, empty, not SRT or WebVTT).
+    """
+    subs = [Path(p) for p in args.subtitles]
+    langs = langs_of(args, subs)
+    reports, unreadable = _check_each(args, subs, langs)
+    if reports:
+        text = _RENDER[args.format](reports)
+        if args.output:
+            print(write_text(Path(args.output), text))
+            print(summary_line(reports))
+        else:
+            sys.stdout.write(text)
+    return 2 if unreadable else exit_code(reports)
 
 
 def _sync_json(result: SyncResult, written: Sequence[Path]) -> str:

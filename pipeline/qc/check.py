@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 
 from pipeline.core.cues import Track
 from pipeline.core.errors import InputError
-from pipeline.core.findings import Finding
+from pipeline.core.findings import ERROR, WARNING, Finding
 from pipeline.core.profiles import get_profile
-from pipeline.core.textio import read_text
+from pipeline.core.textio import read_for_check
 from pipeline.core.timecode import format_clock
-from pipeline.ingest.subparse import parse_subtitles
+from pipeline.ingest.subparse import Problem, lint_subtitles, read_subtitle_text
 from pipeline.qc.rules import RuleContext, check_rules, sort_findings
 
 if TYPE_CHECKING:
@@ -123,6 +123,34 @@ def check_track(
     return sort_findings(found), estimate
 
 
+def problem_findings(problems: Sequence[Problem], *, lenient: bool = True) -> list[Finding]:
+    """The reader's problems as findings, each naming its line: unusable cues are errors; repairs
+    are warnings (errors when not ``lenient``: a release would refuse them)."""
+    out = []
+    for p in problems:
+        where = f"line {p.line}: " if p.line is not None else ""
+        if p.severity == ERROR:
+            what = f"{where}{p.message}" + ("; left out" if p.dropped and p.line is not None else "")
+            out.append(Finding("unusable", ERROR, None, 0, what, "fix or remove it"))
+        else:
+            severity = WARNING if lenient else ERROR
+            out.append(Finding("repaired", severity, None, 0, f"{where}{p.repair or p.message}", "fix the file"))
+    return out
+
+
+def _read_for_lint(
+    path: Path, lang: str, encoding: str | None
+) -> tuple[str, tuple[Problem, ...], list[Finding]]:
+    """The text to lint: a legacy encoding read with the best guess (an ``encoding`` finding says
+    which), NUL bytes as U+FFFD (a problem per line)."""
+    try:
+        text, decoding = read_for_check(path, lang, encoding)
+    except InputError:  # NUL bytes, or nothing readable: the reader says which, by line
+        text, early = read_subtitle_text(path, encoding, (lang,))
+        return text, early, []
+    return text, (), decoding
+
+
 def check_file(
     path: Path,
     lang: str,
@@ -132,21 +160,22 @@ def check_file(
     *,
     lenient: bool = True,
 ) -> FileReport:
-    """Read and check one subtitle file; in lenient mode (the default) repairs become findings.
+    """Read and check one subtitle file, as a linter: every problem of the file is a finding.
+
+    Unusable cues (garbled times, end before start, text with no timing) are error findings and
+    stay out of the timing rules; repairs are warnings, or errors when not ``lenient`` (``--strict``:
+    what a release would refuse, all listed at once).
 
     Raises:
-        InputError: when the file cannot be read or parsed.
+        InputError: only when nothing can be read: a missing, empty or binary file, an unknown
+            encoding, or text that is no SRT or WebVTT at all.
         UsageError: when ``lang`` is not a valid language tag.
     """
-    text = read_text(path, encoding)
-    parsed = parse_subtitles(text, path, lang, lenient=lenient)
+    text, early, decoding = _read_for_lint(path, lang, encoding)
+    parsed = lint_subtitles(text, path, lang, early)
     track = parsed.track
     findings, estimate = check_track(track, lang, facts, fps, parsed.starts_in_file_order)
-    repaired = [
-        Finding("repaired", "warning", None, 0, f"line {r.line}: {r.what}" if r.line else r.what, "fix the file")
-        for r in parsed.repairs
-    ]
-    findings = [*repaired, *findings]
+    findings = [*decoding, *problem_findings(parsed.problems, lenient=lenient), *findings]
     rate = facts.media.fps if facts else fps
     return FileReport(str(path), lang, rate, track, tuple(findings), facts, estimate)
 
