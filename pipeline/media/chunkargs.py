@@ -1,0 +1,119 @@
+"""ffmpeg argument lists of chunked burning: encode one chunk (several languages), concatenate a cut.
+
+Pure builders (tests check them exactly), apart from :func:`ffmpeg_version`, which asks the binary.
+
+A chunk is the source's frames whose presentation timestamps lie in ``[first_pts, end_pts)``, in
+the video stream's own time base. The input is opened with ``-copyts`` and ``-noaccurate_seek`` so
+those timestamps reach the filter graph unchanged, and ``trim=start_pts/end_pts`` cuts on exact
+integers (a seek in seconds could round a frame away). ``setpts`` then moves the clock so that the
+``subtitles`` filter sees the monolithic burn's time minus a whole number of centiseconds (the
+rebased ASS events), and the second ``setpts`` starts the chunk at 0. Each output is its own x264
+instance: an IDR on its first frame, a closed GOP by construction, ``stitchable=1`` so every chunk
+carries the same headers, a fixed thread count so the bytes are deterministic.
+"""
+
+from __future__ import annotations
+
+import functools
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.media.ffmpeg import base_args, escape_filter_value, ffmpeg_exe, safe_path
+
+
+@dataclass(frozen=True)
+class ChunkSettings:
+    """x264 settings shared by every chunk (all of them are part of a chunk's key)."""
+
+    crf: int = 23
+    preset: str = "veryfast"
+    threads: int = 1
+
+    def x264_params(self) -> str:
+        """The ``-x264-params`` value."""
+        return f"stitchable=1:threads={self.threads}:sliced-threads=0"
+
+
+@dataclass(frozen=True)
+class ChunkSpan:
+    """Where a chunk lies in the source: frames in ``[first_pts, end_pts)`` (stream ticks)."""
+
+    seek_s: str
+    first_pts: int
+    end_pts: int
+    clock_pts: int
+    timescale: int
+
+
+@dataclass(frozen=True)
+class ChunkOutput:
+    """One encoded chunk: its subtitle file and fonts folder (in the work dir; None: no subtitles)."""
+
+    subtitle: str | None
+    fontsdir: str | None
+    target: Path
+
+
+@functools.lru_cache(maxsize=1)
+def ffmpeg_version() -> str:
+    """The first line of ``ffmpeg -version`` (part of every chunk key)."""
+    out = subprocess.run([ffmpeg_exe(), "-version"], capture_output=True, text=True, check=False).stdout
+    return out.splitlines()[0] if out else "unknown"
+
+
+def _timescale(timescale: int) -> list[str]:
+    # MP4 keeps the source's ticks exactly when its time base is 1/N; 0 leaves the muxer's choice.
+    return ["-video_track_timescale", str(timescale)] if timescale > 0 else []
+
+
+def _branch(i: int, out: ChunkOutput) -> str:
+    chain = f"[s{i}]"
+    if out.subtitle is not None:
+        sub = escape_filter_value(out.subtitle)
+        fonts = escape_filter_value(out.fontsdir or ".")
+        chain += f"subtitles=filename={sub}:fontsdir={fonts},"
+    return chain + f"setpts=PTS-STARTPTS[o{i}]"
+
+
+def chunk_graph(span: ChunkSpan, outputs: Sequence[ChunkOutput]) -> str:
+    """The filter graph: trim the chunk once, split it, burn each output's subtitles, start at 0."""
+    n = len(outputs)
+    head = f"[0:v]trim=start_pts={span.first_pts}:end_pts={span.end_pts},setpts=PTS-{span.clock_pts}"
+    head += f",split={n}" + "".join(f"[s{i}]" for i in range(n))
+    return ";".join([head, *(_branch(i, out) for i, out in enumerate(outputs))])
+
+
+def chunk_args(video: Path, span: ChunkSpan, outputs: Sequence[ChunkOutput], settings: ChunkSettings) -> list[str]:
+    """Decode one chunk of ``video`` once and encode it for every output (MP4, video only)."""
+    argv = [*base_args(), "-copyts", "-noaccurate_seek", "-ss", span.seek_s, "-i", safe_path(video)]
+    argv += ["-filter_complex", chunk_graph(span, outputs)]
+    for i, out in enumerate(outputs):
+        argv += ["-map", f"[o{i}]", "-c:v", "libx264", "-preset", settings.preset, "-crf", str(settings.crf)]
+        argv += ["-x264-params", settings.x264_params(), "-pix_fmt", "yuv420p", "-fps_mode", "passthrough"]
+        argv += ["-enc_time_base:v", "filter", *_timescale(span.timescale)]
+        argv += ["-fflags", "+bitexact", "-flags:v", "+bitexact", "-map_metadata", "-1", "-an", "-sn", "-dn"]
+        argv += ["-f", "mp4", safe_path(out.target)]
+    return argv
+
+
+def concat_list(files: Sequence[Path], durations_us: Sequence[int | None]) -> str:
+    """An ffconcat script: each file with its exact duration, so the next one starts where it must."""
+    lines = ["ffconcat version 1.0"]
+    for path, dur in zip(files, durations_us, strict=True):
+        quoted = str(path.resolve()).replace("'", "'\\''")
+        lines.append(f"file '{quoted}'")
+        if dur is not None:
+            lines.append(f"duration {dur // 1_000_000}.{dur % 1_000_000:06d}")
+    return "\n".join(lines) + "\n"
+
+
+def concat_args(list_file: Path, video: Path, offset_us: int, target: Path, timescale: int) -> list[str]:
+    """The cut: the chunks' video (shifted to the source's first frame) and the source's audio, copied."""
+    offset = f"{offset_us // 1_000_000}.{offset_us % 1_000_000:06d}"
+    argv = [*base_args(), "-itsoffset", offset, "-f", "concat", "-safe", "0", "-i", safe_path(list_file)]
+    argv += ["-i", safe_path(video), "-map", "0:v:0", "-map", "1:a?", "-c", "copy", "-map_metadata", "1"]
+    if target.suffix.lower() in (".mp4", ".m4v", ".mov"):
+        argv += [*_timescale(timescale), "-movflags", "+faststart"]
+    return [*argv, safe_path(target)]

@@ -1,0 +1,271 @@
+"""Burning from content-addressed chunks: encode only the chunks no cache entry holds, then concatenate.
+
+Same contract as :func:`pipeline.render.burn.burn`: returns partial paths beside the targets, which
+the caller verifies (:func:`pipeline.render.verify.verify_burn`) and commits. Here each cut is also
+checked to hold exactly the source's frames and frame timestamps before it is returned.
+
+One ffmpeg process per chunk decodes it once and encodes every language that needs it (``split``,
+at most ``group`` at a time so memory does not grow with the number of languages); chunks run
+``jobs`` at a time, each x264 with a fixed thread count.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import pysubs2
+
+from pipeline.core.errors import VerifyError
+from pipeline.media.chunkargs import (
+    ChunkOutput,
+    ChunkSettings,
+    ChunkSpan,
+    chunk_args,
+    concat_args,
+    concat_list,
+    ffmpeg_version,
+)
+from pipeline.media.ffmpeg import ProgressFn, run_ffmpeg
+from pipeline.media.fonts import make_fontsdir
+from pipeline.media.probe import MediaInfo
+from pipeline.media.scenes import detect_shot_changes
+from pipeline.render.burn import BurnRequest, Encoder
+from pipeline.render.chunkcache import ChunkCache, font_digest, source_digest
+from pipeline.render.chunks import (
+    Chunk,
+    FrameTable,
+    chunk_key,
+    chunk_offset_ms,
+    plan_chunks,
+    read_frame_table,
+    slice_ass,
+)
+from pipeline.render.outputs import discard, ensure_dir, partial_path, remove_partials_of
+
+DEFAULT_GROUP = 5
+_DEFAULT_ENCODER = Encoder()
+
+
+@dataclass(frozen=True)
+class ChunkJob:
+    """One chunk to encode: its key, frames, and subtitles (None: the bare picture, shared)."""
+
+    key: str
+    chunk: Chunk
+    ass_text: str | None
+    font_key: str | None
+
+
+@dataclass
+class ChunkedBurn:
+    """What a chunked burn did: the partial cuts, chunks encoded and reused, each cut's chunk keys."""
+
+    partials: list[Path]
+    encoded: int = 0
+    reused: int = 0
+    keys: list[list[str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    video: Path
+    table: FrameTable
+    settings: ChunkSettings
+    base: dict[str, object]
+
+
+def burn_chunked(
+    video: Path,
+    media: MediaInfo,
+    requests: Sequence[BurnRequest],
+    encoder: Encoder = _DEFAULT_ENCODER,
+    cache: ChunkCache | None = None,
+    *,
+    shot_changes_ms: Sequence[int] | None = None,
+    on_progress: ProgressFn | None = None,
+) -> list[Path]:
+    """Burn every request from cached chunks (encoding the missing ones); return partial paths.
+
+    Raises:
+        FfmpegError: when ffmpeg fails or libass reports a missing glyph.
+        VerifyError: when a chunk or a cut does not hold exactly the source's frames.
+        OutputError: when an output folder cannot be written.
+    """
+    return render_chunked(
+        video, media, requests, encoder, cache, shot_changes_ms=shot_changes_ms, on_progress=on_progress
+    ).partials
+
+
+def render_chunked(
+    video: Path,
+    media: MediaInfo,
+    requests: Sequence[BurnRequest],
+    encoder: Encoder = _DEFAULT_ENCODER,
+    cache: ChunkCache | None = None,
+    *,
+    shot_changes_ms: Sequence[int] | None = None,
+    on_progress: ProgressFn | None = None,
+    settings: ChunkSettings | None = None,
+    jobs: int | None = None,
+    group: int = DEFAULT_GROUP,
+) -> ChunkedBurn:
+    """:func:`burn_chunked`, reporting how many chunks were encoded and reused, and the keys."""
+    cache = cache or ChunkCache()
+    video = video.resolve()
+    table = read_frame_table(video)
+    shots = detect_shot_changes(video, media) if shot_changes_ms is None else shot_changes_ms
+    plan = plan_chunks(table, shots)
+    settings = settings or ChunkSettings(encoder.crf, encoder.preset)
+    ctx = _Ctx(video, table, settings, _base_parts(video, settings))
+    per_request = [_jobs_for(ctx, req, plan) for req in requests]
+    unique = {job.key: job for jobs_ in per_request for job in jobs_}
+    found = {key: path for key in unique if (path := cache.get(key)) is not None}
+    missing = [job for key, job in unique.items() if key not in found]
+    with cache.workdir() as work:
+        found.update(_encode_missing(ctx, missing, cache, work, jobs or os.cpu_count() or 1, group, on_progress))
+        partials = _assemble(ctx, plan, per_request, requests, found, work)
+    if on_progress:
+        on_progress(1.0)
+    keys = [[job.key for job in jobs_] for jobs_ in per_request]
+    return ChunkedBurn(partials, len(missing), len(unique) - len(missing), keys)
+
+
+def _base_parts(video: Path, settings: ChunkSettings) -> dict[str, object]:
+    return {
+        "source": source_digest(video),
+        "encoder": [settings.crf, settings.preset, settings.x264_params(), "yuv420p", "mp4"],
+        "ffmpeg": ffmpeg_version(),
+    }
+
+
+def _jobs_for(ctx: _Ctx, req: BurnRequest, plan: Sequence[Chunk]) -> list[ChunkJob]:
+    subs = pysubs2.SSAFile.from_string(req.ass_text)
+    jobs = []
+    for chunk in plan:
+        offset = chunk_offset_ms(ctx.table, chunk)
+        text = slice_ass(subs, ctx.table, chunk, offset)
+        parts = dict(ctx.base, frames=[chunk.first, chunk.end], offset_ms=offset, ass=text)
+        parts["font"] = font_digest(req.font_key) if text is not None else None
+        jobs.append(ChunkJob(chunk_key(parts), chunk, text, req.font_key if text is not None else None))
+    return jobs
+
+
+def _span(table: FrameTable, chunk: Chunk) -> ChunkSpan:
+    keys = table.keyframes
+    first_pts = table.pts[chunk.first]
+    seek = max((k for k in keys if k <= first_pts), default=table.pts[0])
+    seek_us = math.floor((seek - table.start_ticks) * table.time_base * 1_000_000)
+    offset_ticks = int(Fraction(chunk_offset_ms(table, chunk), 1000) / table.time_base)
+    ts = table.time_base.denominator if table.time_base.numerator == 1 else 0
+    return ChunkSpan(
+        f"{max(seek_us, 0) / 1_000_000:.6f}", first_pts, table.end_pts(chunk.end), table.start_ticks + offset_ticks, ts
+    )
+
+
+def _encode_missing(
+    ctx: _Ctx,
+    missing: Sequence[ChunkJob],
+    cache: ChunkCache,
+    work: Path,
+    jobs: int,
+    group: int,
+    on_progress: ProgressFn | None,
+) -> dict[str, Path]:
+    by_chunk: dict[int, list[ChunkJob]] = {}
+    for job in missing:
+        by_chunk.setdefault(job.chunk.index, []).append(job)
+    batches = [js[i : i + group] for js in by_chunk.values() for i in range(0, len(js), group)]
+    done: dict[str, Path] = {}
+    with ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool:
+        for n, result in enumerate(pool.map(lambda b: _encode_batch(ctx, b, cache, work), batches), start=1):
+            done.update(result)
+            if on_progress:
+                on_progress(0.95 * n / len(batches))
+    return done
+
+
+def _encode_batch(ctx: _Ctx, batch: Sequence[ChunkJob], cache: ChunkCache, work: Path) -> dict[str, Path]:
+    outputs = []
+    for job in batch:
+        sub = fonts = None
+        if job.ass_text is not None and job.font_key is not None:
+            sub = f"{job.key}.ass"
+            (work / sub).write_text(job.ass_text, encoding="utf-8")
+            fonts = f"fonts-{job.font_key}"
+            make_fontsdir(work / fonts, [job.font_key])
+        outputs.append(ChunkOutput(sub, fonts, work / f"{job.key}.mp4"))
+    chunk = batch[0].chunk
+    run_ffmpeg(chunk_args(ctx.video, _span(ctx.table, chunk), outputs, ctx.settings), cwd=work)
+    stored = {}
+    for job, out in zip(batch, outputs, strict=True):
+        frames = _frame_count(out.target)
+        if frames != chunk.end - chunk.first:
+            discard(out.target)
+            want = chunk.end - chunk.first
+            raise VerifyError(out.target, [f"chunk {chunk.index} has {frames} frames, expected {want}"])
+        stored[job.key] = cache.put(job.key, out.target, frames)
+    return stored
+
+
+def _frame_count(path: Path) -> int:
+    with av.open(str(path)) as container:
+        return int(container.streams.video[0].frames)
+
+
+def _durations_us(table: FrameTable, plan: Sequence[Chunk]) -> list[int | None]:
+    def at_us(index: int) -> int:
+        return math.floor((table.pts[index] - table.pts[0]) * table.time_base * 1_000_000 + Fraction(1, 2))
+
+    durations: list[int | None] = [at_us(b.first) - at_us(a.first) for a, b in itertools.pairwise(plan)]
+    return [*durations, None]
+
+
+def _assemble(
+    ctx: _Ctx,
+    plan: Sequence[Chunk],
+    per_request: Sequence[Sequence[ChunkJob]],
+    requests: Sequence[BurnRequest],
+    found: dict[str, Path],
+    work: Path,
+) -> list[Path]:
+    table = ctx.table
+    offset_us = math.floor((table.pts[0] - table.start_ticks) * table.time_base * 1_000_000 + Fraction(1, 2))
+    ts = table.time_base.denominator if table.time_base.numerator == 1 else 0
+    partials: list[Path] = []
+    try:
+        for i, (req, jobs) in enumerate(zip(requests, per_request, strict=True)):
+            ensure_dir(req.target.parent)
+            remove_partials_of(req.target)
+            partial = partial_path(req.target.resolve())
+            partials.append(partial)
+            listing = work / f"cut{i}.ffconcat"
+            listing.write_text(concat_list([found[j.key] for j in jobs], _durations_us(table, plan)), encoding="utf-8")
+            run_ffmpeg(concat_args(listing, ctx.video, offset_us, partial, ts))
+            _check_frames(partial, table)
+    except BaseException:
+        discard(*partials)
+        raise
+    return partials
+
+
+def _check_frames(cut: Path, source: FrameTable) -> None:
+    got = read_frame_table(cut)
+    problems = []
+    if len(got.pts) != len(source.pts):
+        problems.append(f"{len(got.pts)} frames, the source has {len(source.pts)}")
+    else:
+        slack = (got.time_base + source.time_base) / 2
+        for i, (a, b) in enumerate(zip(got.pts, source.pts, strict=True)):
+            if abs((a - got.pts[0]) * got.time_base - (b - source.pts[0]) * source.time_base) > slack:
+                problems.append(f"frame {i} is at {a} ({got.time_base}), the source's at {b} ({source.time_base})")
+                break
+    if problems:
+        raise VerifyError(cut, problems)
