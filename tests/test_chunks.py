@@ -108,15 +108,20 @@ def test_plan_is_whole_frames_of_two_to_four_seconds_cut_on_the_shot_change(zoo:
 
 
 def test_chunk_args_are_exact() -> None:
-    span = ChunkSpan("1.500000", 3000, 6000, 1280, 12800)
-    argv = chunk_args(Path("/v/in.mp4"), span, [ChunkOutput("k.ass", "fonts-x", Path("/w/k.mp4"))], ChunkSettings())
+    outs = [
+        ChunkOutput(ChunkSpan(3000, 6000, 1280), "k.ass", "fonts-x", Path("/w/k.mp4")),
+        ChunkOutput(ChunkSpan(6000, 7000, 5120), None, None, Path("/w/b.mp4")),
+    ]
+    argv = chunk_args(Path("/v/in.mp4"), "1.500000", outs, ChunkSettings(), 12800)
     graph = argv[argv.index("-filter_complex") + 1]
     assert graph == (
-        "[0:v]trim=start_pts=3000:end_pts=6000,setpts=PTS-1280,split=1[s0];"
-        "[s0]subtitles=filename=k.ass:fontsdir=fonts-x,setpts=PTS-STARTPTS[o0]"
+        "[0:v]trim=start_pts=3000:end_pts=7000,split=2[s0][s1];"
+        "[s0]trim=start_pts=3000:end_pts=6000,setpts=PTS-1280,subtitles=filename=k.ass:fontsdir=fonts-x,"
+        "setpts=PTS-STARTPTS[o0];[s1]trim=start_pts=6000:end_pts=7000,setpts=PTS-5120,setpts=PTS-STARTPTS[o1]"
     )
     assert argv[argv.index("-x264-params") + 1] == "stitchable=1:threads=1:sliced-threads=0"
     assert argv[argv.index("-ss") + 1] == "1.500000" and "-copyts" in argv and "-noaccurate_seek" in argv
+    assert argv.count("libx264") == 2 and argv.count("12800") == 2
     text = concat_list([Path("/c/a.mp4"), Path("/c/it's.mp4")], [2_040_000, None])
     assert text == "ffconcat version 1.0\nfile '/c/a.mp4'\nduration 2.040000\nfile '/c/it'\\''s.mp4'\n"
 

@@ -38,19 +38,22 @@ class ChunkSettings:
 
 @dataclass(frozen=True)
 class ChunkSpan:
-    """Where a chunk lies in the source: frames in ``[first_pts, end_pts)`` (stream ticks)."""
+    """Frames ``[first_pts, end_pts)`` of the source (stream ticks), and the clock libass sees there.
 
-    seek_s: str
+    ``clock_pts`` is subtracted before the ``subtitles`` filter: the burn's clock minus the chunk's
+    (whole-centisecond) rebasing offset.
+    """
+
     first_pts: int
     end_pts: int
     clock_pts: int
-    timescale: int
 
 
 @dataclass(frozen=True)
 class ChunkOutput:
-    """One encoded chunk: its subtitle file and fonts folder (in the work dir; None: no subtitles)."""
+    """One encoded chunk: its frames, subtitle file and fonts folder (work dir; None: no subtitles)."""
 
+    span: ChunkSpan
     subtitle: str | None
     fontsdir: str | None
     target: Path
@@ -69,7 +72,8 @@ def _timescale(timescale: int) -> list[str]:
 
 
 def _branch(i: int, out: ChunkOutput) -> str:
-    chain = f"[s{i}]"
+    span = out.span
+    chain = f"[s{i}]trim=start_pts={span.first_pts}:end_pts={span.end_pts},setpts=PTS-{span.clock_pts},"
     if out.subtitle is not None:
         sub = escape_filter_value(out.subtitle)
         fonts = escape_filter_value(out.fontsdir or ".")
@@ -77,22 +81,28 @@ def _branch(i: int, out: ChunkOutput) -> str:
     return chain + f"setpts=PTS-STARTPTS[o{i}]"
 
 
-def chunk_graph(span: ChunkSpan, outputs: Sequence[ChunkOutput]) -> str:
-    """The filter graph: trim the chunk once, split it, burn each output's subtitles, start at 0."""
+def chunk_graph(outputs: Sequence[ChunkOutput]) -> str:
+    """The filter graph: trim the chunks' frames once, split them, cut each chunk, burn, start at 0."""
     n = len(outputs)
-    head = f"[0:v]trim=start_pts={span.first_pts}:end_pts={span.end_pts},setpts=PTS-{span.clock_pts}"
-    head += f",split={n}" + "".join(f"[s{i}]" for i in range(n))
+    first = min(out.span.first_pts for out in outputs)
+    end = max(out.span.end_pts for out in outputs)
+    head = f"[0:v]trim=start_pts={first}:end_pts={end},split={n}" + "".join(f"[s{i}]" for i in range(n))
     return ";".join([head, *(_branch(i, out) for i, out in enumerate(outputs))])
 
 
-def chunk_args(video: Path, span: ChunkSpan, outputs: Sequence[ChunkOutput], settings: ChunkSettings) -> list[str]:
-    """Decode one chunk of ``video`` once and encode it for every output (MP4, video only)."""
-    argv = [*base_args(), "-copyts", "-noaccurate_seek", "-ss", span.seek_s, "-i", safe_path(video)]
-    argv += ["-filter_complex", chunk_graph(span, outputs)]
+def chunk_args(
+    video: Path, seek_s: str, outputs: Sequence[ChunkOutput], settings: ChunkSettings, timescale: int
+) -> list[str]:
+    """Decode ``video`` once from ``seek_s`` (a keyframe) and encode every output chunk (MP4, video only).
+
+    Outputs may be different chunks of the same span of frames: each is its own x264 instance.
+    """
+    argv = [*base_args(), "-copyts", "-noaccurate_seek", "-ss", seek_s, "-i", safe_path(video)]
+    argv += ["-filter_complex", chunk_graph(outputs)]
     for i, out in enumerate(outputs):
         argv += ["-map", f"[o{i}]", "-c:v", "libx264", "-preset", settings.preset, "-crf", str(settings.crf)]
         argv += ["-x264-params", settings.x264_params(), "-pix_fmt", "yuv420p", "-fps_mode", "passthrough"]
-        argv += ["-enc_time_base:v", "filter", *_timescale(span.timescale)]
+        argv += ["-enc_time_base:v", "filter", *_timescale(timescale)]
         argv += ["-fflags", "+bitexact", "-flags:v", "+bitexact", "-map_metadata", "-1", "-an", "-sn", "-dn"]
         argv += ["-f", "mp4", safe_path(out.target)]
     return argv

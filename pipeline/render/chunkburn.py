@@ -11,6 +11,7 @@ at most ``group`` at a time so memory does not grow with the number of languages
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 import os
@@ -51,6 +52,7 @@ from pipeline.render.chunks import (
 from pipeline.render.outputs import discard, ensure_dir, partial_path, remove_partials_of
 
 DEFAULT_GROUP = 5
+MAX_OUTPUTS = 12
 _DEFAULT_ENCODER = Encoder()
 
 
@@ -158,16 +160,32 @@ def _jobs_for(ctx: _Ctx, req: BurnRequest, plan: Sequence[Chunk]) -> list[ChunkJ
     return jobs
 
 
+def _seek_pts(table: FrameTable, chunk: Chunk) -> int:
+    """The keyframe at or before the chunk's first frame: where its decoding starts."""
+    i = bisect.bisect_right(table.keyframes, table.pts[chunk.first]) - 1
+    return table.keyframes[i] if i >= 0 else table.pts[0]
+
+
 def _span(table: FrameTable, chunk: Chunk) -> ChunkSpan:
-    keys = table.keyframes
-    first_pts = table.pts[chunk.first]
-    seek = max((k for k in keys if k <= first_pts), default=table.pts[0])
-    seek_us = math.floor((seek - table.start_ticks) * table.time_base * 1_000_000)
     offset_ticks = int(Fraction(chunk_offset_ms(table, chunk), 1000) / table.time_base)
-    ts = table.time_base.denominator if table.time_base.numerator == 1 else 0
-    return ChunkSpan(
-        f"{max(seek_us, 0) / 1_000_000:.6f}", first_pts, table.end_pts(chunk.end), table.start_ticks + offset_ticks, ts
-    )
+    return ChunkSpan(table.pts[chunk.first], table.end_pts(chunk.end), table.start_ticks + offset_ticks)
+
+
+def _batches(table: FrameTable, missing: Sequence[ChunkJob], group: int) -> list[list[ChunkJob]]:
+    """One batch per keyframe span and group of languages, so a span of frames is decoded once.
+
+    A batch holds at most ``group`` outputs per chunk and ``MAX_OUTPUTS`` in all (memory).
+    """
+    spans: dict[int, dict[int, list[ChunkJob]]] = {}
+    for job in missing:
+        spans.setdefault(_seek_pts(table, job.chunk), {}).setdefault(job.chunk.index, []).append(job)
+    batches: list[list[ChunkJob]] = []
+    for chunks in spans.values():
+        slots = [[jobs[i : i + group] for i in range(0, len(jobs), group)] for jobs in chunks.values()]
+        for b in range(max(len(slot) for slot in slots)):
+            batch = [job for slot in slots if b < len(slot) for job in slot[b]]
+            batches += [batch[i : i + MAX_OUTPUTS] for i in range(0, len(batch), MAX_OUTPUTS)]
+    return batches
 
 
 def _encode_missing(
@@ -179,10 +197,9 @@ def _encode_missing(
     group: int,
     on_progress: ProgressFn | None,
 ) -> dict[str, Path]:
-    by_chunk: dict[int, list[ChunkJob]] = {}
-    for job in missing:
-        by_chunk.setdefault(job.chunk.index, []).append(job)
-    batches = [js[i : i + group] for js in by_chunk.values() for i in range(0, len(js), group)]
+    for font_key in {job.font_key for job in missing if job.font_key is not None}:
+        make_fontsdir(work / f"fonts-{font_key}", [font_key])
+    batches = _batches(ctx.table, missing, group)
     done: dict[str, Path] = {}
     with ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool:
         for n, result in enumerate(pool.map(lambda b: _encode_batch(ctx, b, cache, work), batches), start=1):
@@ -192,25 +209,27 @@ def _encode_missing(
     return done
 
 
+def _output(job: ChunkJob, table: FrameTable, work: Path) -> ChunkOutput:
+    sub = fonts = None
+    if job.ass_text is not None and job.font_key is not None:
+        sub, fonts = f"{job.key}.ass", f"fonts-{job.font_key}"
+        (work / sub).write_text(job.ass_text, encoding="utf-8")
+    return ChunkOutput(_span(table, job.chunk), sub, fonts, work / f"{job.key}.mp4")
+
+
 def _encode_batch(ctx: _Ctx, batch: Sequence[ChunkJob], cache: ChunkCache, work: Path) -> dict[str, Path]:
-    outputs = []
-    for job in batch:
-        sub = fonts = None
-        if job.ass_text is not None and job.font_key is not None:
-            sub = f"{job.key}.ass"
-            (work / sub).write_text(job.ass_text, encoding="utf-8")
-            fonts = f"fonts-{job.font_key}"
-            make_fontsdir(work / fonts, [job.font_key])
-        outputs.append(ChunkOutput(sub, fonts, work / f"{job.key}.mp4"))
-    chunk = batch[0].chunk
-    run_ffmpeg(chunk_args(ctx.video, _span(ctx.table, chunk), outputs, ctx.settings), cwd=work)
+    table = ctx.table
+    outputs = [_output(job, table, work) for job in batch]
+    seek_us = math.floor((_seek_pts(table, batch[0].chunk) - table.start_ticks) * table.time_base * 1_000_000)
+    seek = f"{max(seek_us, 0) // 1_000_000}.{max(seek_us, 0) % 1_000_000:06d}"
+    ts = table.time_base.denominator if table.time_base.numerator == 1 else 0
+    run_ffmpeg(chunk_args(ctx.video, seek, outputs, ctx.settings, ts), cwd=work)
     stored = {}
     for job, out in zip(batch, outputs, strict=True):
-        frames = _frame_count(out.target)
-        if frames != chunk.end - chunk.first:
+        frames, want = _frame_count(out.target), job.chunk.end - job.chunk.first
+        if frames != want:
             discard(out.target)
-            want = chunk.end - chunk.first
-            raise VerifyError(out.target, [f"chunk {chunk.index} has {frames} frames, expected {want}"])
+            raise VerifyError(out.target, [f"chunk {job.chunk.index} has {frames} frames, expected {want}"])
         stored[job.key] = cache.put(job.key, out.target, frames)
     return stored
 
