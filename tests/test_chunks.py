@@ -20,6 +20,8 @@ import av
 import numpy as np
 import pytest
 
+from pipeline.cli.cache_commands import parse_size
+from pipeline.cli.main import main
 from pipeline.core.cues import Cue, Track
 from pipeline.media.chunkargs import ChunkOutput, ChunkSettings, ChunkSpan, chunk_args, concat_list
 from pipeline.media.ffmpeg import ffmpeg_exe
@@ -257,3 +259,16 @@ def test_prune_drops_least_recently_used_first(zoo: dict[str, Path], tmp_path: P
     assert cache.prune(cache.size() - 1) == [keys[0]]
     assert cache.prune(sizes[keys[2]]) == [keys[1]]
     assert [e.key for e in cache.entries()] == [keys[2]]
+
+
+def test_cache_command_shows_and_prunes(
+    zoo: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SUBPIPE_CACHE", str(tmp_path / "cache"))
+    _render(zoo["cfr"], _requests(tmp_path, {"en": CUES}), ChunkCache(), [SHOT_MS])
+    assert main(["cache"]) == 0
+    assert "3 chunks" in capsys.readouterr().out
+    assert main(["cache", "--max-size", "0"]) == 0
+    assert "pruned 3 chunks" in capsys.readouterr().out and ChunkCache().entries() == []
+    assert main(["cache", "--max-size", "lots"]) == 2
+    assert parse_size("1.5M") == 1_572_864 and parse_size("2GiB") == 2 << 30

@@ -52,7 +52,7 @@ from pipeline.render.chunks import (
 from pipeline.render.outputs import discard, ensure_dir, partial_path, remove_partials_of
 
 DEFAULT_GROUP = 5
-MAX_OUTPUTS = 12
+MAX_OUTPUTS = 8
 _DEFAULT_ENCODER = Encoder()
 
 
