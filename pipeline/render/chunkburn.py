@@ -4,9 +4,9 @@ Same contract as :func:`pipeline.render.burn.burn`: returns partial paths beside
 the caller verifies (:func:`pipeline.render.verify.verify_burn`) and commits. Here each cut is also
 checked to hold exactly the source's frames and frame timestamps before it is returned.
 
-One ffmpeg process per chunk decodes it once and encodes every language that needs it (``split``,
-at most ``group`` at a time so memory does not grow with the number of languages); chunks run
-``jobs`` at a time, each x264 with a fixed thread count.
+One ffmpeg process decodes a keyframe span once and encodes the chunks in it for every language
+that needs them (``split``; at most ``group`` outputs per process, so memory does not grow with
+the number of languages). Processes run ``jobs`` at a time, each x264 with a fixed thread count.
 """
 
 from __future__ import annotations
@@ -51,8 +51,7 @@ from pipeline.render.chunks import (
 )
 from pipeline.render.outputs import discard, ensure_dir, partial_path, remove_partials_of
 
-DEFAULT_GROUP = 5
-MAX_OUTPUTS = 8
+DEFAULT_GROUP = 4
 _DEFAULT_ENCODER = Encoder()
 
 
@@ -172,20 +171,15 @@ def _span(table: FrameTable, chunk: Chunk) -> ChunkSpan:
 
 
 def _batches(table: FrameTable, missing: Sequence[ChunkJob], group: int) -> list[list[ChunkJob]]:
-    """One batch per keyframe span and group of languages, so a span of frames is decoded once.
+    """Batches of at most ``group`` outputs, each within one keyframe span (decoded once per batch).
 
-    A batch holds at most ``group`` outputs per chunk and ``MAX_OUTPUTS`` in all (memory).
+    ``group`` bounds the x264 instances alive in one process (~70 MiB each at 720p), whatever the
+    number of languages.
     """
-    spans: dict[int, dict[int, list[ChunkJob]]] = {}
-    for job in missing:
-        spans.setdefault(_seek_pts(table, job.chunk), {}).setdefault(job.chunk.index, []).append(job)
-    batches: list[list[ChunkJob]] = []
-    for chunks in spans.values():
-        slots = [[jobs[i : i + group] for i in range(0, len(jobs), group)] for jobs in chunks.values()]
-        for b in range(max(len(slot) for slot in slots)):
-            batch = [job for slot in slots if b < len(slot) for job in slot[b]]
-            batches += [batch[i : i + MAX_OUTPUTS] for i in range(0, len(batch), MAX_OUTPUTS)]
-    return batches
+    spans: dict[int, list[ChunkJob]] = {}
+    for job in sorted(missing, key=lambda j: (j.chunk.index, j.key)):
+        spans.setdefault(_seek_pts(table, job.chunk), []).append(job)
+    return [jobs[i : i + group] for jobs in spans.values() for i in range(0, len(jobs), group)]
 
 
 def _encode_missing(
