@@ -100,10 +100,12 @@ def _relative_times(table: FrameTable) -> list[Fraction]:
     return [(p - table.pts[0]) * table.time_base for p in table.pts]
 
 
-def test_plan_is_whole_frames_of_two_to_four_seconds_cut_on_the_shot_change(zoo: dict[str, Path]) -> None:
+def test_plan_is_whole_frames_of_two_to_four_seconds_cut_on_shot_changes_and_keyframes(zoo: dict[str, Path]) -> None:
     table = read_frame_table(zoo["cfr"])
     plan = plan_chunks(table, [SHOT_MS])
-    assert [(c.first, c.end) for c in plan] == [(0, 100), (100, 175), (175, 250)]
+    # The shot change at frame 100 ends chunk 0; the source's keyframe at 160 (-g 60) ends chunk 1.
+    assert table.pts[160] in table.keyframes
+    assert [(c.first, c.end) for c in plan] == [(0, 100), (100, 160), (160, 250)]
     assert plan_chunks(table, []) == plan_chunks(table, [])  # deterministic
     for chunk in plan_chunks(table, [5100]):
         assert 2000 <= float(table.ms(chunk.end - 1) - table.ms(chunk.first)) + 40 <= 4000
@@ -156,7 +158,10 @@ def test_chunked_cut_looks_like_the_monolithic_burn(zoo: dict[str, Path], tmp_pa
     source = zoo[name]
     chunked = _render(source, _requests(tmp_path / "c", {"en": CUES}), ChunkCache(tmp_path / "cache")).partials[0]
     whole = burn(source, probe(source), _requests(tmp_path / "m", {"en": CUES}), ENC)[0]
-    assert abs(_psnr_above_band(source, chunked) - _psnr_above_band(source, whole)) <= 0.5
+    # No worse than 0.5 dB. It may be better: each chunk opens with an IDR, which on the zooming
+    # fractal of the cfr clip buys ~0.7 dB for ~3 % more bytes (measured); the size bound holds it.
+    psnr_chunked, psnr_whole = _psnr_above_band(source, chunked), _psnr_above_band(source, whole)
+    assert psnr_chunked >= psnr_whole - 0.5, (psnr_chunked, psnr_whole)
     assert abs(chunked.stat().st_size / whole.stat().st_size - 1) <= 0.10
 
 
@@ -178,7 +183,7 @@ def test_reruns_encode_only_what_changed(zoo: dict[str, Path], tmp_path: Path) -
     assert (again.encoded, again.reused) == (0, 5)
     assert [p.read_bytes() for p in again.partials] == first_bytes
     edited = list(CUES)
-    edited[2] = (6000, 7400, "Third, fixed")  # shown across the boundary of chunks 1 (4-7 s) and 2 (7-10 s)
+    edited[2] = (6000, 7400, "Third, fixed")  # shown across the boundary of chunks 1 (4-6.4 s) and 2
     table = read_frame_table(source)
     touched = [c for c in plan if _visible(table, 6000, 7400, c.first, c.end - 1)]
     third = _render(source, _requests(tmp_path, {"en": edited, "fr": CUES[:2]}), cache, [SHOT_MS])

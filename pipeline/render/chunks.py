@@ -95,30 +95,36 @@ def _cut_frames(table: FrameTable, shot_changes_ms: Sequence[int]) -> list[int]:
     return sorted({bisect.bisect_left(times, t - 1) for t in shot_changes_ms} - {0, len(times)})
 
 
-def _next_end(table: FrameTable, first: int, cuts: Sequence[int], times: Sequence[Fraction]) -> int:
-    n = len(times)
+def _next_end(first: int, times: Sequence[Fraction], preferred: Sequence[Sequence[int]]) -> int:
     t0, last = times[first], times[-1]
     if last - t0 < MAX_MS:
-        return n
+        return len(times)
     lo = bisect.bisect_left(times, t0 + MIN_MS)
     hi = bisect.bisect_right(times, min(t0 + MAX_MS, last - MIN_MS + 1)) - 1
-    target = t0 + TARGET_MS
-    in_window = [c for c in cuts if lo <= c <= hi]
-    if in_window:
-        return min(in_window, key=lambda c: (abs(times[c] - target), c))
     if hi < lo:  # too little left for two chunks of MIN_MS: split what is left in half
         return max(bisect.bisect_left(times, (t0 + last) / 2), first + 1)
+    target = t0 + TARGET_MS
+    for frames in preferred:
+        in_window = [c for c in frames if lo <= c <= hi]
+        if in_window:
+            return min(in_window, key=lambda c: (abs(times[c] - target), c))
     return min(max(bisect.bisect_left(times, target), lo), hi)
 
 
 def plan_chunks(table: FrameTable, shot_changes_ms: Sequence[int] = ()) -> list[Chunk]:
-    """Cut the frames into chunks of 2-4 s, ending each on a shot change when one lies in reach."""
+    """Cut the frames into chunks of 2-4 s, ending each on a shot change when one lies in reach.
+
+    Else a chunk ends on one of the source's keyframes when one lies in reach: the next chunk's
+    decoding then starts right there instead of at an earlier keyframe.
+    """
     times = [table.ms(i) for i in range(len(table.pts))]
-    cuts = _cut_frames(table, shot_changes_ms)
+    index = {pts: i for i, pts in enumerate(table.pts)}
+    keyframes = sorted(index[k] for k in table.keyframes if k in index)
+    preferred = [_cut_frames(table, shot_changes_ms), keyframes]
     chunks: list[Chunk] = []
     first = 0
     while first < len(times):
-        end = _next_end(table, first, cuts, times)
+        end = _next_end(first, times, preferred)
         chunks.append(Chunk(len(chunks), first, end))
         first = end
     return chunks
