@@ -23,6 +23,7 @@ import pytest
 from pipeline.cli.cache_commands import parse_size
 from pipeline.cli.main import main
 from pipeline.core.cues import Cue, Track
+from pipeline.core.errors import FfmpegError
 from pipeline.media.chunkargs import ChunkOutput, ChunkSettings, ChunkSpan, chunk_args, concat_list
 from pipeline.media.ffmpeg import ffmpeg_exe
 from pipeline.media.probe import probe
@@ -277,3 +278,11 @@ def test_cache_command_shows_and_prunes(
     assert "pruned 3 chunks" in capsys.readouterr().out and ChunkCache().entries() == []
     assert main(["cache", "--max-size", "lots"]) == 2
     assert parse_size("1.5M") == 1_572_864 and parse_size("2GiB") == 2 << 30
+
+
+def test_a_failing_chunk_fails_the_burn_and_leaves_no_partial(zoo: dict[str, Path], tmp_path: Path) -> None:
+    # Noto Sans has no Hangul: libass reports missing glyphs, and the burn fails.
+    reqs = _requests(tmp_path, {"ko": [(500, 1800, "안녕하세요"), (8200, 9600, "감사합니다")]})
+    with pytest.raises(FfmpegError, match="glyph"):
+        _render(zoo["cfr"], reqs, ChunkCache(tmp_path / "cache"), [SHOT_MS])
+    assert not list(tmp_path.glob(".cut.*")) and not list((tmp_path / "cache" / "tmp").iterdir())

@@ -195,11 +195,16 @@ def _encode_missing(
         make_fontsdir(work / f"fonts-{font_key}", [font_key])
     batches = _batches(ctx.table, missing, group)
     done: dict[str, Path] = {}
-    with ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(jobs, 1))
+    try:
         for n, result in enumerate(pool.map(lambda b: _encode_batch(ctx, b, cache, work), batches), start=1):
             done.update(result)
             if on_progress:
                 on_progress(0.95 * n / len(batches))
+    except BaseException:  # a failed batch (or Ctrl-C): start no more, let the running ones end
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown()
     return done
 
 
