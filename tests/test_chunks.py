@@ -24,7 +24,7 @@ from pipeline.cli.cache_commands import parse_size
 from pipeline.cli.main import main
 from pipeline.core.cues import Cue, Track
 from pipeline.core.errors import FfmpegError
-from pipeline.media.chunkargs import ChunkOutput, ChunkSettings, ChunkSpan, chunk_args, concat_list
+from pipeline.media.chunkargs import BurnStream, ChunkOutput, ChunkSettings, chunk_args, concat_list
 from pipeline.media.ffmpeg import ffmpeg_exe
 from pipeline.media.probe import probe
 from pipeline.render.burn import BurnRequest, Encoder, burn
@@ -113,20 +113,25 @@ def test_plan_is_whole_frames_of_two_to_four_seconds_cut_on_shot_changes_and_key
 
 
 def test_chunk_args_are_exact() -> None:
+    streams = [BurnStream("k.ass", "fonts-x", 1280), BurnStream(None, None, 0)]
     outs = [
-        ChunkOutput(ChunkSpan(3000, 6000, 1280), "k.ass", "fonts-x", Path("/w/k.mp4")),
-        ChunkOutput(ChunkSpan(6000, 7000, 5120), None, None, Path("/w/b.mp4")),
+        ChunkOutput(3000, 6000, 0, Path("/w/k1.mp4")),
+        ChunkOutput(6000, 7000, 0, Path("/w/k2.mp4")),
+        ChunkOutput(6000, 7000, 1, Path("/w/b.mp4")),
     ]
-    argv = chunk_args(Path("/v/in.mp4"), "1.500000", outs, ChunkSettings(), 12800)
+    argv = chunk_args(Path("/v/in.mp4"), "1.500000", streams, outs, ChunkSettings(), 12800)
     graph = argv[argv.index("-filter_complex") + 1]
-    assert graph == (
-        "[0:v]trim=start_pts=3000:end_pts=7000,split=2[s0][s1];"
-        "[s0]trim=start_pts=3000:end_pts=6000,setpts=PTS-1280,subtitles=filename=k.ass:fontsdir=fonts-x,"
-        "setpts=PTS-STARTPTS[o0];[s1]trim=start_pts=6000:end_pts=7000,setpts=PTS-5120,setpts=PTS-STARTPTS[o1]"
-    )
+    assert graph.split(";") == [
+        "[0:v]trim=start_pts=3000:end_pts=7000,split=2[r0][r1]",
+        "[r0]setpts=PTS-1280,subtitles=filename=k.ass:fontsdir=fonts-x,setpts=PTS+1280,split=2[c0][c1]",
+        "[r1]split=1[c2]",
+        "[c0]trim=start_pts=3000:end_pts=6000,setpts=PTS-STARTPTS[o0]",
+        "[c1]trim=start_pts=6000:end_pts=7000,setpts=PTS-STARTPTS[o1]",
+        "[c2]trim=start_pts=6000:end_pts=7000,setpts=PTS-STARTPTS[o2]",
+    ]
     assert argv[argv.index("-x264-params") + 1] == "stitchable=1:threads=1:sliced-threads=0"
     assert argv[argv.index("-ss") + 1] == "1.500000" and "-copyts" in argv and "-noaccurate_seek" in argv
-    assert argv.count("libx264") == 2 and argv.count("12800") == 2
+    assert argv.count("libx264") == 3 and argv.count("12800") == 3
     text = concat_list([Path("/c/a.mp4"), Path("/c/it's.mp4")], [2_040_000, None])
     assert text == "ffconcat version 1.0\nfile '/c/a.mp4'\nduration 2.040000\nfile '/c/it'\\''s.mp4'\n"
 

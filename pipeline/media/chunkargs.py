@@ -37,25 +37,25 @@ class ChunkSettings:
 
 
 @dataclass(frozen=True)
-class ChunkSpan:
-    """Frames ``[first_pts, end_pts)`` of the source (stream ticks), and the clock libass sees there.
+class BurnStream:
+    """One libass instance of a batch: a subtitle file, its fonts folder (None: the bare picture).
 
-    ``clock_pts`` is subtracted before the ``subtitles`` filter: the burn's clock minus the chunk's
-    (whole-centisecond) rebasing offset.
+    ``clock_pts`` is subtracted before the ``subtitles`` filter (and added back after it): the
+    burn's clock minus the (whole-centisecond) offset its events were re-based by.
     """
 
-    first_pts: int
-    end_pts: int
+    subtitle: str | None
+    fontsdir: str | None
     clock_pts: int
 
 
 @dataclass(frozen=True)
 class ChunkOutput:
-    """One encoded chunk: its frames, subtitle file and fonts folder (work dir; None: no subtitles)."""
+    """One encoded chunk: frames ``[first_pts, end_pts)`` (stream ticks) of stream ``stream``."""
 
-    span: ChunkSpan
-    subtitle: str | None
-    fontsdir: str | None
+    first_pts: int
+    end_pts: int
+    stream: int
     target: Path
 
 
@@ -71,34 +71,43 @@ def _timescale(timescale: int) -> list[str]:
     return ["-video_track_timescale", str(timescale)] if timescale > 0 else []
 
 
-def _branch(i: int, out: ChunkOutput) -> str:
-    span = out.span
-    chain = f"[s{i}]trim=start_pts={span.first_pts}:end_pts={span.end_pts},setpts=PTS-{span.clock_pts},"
-    if out.subtitle is not None:
-        sub = escape_filter_value(out.subtitle)
-        fonts = escape_filter_value(out.fontsdir or ".")
-        chain += f"subtitles=filename={sub}:fontsdir={fonts},"
-    return chain + f"setpts=PTS-STARTPTS[o{i}]"
+def _stream_chain(j: int, stream: BurnStream, outs: Sequence[int]) -> str:
+    chain = f"[r{j}]"
+    if stream.subtitle is not None:
+        sub, fonts = escape_filter_value(stream.subtitle), escape_filter_value(stream.fontsdir or ".")
+        chain += f"setpts=PTS-{stream.clock_pts},subtitles=filename={sub}:fontsdir={fonts},"
+        chain += f"setpts=PTS+{stream.clock_pts},"
+    return chain + f"split={len(outs)}" + "".join(f"[c{i}]" for i in outs)
 
 
-def chunk_graph(outputs: Sequence[ChunkOutput]) -> str:
-    """The filter graph: trim the chunks' frames once, split them, cut each chunk, burn, start at 0."""
-    n = len(outputs)
-    first = min(out.span.first_pts for out in outputs)
-    end = max(out.span.end_pts for out in outputs)
-    head = f"[0:v]trim=start_pts={first}:end_pts={end},split={n}" + "".join(f"[s{i}]" for i in range(n))
-    return ";".join([head, *(_branch(i, out) for i, out in enumerate(outputs))])
+def chunk_graph(streams: Sequence[BurnStream], outputs: Sequence[ChunkOutput]) -> str:
+    """The filter graph: trim the batch's frames once, burn each stream once, cut each chunk, start at 0."""
+    first = min(out.first_pts for out in outputs)
+    end = max(out.end_pts for out in outputs)
+    head = f"[0:v]trim=start_pts={first}:end_pts={end},split={len(streams)}"
+    parts = [head + "".join(f"[r{j}]" for j in range(len(streams)))]
+    for j, stream in enumerate(streams):
+        parts.append(_stream_chain(j, stream, [i for i, out in enumerate(outputs) if out.stream == j]))
+    for i, out in enumerate(outputs):
+        parts.append(f"[c{i}]trim=start_pts={out.first_pts}:end_pts={out.end_pts},setpts=PTS-STARTPTS[o{i}]")
+    return ";".join(parts)
 
 
 def chunk_args(
-    video: Path, seek_s: str, outputs: Sequence[ChunkOutput], settings: ChunkSettings, timescale: int
+    video: Path,
+    seek_s: str,
+    streams: Sequence[BurnStream],
+    outputs: Sequence[ChunkOutput],
+    settings: ChunkSettings,
+    timescale: int,
 ) -> list[str]:
     """Decode ``video`` once from ``seek_s`` (a keyframe) and encode every output chunk (MP4, video only).
 
-    Outputs may be different chunks of the same span of frames: each is its own x264 instance.
+    Outputs may be different chunks of the same span of frames: each is its own x264 instance; the
+    chunks of one stream share its ``subtitles`` filter (one libass start-up per stream).
     """
     argv = [*base_args(), "-copyts", "-noaccurate_seek", "-ss", seek_s, "-i", safe_path(video)]
-    argv += ["-filter_complex", chunk_graph(outputs)]
+    argv += ["-filter_complex", chunk_graph(streams, outputs)]
     for i, out in enumerate(outputs):
         argv += ["-map", f"[o{i}]", "-c:v", "libx264", "-preset", settings.preset, "-crf", str(settings.crf)]
         argv += ["-x264-params", settings.x264_params(), "-pix_fmt", "yuv420p", "-fps_mode", "passthrough"]

@@ -26,9 +26,9 @@ import pysubs2
 
 from pipeline.core.errors import VerifyError
 from pipeline.media.chunkargs import (
+    BurnStream,
     ChunkOutput,
     ChunkSettings,
-    ChunkSpan,
     chunk_args,
     concat_args,
     concat_list,
@@ -63,6 +63,7 @@ class ChunkJob:
     chunk: Chunk
     ass_text: str | None
     font_key: str | None
+    request: int = -1  # the request whose track it burns (-1: bare); batches burn a request's chunks together
 
 
 @dataclass
@@ -81,6 +82,7 @@ class _Ctx:
     table: FrameTable
     settings: ChunkSettings
     base: dict[str, object]
+    subs: tuple[pysubs2.SSAFile, ...] = ()
 
 
 def burn_chunked(
@@ -125,8 +127,9 @@ def render_chunked(
     shots = detect_shot_changes(video, media) if shot_changes_ms is None else shot_changes_ms
     plan = plan_chunks(table, shots)
     settings = settings or ChunkSettings(encoder.crf, encoder.preset)
-    ctx = _Ctx(video, table, settings, _base_parts(video, settings))
-    per_request = [_jobs_for(ctx, req, plan) for req in requests]
+    subs = tuple(pysubs2.SSAFile.from_string(req.ass_text) for req in requests)
+    ctx = _Ctx(video, table, settings, _base_parts(video, settings), subs)
+    per_request = [_jobs_for(ctx, i, req, plan) for i, req in enumerate(requests)]
     unique = {job.key: job for jobs_ in per_request for job in jobs_}
     found = {key: path for key in unique if (path := cache.get(key)) is not None}
     missing = [job for key, job in unique.items() if key not in found]
@@ -147,15 +150,17 @@ def _base_parts(video: Path, settings: ChunkSettings) -> dict[str, object]:
     }
 
 
-def _jobs_for(ctx: _Ctx, req: BurnRequest, plan: Sequence[Chunk]) -> list[ChunkJob]:
-    subs = pysubs2.SSAFile.from_string(req.ass_text)
+def _jobs_for(ctx: _Ctx, index: int, req: BurnRequest, plan: Sequence[Chunk]) -> list[ChunkJob]:
     jobs = []
     for chunk in plan:
         offset = chunk_offset_ms(ctx.table, chunk)
-        text = slice_ass(subs, ctx.table, chunk, offset)
+        text = slice_ass(ctx.subs[index], ctx.table, chunk, offset)
         parts = dict(ctx.base, frames=[chunk.first, chunk.end], offset_ms=offset, ass=text)
-        parts["font"] = font_digest(req.font_key) if text is not None else None
-        jobs.append(ChunkJob(chunk_key(parts), chunk, text, req.font_key if text is not None else None))
+        if text is None:
+            jobs.append(ChunkJob(chunk_key(parts), chunk, None, None))
+        else:
+            parts["font"] = font_digest(req.font_key)
+            jobs.append(ChunkJob(chunk_key(parts), chunk, text, req.font_key, index))
     return jobs
 
 
@@ -165,19 +170,21 @@ def _seek_pts(table: FrameTable, chunk: Chunk) -> int:
     return table.keyframes[i] if i >= 0 else table.pts[0]
 
 
-def _span(table: FrameTable, chunk: Chunk) -> ChunkSpan:
+def _clock_pts(table: FrameTable, chunk: Chunk) -> int:
     offset_ticks = int(Fraction(chunk_offset_ms(table, chunk), 1000) / table.time_base)
-    return ChunkSpan(table.pts[chunk.first], table.end_pts(chunk.end), table.start_ticks + offset_ticks)
+    return table.start_ticks + offset_ticks
 
 
 def _batches(table: FrameTable, missing: Sequence[ChunkJob], group: int) -> list[list[ChunkJob]]:
     """Batches of at most ``group`` outputs, each within one keyframe span (decoded once per batch).
 
+    Within a span, one language's chunks come together, so they share one libass start-up.
+
     ``group`` bounds the x264 instances alive in one process (~70 MiB each at 720p), whatever the
     number of languages.
     """
     spans: dict[int, list[ChunkJob]] = {}
-    for job in sorted(missing, key=lambda j: (j.chunk.index, j.key)):
+    for job in sorted(missing, key=lambda j: (j.request, j.chunk.index, j.key)):
         spans.setdefault(_seek_pts(table, job.chunk), []).append(job)
     return [jobs[i : i + group] for jobs in spans.values() for i in range(0, len(jobs), group)]
 
@@ -208,21 +215,42 @@ def _encode_missing(
     return done
 
 
-def _output(job: ChunkJob, table: FrameTable, work: Path) -> ChunkOutput:
-    sub = fonts = None
-    if job.ass_text is not None and job.font_key is not None:
-        sub, fonts = f"{job.key}.ass", f"fonts-{job.font_key}"
-        (work / sub).write_text(job.ass_text, encoding="utf-8")
-    return ChunkOutput(_span(table, job.chunk), sub, fonts, work / f"{job.key}.mp4")
+def _streams(ctx: _Ctx, batch: Sequence[ChunkJob], work: Path) -> tuple[list[BurnStream], list[int]]:
+    """The batch's streams (one per request shown, one bare) and each job's stream index.
+
+    A request's stream burns the events shown on any of its chunks here, re-based to its first
+    chunk: libass then shows, on each chunk's frames, what that chunk's key describes.
+    """
+    streams: list[BurnStream] = []
+    slot: dict[int, int] = {}
+    for job in batch:
+        if job.request in slot:
+            continue
+        slot[job.request] = len(streams)
+        mine = [j.chunk for j in batch if j.request == job.request]
+        if job.request < 0 or job.font_key is None:
+            streams.append(BurnStream(None, None, 0))
+            continue
+        span = Chunk(-1, min(c.first for c in mine), max(c.end for c in mine))
+        first = min(mine, key=lambda c: c.first)
+        text = slice_ass(ctx.subs[job.request], ctx.table, span, chunk_offset_ms(ctx.table, first)) or ""
+        name = f"{job.key}.ass"
+        (work / name).write_text(text, encoding="utf-8")
+        streams.append(BurnStream(name, f"fonts-{job.font_key}", _clock_pts(ctx.table, first)))
+    return streams, [slot[job.request] for job in batch]
 
 
 def _encode_batch(ctx: _Ctx, batch: Sequence[ChunkJob], cache: ChunkCache, work: Path) -> dict[str, Path]:
     table = ctx.table
-    outputs = [_output(job, table, work) for job in batch]
+    streams, slots = _streams(ctx, batch, work)
+    outputs = [
+        ChunkOutput(table.pts[job.chunk.first], table.end_pts(job.chunk.end), slot, work / f"{job.key}.mp4")
+        for job, slot in zip(batch, slots, strict=True)
+    ]
     seek_us = math.floor((_seek_pts(table, batch[0].chunk) - table.start_ticks) * table.time_base * 1_000_000)
     seek = f"{max(seek_us, 0) // 1_000_000}.{max(seek_us, 0) % 1_000_000:06d}"
     ts = table.time_base.denominator if table.time_base.numerator == 1 else 0
-    run_ffmpeg(chunk_args(ctx.video, seek, outputs, ctx.settings, ts), cwd=work)
+    run_ffmpeg(chunk_args(ctx.video, seek, streams, outputs, ctx.settings, ts), cwd=work)
     stored = {}
     for job, out in zip(batch, outputs, strict=True):
         frames, want = _frame_count(out.target), job.chunk.end - job.chunk.first
