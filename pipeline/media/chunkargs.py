@@ -1,14 +1,14 @@
-"""ffmpeg argument lists of chunked burning: encode one chunk (several languages), concatenate a cut.
+"""ffmpeg argument lists of chunked burning: encode a batch of chunks (languages), concatenate a cut.
 
 Pure builders (tests check them exactly), apart from :func:`ffmpeg_version`, which asks the binary.
 
 A chunk is the source's frames whose presentation timestamps lie in ``[first_pts, end_pts)``, in
 the video stream's own time base. The input is opened with ``-copyts`` and ``-noaccurate_seek`` so
 those timestamps reach the filter graph unchanged, and ``trim=start_pts/end_pts`` cuts on exact
-integers (a seek in seconds could round a frame away). ``setpts`` then moves the clock so that the
-``subtitles`` filter sees the monolithic burn's time minus a whole number of centiseconds (the
-rebased ASS events), and the second ``setpts`` starts the chunk at 0. Each output is its own x264
-instance: an IDR on its first frame, a closed GOP by construction, ``stitchable=1`` so every chunk
+integers (a seek in seconds could round a frame away). Around each ``subtitles`` filter ``setpts``
+moves the clock so that libass sees the monolithic burn's time minus a whole number of centiseconds
+(the re-based ASS events) and moves it back; each chunk is then trimmed and starts at 0. Each output
+is its own x264 instance: an IDR on its first frame, a closed GOP by construction, ``stitchable=1`` so every chunk
 carries the same headers, a fixed thread count so the bytes are deterministic.
 """
 

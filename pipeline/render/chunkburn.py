@@ -12,7 +12,6 @@ the number of languages). Processes run ``jobs`` at a time, each x264 with a fix
 from __future__ import annotations
 
 import bisect
-import itertools
 import math
 import os
 from collections.abc import Sequence
@@ -30,8 +29,6 @@ from pipeline.media.chunkargs import (
     ChunkOutput,
     ChunkSettings,
     chunk_args,
-    concat_args,
-    concat_list,
     ffmpeg_version,
 )
 from pipeline.media.ffmpeg import ProgressFn, run_ffmpeg
@@ -40,6 +37,7 @@ from pipeline.media.probe import MediaInfo
 from pipeline.media.scenes import detect_shot_changes
 from pipeline.render.burn import BurnRequest, Encoder
 from pipeline.render.chunkcache import ChunkCache, font_digest, source_digest
+from pipeline.render.chunkcut import assemble_cuts
 from pipeline.render.chunks import (
     Chunk,
     FrameTable,
@@ -49,7 +47,7 @@ from pipeline.render.chunks import (
     read_frame_table,
     slice_ass,
 )
-from pipeline.render.outputs import discard, ensure_dir, partial_path, remove_partials_of
+from pipeline.render.outputs import discard
 
 DEFAULT_GROUP = 4
 _DEFAULT_ENCODER = Encoder()
@@ -135,7 +133,8 @@ def render_chunked(
     missing = [job for key, job in unique.items() if key not in found]
     with cache.workdir() as work:
         found.update(_encode_missing(ctx, missing, cache, work, jobs or os.cpu_count() or 1, group, on_progress))
-        partials = _assemble(ctx, plan, per_request, requests, found, work)
+        chunk_lists = [[found[job.key] for job in jobs_] for jobs_ in per_request]
+        partials = assemble_cuts(video, table, plan, chunk_lists, [req.target for req in requests], work)
     if on_progress:
         on_progress(1.0)
     keys = [[job.key for job in jobs_] for jobs_ in per_request]
@@ -264,54 +263,3 @@ def _encode_batch(ctx: _Ctx, batch: Sequence[ChunkJob], cache: ChunkCache, work:
 def _frame_count(path: Path) -> int:
     with av.open(str(path)) as container:
         return int(container.streams.video[0].frames)
-
-
-def _durations_us(table: FrameTable, plan: Sequence[Chunk]) -> list[int | None]:
-    def at_us(index: int) -> int:
-        return math.floor((table.pts[index] - table.pts[0]) * table.time_base * 1_000_000 + Fraction(1, 2))
-
-    durations: list[int | None] = [at_us(b.first) - at_us(a.first) for a, b in itertools.pairwise(plan)]
-    return [*durations, None]
-
-
-def _assemble(
-    ctx: _Ctx,
-    plan: Sequence[Chunk],
-    per_request: Sequence[Sequence[ChunkJob]],
-    requests: Sequence[BurnRequest],
-    found: dict[str, Path],
-    work: Path,
-) -> list[Path]:
-    table = ctx.table
-    offset_us = math.floor((table.pts[0] - table.start_ticks) * table.time_base * 1_000_000 + Fraction(1, 2))
-    ts = table.time_base.denominator if table.time_base.numerator == 1 else 0
-    partials: list[Path] = []
-    try:
-        for i, (req, jobs) in enumerate(zip(requests, per_request, strict=True)):
-            ensure_dir(req.target.parent)
-            remove_partials_of(req.target)
-            partial = partial_path(req.target.resolve())
-            partials.append(partial)
-            listing = work / f"cut{i}.ffconcat"
-            listing.write_text(concat_list([found[j.key] for j in jobs], _durations_us(table, plan)), encoding="utf-8")
-            run_ffmpeg(concat_args(listing, ctx.video, offset_us, partial, ts))
-            _check_frames(partial, table)
-    except BaseException:
-        discard(*partials)
-        raise
-    return partials
-
-
-def _check_frames(cut: Path, source: FrameTable) -> None:
-    got = read_frame_table(cut)
-    problems = []
-    if len(got.pts) != len(source.pts):
-        problems.append(f"{len(got.pts)} frames, the source has {len(source.pts)}")
-    else:
-        slack = (got.time_base + source.time_base) / 2
-        for i, (a, b) in enumerate(zip(got.pts, source.pts, strict=True)):
-            if abs((a - got.pts[0]) * got.time_base - (b - source.pts[0]) * source.time_base) > slack:
-                problems.append(f"frame {i} is at {a} ({got.time_base}), the source's at {b} ({source.time_base})")
-                break
-    if problems:
-        raise VerifyError(cut, problems)
