@@ -7,9 +7,10 @@ the video stream's own time base. The input is opened with ``-copyts`` and ``-no
 those timestamps reach the filter graph unchanged, and ``trim=start_pts/end_pts`` cuts on exact
 integers (a seek in seconds could round a frame away). Around each ``subtitles`` filter ``setpts``
 moves the clock so that libass sees the monolithic burn's time minus a whole number of centiseconds
-(the re-based ASS events) and moves it back; each chunk is then trimmed and starts at 0. Each output
-is its own x264 instance: an IDR on its first frame, a closed GOP by construction, ``stitchable=1`` so every chunk
-carries the same headers, a fixed thread count so the bytes are deterministic.
+(the re-based ASS events) and moves it back; each chunk is then trimmed and starts at 0. Each
+output is its own x264 instance: an IDR on its first frame, a closed GOP by construction,
+``stitchable=1`` so every chunk carries the same headers, a fixed thread count so the bytes are
+deterministic.
 """
 
 from __future__ import annotations
