@@ -28,7 +28,7 @@ from pipeline.media.chunkargs import BurnStream, ChunkOutput, ChunkSettings, chu
 from pipeline.media.ffmpeg import ffmpeg_exe
 from pipeline.media.probe import probe
 from pipeline.render.burn import BurnRequest, Encoder, burn
-from pipeline.render.chunkburn import ChunkedBurn, render_chunked
+from pipeline.render.chunkburn import ChunkedBurn, ChunkProgress, render_chunked
 from pipeline.render.chunkcache import ChunkCache
 from pipeline.render.chunks import FrameTable, plan_chunks, read_frame_table
 from pipeline.render.verify import PIXEL_DELTA, TEXT_SHARE, burn_expectation, verify_burn
@@ -271,6 +271,18 @@ def test_a_killed_render_leaves_a_consistent_cache_and_the_rerun_completes(
     assert done.encoded + done.reused == 5 and done.reused >= len(stored)
     assert cache.orphans() == [] and not list(cache.tmp_root.iterdir())
     assert all(cache.get(e.key) for e in cache.entries())
+
+
+def test_progress_reports_chunks_fps_and_eta(zoo: dict[str, Path], tmp_path: Path) -> None:
+    reports: list[ChunkProgress] = []
+    source = zoo["cfr"]
+    reqs = _requests(tmp_path, {"en": CUES, "fr": CUES[:2]})
+    render_chunked(
+        source, probe(source), reqs, ENC, ChunkCache(tmp_path / "c"), shot_changes_ms=[], on_chunks=reports.append
+    )
+    assert [r.total for r in reports] == [5] * len(reports) and reports[-1].done == 5
+    assert [r.done for r in reports] == sorted(r.done for r in reports)
+    assert all(r.fps > 0 for r in reports) and reports[-1].eta_s == 0 < reports[0].eta_s
 
 
 def test_prune_drops_least_recently_used_first(zoo: dict[str, Path], tmp_path: Path) -> None:

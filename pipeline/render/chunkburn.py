@@ -14,7 +14,8 @@ from __future__ import annotations
 import bisect
 import math
 import os
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -75,6 +76,41 @@ class ChunkedBurn:
 
 
 @dataclass(frozen=True)
+class ChunkProgress:
+    """Where an encode stands: chunk outputs done of total, source frames per second, seconds left."""
+
+    done: int
+    total: int
+    fps: float
+    eta_s: float
+
+
+ChunkProgressFn = Callable[[ChunkProgress], None]
+
+
+class _Tracker:
+    """Reports each finished batch to the fraction callback and the chunk callback."""
+
+    def __init__(
+        self, batches: Sequence[Sequence[ChunkJob]], fraction: ProgressFn | None, chunks: ChunkProgressFn | None
+    ):
+        self.fraction, self.chunks = fraction, chunks
+        self.total = sum(len(b) for b in batches)
+        self.total_frames = sum(j.chunk.end - j.chunk.first for b in batches for j in b)
+        self.done = self.frames = 0
+        self.started = time.monotonic()
+
+    def batch_done(self, batch: Sequence[ChunkJob]) -> None:
+        self.done += len(batch)
+        self.frames += sum(j.chunk.end - j.chunk.first for j in batch)
+        fps = self.frames / max(time.monotonic() - self.started, 1e-6)
+        if self.fraction:
+            self.fraction(0.95 * self.done / max(self.total, 1))
+        if self.chunks:
+            self.chunks(ChunkProgress(self.done, self.total, fps, (self.total_frames - self.frames) / fps))
+
+
+@dataclass(frozen=True)
 class _Ctx:
     video: Path
     table: FrameTable
@@ -114,11 +150,15 @@ def render_chunked(
     *,
     shot_changes_ms: Sequence[int] | None = None,
     on_progress: ProgressFn | None = None,
+    on_chunks: ChunkProgressFn | None = None,
     settings: ChunkSettings | None = None,
     jobs: int | None = None,
     group: int = DEFAULT_GROUP,
 ) -> ChunkedBurn:
-    """:func:`burn_chunked`, reporting how many chunks were encoded and reused, and the keys."""
+    """:func:`burn_chunked`, reporting how many chunks were encoded and reused, and the keys.
+
+    ``on_chunks`` sees chunk outputs done/total, frames per second and an ETA after each batch.
+    """
     cache = cache or ChunkCache()
     video = video.resolve()
     table = read_frame_table(video)
@@ -132,7 +172,9 @@ def render_chunked(
     found = {key: path for key in unique if (path := cache.get(key)) is not None}
     missing = [job for key, job in unique.items() if key not in found]
     with cache.workdir() as work:
-        found.update(_encode_missing(ctx, missing, cache, work, jobs or os.cpu_count() or 1, group, on_progress))
+        batches = _batches(table, missing, group)
+        tracker = _Tracker(batches, on_progress, on_chunks)
+        found.update(_encode_missing(ctx, batches, cache, work, jobs or os.cpu_count() or 1, tracker))
         chunk_lists = [[found[job.key] for job in jobs_] for jobs_ in per_request]
         partials = assemble_cuts(video, table, plan, chunk_lists, [req.target for req in requests], work)
     if on_progress:
@@ -189,24 +231,16 @@ def _batches(table: FrameTable, missing: Sequence[ChunkJob], group: int) -> list
 
 
 def _encode_missing(
-    ctx: _Ctx,
-    missing: Sequence[ChunkJob],
-    cache: ChunkCache,
-    work: Path,
-    jobs: int,
-    group: int,
-    on_progress: ProgressFn | None,
+    ctx: _Ctx, batches: Sequence[Sequence[ChunkJob]], cache: ChunkCache, work: Path, jobs: int, tracker: _Tracker
 ) -> dict[str, Path]:
-    for font_key in {job.font_key for job in missing if job.font_key is not None}:
+    for font_key in {job.font_key for batch in batches for job in batch if job.font_key is not None}:
         make_fontsdir(work / f"fonts-{font_key}", [font_key])
-    batches = _batches(ctx.table, missing, group)
     done: dict[str, Path] = {}
     pool = ThreadPoolExecutor(max_workers=max(jobs, 1))
     try:
-        for n, result in enumerate(pool.map(lambda b: _encode_batch(ctx, b, cache, work), batches), start=1):
+        for batch, result in zip(batches, pool.map(lambda b: _encode_batch(ctx, b, cache, work), batches), strict=True):
             done.update(result)
-            if on_progress:
-                on_progress(0.95 * n / len(batches))
+            tracker.batch_done(batch)
     except BaseException:  # a failed batch (or Ctrl-C): start no more, let the running ones end
         pool.shutdown(wait=True, cancel_futures=True)
         raise
