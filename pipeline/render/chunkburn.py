@@ -166,7 +166,7 @@ def render_chunked(
     plan = plan_chunks(table, shots)
     settings = settings or ChunkSettings(encoder.crf, encoder.preset)
     subs = tuple(pysubs2.SSAFile.from_string(req.ass_text) for req in requests)
-    ctx = _Ctx(video, table, settings, _base_parts(video, settings), subs)
+    ctx = _Ctx(video, table, settings, _base_parts(video, settings, cache.root.parent), subs)
     per_request = [_jobs_for(ctx, i, req, plan) for i, req in enumerate(requests)]
     unique = {job.key: job for jobs_ in per_request for job in jobs_}
     found = {key: path for key in unique if (path := cache.get(key)) is not None}
@@ -183,9 +183,9 @@ def render_chunked(
     return ChunkedBurn(partials, len(missing), len(unique) - len(missing), keys)
 
 
-def _base_parts(video: Path, settings: ChunkSettings) -> dict[str, object]:
+def _base_parts(video: Path, settings: ChunkSettings, root: Path) -> dict[str, object]:
     return {
-        "source": source_digest(video),
+        "source": source_digest(video, root),
         "encoder": [settings.crf, settings.preset, settings.x264_params(), "yuv420p", "mp4"],
         "ffmpeg": ffmpeg_version(),
     }
