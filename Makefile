@@ -55,6 +55,7 @@ fuzz: setup
 
 bench: setup $(BENCH_STAMP)
 	$(BIN)/python benchmarks/bench_burn.py
+	$(BIN)/python benchmarks/bench_chunks.py
 	$(BIN)/python benchmarks/bench_check.py
 	$(BIN)/python benchmarks/bench_sync.py --ffsubsync $(BENCH_VENV)/bin/ffsubsync
 	$(BIN)/python benchmarks/bench_review.py

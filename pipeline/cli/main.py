@@ -42,6 +42,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "cmd_doctor",
         "Show the ffmpeg found and what it can do, and a font for each language.",
     ),
+    "cache": (
+        "pipeline.cli.cache_commands",
+        "cmd_cache",
+        "Show the chunk cache of burned cuts (SUBPIPE_CACHE) and its size; --max-size prunes it (LRU).",
+    ),
     "check": (
         "pipeline.cli.qc_commands",
         "cmd_check",
@@ -106,6 +111,8 @@ def _add_render_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     p.add_argument("--encoding", help=_ENCODING_HELP)
     _add_strictness(p)
     _command(sub, "doctor")
+    p = _command(sub, "cache")
+    p.add_argument("--max-size", metavar="SIZE", help="drop least recently used chunks until at most SIZE (e.g. 2G)")
 
 
 def _add_qc_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

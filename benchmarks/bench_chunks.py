@@ -1,0 +1,151 @@
+"""Chunked burning against today's monolithic burn, on the first 40 s of the sample.
+
+    .venv/bin/python benchmarks/bench_chunks.py [--seconds 40] [--langs en,ko,ar] [--threads 1] [--jobs 2] [--group 4]
+
+Runs in one process, side by side: the grouped monolithic burn of every language (one decode,
+``split``), a single-language monolithic burn, then the chunked path on a fresh cache: first render,
+unchanged rerun, one cue edited in one language, one language's whole track changed. Prints wall
+times and the ratios the issue asks for. Shot changes are detected (and cached) before the timings,
+as ``subpipe run`` does for building tracks; the detection time is printed apart. The machine is
+shared and noisy: compare ratios, not seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pipeline.batch.steps import LangTrack, build_tracks, style_for  # noqa: E402
+from pipeline.core.cues import Cue, Track  # noqa: E402
+from pipeline.ingest.segments import load_transcript  # noqa: E402
+from pipeline.media.chunkargs import ChunkSettings  # noqa: E402
+from pipeline.media.ffmpeg import ffmpeg_exe  # noqa: E402
+from pipeline.media.probe import MediaInfo, probe  # noqa: E402
+from pipeline.media.scenes import detect_shot_changes  # noqa: E402
+from pipeline.render.burn import BurnRequest, Encoder, burn  # noqa: E402
+from pipeline.render.chunkburn import DEFAULT_GROUP, ChunkedBurn, render_chunked  # noqa: E402
+from pipeline.render.chunkcache import ChunkCache  # noqa: E402
+from pipeline.tracks.formats import compose_ass  # noqa: E402
+
+
+def _clip(folder: Path, seconds: int) -> Path:
+    out = folder / f"clip{seconds}.mp4"
+    src = ROOT / "assets" / "promo" / "promo.mp4"
+    argv = [ffmpeg_exe(), "-nostdin", "-v", "error", "-y", "-i", str(src), "-t", str(seconds), "-c", "copy", str(out)]
+    subprocess.run(argv, check=True)
+    return out
+
+
+def _request(item: LangTrack, track: Track, media: MediaInfo, folder: Path, tag: str) -> BurnRequest:
+    style = style_for(item.profile, {}, media.height)
+    ass = compose_ass(track, style, media.width, media.height, fps=media.fps)
+    return BurnRequest(item.profile.tag, ass, item.profile.font, folder / f"{tag}.{item.profile.tag}.mp4")
+
+
+def _edit_one(track: Track, within_ms: int) -> Track:
+    cues = list(track.cues)
+    mid = max(i for i, c in enumerate(cues) if c.end_ms <= within_ms // 2)  # a cue in the clip's first half
+    cues[mid] = dataclasses.replace(cues[mid], lines=(*cues[mid].lines[:-1], cues[mid].lines[-1] + " (fixed)"))
+    return dataclasses.replace(track, cues=tuple(cues))
+
+
+def _change_all(track: Track) -> Track:
+    return dataclasses.replace(track, cues=tuple(Cue(c.start_ms, c.end_ms, (*c.lines, "v2")) for c in track.cues))
+
+
+CPU: dict[str, float] = {}
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _timed(fn: Callable[[], object], name: str = "") -> tuple[float, object]:
+    c0, t0 = _children_cpu(), time.perf_counter()
+    result = fn()
+    CPU[name] = _children_cpu() - c0
+    return time.perf_counter() - t0, result
+
+
+def _chunked(
+    clip: Path, media: MediaInfo, reqs: Sequence[BurnRequest], cache: ChunkCache, args: argparse.Namespace
+) -> ChunkedBurn:
+    settings = ChunkSettings(Encoder().crf, Encoder().preset, threads=args.threads)
+    return render_chunked(clip, media, reqs, Encoder(), cache, settings=settings, jobs=args.jobs, group=args.group)
+
+
+def _steps(
+    built: dict[str, LangTrack], langs: list[str], media: MediaInfo, folder: Path
+) -> list[tuple[str, list[BurnRequest]]]:
+    """The four chunked renders, in order: first, unchanged, one cue edited, one language changed."""
+    reqs = [_request(built[lang], built[lang].track, media, folder, "v1") for lang in langs]
+    first, last = built[langs[0]], built[langs[-1]]
+    edited = _request(first, _edit_one(first.track, media.duration_ms), media, folder, "v2")
+    changed = _request(last, _change_all(last.track), media, folder, "v3")
+    return [
+        ("first chunked render", reqs),
+        ("unchanged rerun", reqs),
+        (f"one cue edited ({langs[0]})", [edited, *reqs[1:]]),
+        (f"one language changed ({langs[-1]})", [*reqs[:-1], changed]),
+    ]
+
+
+def _print(
+    args: argparse.Namespace, langs: list[str], base: dict[str, float], rows: list[tuple[str, float, ChunkedBurn]]
+) -> None:
+    print(f"clip: {args.seconds} s of the sample, {len(langs)} languages {langs}; x264 threads {args.threads}, "
+          f"jobs {args.jobs}, group {args.group}; shot changes {base['scd']:.2f} s (cached)")  # fmt: skip
+    print(f"monolithic grouped burn ({len(langs)} langs): {base['mono']:.2f} s wall, {CPU['mono']:.1f} s cpu; "
+          f"single-language burn: {base['single']:.2f} s wall, {CPU['single']:.1f} s cpu")  # fmt: skip
+    print("| step | wall s | cpu s | chunks encoded / reused | wall vs grouped burn | wall vs single-language burn |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for name, wall, done in rows:
+        ratios = f"{wall / base['mono']:.2f}x | {wall / base['single']:.2f}x"
+        print(f"| {name} | {wall:.2f} | {CPU[name]:.1f} | {done.encoded} / {done.reused} | {ratios} |")
+    cpu_ratio = CPU["first chunked render"] / CPU["mono"]
+    print(f"cpu, first chunked render / grouped burn: {cpu_ratio:.2f}x")
+    print(f"largest child peak RSS: {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f} MiB")
+
+
+def main() -> None:
+    """Run the benchmark and print the figures."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=40)
+    parser.add_argument("--langs", default="en,ko,ar")
+    parser.add_argument("--threads", type=int, default=1, help="x264 threads per chunk")
+    parser.add_argument("--jobs", type=int, default=2, help="ffmpeg processes at once")
+    parser.add_argument("--group", type=int, default=DEFAULT_GROUP, help="outputs (x264 instances) per process")
+    args = parser.parse_args()
+    langs = args.langs.split(",")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        clip = _clip(folder, args.seconds)
+        media = probe(clip)
+        base = {"scd": _timed(lambda: detect_shot_changes(clip, media), "scd")[0]}
+        built = build_tracks(load_transcript(ROOT / "subtitles/promo/transcript.json"), langs, {}, Fraction(media.fps))
+        steps = _steps(built, langs, media, folder)
+        base["mono"] = _timed(lambda: burn(clip, media, steps[0][1], Encoder()), "mono")[0]
+        base["single"] = _timed(lambda: burn(clip, media, steps[0][1][:1], Encoder()), "single")[0]
+        cache = ChunkCache(folder / "cache")
+        rows = []
+        for name, requests in steps:
+            wall, done = _timed(lambda r=requests: _chunked(clip, media, r, cache, args), name)  # type: ignore[misc]
+            assert isinstance(done, ChunkedBurn)
+            rows.append((name, wall, done))
+    _print(args, langs, base, rows)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""``subpipe cache``: the chunk cache's size, and pruning it under a cap (imported when used)."""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+from pipeline.core.errors import UsageError
+from pipeline.render.chunkcache import ChunkCache
+
+_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$", re.IGNORECASE)
+
+
+def parse_size(text: str) -> int:
+    """``"2G"``, ``"500MiB"``, ``"1.5g"``, ``"1024"`` -> bytes.
+
+    Raises:
+        UsageError: on anything else.
+    """
+    match = _SIZE.match(text)
+    if match is None:
+        raise UsageError(f"not a size: {text!r} (e.g. 2G, 500M, 1048576)")
+    return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
+
+
+def human(size: int) -> str:
+    """Bytes as a short human figure (binary units)."""
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GiB"
+
+
+def cmd_cache(args: argparse.Namespace) -> int:
+    """Show the chunk cache's size; with ``--max-size``, drop least recently used chunks above it."""
+    cache = ChunkCache()
+    entries = cache.entries()
+    total = sum(e.size for e in entries)
+    print(f"chunk cache: {cache.root}")
+    print(f"{len(entries)} chunks, {human(total)}")
+    if args.max_size is not None:
+        dropped = cache.prune(parse_size(args.max_size))
+        stale = cache.clean_stale()
+        print(f"pruned {len(dropped)} chunks (least recently used first); now {human(cache.size())}")
+        if stale:
+            print(f"removed {stale} work folders of killed renders")
+    return 0

@@ -1,0 +1,299 @@
+"""Burning from content-addressed chunks: encode only the chunks no cache entry holds, then concatenate.
+
+Same contract as :func:`pipeline.render.burn.burn`: returns partial paths beside the targets, which
+the caller verifies (:func:`pipeline.render.verify.verify_burn`) and commits. Here each cut is also
+checked to hold exactly the source's frames and frame timestamps before it is returned.
+
+One ffmpeg process decodes a keyframe span once and encodes the chunks in it for every language
+that needs them (``split``; at most ``group`` outputs per process, so memory does not grow with
+the number of languages). Processes run ``jobs`` at a time, each x264 with a fixed thread count.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import pysubs2
+
+from pipeline.core.errors import VerifyError
+from pipeline.media.chunkargs import (
+    BurnStream,
+    ChunkOutput,
+    ChunkSettings,
+    chunk_args,
+    ffmpeg_version,
+)
+from pipeline.media.ffmpeg import ProgressFn, run_ffmpeg
+from pipeline.media.fonts import make_fontsdir
+from pipeline.media.probe import MediaInfo
+from pipeline.media.scenes import detect_shot_changes
+from pipeline.render.burn import BurnRequest, Encoder
+from pipeline.render.chunkcache import ChunkCache, font_digest, source_digest
+from pipeline.render.chunkcut import assemble_cuts
+from pipeline.render.chunks import (
+    Chunk,
+    FrameTable,
+    chunk_key,
+    chunk_offset_ms,
+    plan_chunks,
+    read_frame_table,
+    slice_ass,
+)
+from pipeline.render.outputs import discard
+
+DEFAULT_GROUP = 4
+_DEFAULT_ENCODER = Encoder()
+
+
+@dataclass(frozen=True)
+class ChunkJob:
+    """One chunk to encode: its key, frames, and subtitles (None: the bare picture, shared)."""
+
+    key: str
+    chunk: Chunk
+    ass_text: str | None
+    font_key: str | None
+    request: int = -1  # the request whose track it burns (-1: bare); batches burn a request's chunks together
+
+
+@dataclass
+class ChunkedBurn:
+    """What a chunked burn did: the partial cuts, chunks encoded and reused, each cut's chunk keys."""
+
+    partials: list[Path]
+    encoded: int = 0
+    reused: int = 0
+    keys: list[list[str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ChunkProgress:
+    """Where an encode stands: chunk outputs done of total, source frames per second, seconds left."""
+
+    done: int
+    total: int
+    fps: float
+    eta_s: float
+
+
+ChunkProgressFn = Callable[[ChunkProgress], None]
+
+
+class _Tracker:
+    """Reports each finished batch to the fraction callback and the chunk callback."""
+
+    def __init__(
+        self, batches: Sequence[Sequence[ChunkJob]], fraction: ProgressFn | None, chunks: ChunkProgressFn | None
+    ):
+        self.fraction, self.chunks = fraction, chunks
+        self.total = sum(len(b) for b in batches)
+        self.total_frames = sum(j.chunk.end - j.chunk.first for b in batches for j in b)
+        self.done = self.frames = 0
+        self.started = time.monotonic()
+
+    def batch_done(self, batch: Sequence[ChunkJob]) -> None:
+        self.done += len(batch)
+        self.frames += sum(j.chunk.end - j.chunk.first for j in batch)
+        fps = self.frames / max(time.monotonic() - self.started, 1e-6)
+        if self.fraction:
+            self.fraction(0.95 * self.done / max(self.total, 1))
+        if self.chunks:
+            self.chunks(ChunkProgress(self.done, self.total, fps, (self.total_frames - self.frames) / fps))
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    video: Path
+    table: FrameTable
+    settings: ChunkSettings
+    base: dict[str, object]
+    subs: tuple[pysubs2.SSAFile, ...] = ()
+
+
+def burn_chunked(
+    video: Path,
+    media: MediaInfo,
+    requests: Sequence[BurnRequest],
+    encoder: Encoder = _DEFAULT_ENCODER,
+    cache: ChunkCache | None = None,
+    *,
+    shot_changes_ms: Sequence[int] | None = None,
+    on_progress: ProgressFn | None = None,
+) -> list[Path]:
+    """Burn every request from cached chunks (encoding the missing ones); return partial paths.
+
+    Raises:
+        FfmpegError: when ffmpeg fails or libass reports a missing glyph.
+        VerifyError: when a chunk or a cut does not hold exactly the source's frames.
+        OutputError: when an output folder cannot be written.
+    """
+    return render_chunked(
+        video, media, requests, encoder, cache, shot_changes_ms=shot_changes_ms, on_progress=on_progress
+    ).partials
+
+
+def render_chunked(
+    video: Path,
+    media: MediaInfo,
+    requests: Sequence[BurnRequest],
+    encoder: Encoder = _DEFAULT_ENCODER,
+    cache: ChunkCache | None = None,
+    *,
+    shot_changes_ms: Sequence[int] | None = None,
+    on_progress: ProgressFn | None = None,
+    on_chunks: ChunkProgressFn | None = None,
+    settings: ChunkSettings | None = None,
+    jobs: int | None = None,
+    group: int = DEFAULT_GROUP,
+) -> ChunkedBurn:
+    """:func:`burn_chunked`, reporting how many chunks were encoded and reused, and the keys.
+
+    ``on_chunks`` sees chunk outputs done/total, frames per second and an ETA after each batch.
+    """
+    cache = cache or ChunkCache()
+    video = video.resolve()
+    table = read_frame_table(video)
+    shots = detect_shot_changes(video, media) if shot_changes_ms is None else shot_changes_ms
+    plan = plan_chunks(table, shots)
+    settings = settings or ChunkSettings(encoder.crf, encoder.preset)
+    subs = tuple(pysubs2.SSAFile.from_string(req.ass_text) for req in requests)
+    ctx = _Ctx(video, table, settings, _base_parts(video, settings, cache.root.parent), subs)
+    per_request = [_jobs_for(ctx, i, req, plan) for i, req in enumerate(requests)]
+    unique = {job.key: job for jobs_ in per_request for job in jobs_}
+    found = {key: path for key in unique if (path := cache.get(key)) is not None}
+    missing = [job for key, job in unique.items() if key not in found]
+    with cache.workdir() as work:
+        batches = _batches(table, missing, group)
+        tracker = _Tracker(batches, on_progress, on_chunks)
+        found.update(_encode_missing(ctx, batches, cache, work, jobs or os.cpu_count() or 1, tracker))
+        chunk_lists = [[found[job.key] for job in jobs_] for jobs_ in per_request]
+        partials = assemble_cuts(video, table, plan, chunk_lists, [req.target for req in requests], work)
+    if on_progress:
+        on_progress(1.0)
+    keys = [[job.key for job in jobs_] for jobs_ in per_request]
+    return ChunkedBurn(partials, len(missing), len(unique) - len(missing), keys)
+
+
+def _base_parts(video: Path, settings: ChunkSettings, root: Path) -> dict[str, object]:
+    return {
+        "source": source_digest(video, root),
+        "encoder": [settings.crf, settings.preset, settings.x264_params(), "yuv420p", "mp4"],
+        "ffmpeg": ffmpeg_version(),
+    }
+
+
+def _jobs_for(ctx: _Ctx, index: int, req: BurnRequest, plan: Sequence[Chunk]) -> list[ChunkJob]:
+    jobs = []
+    for chunk in plan:
+        offset = chunk_offset_ms(ctx.table, chunk)
+        text = slice_ass(ctx.subs[index], ctx.table, chunk, offset)
+        parts = dict(ctx.base, frames=[chunk.first, chunk.end], offset_ms=offset, ass=text)
+        if text is None:
+            jobs.append(ChunkJob(chunk_key(parts), chunk, None, None))
+        else:
+            parts["font"] = font_digest(req.font_key)
+            jobs.append(ChunkJob(chunk_key(parts), chunk, text, req.font_key, index))
+    return jobs
+
+
+def _seek_pts(table: FrameTable, chunk: Chunk) -> int:
+    """The keyframe at or before the chunk's first frame: where its decoding starts."""
+    i = bisect.bisect_right(table.keyframes, table.pts[chunk.first]) - 1
+    return table.keyframes[i] if i >= 0 else table.pts[0]
+
+
+def _clock_pts(table: FrameTable, chunk: Chunk) -> int:
+    offset_ticks = int(Fraction(chunk_offset_ms(table, chunk), 1000) / table.time_base)
+    return table.start_ticks + offset_ticks
+
+
+def _batches(table: FrameTable, missing: Sequence[ChunkJob], group: int) -> list[list[ChunkJob]]:
+    """Batches of at most ``group`` outputs, each within one keyframe span (decoded once per batch).
+
+    Within a span, one language's chunks come together, so they share one libass start-up.
+
+    ``group`` bounds the x264 instances alive in one process (~70 MiB each at 720p), whatever the
+    number of languages.
+    """
+    spans: dict[int, list[ChunkJob]] = {}
+    for job in sorted(missing, key=lambda j: (j.request, j.chunk.index, j.key)):
+        spans.setdefault(_seek_pts(table, job.chunk), []).append(job)
+    return [jobs[i : i + group] for jobs in spans.values() for i in range(0, len(jobs), group)]
+
+
+def _encode_missing(
+    ctx: _Ctx, batches: Sequence[Sequence[ChunkJob]], cache: ChunkCache, work: Path, jobs: int, tracker: _Tracker
+) -> dict[str, Path]:
+    for font_key in {job.font_key for batch in batches for job in batch if job.font_key is not None}:
+        make_fontsdir(work / f"fonts-{font_key}", [font_key])
+    done: dict[str, Path] = {}
+    pool = ThreadPoolExecutor(max_workers=max(jobs, 1))
+    try:
+        for batch, result in zip(batches, pool.map(lambda b: _encode_batch(ctx, b, cache, work), batches), strict=True):
+            done.update(result)
+            tracker.batch_done(batch)
+    except BaseException:  # a failed batch (or Ctrl-C): start no more, let the running ones end
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return done
+
+
+def _streams(ctx: _Ctx, batch: Sequence[ChunkJob], work: Path) -> tuple[list[BurnStream], list[int]]:
+    """The batch's streams (one per request shown, one bare) and each job's stream index.
+
+    A request's stream burns the events shown on any of its chunks here, re-based to its first
+    chunk: libass then shows, on each chunk's frames, what that chunk's key describes.
+    """
+    streams: list[BurnStream] = []
+    slot: dict[int, int] = {}
+    for job in batch:
+        if job.request in slot:
+            continue
+        slot[job.request] = len(streams)
+        mine = [j.chunk for j in batch if j.request == job.request]
+        if job.request < 0 or job.font_key is None:
+            streams.append(BurnStream(None, None, 0))
+            continue
+        span = Chunk(-1, min(c.first for c in mine), max(c.end for c in mine))
+        first = min(mine, key=lambda c: c.first)
+        text = slice_ass(ctx.subs[job.request], ctx.table, span, chunk_offset_ms(ctx.table, first)) or ""
+        name = f"{job.key}.ass"
+        (work / name).write_text(text, encoding="utf-8")
+        streams.append(BurnStream(name, f"fonts-{job.font_key}", _clock_pts(ctx.table, first)))
+    return streams, [slot[job.request] for job in batch]
+
+
+def _encode_batch(ctx: _Ctx, batch: Sequence[ChunkJob], cache: ChunkCache, work: Path) -> dict[str, Path]:
+    table = ctx.table
+    streams, slots = _streams(ctx, batch, work)
+    outputs = [
+        ChunkOutput(table.pts[job.chunk.first], table.end_pts(job.chunk.end), slot, work / f"{job.key}.mp4")
+        for job, slot in zip(batch, slots, strict=True)
+    ]
+    seek_us = math.floor((_seek_pts(table, batch[0].chunk) - table.start_ticks) * table.time_base * 1_000_000)
+    seek = f"{max(seek_us, 0) // 1_000_000}.{max(seek_us, 0) % 1_000_000:06d}"
+    ts = table.time_base.denominator if table.time_base.numerator == 1 else 0
+    run_ffmpeg(chunk_args(ctx.video, seek, streams, outputs, ctx.settings, ts), cwd=work)
+    stored = {}
+    for job, out in zip(batch, outputs, strict=True):
+        frames, want = _frame_count(out.target), job.chunk.end - job.chunk.first
+        if frames != want:
+            discard(out.target)
+            raise VerifyError(out.target, [f"chunk {job.chunk.index} has {frames} frames, expected {want}"])
+        stored[job.key] = cache.put(job.key, out.target, frames)
+    return stored
+
+
+def _frame_count(path: Path) -> int:
+    with av.open(str(path)) as container:
+        return int(container.streams.video[0].frames)

@@ -1,0 +1,184 @@
+"""The chunk cache: content-addressed encoded chunks, written atomically, checked by hash when read.
+
+Layout under the root (``SUBPIPE_CACHE``, default ``~/.cache/subpipe``)::
+
+    chunks/ab/<key>.mp4    the encoded chunk
+    chunks/ab/<key>.json   its SHA-256, size and frame count (written last: an entry exists only with it)
+    tmp/<pid>-<random>/    work folders of running renders (a dead pid's folder is removed)
+
+A read recomputes the chunk's SHA-256; a mismatch (a damaged or half-written file) removes the entry,
+so the chunk is encoded again. A read also refreshes the entry's time, which is what pruning
+(least recently used first, under a size cap) goes by.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.media.fonts import font_spec
+from pipeline.render.chunks import sha256_file
+
+
+def default_cache_root() -> Path:
+    """``SUBPIPE_CACHE``, else ``~/.cache/subpipe`` (shared with the shot-change cache)."""
+    return Path(os.environ.get("SUBPIPE_CACHE") or Path.home() / ".cache" / "subpipe")
+
+
+def source_digest(video: Path, root: Path | None = None) -> str:
+    """The SHA-256 of ``video``'s bytes, remembered under the cache by path, size and mtime."""
+    stat = video.stat()
+    ident = hashlib.sha256(f"{video.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()
+    memo = (root or default_cache_root()) / "sources" / ident
+    with contextlib.suppress(OSError):
+        known = memo.read_text(encoding="ascii").strip()
+        if len(known) == 64:
+            return known
+    digest = sha256_file(video)
+    with contextlib.suppress(OSError):
+        memo.parent.mkdir(parents=True, exist_ok=True)
+        staged = memo.with_name(f".{ident}.{os.getpid()}")
+        staged.write_text(digest, encoding="ascii")
+        os.replace(staged, memo)
+    return digest
+
+
+@functools.lru_cache(maxsize=32)
+def font_digest(font_key: str) -> str:
+    """The SHA-256 of the font file of ``font_key``, with its face index and family."""
+    spec = font_spec(font_key)
+    return f"{sha256_file(spec.path)}:{spec.face}:{spec.family}"
+
+
+@dataclass(frozen=True)
+class CacheEntry:
+    """One cached chunk."""
+
+    key: str
+    path: Path
+    size: int
+    used: float
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class ChunkCache:
+    """Encoded chunks by key."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = (root or default_cache_root()) / "chunks"
+        self.tmp_root = self.root.parent / "tmp"
+
+    def _paths(self, key: str) -> tuple[Path, Path]:
+        folder = self.root / key[:2]
+        return folder / f"{key}.mp4", folder / f"{key}.json"
+
+    def get(self, key: str) -> Path | None:
+        """The chunk stored under ``key``, when present and intact (a damaged entry is removed)."""
+        chunk, meta = self._paths(key)
+        try:
+            want = json.loads(meta.read_text(encoding="utf-8"))["sha256"]
+            intact = chunk.stat().st_size > 0 and sha256_file(chunk) == want
+        except (OSError, ValueError, KeyError, TypeError):
+            intact = False
+        if not intact:
+            self.remove(key)
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(meta)
+        return chunk
+
+    def put(self, key: str, produced: Path, frames: int) -> Path:
+        """Move a finished chunk file into the cache (same file system: under ``tmp_root``); return it."""
+        chunk, meta = self._paths(key)
+        chunk.parent.mkdir(parents=True, exist_ok=True)
+        record = {"sha256": sha256_file(produced), "size": produced.stat().st_size, "frames": frames}
+        with open(produced, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(produced, chunk)
+        staged = meta.with_name(f".{meta.name}.{os.getpid()}")
+        staged.write_text(json.dumps(record), encoding="utf-8")
+        os.replace(staged, meta)
+        return chunk
+
+    def remove(self, key: str) -> None:
+        """Forget ``key`` (metadata first, so a half-removed entry reads as absent)."""
+        chunk, meta = self._paths(key)
+        for path in (meta, chunk):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+
+    @contextlib.contextmanager
+    def workdir(self) -> Iterator[Path]:
+        """A private folder for one render's partial chunks, on the cache's file system."""
+        self.tmp_root.mkdir(parents=True, exist_ok=True)
+        self.clean_stale()
+        folder = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=self.tmp_root))
+        try:
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def clean_stale(self) -> int:
+        """Remove work folders of processes that are gone (a killed render); return how many."""
+        removed = 0
+        if not self.tmp_root.is_dir():
+            return 0
+        for folder in self.tmp_root.iterdir():
+            pid = folder.name.split("-", 1)[0]
+            if pid.isdigit() and not _pid_alive(int(pid)):
+                shutil.rmtree(folder, ignore_errors=True)
+                removed += 1
+        return removed
+
+    def entries(self) -> list[CacheEntry]:
+        """Every complete entry, least recently used first."""
+        found = []
+        for meta in self.root.glob("??/*.json"):
+            chunk = meta.with_suffix(".mp4")
+            with contextlib.suppress(OSError):
+                found.append(CacheEntry(meta.stem, chunk, chunk.stat().st_size, meta.stat().st_mtime))
+        return sorted(found, key=lambda e: (e.used, e.key))
+
+    def size(self) -> int:
+        """Bytes held by complete entries."""
+        return sum(e.size for e in self.entries())
+
+    def orphans(self) -> list[Path]:
+        """Chunk files without metadata and metadata without chunks (left by a killed write)."""
+        chunks = {p.with_suffix("") for p in self.root.glob("??/*.mp4")}
+        metas = {p.with_suffix("") for p in self.root.glob("??/*.json")}
+        lost = [p.with_suffix(".mp4") for p in chunks - metas] + [p.with_suffix(".json") for p in metas - chunks]
+        return sorted(lost)
+
+    def prune(self, max_bytes: int) -> list[str]:
+        """Drop least recently used entries (and orphans) until the cache holds at most ``max_bytes``."""
+        for orphan in self.orphans():
+            with contextlib.suppress(FileNotFoundError):
+                orphan.unlink()
+        entries = self.entries()
+        total = sum(e.size for e in entries)
+        dropped = []
+        for entry in entries:
+            if total <= max_bytes:
+                break
+            self.remove(entry.key)
+            total -= entry.size
+            dropped.append(entry.key)
+        return dropped
