@@ -5,6 +5,7 @@ build tracks -> write subtitle files -> burn (coverage gate, render, verify, com
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -12,20 +13,23 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.core.cues import Track
-from pipeline.core.errors import UsageError, VerifyError
+from pipeline.core.errors import PipelineError, UsageError, VerifyError
 from pipeline.core.findings import Finding
 from pipeline.core.profiles import Profile, get_profile
 from pipeline.ingest.segments import Transcript
+from pipeline.media.commands import burn_size
+from pipeline.media.containers import is_mp4, require_video
 from pipeline.media.ffmpeg import ProgressFn
 from pipeline.media.fonts import check_coverage, font_spec
-from pipeline.media.probe import MediaInfo
-from pipeline.render.burn import BurnRequest, Encoder, burn
+from pipeline.media.probe import MediaInfo, probe, subtitle_texts
+from pipeline.render.burn import BurnRequest, Encoder, burn, burn_notes
 from pipeline.render.mux import MuxTrack, mux
 from pipeline.render.outputs import commit, discard, write_text
-from pipeline.render.verify import ExpectedTrack, burn_expectation, verify_burn, verify_mux
+from pipeline.render.verify import BurnCheck, ExpectedTrack, KeptStreams, verify_burn, verify_mux
 from pipeline.tracks.build import build_track_report
 from pipeline.tracks.formats import AssStyle, compose_ass, compose_srt, compose_vtt
 
+logger = logging.getLogger(__name__)
 ProgressFactory = Callable[[str], ProgressFn | None]
 
 _STYLE_KEYS = frozenset({"font_size", "outline", "shadow", "margin_v", "bold"})
@@ -111,26 +115,63 @@ def burn_tracks(
     """Burn each (track, target) into a cut of ``video`` in one ffmpeg process; verify; commit.
 
     Raises:
+        InputError: when ``media`` has no video stream (audio only).
         FontCoverageError: before any encoding, when a font lacks a character of its track.
         FfmpegError, VerifyError: when rendering or verification fails (no final file is left).
     """
+    results = burn_tracks_each(video, media, items, style, encoder, progress)
+    failed = [r for r in results if isinstance(r, PipelineError)]
+    if failed:
+        for path in results:
+            if isinstance(path, Path):
+                path.unlink(missing_ok=True)  # all or nothing, as a single command promises
+        raise failed[0]
+    return [r for r in results if isinstance(r, Path)]
+
+
+def burn_tracks_each(
+    video: Path,
+    media: MediaInfo,
+    items: Sequence[tuple[LangTrack, Path]],
+    style: Mapping[str, Any],
+    encoder: Encoder,
+    progress: ProgressFn | None = None,
+) -> list[Path | VerifyError]:
+    """Burn every item in one ffmpeg process, then verify each cut alone: its path, or why it failed.
+
+    A failure of the shared ffmpeg run raises (any language could have caused it); a cut that fails
+    its own verification is an error of that language only, and the others are committed.
+
+    Raises:
+        InputError: when ``media`` has no video stream (audio only).
+        FontCoverageError: before any encoding, when a font lacks a character of its track.
+        FfmpegError: when the shared ffmpeg run fails.
+    """
+    require_video(media)
+    width, height = burn_size(media)
     requests = []
     for item, target in items:
         check_coverage(item.profile.tag, item.profile.font, item.track.texts())
-        ass_style = style_for(item.profile, style, media.height)
-        ass = compose_ass(item.track, ass_style, media.width, media.height, fps=media.fps or None)
+        ass_style = style_for(item.profile, style, height)
+        ass = compose_ass(item.track, ass_style, width, height, fps=media.fps or None)
         requests.append(BurnRequest(item.profile.tag, ass, item.profile.font, target))
+    for note in burn_notes(media, items[0][1]):
+        logger.warning("%s: %s", items[0][1].name, note)
     partials = burn(video, media, requests, encoder, progress)
+    results: list[Path | VerifyError] = []
     try:
-        for (item, _target), partial in zip(items, partials, strict=True):
-            expect = burn_expectation([(c.start_ms, c.end_ms) for c in item.track.cues])
-            problems = verify_burn(partial, media, expect)
+        for (item, target), req, partial in zip(items, requests, partials, strict=True):
+            cues = [(c.start_ms, c.end_ms) for c in item.track.cues]
+            problems = verify_burn(probe(partial), media, BurnCheck(req.ass_text, (req.font_key,), cues))
             if problems:
-                raise VerifyError(partial, problems)
-    except BaseException:  # a failed check, or Ctrl-C while verifying: no partial is left behind
+                discard(partial)
+                results.append(VerifyError(target, problems))
+            else:
+                results.append(commit(partial, target))
+    except BaseException:  # Ctrl-C or an error while verifying: no partial is left behind
         discard(*partials)
         raise
-    return [commit(p, target) for p, (_item, target) in zip(partials, items, strict=True)]
+    return results
 
 
 def mux_tracks(
@@ -143,7 +184,10 @@ def mux_tracks(
 ) -> Path:
     """Mux every track into a stream copy of ``video`` at ``target``; verify; commit.
 
+    What the container could not carry as is (converted or left out) is logged as a warning.
+
     Raises:
+        ContainerError: when the video codec does not fit the container (exit 2).
         FfmpegError, VerifyError: when muxing or verification fails (no final file is left).
     """
     tags = [item.profile.tag for item in items]
@@ -155,16 +199,20 @@ def mux_tracks(
         )
         for i in items
     ]
-    partial = mux(video, media, tracks, target, progress)
+    done = mux(video, media, tracks, target, progress)
+    for note in done.plan.notes:
+        logger.warning("%s: %s", target.name, note)
     expected = [
         ExpectedTrack(t.iso639_2, t.title, t.default, i.track.texts()) for t, i in zip(tracks, items, strict=True)
     ]
+    attachments = 0 if is_mp4(target) else sum(1 for s in media.streams if s.kind == "attachment")
+    kept = KeptStreams(done.plan.subtitles, attachments, sum(1 for s in media.streams if s.attached_pic))
     try:
-        problems = verify_mux(partial, media, expected)
+        problems = verify_mux(probe(done.partial), subtitle_texts(done.partial), media, expected, kept)
     except BaseException:
-        discard(partial)
+        discard(done.partial)
         raise
     if problems:
-        discard(partial)
+        discard(done.partial)
         raise VerifyError(target, problems)
-    return commit(partial, target)
+    return commit(done.partial, target)
