@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from collections.abc import Iterator
 from fractions import Fraction
@@ -69,3 +70,11 @@ def clip15_transcript(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture()
 def workdir(tmp_path: Path) -> Iterator[Path]:
     yield tmp_path
+
+
+@pytest.fixture(scope="session")
+def zoo_dir() -> Path:
+    """Where the generated sources of ``tests/zoo.py`` are cached: $SUBPIPE_ZOO_CACHE or ~/.cache/subpipe-test-zoo."""
+    folder = Path(os.environ.get("SUBPIPE_ZOO_CACHE") or Path.home() / ".cache" / "subpipe-test-zoo")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

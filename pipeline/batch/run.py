@@ -17,12 +17,12 @@ from pipeline.batch.steps import (
     LangTrack,
     ProgressFactory,
     build_tracks,
-    burn_tracks,
+    burn_tracks_each,
     mux_tracks,
     no_progress,
     write_track_files,
 )
-from pipeline.core.errors import PipelineError
+from pipeline.core.errors import FfmpegError, PipelineError
 from pipeline.core.findings import Finding
 from pipeline.core.timecode import DEFAULT_FPS
 from pipeline.ingest.job import Job, VideoJob
@@ -140,11 +140,12 @@ def _burn(
     size = job.render.burn_group
     for start in range(0, len(ready), size):
         group = ready[start : start + size]
-        if not _burn_group(job, vj, media, group, res, root, progress, record=len(group) == 1):
-            # Find which language failed: burn the group's languages one at a time.
-            logger.warning("burn of %s failed; retrying one language at a time", [i.profile.tag for i in group])
-            for item in group:
-                _burn_group(job, vj, media, [item], res, root, progress, record=True)
+        retry = _burn_group(job, vj, media, group, res, root, progress)
+        if retry and len(group) > 1:
+            # The shared ffmpeg run failed, so any of its languages may be the cause: each alone.
+            logger.warning("burn of %s failed; retrying them one at a time", [i.profile.tag for i in retry])
+            for item in retry:
+                _burn_group(job, vj, media, [item], res, root, progress)
 
 
 def _burn_group(
@@ -155,21 +156,36 @@ def _burn_group(
     res: VideoResult,
     root: Path,
     progress: ProgressFactory,
-    *,
-    record: bool,
-) -> bool:
+) -> list[LangTrack]:
+    """Burn ``group`` in one ffmpeg run; record each language's cut or its own failure.
+
+    Returns the languages to retry alone: all of them when the shared ffmpeg run failed (any one
+    may have caused it), none when a cut failed its own verification (the others are committed)
+    or when the failure is the source's (no video stream, an output folder not writable).
+    """
     assert vj.video is not None
     tags = [item.profile.tag for item in group]
     items = [(item, root / tag / f"{vj.name}.{tag}.mp4") for item, tag in zip(group, tags, strict=True)]
     encoder = Encoder(job.render.crf, job.render.preset)
     try:
-        paths = burn_tracks(vj.video, media, items, job.style, encoder, progress(f"burn {vj.name} [{' '.join(tags)}]"))
+        results = burn_tracks_each(
+            vj.video, media, items, job.style, encoder, progress(f"burn {vj.name} [{' '.join(tags)}]")
+        )
+    except FfmpegError as exc:
+        if len(group) > 1:
+            return group
+        res.failures[f"{tags[0]}/burn"] = str(exc)
+        return []
     except PipelineError as exc:
-        if record:
-            res.failures[f"{tags[0]}/burn"] = str(exc)
-        return False
-    res.entries.extend(entry_for(p, root, "burned", tag) for p, tag in zip(paths, tags, strict=True))
-    return True
+        for tag in tags:
+            res.failures[f"{tag}/burn"] = str(exc)
+        return []
+    for tag, result in zip(tags, results, strict=True):
+        if isinstance(result, Path):
+            res.entries.append(entry_for(result, root, "burned", tag))
+        else:
+            res.failures[f"{tag}/burn"] = str(result)
+    return []
 
 
 def _mux(

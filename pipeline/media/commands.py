@@ -75,6 +75,7 @@ def burn_args(
     picture: Picture = Picture(),
     audio: Sequence[str] = ("-map", "0:a?", "-c:a", "copy"),
     stream: str = "0:v:0",
+    limit: str | None = None,
 ) -> list[str]:
     """One process that decodes ``video``'s ``stream`` once and encodes every output (``split`` filter)."""
     n = len(outputs)
@@ -86,7 +87,7 @@ def burn_args(
     argv = [*base_args(), "-i", safe_path(video), "-filter_complex", ";".join(graph)]
     for i, out in enumerate(outputs):
         argv += ["-map", f"[o{i}]", *audio, "-c:v", "libx264", "-preset", preset, "-crf", str(crf)]
-        argv += ["-pix_fmt", picture.pix_fmt, *picture.options]
+        argv += ["-pix_fmt", picture.pix_fmt, *picture.options, *(["-t", limit] if limit else [])]
         if out.target.suffix.lower() in MP4_SUFFIXES:
             argv += ["-movflags", "+faststart"]
         argv.append(safe_path(out.target))
@@ -117,6 +118,7 @@ def mux_args(
     target: Path,
     plan: StreamPlan | None = None,
     covers: Sequence[Cover] = (),
+    limit: str | None = None,
 ) -> list[str]:
     """Stream-copy ``video``'s streams (by ``plan``, default: video and audio) and add ``tracks``.
 
@@ -138,4 +140,14 @@ def mux_args(
         argv += ["-attach", safe_path(cover.path), f"-metadata:s:t:{j}", f"mimetype={cover.mimetype}"]
     if codec == "mov_text":
         argv += ["-movflags", "+faststart"]
+    if limit:
+        argv += ["-t", limit]
     return [*argv, safe_path(target)]
+
+
+def length_limit(media: MediaInfo, slack_ms: int = 150) -> str | None:
+    """``-t`` seconds that end an output with the source's video, when other streams outlast it (AVI)."""
+    video_ms = media.video_duration_ms
+    if video_ms and media.duration_ms > video_ms + slack_ms:
+        return f"{video_ms / 1000:.3f}"
+    return None

@@ -92,7 +92,15 @@ def _burn_streams(out: MediaInfo, source: MediaInfo) -> list[str]:
         problems.append(f"video lasts {out.video_duration_ms} ms, the source's {source.video_duration_ms} ms")
     if len(out.audio_streams()) != len(source.audio_streams()):
         problems.append(f"{len(out.audio_streams())} audio streams, the source has {len(source.audio_streams())}")
-    return problems
+    return problems + _not_longer(out, source)
+
+
+def _not_longer(out: MediaInfo, source: MediaInfo) -> list[str]:
+    """No output outlasts the source's video (its whole length, for a file without video)."""
+    length = source.video_duration_ms or source.duration_ms
+    if out.duration_ms > length + DURATION_SLACK_MS:
+        return [f"the file lasts {out.duration_ms} ms, the source's video {length} ms: a stream runs past its end"]
+    return []
 
 
 def judge(sample: Sample, source: Gray, output: Gray, mask: Mask) -> list[str]:
@@ -188,11 +196,7 @@ def _mux_streams(out: MediaInfo, source: MediaInfo, kept: KeptStreams) -> list[s
     # outlasts the picture (AVI) or subtitles that do.
     if abs(out.video_duration_ms - source.video_duration_ms) > DURATION_SLACK_MS:
         problems.append(f"video lasts {out.video_duration_ms} ms, the source's {source.video_duration_ms} ms")
-    longest = max(source.duration_ms, source.video_duration_ms)
-    if out.duration_ms > longest + DURATION_SLACK_MS:
-        problems.append(
-            f"the file lasts {out.duration_ms} ms, longer than the source ({longest} ms): a track runs past the end"
-        )
+    problems += _not_longer(out, source)
     if len(out.audio_streams()) != len(source.audio_streams()):
         problems.append(f"{len(out.audio_streams())} audio streams, the source has {len(source.audio_streams())}")
     attachments = sum(1 for s in out.streams if s.kind == "attachment")
