@@ -111,3 +111,22 @@ def test_run_ffmpeg_reports_progress() -> None:
     ]
     run_ffmpeg(argv, duration_us=2_000_000, on_progress=seen.append)
     assert seen and seen[-1] == 1.0 and all(0.0 <= f <= 1.0 for f in seen)
+
+
+def test_ffmpeg_failure_is_one_line_with_its_cause_and_the_log_beside(tmp_path: Path) -> None:
+    log = tmp_path / "out.mp4.ffmpeg.log"
+    argv = [ffmpeg_exe(), "-nostdin", "-y", "-f", "lavfi", "-i", "testsrc2=size=1280x720:duration=0.2"]
+    argv += [
+        "-vf",
+        "format=yuv444p,crop=1279:719:0:0",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:v",
+        "libx264",
+        str(tmp_path / "o.mp4"),
+    ]
+    with pytest.raises(FfmpegError) as info:
+        run_ffmpeg(argv, log_path=log)
+    message = str(info.value)
+    assert "\n" not in message and "width not divisible by 2" in message and str(log) in message
+    assert "libx264" in log.read_text(encoding="utf-8") and info.value.log_path == str(log)
