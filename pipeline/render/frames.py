@@ -45,7 +45,7 @@ def frames_shown(path: str | Path, stream_index: int, times_ms: Sequence[float],
     """
     try:
         with av.open(str(path)) as container:
-            stream = next(s for s in container.streams if s.index == stream_index)
+            stream: Any = next(s for s in container.streams if s.index == stream_index)
             stream.thread_type = "AUTO"
             return [_shown_at(container, stream, t, sar) for t in times_ms]
     except av.error.PermissionError:  # a demuxer that cannot seek (some AVI): one pass from the start
