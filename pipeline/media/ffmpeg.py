@@ -129,11 +129,13 @@ def summarize(log: str) -> str:
 
 
 def _write_log(path: Path | None, argv: list[str], lines: list[str]) -> str | None:
-    if path is None:
+    """Write the full log to ``path``; not on a full disk (nothing would fit, and nothing may be left)."""
+    if path is None or any("No space left on device" in line for line in lines):
         return None
     try:
         path.write_text(" ".join(argv) + "\n\n" + "\n".join(lines) + "\n", encoding="utf-8")
     except OSError:
+        path.unlink(missing_ok=True)
         return None
     return str(path)
 
