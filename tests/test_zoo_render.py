@@ -20,9 +20,9 @@ import pytest
 from pipeline.batch.files import burn_file
 from pipeline.cli.main import main
 from pipeline.media.ffmpeg import ffmpeg_exe
-from pipeline.media.probe import probe
+from pipeline.media.probe import probe, subtitle_texts
 from pipeline.render.burn import Encoder
-from pipeline.render.verify import BurnCheck, verify_burn
+from pipeline.render.verify import BurnCheck, ExpectedTrack, KeptStreams, verify_burn, verify_mux
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from zoo import BY_NAME, SHORT_CUES_SRT, build_zoo, full_cues_srt, past_end_srt, probe_facts
@@ -192,3 +192,20 @@ def test_verification_fails_a_cut_without_its_text(zoo: dict[str, Path], name: s
         problems = verify_burn(media, media, check)
     on_screen = [c for c in item.track.cues if c.start_ms < media.video_duration_ms - 100]  # 4K: 2 s long
     assert sum("text missing" in p for p in problems) == len(on_screen), problems
+
+
+@pytest.mark.parametrize("kind", ["full", "long"])
+def test_mux_verification_measures_every_stream_against_the_video(
+    zoo: dict[str, Path], kind: str, tmp_path: Path
+) -> None:
+    """An MP4 whose subtitle track runs past the video (its header says 5 s) must fail; the control passes."""
+    source, out = zoo["two_audio"], tmp_path / "out.mp4"
+    srt = _srt(tmp_path, "two_audio", kind)
+    argv = [ffmpeg_exe(), "-v", "error", "-i", str(source), "-i", str(srt), "-map", "0", "-map", "1", "-c", "copy"]
+    subprocess.run([*argv, "-c:s", "mov_text", "-metadata:s:s:0", "language=eng", str(out)], check=True)
+    texts = subtitle_texts(out)
+    expected = [ExpectedTrack("eng", "SubtitleHandler", False, texts[0])]
+    problems = verify_mux(probe(out), texts, probe(source), expected, KeptStreams())
+    assert [p for p in problems if "title" not in p and "default" not in p] == (
+        [] if kind == "full" else ["the file lasts 8000 ms, the source's video 5000 ms: a stream runs past its end"]
+    )

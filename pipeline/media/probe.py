@@ -43,7 +43,9 @@ class MediaInfo:
     phone held upright). ``start_ms`` is the first video timestamp, ``container_start_ms`` the
     earliest of all streams (ffmpeg counts time from it), ``video_duration_ms`` the video stream's
     own length; ``duration_ms`` the file's (the header's, or the longest stream's when the header
-    has none). ``frame_times_ms`` (from the first frame, 0 first) is filled only when ``vfr``.
+    has none); ``end_ms`` the end of the last packet of any stream, subtitles included (the
+    header of an MP4 does not count a subtitle track that runs on). ``frame_times_ms`` (from the
+    first frame, 0 first) is filled only when ``vfr``.
     """
 
     path: str
@@ -70,6 +72,7 @@ class MediaInfo:
     frame_times_ms: tuple[int, ...] = ()
     chapters: int = 0
     header_duration: bool = True
+    end_ms: int = 0
 
     def subtitle_streams(self) -> list[StreamInfo]:
         """The subtitle streams, in order."""
@@ -181,6 +184,7 @@ def _media_info(
         frame_times_ms=times.relative_video_ms() if times.vfr else (),
         chapters=chapters,
         header_duration=bool(header_us),
+        end_ms=times.last_end_ms,
     )
 
 

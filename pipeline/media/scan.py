@@ -28,6 +28,7 @@ class PacketTimes:
     video_end_ms: int = 0
     first_ms: int = 0
     longest_ms: int = 0
+    last_end_ms: int = 0
 
     @property
     def video_start_ms(self) -> int:
@@ -58,11 +59,14 @@ def scan_packets(container: Any, video_index: int | None) -> PacketTimes:
     ends: dict[int, int] = {}
     steps: list[int] = []
     for packet in container.demux():
-        if packet.pts is None or packet.stream.type not in ("video", "audio"):
+        if packet.pts is None or packet.stream.type not in ("video", "audio", "subtitle"):
             continue
         tb = packet.time_base
         pts = int(packet.pts * tb * 1000)
         end = int((packet.pts + (packet.duration or 0)) * tb * 1000)
+        times.last_end_ms = max(times.last_end_ms, end)
+        if packet.stream.type == "subtitle":
+            continue  # a subtitle track may run on, but it does not make the file a longer video
         index = packet.stream.index
         starts[index] = min(starts.get(index, pts), pts)
         ends[index] = max(ends.get(index, end), end)

@@ -98,8 +98,9 @@ def _burn_streams(out: MediaInfo, source: MediaInfo) -> list[str]:
 def _not_longer(out: MediaInfo, source: MediaInfo) -> list[str]:
     """No output outlasts the source's video (its whole length, for a file without video)."""
     length = source.video_duration_ms or source.duration_ms
-    if out.duration_ms > length + DURATION_SLACK_MS:
-        return [f"the file lasts {out.duration_ms} ms, the source's video {length} ms: a stream runs past its end"]
+    lasts = max(out.duration_ms, out.end_ms - out.container_start_ms)
+    if lasts > length + DURATION_SLACK_MS:
+        return [f"the file lasts {lasts} ms, the source's video {length} ms: a stream runs past its end"]
     return []
 
 
