@@ -207,5 +207,34 @@ def test_mux_verification_measures_every_stream_against_the_video(
     expected = [ExpectedTrack("eng", "SubtitleHandler", False, texts[0])]
     problems = verify_mux(probe(out), texts, probe(source), expected, KeptStreams())
     assert [p for p in problems if "title" not in p and "default" not in p] == (
-        [] if kind == "full" else ["the file lasts 8000 ms, the source's video 5000 ms: a stream runs past its end"]
+        [] if kind == "full" else ["the file lasts 8000 ms, the source's video ends at 5000 ms: a stream runs past it"]
     )
+
+
+@pytest.fixture(scope="module")
+def audio_first(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 3 s clip whose audio starts 0.5 s before its picture (as in many MPEG-TS recordings)."""
+    out = tmp_path_factory.mktemp("lead") / "lead.ts"
+    argv = [ffmpeg_exe(), "-v", "error", "-itsoffset", "0.5", "-f", "lavfi", "-i"]
+    argv += ["testsrc2=size=320x240:rate=25:duration=3", "-f", "lavfi", "-i", "sine=duration=3.5"]
+    subprocess.run([*argv, "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", str(out)], check=True)
+    return out
+
+
+def test_cue_times_count_from_the_first_frame(
+    audio_first: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    srt = tmp_path / "x.en.srt"
+    srt.write_text("1\n00:00:00,000 --> 00:00:00,400\nFirst\n\n2\n00:00:01,000 --> 00:00:02,000\nSecond\n")
+    burned, muxed = tmp_path / "b.mp4", tmp_path / "m.mkv"
+    assert _cli(["burn", str(audio_first), str(srt), "-o", str(burned)], capsys)[0] == 0
+    bottom, top = text_rows(audio_first, burned, 0.0)  # the very first frame shows the first cue
+    assert bottom > 0.0005 and top < bottom / 4, (bottom, top)
+    assert _cli(["mux", str(audio_first), str(srt), "-o", str(muxed)], capsys)[0] == 0
+    with av.open(str(muxed)) as container:
+        times = [
+            (p.stream.type, float(p.pts * p.time_base)) for p in container.demux() if p.pts is not None and p.time_base
+        ]
+        video = min(t for kind, t in times if kind == "video")
+        cues = sorted(t for kind, t in times if kind == "subtitle")
+    assert cues == pytest.approx([video, video + 1.0], abs=0.002)

@@ -34,6 +34,9 @@ class Picture:
     pad: bool = False
     pix_fmt: str = "yuv420p"
     options: tuple[str, ...] = ()
+    lead: str = ""
+    """Seconds the file's clock runs before the first frame (audio that starts first): the subtitle
+    clock is shifted by it, so a cue at 0 s shows on the first frame."""
 
 
 def picture_for(media: MediaInfo) -> Picture:
@@ -51,7 +54,14 @@ def picture_for(media: MediaInfo) -> Picture:
         order, x264 = _FIELDS[media.field_order]
         options += ["-flags", "+ildct+ilme", "-x264-params", x264, "-field_order", order]
     pix_fmt = "yuv420p10le" if media.bit_depth > 8 else "yuv420p"
-    return Picture(bool(upright_w % 2 or upright_h % 2), pix_fmt, tuple(options))
+    return Picture(bool(upright_w % 2 or upright_h % 2), pix_fmt, tuple(options), lead_seconds(media))
+
+
+def lead_seconds(media: MediaInfo) -> str:
+    """How long the file's clock (ffmpeg's, from its earliest stream) runs before the first video
+    frame, as ffmpeg seconds ("" when none): subtitle times count from the first frame."""
+    lead_ms = media.start_ms - media.container_start_ms if media.video else 0
+    return f"{lead_ms / 1000:.3f}" if lead_ms > 0 else ""
 
 
 def upright_size(media: MediaInfo) -> tuple[int, int]:
@@ -79,11 +89,13 @@ def burn_args(
 ) -> list[str]:
     """One process that decodes ``video``'s ``stream`` once and encodes every output (``split`` filter)."""
     n = len(outputs)
-    head = f"[{stream}]pad=ceil(iw/2)*2:ceil(ih/2)*2," if picture.pad else f"[{stream}]"
+    head = f"[{stream}]" + (f"setpts=PTS-{picture.lead}/TB," if picture.lead else "")
+    head += "pad=ceil(iw/2)*2:ceil(ih/2)*2," if picture.pad else ""
+    back = f",setpts=PTS+{picture.lead}/TB" if picture.lead else ""
     graph = [f"{head}split={n}" + "".join(f"[v{i}]" for i in range(n)) if n > 1 else f"{head}null[v0]"]
     fonts = escape_filter_value(fontsdir)
     for i, out in enumerate(outputs):
-        graph.append(f"[v{i}]subtitles=filename={escape_filter_value(out.subtitle)}:fontsdir={fonts}[o{i}]")
+        graph.append(f"[v{i}]subtitles=filename={escape_filter_value(out.subtitle)}:fontsdir={fonts}{back}[o{i}]")
     argv = [*base_args(), "-i", safe_path(video), "-filter_complex", ";".join(graph)]
     for i, out in enumerate(outputs):
         argv += ["-map", f"[o{i}]", *audio, "-c:v", "libx264", "-preset", preset, "-crf", str(crf)]
@@ -119,6 +131,7 @@ def mux_args(
     plan: StreamPlan | None = None,
     covers: Sequence[Cover] = (),
     limit: str | None = None,
+    lead: str = "",
 ) -> list[str]:
     """Stream-copy ``video``'s streams (by ``plan``, default: video and audio) and add ``tracks``.
 
@@ -126,7 +139,8 @@ def mux_args(
     """
     argv = [*base_args(), "-i", safe_path(video)]
     for track in tracks:
-        argv += ["-i", safe_path(track.path)]
+        # cue times count from the first video frame, the output's clock from the earliest stream
+        argv += [*(["-itsoffset", lead] if lead else []), "-i", safe_path(track.path)]
     first = plan.outputs if plan else 2
     argv += ["-c", "copy", *(plan.args if plan else ["-map", "0:v?", "-map", "0:a?"])]
     codec = "mov_text" if target.suffix.lower() in MP4_SUFFIXES else "srt"
@@ -146,8 +160,13 @@ def mux_args(
 
 
 def length_limit(media: MediaInfo, slack_ms: int = 150) -> str | None:
-    """``-t`` seconds that end an output with the source's video, when other streams outlast it (AVI)."""
-    video_ms = media.video_duration_ms
-    if video_ms and media.duration_ms > video_ms + slack_ms:
-        return f"{video_ms / 1000:.3f}"
+    """``-t`` seconds that end an output with the source's video, when other streams outlast it (AVI).
+
+    ``-t`` counts on the file's clock, which may start before the first frame (audio that leads).
+    """
+    if not media.video_duration_ms:
+        return None
+    video_end_ms = media.start_ms - media.container_start_ms + media.video_duration_ms
+    if media.duration_ms > video_end_ms + slack_ms:
+        return f"{video_end_ms / 1000:.3f}"
     return None

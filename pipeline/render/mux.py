@@ -15,7 +15,7 @@ from pathlib import Path
 
 import av
 
-from pipeline.media.commands import Cover, SoftTrack, length_limit, mux_args
+from pipeline.media.commands import Cover, SoftTrack, lead_seconds, length_limit, mux_args
 from pipeline.media.containers import COVER_TYPES, StreamPlan, mux_plan
 from pipeline.media.ffmpeg import ProgressFn, run_ffmpeg
 from pipeline.media.probe import MediaInfo, StreamInfo
@@ -66,7 +66,7 @@ def mux(
             path.write_text(track.srt_text, encoding="utf-8")
             soft.append(SoftTrack(path, track.iso639_2, track.title, track.default))
         covers = _extract_covers(video, plan.covers, work)
-        argv = mux_args(video.resolve(), soft, partial, plan, covers, length_limit(media))
+        argv = mux_args(video.resolve(), soft, partial, plan, covers, length_limit(media), lead_seconds(media))
         length_us = (media.video_duration_ms or media.duration_ms) * 1000
         try:
             run_ffmpeg(argv, duration_us=length_us, on_progress=on_progress, cwd=work, log_path=log_path_for(target))

@@ -15,7 +15,7 @@ MIN_GAP_FRAMES = 4
 
 @dataclass(frozen=True)
 class Sample:
-    """A time (ms on the ASS clock: from the source's container start) and whether a cue is meant to show."""
+    """A time (ms on the ASS clock: from the source's first video frame) and whether a cue is meant to show."""
 
     ass_ms: int
     shown: bool

@@ -48,17 +48,16 @@ def verify_burn(out: MediaInfo, source: MediaInfo, check: BurnCheck) -> list[str
     if problems or out.video is None or source.video is None:
         return problems or ["no video stream in the output"]
     frame_ms = 1000 / float(source.fps) if source.fps else 40.0
-    first_ms = source.start_ms - source.container_start_ms
-    samples = pick_samples(check.cues, first_ms, first_ms + source.video_duration_ms, frame_ms)
+    samples = pick_samples(check.cues, 0, source.video_duration_ms, frame_ms)
     try:
         src_frames = frames_shown(
-            source.path, source.video.index, [s.ass_ms + source.container_start_ms for s in samples], source.sar
+            source.path, source.video.index, [s.ass_ms + source.start_ms for s in samples], source.sar
         )
         rel = [f.pts_ms - source.start_ms for f in src_frames]
         out_frames = frames_shown(out.path, out.video.index, [out.start_ms + r for r in rel], out.sar)
     except (LookupError, av.error.FFmpegError) as exc:
         return [f"cannot read the frames to compare: {exc}"]
-    masks = _masks(check, out, [r + first_ms for r in rel], first_ms, frame_ms)
+    masks = _masks(check, out, rel, frame_ms)
     for sample, src, got, mask in zip(samples, src_frames, out_frames, masks, strict=True):
         # a padded output has one more row or column than the source: compare the common part
         h = min(src.picture.shape[0], got.picture.shape[0], mask.over_black.shape[0])
@@ -68,12 +67,12 @@ def verify_burn(out: MediaInfo, source: MediaInfo, check: BurnCheck) -> list[str
     return problems
 
 
-def _masks(check: BurnCheck, out: MediaInfo, times: list[float], first_ms: float, frame_ms: float) -> list[Mask]:
+def _masks(check: BurnCheck, out: MediaInfo, times: list[float], frame_ms: float) -> list[Mask]:
     """The mask at each time, rendered after the earlier frames that decide where overlapping cues sit."""
     timeline: list[float] = []
     picks = []
     for t in times:
-        timeline += [h for h in history_times(check.cues, t, first_ms, frame_ms) if not timeline or h > timeline[-1]]
+        timeline += [h for h in history_times(check.cues, t, 0, frame_ms) if not timeline or h > timeline[-1]]
         picks.append(len(timeline))
         timeline.append(t)
     size = (out.width, out.height)
@@ -97,10 +96,12 @@ def _burn_streams(out: MediaInfo, source: MediaInfo) -> list[str]:
 
 def _not_longer(out: MediaInfo, source: MediaInfo) -> list[str]:
     """No output outlasts the source's video (its whole length, for a file without video)."""
-    length = source.video_duration_ms or source.duration_ms
+    # on the file's clock, which may start before the first frame (audio that leads the picture)
+    lead = source.start_ms - source.container_start_ms
+    length = lead + source.video_duration_ms if source.video_duration_ms else source.duration_ms
     lasts = max(out.duration_ms, out.end_ms - out.container_start_ms)
     if lasts > length + DURATION_SLACK_MS:
-        return [f"the file lasts {lasts} ms, the source's video {length} ms: a stream runs past its end"]
+        return [f"the file lasts {lasts} ms, the source's video ends at {length} ms: a stream runs past it"]
     return []
 
 
