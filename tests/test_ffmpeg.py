@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.core.errors import FfmpegError
-from pipeline.media.commands import BurnOutput, SoftTrack, burn_args, mux_args
+from pipeline.media.commands import BurnOutput, Picture, SoftTrack, burn_args, mux_args
 from pipeline.media.ffmpeg import escape_filter_value, ffmpeg_exe, run_ffmpeg, safe_path
 
 ODD = "/tmp/a dir/it's: [x], y; z.ass"
@@ -130,3 +130,22 @@ def test_ffmpeg_failure_is_one_line_with_its_cause_and_the_log_beside(tmp_path: 
     message = str(info.value)
     assert "\n" not in message and "width not divisible by 2" in message and str(log) in message
     assert "libx264" in log.read_text(encoding="utf-8") and info.value.log_path == str(log)
+
+
+def test_burn_args_for_odd_interlaced_10_bit_sources_with_leading_audio() -> None:
+    picture = Picture(True, "yuv420p10le", ("-flags", "+ildct+ilme", "-x264-params", "tff=1"), "0.500")
+    argv = burn_args(
+        Path("/v/in.ts"),
+        [BurnOutput("track0.ass", Path("/o/a.mp4"))],
+        "fonts",
+        picture=picture,
+        stream="0:1",
+        limit="4.5",
+    )
+    graph = argv[argv.index("-filter_complex") + 1]
+    assert graph == (
+        "[0:1]setpts=PTS-0.500/TB,pad=ceil(iw/2)*2:ceil(ih/2)*2,null[v0];"
+        "[v0]subtitles=filename=track0.ass:fontsdir=fonts,setpts=PTS+0.500/TB[o0]"
+    )
+    assert argv[argv.index("-pix_fmt") + 1] == "yuv420p10le" and argv[argv.index("-x264-params") + 1] == "tff=1"
+    assert argv[argv.index("-t") + 1] == "4.5"

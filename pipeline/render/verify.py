@@ -72,6 +72,9 @@ def _masks(check: BurnCheck, out: MediaInfo, times: list[float], frame_ms: float
     timeline: list[float] = []
     picks = []
     for t in times:
+        if timeline and t <= timeline[-1]:  # the same frame as the last sample (a long VFR frame)
+            picks.append(len(timeline) - 1)
+            continue
         timeline += [h for h in history_times(check.cues, t, 0, frame_ms) if not timeline or h > timeline[-1]]
         picks.append(len(timeline))
         timeline.append(t)
