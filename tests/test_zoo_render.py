@@ -136,7 +136,7 @@ def test_mux(
         assert "01:00:00:00" in json.dumps([dict(s.metadata) for s in av.open(str(out)).streams])
 
 
-@pytest.mark.parametrize("name", ["phone_rotated", "camcorder_ts"])
+@pytest.mark.parametrize("name", ["phone_rotated", "camcorder_ts", "mkv_subs_fonts"])
 def test_run(zoo: dict[str, Path], name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     srt = _srt(tmp_path, name, "full")
     job = tmp_path / "job.toml"
@@ -147,6 +147,9 @@ def test_run(zoo: dict[str, Path], name: str, tmp_path: Path, capsys: pytest.Cap
     assert sorted(f["kind"] for f in manifest["files"] if f["kind"] not in ("srt", "vtt", "ass")) == [
         "burned", "soft-mkv", "soft-mp4"
     ]  # fmt: skip
+    if name == "mkv_subs_fonts":  # what the MP4 could not carry is in the manifest
+        assert any("left out: MP4 has no attachments" in n for n in manifest["notes"]["mux/mp4"])
+        assert "mux/mkv" not in manifest["notes"]
 
 
 def test_audio_only_burn_is_refused(zoo: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

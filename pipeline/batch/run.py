@@ -47,6 +47,7 @@ class VideoResult:
     failures: dict[str, str] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     qc: dict[str, list[Finding]] = field(default_factory=dict)
+    notes: dict[str, list[str]] = field(default_factory=dict)
     manifest: Path | None = None
 
     @property
@@ -168,9 +169,9 @@ def _burn_group(
     items = [(item, root / tag / f"{vj.name}.{tag}.mp4") for item, tag in zip(group, tags, strict=True)]
     encoder = Encoder(job.render.crf, job.render.preset)
     try:
-        results = burn_tracks_each(
-            vj.video, media, items, job.style, encoder, progress(f"burn {vj.name} [{' '.join(tags)}]")
-        )
+        notes: list[str] = []
+        label = f"burn {vj.name} [{' '.join(tags)}]"
+        results = burn_tracks_each(vj.video, media, items, job.style, encoder, progress(label), notes)
     except FfmpegError as exc:
         if len(group) > 1:
             return group
@@ -180,6 +181,8 @@ def _burn_group(
         for tag in tags:
             res.failures[f"{tag}/burn"] = str(exc)
         return []
+    if notes:
+        res.notes["burn"] = notes
     for tag, result in zip(tags, results, strict=True):
         if isinstance(result, Path):
             res.entries.append(entry_for(result, root, "burned", tag))
@@ -202,7 +205,11 @@ def _mux(
     for container in job.outputs.mux:
         target = root / f"{vj.name}.subs.{container}"
         try:
-            path = mux_tracks(vj.video, media, list(built.values()), default, target, progress(f"mux {target.name}"))
+            notes: list[str] = []
+            label = progress(f"mux {target.name}")
+            path = mux_tracks(vj.video, media, list(built.values()), default, target, label, notes)
+            if notes:
+                res.notes[f"mux/{container}"] = notes
         except PipelineError as exc:
             res.failures[f"mux/{container}"] = str(exc)
             continue
@@ -230,7 +237,9 @@ def run_video(job: Job, vj: VideoJob, progress: ProgressFactory = no_progress) -
                     _mux(job, vj, media, built, res, root, progress)
         with _timed(res, "manifest"):
             inputs = {"transcript": vj.transcript, **({"video": vj.video} if vj.video else {})}
-            res.manifest = write_manifest(root / "manifest.json", vj.name, res.entries, inputs, res.failures, res.qc)
+            res.manifest = write_manifest(
+                root / "manifest.json", vj.name, res.entries, inputs, res.failures, res.qc, res.notes
+            )
     except PipelineError as exc:
         res.failures["job"] = str(exc)
     return res

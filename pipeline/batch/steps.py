@@ -136,11 +136,13 @@ def burn_tracks_each(
     style: Mapping[str, Any],
     encoder: Encoder,
     progress: ProgressFn | None = None,
+    notes: list[str] | None = None,
 ) -> list[Path | VerifyError]:
     """Burn every item in one ffmpeg process, then verify each cut alone: its path, or why it failed.
 
     A failure of the shared ffmpeg run raises (any language could have caused it); a cut that fails
-    its own verification is an error of that language only, and the others are committed.
+    its own verification is an error of that language only, and the others are committed. What the
+    cut changes besides the text (audio converted, picture padded) is logged and added to ``notes``.
 
     Raises:
         InputError: when ``media`` has no video stream (audio only).
@@ -157,6 +159,8 @@ def burn_tracks_each(
         requests.append(BurnRequest(item.profile.tag, ass, item.profile.font, target))
     for note in burn_notes(media, items[0][1]):
         logger.warning("%s: %s", items[0][1].name, note)
+        if notes is not None:
+            notes.append(note)
     partials = burn(video, media, requests, encoder, progress)
     results: list[Path | VerifyError] = []
     try:
@@ -181,10 +185,12 @@ def mux_tracks(
     default_lang: str,
     target: Path,
     progress: ProgressFn | None = None,
+    notes: list[str] | None = None,
 ) -> Path:
     """Mux every track into a stream copy of ``video`` at ``target``; verify; commit.
 
-    What the container could not carry as is (converted or left out) is logged as a warning.
+    What the container could not carry as is (converted or left out) is logged as a warning and
+    added to ``notes`` when given.
 
     Raises:
         ContainerError: when the video codec does not fit the container (exit 2).
@@ -202,6 +208,8 @@ def mux_tracks(
     done = mux(video, media, tracks, target, progress)
     for note in done.plan.notes:
         logger.warning("%s: %s", target.name, note)
+    if notes is not None:
+        notes.extend(done.plan.notes)
     expected = [
         ExpectedTrack(t.iso639_2, t.title, t.default, i.track.texts()) for t, i in zip(tracks, items, strict=True)
     ]
