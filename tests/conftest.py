@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
@@ -103,3 +104,9 @@ Browse = Callable[..., subprocess.CompletedProcess[str]]
 def browse_fixture() -> Browse:
     """``browse(page, profile, *chromium_args)``: run headless Chromium on a local page."""
     return browse
+@pytest.fixture(scope="session")
+def zoo_dir() -> Path:
+    """Where the generated sources of ``tests/zoo.py`` are cached: $SUBPIPE_ZOO_CACHE or ~/.cache/subpipe-test-zoo."""
+    folder = Path(os.environ.get("SUBPIPE_ZOO_CACHE") or Path.home() / ".cache" / "subpipe-test-zoo")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

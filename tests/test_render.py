@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import itertools
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
 
-from pipeline.batch.steps import LangTrack, build_tracks, burn_tracks, mux_tracks
+from pipeline.batch.steps import LangTrack, build_tracks, burn_tracks, mux_tracks, style_for
 from pipeline.core.errors import FontCoverageError
 from pipeline.ingest.segments import load_transcript
-from pipeline.media.probe import probe, subtitle_texts
+from pipeline.media.probe import MediaInfo, probe, subtitle_texts
 from pipeline.render.burn import Encoder
-from pipeline.render.verify import TEXT_SHARE, band_change
-from pipeline.tracks.formats import compose_srt
+from pipeline.render.verify import BurnCheck, verify_burn
+from pipeline.tracks.formats import compose_ass, compose_srt
 
 NTSC = Fraction(30000, 1001)
 FAST = Encoder(crf=30, preset="ultrafast")
@@ -35,20 +34,27 @@ def burned(clip15: Path, built: dict[str, LangTrack], tmp_path_factory: pytest.T
 
 
 @pytest.mark.parametrize("lang", ["en", "ko", "ar"])
-def test_burned_text_is_on_screen_only_while_a_cue_is_shown(
+def test_burned_text_is_where_libass_puts_it_and_nowhere_else(
     clip15: Path, built: dict[str, LangTrack], burned: dict[str, Path], lang: str
 ) -> None:
     cues = built[lang].track.cues
     assert len(cues) >= 2
-    for cue in cues:
-        mid = (cue.start_ms + cue.end_ms) // 2
-        assert band_change(clip15, burned[lang], mid) > TEXT_SHARE * 2, (lang, cue)
-    # Before the first cue (the title card) and in the pause between segments: nothing burned.
-    quiet = [cues[0].start_ms // 2]
-    quiet += [(a.end_ms + b.start_ms) // 2 for a, b in itertools.pairwise(cues) if b.start_ms - a.end_ms > 500]
-    assert len(quiet) >= 2
-    for t in quiet:
-        assert band_change(clip15, burned[lang], t) < TEXT_SHARE / 2, (lang, t)
+    media = probe(clip15)
+    check = _check(built[lang], media)
+    assert verify_burn(probe(burned[lang]), media, check) == []
+    # The source itself has no text: every cue is reported missing, the gaps are fine.
+    missing = verify_burn(probe(clip15), media, check)
+    assert len(missing) == len(cues) and all("text missing" in p for p in missing), missing
+    # Another language's cut: text where this track has none (and not where it has).
+    other = "ko" if lang != "ko" else "en"
+    wrong = verify_burn(probe(burned[other]), media, check)
+    assert any("unexpected marks" in p for p in wrong), wrong
+
+
+def _check(item: LangTrack, media: MediaInfo) -> BurnCheck:
+    style = style_for(item.profile, {}, media.height)
+    ass = compose_ass(item.track, style, media.width, media.height, fps=media.fps)
+    return BurnCheck(ass, (item.profile.font,), [(c.start_ms, c.end_ms) for c in item.track.cues])
 
 
 def test_burned_cuts_keep_picture_audio_and_rate(clip15: Path, burned: dict[str, Path]) -> None:

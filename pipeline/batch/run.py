@@ -19,18 +19,20 @@ from pipeline.batch.review import write_video_review
 from pipeline.batch.steps import (
     LangTrack,
     ProgressFactory,
-    burn_tracks,
+    burn_tracks_each,
+    display_style,
     mux_tracks,
     no_progress,
-    style_for,
+    text_box,
     write_track_files,
 )
-from pipeline.core.errors import PipelineError
+from pipeline.core.errors import FfmpegError, PipelineError
 from pipeline.core.findings import Finding
 from pipeline.core.profiles import get_profile
 from pipeline.core.timecode import DEFAULT_FPS
 from pipeline.ingest.job import Job, VideoJob
 from pipeline.ingest.segments import Transcript, load_transcript
+from pipeline.media.commands import burn_size
 from pipeline.media.fonts import check_coverage
 from pipeline.media.frames import frame_times
 from pipeline.media.probe import MediaInfo, probe
@@ -40,8 +42,7 @@ from pipeline.render.burn import Encoder
 from pipeline.render.manifest import ManifestEntry, entry_for, write_manifest
 from pipeline.render.outputs import discard, remove_stale_partials
 from pipeline.tracks.build import build_track_report
-from pipeline.tracks.formats import default_sizes
-from pipeline.tracks.measure import TITLE_SAFE, TextBox
+from pipeline.tracks.measure import TextBox
 from pipeline.tracks.timeline import Timeline
 
 logger = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ class VideoResult:
     failures: dict[str, str] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     qc: dict[str, list[Finding]] = field(default_factory=dict)
+    notes: dict[str, list[str]] = field(default_factory=dict)
     manifest: Path | None = None
 
     @property
@@ -114,16 +116,19 @@ def _build_tracks(
 ) -> dict[str, LangTrack]:
     transcript = load_transcript(vj.transcript, encoding=vj.encoding, lenient=vj.lenient, hint_langs=vj.languages)
     fps = media.fps if media and media.fps else DEFAULT_FPS
-    size = (media.width, media.height) if media else (1920, 1080)
+    size = burn_size(media) if media and media.width else (1920, 1080)
+    display = (media.display_width, media.display_height) if media and media.width else size
     timeline = _timeline(vj, media, fps)
-    style = display_style(job.style, size)
+    style = display_style(job.style, display)
     built: dict[str, LangTrack] = {}
     for lang in vj.languages:
         try:
-            box = _box(style, lang, job, size) if media else None  # no picture, no pixels to fit
+            box = _box(style, lang, job, display) if media else None  # no picture, no pixels to fit
             item = _build_lang(transcript, lang, job, fps, shots, pauses, timeline, box)
             res.qc[item.profile.tag] = list(item.findings)
-            for path in write_track_files(item, vj.name, root / item.profile.tag, job.outputs.formats, size, style):
+            sar = media.sar if media else Fraction(1)
+            folder = root / item.profile.tag
+            for path in write_track_files(item, vj.name, folder, job.outputs.formats, size, style, sar):
                 res.entries.append(entry_for(path, root, path.suffix[1:], item.profile.tag))
             built[lang] = item
         except PipelineError as exc:
@@ -156,18 +161,9 @@ def _build_lang(
     return LangTrack(report.track, profile, report.findings, report.shot_moves)
 
 
-def display_style(style: Mapping[str, Any], display: tuple[int, int]) -> dict[str, Any]:
-    """The job's ``[style]`` with the default font size and margin of the displayed picture
-    (:func:`pipeline.tracks.formats.default_sizes`) where the job sets none."""
-    size, margin = default_sizes(*display)
-    return {"font_size": size, "margin_v": margin, **style}
-
-
 def _box(style: Mapping[str, Any], lang: str, job: Job, display: tuple[int, int]) -> TextBox:
     """The title-safe box of ``lang``'s lines: its font at the size the burn will use."""
-    profile = get_profile(lang, job.profiles.get(lang))
-    ass = style_for(profile, style, display[1])
-    return TextBox(profile.font, ass.font_size, TITLE_SAFE * display[0], ass.outline, ass.bold)
+    return text_box(get_profile(lang, job.profiles.get(lang)), style, display)
 
 
 def _burn(
@@ -191,11 +187,12 @@ def _burn(
     size = job.render.burn_group
     for start in range(0, len(ready), size):
         group = ready[start : start + size]
-        if not _burn_group(job, vj, media, group, res, root, progress, record=len(group) == 1):
-            # Find which language failed: burn the group's languages one at a time.
-            logger.warning("burn of %s failed; retrying one language at a time", [i.profile.tag for i in group])
-            for item in group:
-                _burn_group(job, vj, media, [item], res, root, progress, record=True)
+        retry = _burn_group(job, vj, media, group, res, root, progress)
+        if retry and len(group) > 1:
+            # The shared ffmpeg run failed, so any of its languages may be the cause: each alone.
+            logger.warning("burn of %s failed; retrying them one at a time", [i.profile.tag for i in retry])
+            for item in retry:
+                _burn_group(job, vj, media, [item], res, root, progress)
 
 
 def _burn_group(
@@ -206,22 +203,39 @@ def _burn_group(
     res: VideoResult,
     root: Path,
     progress: ProgressFactory,
-    *,
-    record: bool,
-) -> bool:
+) -> list[LangTrack]:
+    """Burn ``group`` in one ffmpeg run; record each language's cut or its own failure.
+
+    Returns the languages to retry alone: all of them when the shared ffmpeg run failed (any one
+    may have caused it), none when a cut failed its own verification (the others are committed)
+    or when the failure is the source's (no video stream, an output folder not writable).
+    """
     assert vj.video is not None
     tags = [item.profile.tag for item in group]
     items = [(item, root / tag / f"{vj.name}.{tag}.mp4") for item, tag in zip(group, tags, strict=True)]
     encoder = Encoder(job.render.crf, job.render.preset)
     try:
-        style = display_style(job.style, (media.width, media.height))
-        paths = burn_tracks(vj.video, media, items, style, encoder, progress(f"burn {vj.name} [{' '.join(tags)}]"))
+        notes: list[str] = []
+        label = f"burn {vj.name} [{' '.join(tags)}]"
+        style = display_style(job.style, (media.display_width, media.display_height))
+        results = burn_tracks_each(vj.video, media, items, style, encoder, progress(label), notes)
+    except FfmpegError as exc:
+        if len(group) > 1:
+            return group
+        res.failures[f"{tags[0]}/burn"] = str(exc)
+        return []
     except PipelineError as exc:
-        if record:
-            res.failures[f"{tags[0]}/burn"] = str(exc)
-        return False
-    res.entries.extend(entry_for(p, root, "burned", tag) for p, tag in zip(paths, tags, strict=True))
-    return True
+        for tag in tags:
+            res.failures[f"{tag}/burn"] = str(exc)
+        return []
+    if notes:
+        res.notes["burn"] = notes
+    for tag, result in zip(tags, results, strict=True):
+        if isinstance(result, Path):
+            res.entries.append(entry_for(result, root, "burned", tag))
+        else:
+            res.failures[f"{tag}/burn"] = str(result)
+    return []
 
 
 def _mux(
@@ -238,7 +252,11 @@ def _mux(
     for container in job.outputs.mux:
         target = root / f"{vj.name}.subs.{container}"
         try:
-            path = mux_tracks(vj.video, media, list(built.values()), default, target, progress(f"mux {target.name}"))
+            notes: list[str] = []
+            label = progress(f"mux {target.name}")
+            path = mux_tracks(vj.video, media, list(built.values()), default, target, label, notes)
+            if notes:
+                res.notes[f"mux/{container}"] = notes
         except PipelineError as exc:
             res.failures[f"mux/{container}"] = str(exc)
             continue
@@ -278,11 +296,14 @@ def run_video(job: Job, vj: VideoJob, progress: ProgressFactory = no_progress) -
             if job.outputs.mux:
                 with _timed(res, "mux"):
                     _mux(job, vj, media, built, res, root, progress)
-            with _timed(res, "review"):
-                _review(job, vj, media, built, res, root)
+            if job.outputs.review:
+                with _timed(res, "review"):
+                    _review(job, vj, media, built, res, root)
         with _timed(res, "manifest"):
             inputs = {"transcript": vj.transcript, **({"video": vj.video} if vj.video else {})}
-            res.manifest = write_manifest(root / "manifest.json", vj.name, res.entries, inputs, res.failures, res.qc)
+            res.manifest = write_manifest(
+                root / "manifest.json", vj.name, res.entries, inputs, res.failures, res.qc, res.notes
+            )
     except PipelineError as exc:
         res.failures["job"] = str(exc)
     return res

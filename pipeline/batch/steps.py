@@ -5,6 +5,7 @@ build tracks -> write subtitle files -> burn (coverage gate, render, verify, com
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -12,20 +13,25 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.core.cues import Track
-from pipeline.core.errors import UsageError, VerifyError
+from pipeline.core.errors import PipelineError, UsageError, VerifyError
 from pipeline.core.findings import Finding
 from pipeline.core.profiles import Profile, get_profile
 from pipeline.ingest.segments import Transcript
+from pipeline.media.commands import burn_size
+from pipeline.media.containers import is_mp4, require_video
 from pipeline.media.ffmpeg import ProgressFn
 from pipeline.media.fonts import check_coverage, font_spec
-from pipeline.media.probe import MediaInfo
-from pipeline.render.burn import BurnRequest, Encoder, burn
+from pipeline.media.probe import MediaInfo, probe, subtitle_texts
+from pipeline.render.burn import BurnRequest, Encoder, burn, burn_notes
 from pipeline.render.mux import MuxTrack, mux
 from pipeline.render.outputs import commit, discard, write_text
-from pipeline.render.verify import ExpectedTrack, burn_expectation, verify_burn, verify_mux
+from pipeline.render.verify import BurnCheck, ExpectedTrack, KeptStreams, verify_burn, verify_mux
 from pipeline.tracks.build import build_track_report
-from pipeline.tracks.formats import AssStyle, compose_ass, compose_srt, compose_vtt
+from pipeline.tracks.formats import AssStyle, compose_ass, compose_srt, compose_vtt, default_sizes
+from pipeline.tracks.measure import TITLE_SAFE, TextBox
+from pipeline.tracks.timeline import Timeline, clip_to_video
 
+logger = logging.getLogger(__name__)
 ProgressFactory = Callable[[str], ProgressFn | None]
 
 _STYLE_KEYS = frozenset({"font_size", "outline", "shadow", "margin_v", "bold"})
@@ -64,6 +70,19 @@ def style_for(profile: Profile, style: Mapping[str, Any], height: int = 720) -> 
     return AssStyle(font_spec(profile.font).family, **merged)
 
 
+def display_style(style: Mapping[str, Any], display: tuple[int, int]) -> dict[str, Any]:
+    """The job's ``[style]`` with the default font size and margin of the displayed picture
+    (:func:`pipeline.tracks.formats.default_sizes`) where the job sets none."""
+    size, margin = default_sizes(*display)
+    return {"font_size": size, "margin_v": margin, **style}
+
+
+def text_box(profile: Profile, style: Mapping[str, Any], display: tuple[int, int]) -> TextBox:
+    """The title-safe box of a language's lines: its font at the size the burn will use."""
+    ass = style_for(profile, style, display[1])
+    return TextBox(profile.font, ass.font_size, TITLE_SAFE * display[0], ass.outline, ass.bold)
+
+
 def build_tracks(
     transcript: Transcript,
     langs: Sequence[str],
@@ -71,33 +90,60 @@ def build_tracks(
     fps: Fraction,
     shot_changes_ms: Sequence[int] = (),
     pauses_ms: Sequence[int] = (),
+    media: MediaInfo | None = None,
 ) -> dict[str, LangTrack]:
     """Build each language's track (snapped to shot changes, split at speech pauses, when given).
+
+    With ``media`` the tracks are laid out for its displayed picture and timeline (frame times,
+    clipped to the video's end), as ``run`` does.
 
     Raises:
         PipelineError: on the first language that cannot be built.
     """
     built: dict[str, LangTrack] = {}
+    timeline = Timeline(media.video_duration_ms or None, media.frame_times_ms if media.vfr else ()) if media else None
+    display = (media.display_width, media.display_height) if media else (0, 0)
     for lang in langs:
         profile = get_profile(lang, profiles.get(lang))
-        report = build_track_report(transcript.segments, lang, profile, fps, shot_changes_ms, pauses_ms)
+        box = text_box(profile, display_style({}, display), display) if media else None
+        report = build_track_report(
+            transcript.segments, lang, profile, fps, shot_changes_ms, pauses_ms, timeline, box
+        )
         built[lang] = LangTrack(report.track, profile, report.findings, report.shot_moves)
     return built
 
 
 def write_track_files(
-    item: LangTrack, stem: str, folder: Path, formats: Sequence[str], size: tuple[int, int], style: Mapping[str, Any]
+    item: LangTrack,
+    stem: str,
+    folder: Path,
+    formats: Sequence[str],
+    size: tuple[int, int],
+    style: Mapping[str, Any],
+    sar: Fraction = Fraction(1),
 ) -> list[Path]:
-    """Write ``<stem>.<lang>.<fmt>`` for every format; return the paths written."""
+    """Write ``<stem>.<lang>.<fmt>`` for every format; return the paths written.
+
+    ``size`` and ``sar`` are the picture the ASS is drawn on (the burn's canvas and pixel aspect).
+    """
     written = []
     for fmt in formats:
         target = folder / f"{stem}.{item.profile.tag}.{fmt}"
         if fmt == "ass":
-            text = compose_ass(item.track, style_for(item.profile, style, size[1]), *size, fps=item.track.fps)
+            ass_style = style_for(item.profile, style, size[1])
+            text = compose_ass(item.track, ass_style, *size, fps=item.track.fps, sar=sar)
         else:
             text = _COMPOSERS[fmt](item.track)
         written.append(write_text(target, text))
     return written
+
+
+def clip_track(track: Track, media: MediaInfo, target: Path) -> Track:
+    """``track`` clipped to the video's end (no output outlasts the source's picture); a warning per cue."""
+    clipped, past = clip_to_video(track, media.video_duration_ms or None)
+    for finding in past:
+        logger.warning("%s: cue %s: %s", target.name, finding.cue, finding.message)
+    return clipped
 
 
 def burn_tracks(
@@ -111,26 +157,70 @@ def burn_tracks(
     """Burn each (track, target) into a cut of ``video`` in one ffmpeg process; verify; commit.
 
     Raises:
+        InputError: when ``media`` has no video stream (audio only).
         FontCoverageError: before any encoding, when a font lacks a character of its track.
         FfmpegError, VerifyError: when rendering or verification fails (no final file is left).
     """
-    requests = []
+    results = burn_tracks_each(video, media, items, style, encoder, progress)
+    failed = [r for r in results if isinstance(r, PipelineError)]
+    if failed:
+        for path in results:
+            if isinstance(path, Path):
+                path.unlink(missing_ok=True)  # all or nothing, as a single command promises
+        raise failed[0]
+    return [r for r in results if isinstance(r, Path)]
+
+
+def burn_tracks_each(
+    video: Path,
+    media: MediaInfo,
+    items: Sequence[tuple[LangTrack, Path]],
+    style: Mapping[str, Any],
+    encoder: Encoder,
+    progress: ProgressFn | None = None,
+    notes: list[str] | None = None,
+) -> list[Path | VerifyError]:
+    """Burn every item in one ffmpeg process, then verify each cut alone: its path, or why it failed.
+
+    A failure of the shared ffmpeg run raises (any language could have caused it); a cut that fails
+    its own verification is an error of that language only, and the others are committed. What the
+    cut changes besides the text (audio converted, picture padded) is logged and added to ``notes``.
+
+    Raises:
+        InputError: when ``media`` has no video stream (audio only).
+        FontCoverageError: before any encoding, when a font lacks a character of its track.
+        FfmpegError: when the shared ffmpeg run fails.
+    """
+    require_video(media)
+    width, height = burn_size(media)
+    style = display_style(style, (media.display_width, media.display_height))
+    requests, tracks = [], []
     for item, target in items:
-        check_coverage(item.profile.tag, item.profile.font, item.track.texts())
-        ass_style = style_for(item.profile, style, media.height)
-        ass = compose_ass(item.track, ass_style, media.width, media.height, fps=media.fps or None)
+        track = clip_track(item.track, media, target)
+        check_coverage(item.profile.tag, item.profile.font, track.texts())
+        ass_style = style_for(item.profile, style, height)
+        ass = compose_ass(track, ass_style, width, height, fps=media.fps or None, sar=media.sar)
         requests.append(BurnRequest(item.profile.tag, ass, item.profile.font, target))
+        tracks.append(track)
+    for note in burn_notes(media, items[0][1]):
+        logger.warning("%s: %s", items[0][1].name, note)
+        if notes is not None:
+            notes.append(note)
     partials = burn(video, media, requests, encoder, progress)
+    results: list[Path | VerifyError] = []
     try:
-        for (item, _target), partial in zip(items, partials, strict=True):
-            expect = burn_expectation([(c.start_ms, c.end_ms) for c in item.track.cues])
-            problems = verify_burn(partial, media, expect)
+        for (_item, target), track, req, partial in zip(items, tracks, requests, partials, strict=True):
+            cues = [(c.start_ms, c.end_ms) for c in track.cues]
+            problems = verify_burn(probe(partial), media, BurnCheck(req.ass_text, (req.font_key,), cues))
             if problems:
-                raise VerifyError(partial, problems)
-    except BaseException:  # a failed check, or Ctrl-C while verifying: no partial is left behind
+                discard(partial)
+                results.append(VerifyError(target, problems))
+            else:
+                results.append(commit(partial, target))
+    except BaseException:  # Ctrl-C or an error while verifying: no partial is left behind
         discard(*partials)
         raise
-    return [commit(p, target) for p, (_item, target) in zip(partials, items, strict=True)]
+    return results
 
 
 def mux_tracks(
@@ -140,31 +230,41 @@ def mux_tracks(
     default_lang: str,
     target: Path,
     progress: ProgressFn | None = None,
+    notes: list[str] | None = None,
 ) -> Path:
     """Mux every track into a stream copy of ``video`` at ``target``; verify; commit.
 
+    What the container could not carry as is (converted or left out) is logged as a warning and
+    added to ``notes`` when given.
+
     Raises:
+        ContainerError: when the video codec does not fit the container (exit 2).
         FfmpegError, VerifyError: when muxing or verification fails (no final file is left).
     """
     tags = [item.profile.tag for item in items]
     if default_lang not in tags:
         raise UsageError(f"default language {default_lang!r} is not among the tracks {tags}")
+    clipped = [clip_track(i.track, media, target) for i in items]
     tracks = [
-        MuxTrack(
-            compose_srt(i.track), i.profile.iso639_2, i.profile.name or i.profile.tag, i.profile.tag == default_lang
-        )
-        for i in items
+        MuxTrack(compose_srt(track), i.profile.iso639_2, i.profile.name or i.profile.tag, i.profile.tag == default_lang)
+        for i, track in zip(items, clipped, strict=True)
     ]
-    partial = mux(video, media, tracks, target, progress)
+    done = mux(video, media, tracks, target, progress)
+    for note in done.plan.notes:
+        logger.warning("%s: %s", target.name, note)
+    if notes is not None:
+        notes.extend(done.plan.notes)
     expected = [
-        ExpectedTrack(t.iso639_2, t.title, t.default, i.track.texts()) for t, i in zip(tracks, items, strict=True)
+        ExpectedTrack(t.iso639_2, t.title, t.default, track.texts()) for t, track in zip(tracks, clipped, strict=True)
     ]
+    attachments = 0 if is_mp4(target) else sum(1 for s in media.streams if s.kind == "attachment")
+    kept = KeptStreams(done.plan.subtitles, attachments, sum(1 for s in media.streams if s.attached_pic))
     try:
-        problems = verify_mux(partial, media, expected)
+        problems = verify_mux(probe(done.partial), subtitle_texts(done.partial), media, expected, kept)
     except BaseException:
-        discard(partial)
+        discard(done.partial)
         raise
     if problems:
-        discard(partial)
+        discard(done.partial)
         raise VerifyError(target, problems)
-    return commit(partial, target)
+    return commit(done.partial, target)

@@ -11,7 +11,9 @@ import argparse
 import importlib
 import logging
 import sys
+import traceback
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from pipeline.core.errors import InputError, PipelineError, UsageError
 
@@ -187,6 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except PipelineError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        _print_log(exc, verbose=args.verbose)
         return 1
     except OSError as exc:  # the system refused something no stage anticipated: a message, not a traceback
         where = f"{exc.filename}: " if exc.filename else ""
@@ -195,7 +198,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug, or a library below us failing in a way no stage anticipated
+        print(f"error: unexpected {type(exc).__name__}: {exc} (--verbose shows where)", file=sys.stderr)
+        if args.verbose:
+            traceback.print_exc()
+        return 1
     return code
+
+
+def _print_log(exc: PipelineError, *, verbose: bool) -> None:
+    """With --verbose, ffmpeg's full log (the file the one-line message names) goes to stderr too."""
+    log = getattr(exc, "log_path", None)
+    if verbose and log:
+        try:
+            text = Path(log).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return
+        print(f"--- {log} ---\n{text}", file=sys.stderr, end="")
 
 
 def main_exit() -> None:

@@ -62,19 +62,30 @@ class FontCoverageError(PipelineError):
         super().__init__(f"font {font!r} for {lang!r} lacks {len(missing)} character(s): {shown}{more}")
 
 
-class FfmpegError(PipelineError):
-    """ffmpeg failed, or succeeded while logging something that makes the output wrong."""
+class ContainerError(UsageError):
+    """The output's container cannot hold what the source has (a video codec, say) without re-encoding."""
 
-    def __init__(self, argv: list[str], returncode: int, stderr_tail: str, hint: str = "") -> None:
+
+class FfmpegError(PipelineError):
+    """ffmpeg failed, or succeeded while logging something that makes the output wrong.
+
+    The message is one line: the exit code, the cause found in the log (or its last error line)
+    and the file that holds the full log when one was written.
+    """
+
+    def __init__(
+        self, argv: list[str], returncode: int, stderr_tail: str, hint: str = "", log_path: str | None = None
+    ) -> None:
         self.argv = argv
         self.returncode = returncode
         self.stderr_tail = stderr_tail
         self.hint = hint
-        msg = f"ffmpeg exited with {returncode}"
+        self.log_path = log_path
+        msg = f"ffmpeg exited with {returncode}" if returncode else "ffmpeg"
         if hint:
             msg += f": {hint}"
-        if stderr_tail.strip():
-            msg += "\n--- ffmpeg stderr (tail) ---\n" + stderr_tail.rstrip()
+        if log_path:
+            msg += f" (full log: {log_path})"
         super().__init__(msg)
 
 

@@ -45,6 +45,7 @@ class Outputs:
     formats: tuple[str, ...] = ("srt", "vtt", "ass")
     burn: bool = True
     mux: tuple[str, ...] = ("mkv", "mp4")
+    review: bool = True
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,7 @@ def parse_job(text: str, path: Path) -> Job:
         formats=_str_list(path, out, "formats", "outputs.", _FORMATS) if "formats" in out else Outputs.formats,
         burn=_type_check(path, out, "burn", bool, "outputs.") if "burn" in out else True,
         mux=_str_list(path, out, "mux", "outputs.", _CONTAINERS) if "mux" in out else Outputs.mux,
+        review=_type_check(path, out, "review", bool, "outputs.") if "review" in out else True,
     )
     ren = _table(path, doc, "render")
     render = Render(

@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import threading
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +23,15 @@ from pipeline.core.errors import FfmpegError, UsageError
 ProgressFn = Callable[[float], None]
 
 _GLYPH_MISSING = re.compile(r"Glyph 0x[0-9A-Fa-f]+ not found|failed to find any fallback")
+# Causes worth one line, found in the log: (pattern, message; groups fill {0}, {1}...).
+_CAUSES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(width|height) not divisible by 2 \(([0-9x]+)\)"), "{0} not divisible by 2 ({1}): odd picture size"),
+    (
+        re.compile(r"Could not find tag for codec (\S+) in stream #(\d+)"),
+        "codec {0} (output stream {1}) not supported in the output container",
+    ),
+    (re.compile(r"Only audio, video, and subtitles are supported for Matroska"), "a stream type MKV cannot hold"),
+)
 _HINTS: tuple[tuple[str, str], ...] = (
     ("Unknown encoder", "this ffmpeg lacks the encoder; run `subpipe doctor`"),
     ("No such filter", "this ffmpeg lacks a filter (libass?); run `subpipe doctor`"),
@@ -77,59 +86,6 @@ def safe_path(path: Path) -> str:
     return "./" + text if not text.startswith("./") else text
 
 
-@dataclass(frozen=True)
-class BurnOutput:
-    """One burned cut of a multi-output burn: its subtitle file (in the work dir) and its target."""
-
-    subtitle: str
-    target: Path
-
-
-def burn_args(
-    video: Path, outputs: Sequence[BurnOutput], fontsdir: str, *, crf: int = 23, preset: str = "veryfast"
-) -> list[str]:
-    """One process that decodes ``video`` once and encodes every output (``split`` filter)."""
-    n = len(outputs)
-    graph = [f"[0:v]split={n}" + "".join(f"[v{i}]" for i in range(n)) if n > 1 else "[0:v]null[v0]"]
-    fonts = escape_filter_value(fontsdir)
-    for i, out in enumerate(outputs):
-        graph.append(f"[v{i}]subtitles=filename={escape_filter_value(out.subtitle)}:fontsdir={fonts}[o{i}]")
-    argv = [*base_args(), "-i", safe_path(video), "-filter_complex", ";".join(graph)]
-    for i, out in enumerate(outputs):
-        argv += ["-map", f"[o{i}]", "-map", "0:a?", "-c:v", "libx264", "-preset", preset, "-crf", str(crf)]
-        argv += ["-pix_fmt", "yuv420p", "-c:a", "copy", "-movflags", "+faststart", safe_path(out.target)]
-    return argv
-
-
-@dataclass(frozen=True)
-class SoftTrack:
-    """A subtitle track to mux: its file, ISO 639-2 code, title, and whether it is the default."""
-
-    path: Path
-    iso639_2: str
-    title: str
-    default: bool = False
-
-
-def mux_args(video: Path, tracks: Sequence[SoftTrack], target: Path) -> list[str]:
-    """Stream-copy ``video`` and add ``tracks`` as soft subtitles (mov_text in MP4, SRT in MKV)."""
-    argv = [*base_args(), "-i", safe_path(video)]
-    for track in tracks:
-        argv += ["-i", safe_path(track.path)]
-    argv += ["-map", "0:v?", "-map", "0:a?"]
-    for i in range(len(tracks)):
-        argv += ["-map", f"{i + 1}:0"]
-    codec = "mov_text" if target.suffix.lower() in (".mp4", ".m4v", ".mov") else "srt"
-    argv += ["-c", "copy", "-c:s", codec]
-    for i, track in enumerate(tracks):
-        argv += [f"-metadata:s:s:{i}", f"language={track.iso639_2}", f"-metadata:s:s:{i}", f"title={track.title}"]
-        argv += [f"-metadata:s:s:{i}", f"handler_name={track.title}"]
-        argv += [f"-disposition:s:{i}", "default" if track.default else "0"]
-    if codec == "mov_text":
-        argv += ["-movflags", "+faststart"]
-    return [*argv, safe_path(target)]
-
-
 def base_args() -> list[str]:
     """The start of every command: binary, no stdin, progress on stdout, no stats on stderr."""
     return [ffmpeg_exe(), "-nostdin", "-hide_banner", "-y", "-progress", "pipe:1", "-nostats"]
@@ -144,6 +100,8 @@ class FfmpegRun:
 
 
 LineFn = Callable[[str], None]
+MAX_LOG_LINES = 20_000  # kept for the log file (a tofu burn logs a line per missing glyph)
+TAIL_LINES = 40
 
 
 def _drain_stderr(stream: object, tail: deque[str], counts: list[int], on_line: LineFn | None) -> None:
@@ -156,8 +114,30 @@ def _drain_stderr(stream: object, tail: deque[str], counts: list[int], on_line: 
         tail.append(line)
 
 
-def _hint(stderr: str) -> str:
-    return next((hint for pattern, hint in _HINTS if pattern in stderr), "")
+def summarize(log: str) -> str:
+    """One line that says why ffmpeg failed: a known cause, a hint, or the log's last error line."""
+    for pattern, message in _CAUSES:
+        found = pattern.search(log)
+        if found:
+            return message.format(*found.groups())
+    hint = next((hint for pattern, hint in _HINTS if pattern in log), "")
+    if hint:
+        return hint
+    lines = [line.strip() for line in log.splitlines() if line.strip()]
+    errors = [line for line in lines if "rror" in line or "nvalid" in line or "ailed" in line]
+    return (errors or lines or ["no message"])[-1][:200]
+
+
+def _write_log(path: Path | None, argv: list[str], lines: list[str]) -> str | None:
+    """Write the full log to ``path``; not on a full disk (nothing would fit, and nothing may be left)."""
+    if path is None or any("No space left on device" in line for line in lines):
+        return None
+    try:
+        path.write_text(" ".join(argv) + "\n\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    except OSError:
+        path.unlink(missing_ok=True)
+        return None
+    return str(path)
 
 
 def run_ffmpeg(
@@ -167,21 +147,23 @@ def run_ffmpeg(
     on_progress: ProgressFn | None = None,
     cwd: Path | None = None,
     on_stderr: LineFn | None = None,
+    log_path: Path | None = None,
 ) -> FfmpegRun:
     """Run ``argv``, feed ``-progress`` output to ``on_progress`` (0..1), fail loudly.
 
-    ``on_stderr`` sees every stderr line (filters such as ``scdet`` report there).
+    ``on_stderr`` sees every stderr line (filters such as ``scdet`` report there). On failure the
+    whole log goes to ``log_path`` (when given) and the error's message is one line: the cause.
 
     Raises:
         FfmpegError: on a non-zero exit, or when libass reports a missing glyph.
     """
-    tail: deque[str] = deque(maxlen=40)
+    lines: deque[str] = deque(maxlen=MAX_LOG_LINES)
     counts = [0]
     try:
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd)
     except OSError as exc:
         raise FfmpegError(argv, -1, "", f"cannot start ffmpeg: {exc.strerror}") from None
-    reader = threading.Thread(target=_drain_stderr, args=(proc.stderr, tail, counts, on_stderr), daemon=True)
+    reader = threading.Thread(target=_drain_stderr, args=(proc.stderr, lines, counts, on_stderr), daemon=True)
     reader.start()
     assert proc.stdout is not None
     try:
@@ -196,11 +178,12 @@ def run_ffmpeg(
         proc.wait()
         raise
     reader.join()
-    text = "\n".join(tail)
-    if code != 0:
-        raise FfmpegError(argv, code, text, _hint(text))
-    if counts[0]:
-        raise FfmpegError(argv, code, text, f"libass could not find {counts[0]} glyph(s): the font lacks characters")
+    text = "\n".join(list(lines)[-TAIL_LINES:])
+    if code != 0 or counts[0]:
+        log = _write_log(log_path, argv, list(lines))
+        glyphs = f"libass could not find {counts[0]} glyph(s): the font lacks characters"
+        cause = summarize("\n".join(lines)) if code else glyphs
+        raise FfmpegError(argv, code, text, cause, log)
     if on_progress:
         on_progress(1.0)
     return FfmpegRun(text, counts[0])

@@ -213,7 +213,7 @@ def _seek_pts(table: FrameTable, chunk: Chunk) -> int:
 
 def _clock_pts(table: FrameTable, chunk: Chunk) -> int:
     offset_ticks = int(Fraction(chunk_offset_ms(table, chunk), 1000) / table.time_base)
-    return table.start_ticks + offset_ticks
+    return table.clock_ticks + offset_ticks
 
 
 def _batches(table: FrameTable, missing: Sequence[ChunkJob], group: int) -> list[list[ChunkJob]]:

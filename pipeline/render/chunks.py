@@ -42,9 +42,15 @@ class FrameTable:
         half = Fraction(1, 2)
         return math.floor(exact + half) if exact >= 0 else -math.floor(-exact + half)
 
+    @property
+    def clock_ticks(self) -> int:
+        """The burn clock's origin: the first video frame (cue times count from the picture's first
+        frame, as the monolithic burn's do, also when the audio starts earlier)."""
+        return self.pts[0]
+
     def ms(self, index: int) -> Fraction:
         """Frame ``index``'s time on the burn clock, in (exact) milliseconds."""
-        return (self.pts[index] - self.start_ticks) * self.time_base * 1000
+        return (self.pts[index] - self.clock_ticks) * self.time_base * 1000
 
     def end_pts(self, end: int) -> int:
         """The timestamp that ends a chunk of frames before ``end`` (the last one gets one more frame)."""

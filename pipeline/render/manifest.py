@@ -63,8 +63,10 @@ def write_manifest(
     inputs: Mapping[str, Path],
     failures: Mapping[str, str],
     qc: Mapping[str, Sequence[Finding]] | None = None,
+    notes: Mapping[str, Sequence[str]] | None = None,
 ) -> Path:
-    """Write ``manifest.json`` for one video: outputs, the inputs' hashes, what failed, the QC verdict.
+    """Write ``manifest.json`` for one video: outputs, the inputs' hashes, what failed, the QC verdict,
+    and what an output could not carry as is (``notes``: audio converted, a stream left out...).
 
     The QC verdict per language: ``pass`` with no error-level finding, else ``fail``; the findings
     of the track builder (rules it could not satisfy) are listed with it.
@@ -76,5 +78,6 @@ def write_manifest(
         "files": [asdict(e) for e in sorted(entries, key=lambda e: e.path)],
         "failures": dict(sorted(failures.items())),
         "qc": {lang: qc_verdict(found) for lang, found in sorted((qc or {}).items())},
+        "notes": {what: list(lines) for what, lines in sorted((notes or {}).items())},
     }
     return write_text(target, json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n")

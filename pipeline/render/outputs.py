@@ -84,3 +84,8 @@ def _remove_matching(folder: Path, is_partial: Callable[[str], bool]) -> int:
     stale = [p for p in folder.iterdir() if is_partial(p.name)]
     discard(*stale)
     return len(stale)
+
+
+def log_path_for(target: Path) -> Path:
+    """Where ffmpeg's full log of a failed render of ``target`` goes: ``<target>.ffmpeg.log``."""
+    return target.with_name(target.name + ".ffmpeg.log")

@@ -1,78 +1,158 @@
-"""Verify outputs by probing them: streams, durations, tags, cue counts, burned text on screen.
+"""Verify outputs by probing them: streams, durations, tags, cue counts, burned text where it must be.
 
-Verification never raises for a finding: it returns the problems, and the caller decides.
+Verification never raises for a finding: it returns the problems, and the caller decides. Burned
+text is judged against a known mask (:mod:`pipeline.render.masks`): at each sampled time the output
+must show libass's opaque text pixels inside the mask and match the source outside it, compared in
+display geometry, with time counted from the source's first timestamp.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import av
 import numpy as np
-import numpy.typing as npt
 
-from pipeline.media.probe import MediaInfo, probe, subtitle_texts
+from pipeline.media.commands import burn_size
+from pipeline.media.probe import MediaInfo
+from pipeline.render.frames import Gray, display_size, frames_shown
+from pipeline.render.masks import Mask, render_masks
+from pipeline.render.sampling import Sample, history_times, pick_samples
 
-# A burned cue changes at least this share of the subtitle band's pixels by more than
-# PIXEL_DELTA grey levels; x264 noise between cues stays far below it (measured ~0.0005 at crf 23).
-TEXT_SHARE = 0.004
-PIXEL_DELTA = 48
+MATCH_LEVELS = 40  # a text pixel of the output is within this many grey levels of libass's render
+MIN_MATCH = 0.6  # share of the mask's opaque core the output must match...
+MIN_GAIN = 0.2  # ...and by this much more than the source did (text, not a coincidence)
+MIN_CORE_PIXELS = 8
+CHANGE_LEVELS = 48  # outside the mask a pixel "changed" when it moved by more than this
+BLOCK_CHANGED = 0.12  # a block with this share of changed pixels holds marks that are not codec noise
 DURATION_SLACK_MS = 150
 
 
-def frame_at(path: str | Path, t_ms: int) -> npt.NDArray[np.uint8]:
-    """The grey-level picture shown at ``t_ms`` in ``path``'s first video stream."""
-    with av.open(str(path)) as container:
-        stream = container.streams.video[0]
-        container.seek(max(t_ms - 1000, 0) * 1000, backward=True, any_frame=False)
-        last = None
-        for frame in container.decode(stream):
-            if frame.time is not None and frame.time * 1000 > t_ms + 1:
-                break
-            last = frame
-        if last is None:
-            raise ValueError(f"{path}: no frame at {t_ms} ms")
-        return np.asarray(last.to_ndarray(format="gray"), dtype=np.uint8)
-
-
-def band_change(source: str | Path, burned: str | Path, t_ms: int, band: float = 0.30) -> float:
-    """Share of pixels in the bottom ``band`` of the picture that differ between the two files."""
-    a, b = frame_at(source, t_ms), frame_at(burned, t_ms)
-    rows = int(a.shape[0] * (1 - band))
-    diff = np.abs(a[rows:].astype(np.int16) - b[rows:].astype(np.int16))
-    return float((diff > PIXEL_DELTA).mean())
-
-
 @dataclass(frozen=True)
-class BurnExpectation:
-    """What a burned cut must show: text at ``shown_ms`` times, none at ``blank_ms`` times."""
+class BurnCheck:
+    """What a burned cut must show: its ASS (rendered again for the mask), fonts, and cue times (ASS clock)."""
 
-    shown_ms: Sequence[int]
-    blank_ms: Sequence[int]
+    ass_text: str
+    font_keys: tuple[str, ...]
+    cues: Sequence[tuple[int, int]]
 
 
-def verify_burn(path: Path, source: MediaInfo, expect: BurnExpectation) -> list[str]:
-    """Problems with a burned cut: its streams, size, duration and whether its text is on screen."""
-    out = probe(path)
-    problems: list[str] = []
-    if (out.width, out.height) != (source.width, source.height):
-        problems.append(f"picture is {out.width}x{out.height}, source is {source.width}x{source.height}")
-    if abs(out.duration_ms - source.duration_ms) > DURATION_SLACK_MS:
-        problems.append(f"duration {out.duration_ms} ms, source {source.duration_ms} ms")
-    if source.has_audio and not out.has_audio:
-        problems.append("the audio stream is missing")
-    for t in expect.shown_ms:
-        share = band_change(source.path, path, t)
-        if share < TEXT_SHARE:
-            problems.append(f"no subtitle text on screen at {t} ms (changed share {share:.4f})")
-    for t in expect.blank_ms:
-        share = band_change(source.path, path, t)
-        if share >= TEXT_SHARE:
-            problems.append(f"unexpected marks on screen at {t} ms, between cues (changed share {share:.4f})")
+def verify_burn(out: MediaInfo, source: MediaInfo, check: BurnCheck) -> list[str]:
+    """Problems with a burned cut (probed as ``out``): geometry, rotation, duration, audio, text.
+
+    Raises:
+        FfmpegError: when the mask cannot be rendered.
+    """
+    problems = _burn_streams(out, source)
+    if problems or out.video is None or source.video is None:
+        return problems or ["no video stream in the output"]
+    frame_ms = 1000 / float(source.fps) if source.fps else 40.0
+    samples = pick_samples(check.cues, 0, source.video_duration_ms, frame_ms)
+    try:
+        src_frames = frames_shown(
+            source.path, source.video.index, [s.ass_ms + source.start_ms for s in samples], source.sar
+        )
+        rel = [f.pts_ms - source.start_ms for f in src_frames]
+        out_frames = frames_shown(out.path, out.video.index, [out.start_ms + r for r in rel], out.sar)
+    except (LookupError, av.error.FFmpegError) as exc:
+        return [f"cannot read the frames to compare: {exc}"]
+    masks = _masks(check, out, rel, frame_ms)
+    for sample, src, got, mask in zip(samples, src_frames, out_frames, masks, strict=True):
+        # a padded output has one more row or column than the source: compare the common part
+        h = min(src.picture.shape[0], got.picture.shape[0], mask.over_black.shape[0])
+        w = min(src.picture.shape[1], got.picture.shape[1], mask.over_black.shape[1])
+        cut = Mask(mask.over_black[:h, :w], mask.over_white[:h, :w])
+        problems += judge(sample, src.picture[:h, :w], got.picture[:h, :w], cut)
     return problems
+
+
+def _masks(check: BurnCheck, out: MediaInfo, times: list[float], frame_ms: float) -> list[Mask]:
+    """The mask at each time, rendered after the earlier frames that decide where overlapping cues sit."""
+    timeline: list[float] = []
+    picks = []
+    for t in times:
+        if timeline and t <= timeline[-1]:  # the same frame as the last sample (a long VFR frame)
+            picks.append(len(timeline) - 1)
+            continue
+        timeline += [h for h in history_times(check.cues, t, 0, frame_ms) if not timeline or h > timeline[-1]]
+        picks.append(len(timeline))
+        timeline.append(t)
+    size = (out.width, out.height)
+    rendered = render_masks(check.ass_text, check.font_keys, size, display_size(*size, out.sar), timeline)
+    return [rendered[i] for i in picks]
+
+
+def _burn_streams(out: MediaInfo, source: MediaInfo) -> list[str]:
+    problems: list[str] = []
+    want = burn_size(source)
+    if (out.width, out.height) != want:
+        problems.append(f"picture is {out.width}x{out.height}, expected {want[0]}x{want[1]}")
+    if out.rotation:
+        problems.append(f"the output still carries a {out.rotation} degree rotation")
+    if abs(out.video_duration_ms - source.video_duration_ms) > DURATION_SLACK_MS:
+        problems.append(f"video lasts {out.video_duration_ms} ms, the source's {source.video_duration_ms} ms")
+    if len(out.audio_streams()) != len(source.audio_streams()):
+        problems.append(f"{len(out.audio_streams())} audio streams, the source has {len(source.audio_streams())}")
+    return problems + _not_longer(out, source)
+
+
+def _not_longer(out: MediaInfo, source: MediaInfo) -> list[str]:
+    """No output outlasts the source's video (its whole length, for a file without video)."""
+    # on the file's clock, which may start before the first frame (audio that leads the picture)
+    lead = source.start_ms - source.container_start_ms
+    length = lead + source.video_duration_ms if source.video_duration_ms else source.duration_ms
+    lasts = max(out.duration_ms, out.end_ms - out.container_start_ms)
+    if lasts > length + DURATION_SLACK_MS:
+        return [f"the file lasts {lasts} ms, the source's video ends at {length} ms: a stream runs past it"]
+    return []
+
+
+def judge(sample: Sample, source: Gray, output: Gray, mask: Mask) -> list[str]:
+    """Problems at one sampled time: text missing inside the mask, or marks outside it."""
+    problems = []
+    core = _erode(mask.opaque & mask.ink)
+    if sample.shown and core.sum() >= MIN_CORE_PIXELS:
+        want = mask.over_black.astype(np.int16)
+        got = float((np.abs(output.astype(np.int16) - want) <= MATCH_LEVELS)[core].mean())
+        base = float((np.abs(source.astype(np.int16) - want) <= MATCH_LEVELS)[core].mean())
+        if got < MIN_MATCH or got - base < MIN_GAIN:
+            problems.append(f"subtitle text missing at {sample.ass_ms} ms (output matches {got:.0%} of it)")
+    elif sample.shown:
+        problems.append(f"libass renders no text for the cue at {sample.ass_ms} ms")
+    marks = _marked_blocks(source, output, _dilate(mask.ink, max(2, output.shape[0] // 180)))
+    if marks:
+        problems.append(f"unexpected marks at {sample.ass_ms} ms outside the subtitle's place ({marks} blocks)")
+    return problems
+
+
+def _marked_blocks(source: Gray, output: Gray, allowed: np.ndarray) -> int:
+    changed = (np.abs(output.astype(np.int16) - source.astype(np.int16)) > CHANGE_LEVELS) & ~allowed
+    size = max(8, output.shape[0] // 45)
+    h, w = (changed.shape[0] // size) * size, (changed.shape[1] // size) * size
+    blocks = changed[:h, :w].reshape(h // size, size, w // size, size).mean(axis=(1, 3))
+    return int((blocks > BLOCK_CHANGED).sum())
+
+
+def _erode(mask: np.ndarray) -> np.ndarray:
+    out = mask.copy()
+    out[1:] &= mask[:-1]
+    out[:-1] &= mask[1:]
+    out[:, 1:] &= mask[:, :-1]
+    out[:, :-1] &= mask[:, 1:]
+    return out
+
+
+def _dilate(mask: np.ndarray, radius: int) -> np.ndarray:
+    out = mask.copy()
+    for _ in range(radius):
+        grown = out.copy()
+        grown[1:] |= out[:-1]
+        grown[:-1] |= out[1:]
+        grown[:, 1:] |= out[:, :-1]
+        grown[:, :-1] |= out[:, 1:]
+        out = grown
+    return out
 
 
 @dataclass(frozen=True)
@@ -85,17 +165,25 @@ class ExpectedTrack:
     texts: Sequence[str]
 
 
-def verify_mux(path: Path, source: MediaInfo, tracks: Sequence[ExpectedTrack]) -> list[str]:
-    """Problems with a muxed file: track count, languages, titles, default flag, cue texts."""
-    out = probe(path)
-    problems: list[str] = []
+@dataclass(frozen=True)
+class KeptStreams:
+    """How many of the source's streams the muxed file must still hold (from the mux plan)."""
+
+    subtitles: int = 0
+    attachments: int = 0
+    covers: int = 0
+
+
+def verify_mux(
+    out: MediaInfo, texts: list[list[str]], source: MediaInfo, tracks: Sequence[ExpectedTrack], kept: KeptStreams
+) -> list[str]:
+    """Problems with a muxed file (probed as ``out``, its cue texts ``texts``): streams, durations, tracks."""
     subs = out.subtitle_streams()
-    if len(subs) != len(tracks):
-        return [f"{len(subs)} subtitle tracks, expected {len(tracks)}"]
-    if abs(out.duration_ms - source.duration_ms) > DURATION_SLACK_MS:
-        problems.append(f"duration {out.duration_ms} ms, source {source.duration_ms} ms")
-    texts = subtitle_texts(path)
-    for i, (got, want, got_texts) in enumerate(zip(subs, tracks, texts, strict=True)):
+    if len(subs) != kept.subtitles + len(tracks):
+        return [f"{len(subs)} subtitle tracks, expected {kept.subtitles} of the source's and {len(tracks)} new"]
+    problems = _mux_streams(out, source, kept)
+    ours, our_texts = subs[kept.subtitles :], texts[kept.subtitles :]
+    for i, (got, want, got_texts) in enumerate(zip(ours, tracks, our_texts, strict=True)):
         if got.language != want.iso639_2:
             problems.append(f"track {i}: language {got.language!r}, expected {want.iso639_2!r}")
         if got.title != want.title:
@@ -107,12 +195,21 @@ def verify_mux(path: Path, source: MediaInfo, tracks: Sequence[ExpectedTrack]) -
     return problems
 
 
-def burn_expectation(cues: Sequence[tuple[int, int]], samples: int = 2) -> BurnExpectation:
-    """Pick cue midpoints (text expected) and the middle of the widest gaps (no text expected)."""
-    if not cues:
-        return BurnExpectation((), ())
-    step = max(len(cues) // samples, 1)
-    shown = [(s + e) // 2 for s, e in cues[::step][:samples]]
-    gaps = sorted(((b[0] - a[1], (a[1] + b[0]) // 2) for a, b in itertools.pairwise(cues)), reverse=True)
-    blank = [mid for width, mid in gaps[:samples] if width >= 400]
-    return BurnExpectation(shown, blank)
+def _mux_streams(out: MediaInfo, source: MediaInfo, kept: KeptStreams) -> list[str]:
+    problems = []
+    # The video stream against the video stream: a container's duration also counts audio that
+    # outlasts the picture (AVI) or subtitles that do.
+    if abs(out.video_duration_ms - source.video_duration_ms) > DURATION_SLACK_MS:
+        problems.append(f"video lasts {out.video_duration_ms} ms, the source's {source.video_duration_ms} ms")
+    problems += _not_longer(out, source)
+    if len(out.audio_streams()) != len(source.audio_streams()):
+        problems.append(f"{len(out.audio_streams())} audio streams, the source has {len(source.audio_streams())}")
+    attachments = sum(1 for s in out.streams if s.kind == "attachment")
+    covers = sum(1 for s in out.streams if s.attached_pic)
+    if (attachments, covers) != (kept.attachments, kept.covers):
+        problems.append(
+            f"{attachments} attachments and {covers} cover pictures, expected {kept.attachments} and {kept.covers}"
+        )
+    if out.chapters != source.chapters:
+        problems.append(f"{out.chapters} chapters, the source has {source.chapters}")
+    return problems

@@ -1,0 +1,172 @@
+"""The argument lists of burning and muxing: pure functions that tests check exactly.
+
+A burned cut is laid out for the displayed picture: ffmpeg turns a rotated source upright while
+decoding (and the output carries no rotation), an odd size is padded by one black pixel to the
+even size H.264 4:2:0 needs, a source of more than 8 bits stays 10-bit (x264 High 10) with its
+colour description, and an interlaced source is encoded interlaced with its field order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.media.containers import MP4_SUFFIXES, StreamPlan
+from pipeline.media.ffmpeg import base_args, escape_filter_value, safe_path
+from pipeline.media.probe import MediaInfo
+
+_FIELDS = {"tt": ("tt", "tff=1"), "tb": ("tb", "tff=1"), "bb": ("bb", "bff=1"), "bt": ("bt", "bff=1")}
+
+
+@dataclass(frozen=True)
+class BurnOutput:
+    """One burned cut of a multi-output burn: its subtitle file (in the work dir) and its target."""
+
+    subtitle: str
+    target: Path
+
+
+@dataclass(frozen=True)
+class Picture:
+    """How the burned picture is encoded: padding to even size, pixel format, extra encoder options."""
+
+    pad: bool = False
+    pix_fmt: str = "yuv420p"
+    options: tuple[str, ...] = ()
+    lead: str = ""
+    """Seconds the file's clock runs before the first frame (audio that starts first): the subtitle
+    clock is shifted by it, so a cue at 0 s shows on the first frame."""
+
+
+def picture_for(media: MediaInfo) -> Picture:
+    """The :class:`Picture` that keeps ``media``'s bit depth, colours and interlacing."""
+    upright_w, upright_h = upright_size(media)
+    options: list[str] = []
+    for flag, value in (
+        ("-color_primaries", media.color_primaries),
+        ("-color_trc", media.color_trc),
+        ("-colorspace", media.colorspace),
+    ):
+        if value:
+            options += [flag, value]
+    if media.interlaced and media.field_order in _FIELDS:
+        order, x264 = _FIELDS[media.field_order]
+        options += ["-flags", "+ildct+ilme", "-x264-params", x264, "-field_order", order]
+    pix_fmt = "yuv420p10le" if media.bit_depth > 8 else "yuv420p"
+    return Picture(bool(upright_w % 2 or upright_h % 2), pix_fmt, tuple(options), lead_seconds(media))
+
+
+def lead_seconds(media: MediaInfo) -> str:
+    """How long the file's clock (ffmpeg's, from its earliest stream) runs before the first video
+    frame, as ffmpeg seconds ("" when none): subtitle times count from the first frame."""
+    lead_us = media.lead_us if media.video else 0
+    return f"{lead_us / 1_000_000:.6f}" if lead_us > 0 else ""
+
+
+def upright_size(media: MediaInfo) -> tuple[int, int]:
+    """The stored size of the picture once ffmpeg has turned it upright (before any padding)."""
+    return (media.height, media.width) if media.rotated else (media.width, media.height)
+
+
+def burn_size(media: MediaInfo) -> tuple[int, int]:
+    """The stored size of a burned cut of ``media``: upright, odd sizes padded to even."""
+    w, h = upright_size(media)
+    return w + w % 2, h + h % 2
+
+
+def burn_args(
+    video: Path,
+    outputs: Sequence[BurnOutput],
+    fontsdir: str,
+    *,
+    crf: int = 23,
+    preset: str = "veryfast",
+    picture: Picture = Picture(),
+    audio: Sequence[str] = ("-map", "0:a?", "-c:a", "copy"),
+    stream: str = "0:v:0",
+    limit: str | None = None,
+) -> list[str]:
+    """One process that decodes ``video``'s ``stream`` once and encodes every output (``split`` filter)."""
+    n = len(outputs)
+    head = f"[{stream}]" + (f"setpts=PTS-{picture.lead}/TB," if picture.lead else "")
+    head += "pad=ceil(iw/2)*2:ceil(ih/2)*2," if picture.pad else ""
+    back = f",setpts=PTS+{picture.lead}/TB" if picture.lead else ""
+    graph = [f"{head}split={n}" + "".join(f"[v{i}]" for i in range(n)) if n > 1 else f"{head}null[v0]"]
+    fonts = escape_filter_value(fontsdir)
+    for i, out in enumerate(outputs):
+        graph.append(f"[v{i}]subtitles=filename={escape_filter_value(out.subtitle)}:fontsdir={fonts}{back}[o{i}]")
+    argv = [*base_args(), "-i", safe_path(video), "-filter_complex", ";".join(graph)]
+    for i, out in enumerate(outputs):
+        argv += ["-map", f"[o{i}]", *audio, "-c:v", "libx264", "-preset", preset, "-crf", str(crf)]
+        argv += ["-pix_fmt", picture.pix_fmt, *picture.options, *(["-t", limit] if limit else [])]
+        if out.target.suffix.lower() in MP4_SUFFIXES:
+            argv += ["-movflags", "+faststart"]
+        argv.append(safe_path(out.target))
+    return argv
+
+
+@dataclass(frozen=True)
+class SoftTrack:
+    """A subtitle track to mux: its file, ISO 639-2 code, title, and whether it is the default."""
+
+    path: Path
+    iso639_2: str
+    title: str
+    default: bool = False
+
+
+@dataclass(frozen=True)
+class Cover:
+    """Cover art extracted from the source, to attach to an MKV (where it stays a picture)."""
+
+    path: Path
+    mimetype: str
+
+
+def mux_args(
+    video: Path,
+    tracks: Sequence[SoftTrack],
+    target: Path,
+    plan: StreamPlan | None = None,
+    covers: Sequence[Cover] = (),
+    limit: str | None = None,
+    lead: str = "",
+) -> list[str]:
+    """Stream-copy ``video``'s streams (by ``plan``, default: video and audio) and add ``tracks``.
+
+    The new tracks are mov_text in MP4, SRT in MKV; cover art goes in as MKV attachments.
+    """
+    argv = [*base_args(), "-i", safe_path(video)]
+    for track in tracks:
+        # cue times count from the first video frame, the output's clock from the earliest stream
+        argv += [*(["-itsoffset", lead] if lead else []), "-i", safe_path(track.path)]
+    first = plan.outputs if plan else 2
+    argv += ["-c", "copy", *(plan.args if plan else ["-map", "0:v?", "-map", "0:a?"])]
+    codec = "mov_text" if target.suffix.lower() in MP4_SUFFIXES else "srt"
+    for i, track in enumerate(tracks):
+        s = f"{first + i}" if plan else f"s:{i}"
+        argv += ["-map", f"{i + 1}:0", f"-c:{s}", codec]
+        argv += [f"-metadata:s:{s}", f"language={track.iso639_2}", f"-metadata:s:{s}", f"title={track.title}"]
+        argv += [f"-metadata:s:{s}", f"handler_name={track.title}"]
+        argv += [f"-disposition:{s}", "default" if track.default else "0"]
+    for j, cover in enumerate(covers):
+        argv += ["-attach", safe_path(cover.path), f"-metadata:s:t:{j}", f"mimetype={cover.mimetype}"]
+    if codec == "mov_text":
+        argv += ["-movflags", "+faststart"]
+    if limit:
+        argv += ["-t", limit]
+    return [*argv, safe_path(target)]
+
+
+def length_limit(media: MediaInfo, slack_ms: int = 150) -> str | None:
+    """``-t`` seconds that end an output with the source's video, when other streams outlast it (AVI).
+
+    ``-t`` counts on the file's clock, which may start before the first frame (audio that leads).
+    """
+    if not media.video_duration_ms:
+        return None
+    video_end_ms = media.start_ms - media.container_start_ms + media.video_duration_ms
+    if media.duration_ms > video_end_ms + slack_ms:
+        return f"{video_end_ms / 1000:.3f}"
+    return None
