@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli.main import build_parser, main
+from pipeline.ingest.subparse import read_subtitles
 from pipeline.media.probe import probe
 
 
@@ -124,3 +125,22 @@ def test_run_json_prints_files_failures_and_qc(
     assert {f["path"] for f in video["files"]} >= {"en/clip15.en.srt", "ko/clip15.ko.vtt"}
     assert set(video["qc"]) == {"en", "ko"} and video["qc"]["en"]["verdict"] in ("pass", "fail")
     assert video["failures"] == {} and Path(video["manifest"]).is_file()
+
+
+def test_tracks_with_a_video_clip_cues_to_its_end(
+    tmp_path: Path, clip15: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    transcript = tmp_path / "t.json"
+    segments = [
+        {"id": "a", "start_ms": 1000, "end_ms": 3000, "text": {"en": "Inside the video."}},
+        {"id": "b", "start_ms": 13500, "end_ms": 17500, "text": {"en": "This one runs past the end."}},
+        {"id": "c", "start_ms": 16000, "end_ms": 18000, "text": {"en": "This one starts after it."}},
+    ]
+    transcript.write_text(json.dumps({"segments": segments}), encoding="utf-8")
+    out = tmp_path / "o"
+    assert main(["-q", "tracks", str(transcript), "--lang", "en", "-o", str(out), "--video", str(clip15)]) == 0
+    cues = read_subtitles(tmp_path / "o" / "clip15.en.srt", "en").cues
+    end = probe(clip15).video_duration_ms
+    assert len(cues) == 2 and cues[-1].end_ms <= end < 17500

@@ -7,16 +7,18 @@ import json
 import sys
 import time
 from dataclasses import asdict
+from fractions import Fraction
 from pathlib import Path
 from typing import TextIO
 
 from pipeline.batch.files import burn_file, mux_files
 from pipeline.batch.run import JobResult, run_job
-from pipeline.batch.steps import ProgressFactory, build_tracks, write_track_files
+from pipeline.batch.steps import ProgressFactory, build_tracks, display_style, write_track_files
 from pipeline.cli.common import langs_of
 from pipeline.core.timecode import DEFAULT_FPS
 from pipeline.ingest.job import load_job
 from pipeline.ingest.segments import load_transcript
+from pipeline.media.commands import burn_size
 from pipeline.media.doctor import diagnose
 from pipeline.media.ffmpeg import ProgressFn
 from pipeline.media.probe import probe
@@ -95,11 +97,14 @@ def cmd_tracks(args: argparse.Namespace) -> int:
     """Build subtitle tracks (SRT, VTT, ASS) for each language from a transcript."""
     transcript = load_transcript(args.transcript, encoding=args.encoding, lenient=args.lenient, hint_langs=args.lang)
     media = probe(args.video) if args.video else None
+    media = media if media and media.width else None  # audio only: no picture to lay out for
     fps = media.fps if media and media.fps else DEFAULT_FPS
-    size = (media.width, media.height) if media else (1920, 1080)
+    size = burn_size(media) if media else (1920, 1080)
+    style = display_style({}, (media.display_width, media.display_height)) if media else {}
+    sar = media.sar if media else Fraction(1)
     stem = Path(args.video or args.transcript).stem
-    for item in build_tracks(transcript, args.lang, {}, fps).values():
-        for path in write_track_files(item, stem, Path(args.output), ("srt", "vtt", "ass"), size, {}):
+    for item in build_tracks(transcript, args.lang, {}, fps, media=media).values():
+        for path in write_track_files(item, stem, Path(args.output), ("srt", "vtt", "ass"), size, style, sar):
             print(path)
     return 0
 
