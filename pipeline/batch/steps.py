@@ -56,16 +56,20 @@ def no_progress(_label: str) -> ProgressFn | None:
 def style_for(profile: Profile, style: Mapping[str, Any], height: int = 720) -> AssStyle:
     """The ASS style of ``profile``'s language: job-wide ``[style]`` keys, then ``[style.<lang>]``.
 
+    A job-wide (or default) font size is scaled by the profile's ``font_scale``, so every script
+    looks the same size; a ``[style.<lang>]`` font size is taken as it is.
+
     Raises:
         UsageError: on an unknown style key.
     """
     merged = {k: v for k, v in style.items() if not isinstance(v, Mapping)}
+    merged["font_size"] = merged.get("font_size", round(height * 0.06)) * profile.font_scale
     lang_style = style.get(profile.tag, {})
     merged.update(lang_style if isinstance(lang_style, Mapping) else {})
     unknown = sorted(set(merged) - _STYLE_KEYS)
     if unknown:
         raise UsageError(f"unknown style key(s) {unknown}; known: {sorted(_STYLE_KEYS)}")
-    merged.setdefault("font_size", round(height * 0.06))
+    merged["font_size"] = round(merged["font_size"])
     merged.setdefault("margin_v", round(height * 0.055))
     return AssStyle(font_spec(profile.font).family, **merged)
 

@@ -42,6 +42,7 @@ class Profile:
     min_gap_frames: int
     breaking: str
     font: str
+    font_scale: float
     rtl_marks: bool
     chain_frames: int
     extend_frames: int
