@@ -12,9 +12,11 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from pipeline.batch.executor import Executor, shareable_job, video_needs
 from pipeline.batch.review import write_video_review
 from pipeline.batch.steps import (
     LangTrack,
@@ -85,9 +87,16 @@ def _timed(result: VideoResult, stage: str) -> Iterator[None]:
         result.seconds[stage] = result.seconds.get(stage, 0.0) + time.perf_counter() - start
 
 
-def run_job(job: Job, progress: ProgressFactory = no_progress) -> JobResult:
-    """Run every video of ``job``; errors of one video are recorded, not raised."""
-    return JobResult([run_video(job, vj, progress) for vj in job.videos])
+def run_job(job: Job, progress: ProgressFactory = no_progress, executor: Executor | None = None) -> JobResult:
+    """Run every video of ``job``, each a task of ``executor`` (default: here, one after another);
+    errors of one video are recorded, not raised (an executor's own failures are)."""
+    if executor is None:
+        return JobResult([run_video(job, vj, progress) for vj in job.videos])
+    if not executor.in_process:  # workers elsewhere: absolute paths; progress bars cannot follow them
+        job, progress = shareable_job(job), no_progress
+    keys = [f"video-{vj.name}" for vj in job.videos]
+    needs = [video_needs(job, vj) for vj in job.videos]
+    return JobResult(executor.map(partial(run_video, job, progress=progress), job.videos, keys, needs))
 
 
 def _media_facts(vj: VideoJob, media: MediaInfo | None, res: VideoResult) -> tuple[list[int], list[int]]:
