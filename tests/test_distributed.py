@@ -117,3 +117,19 @@ def test_cli_run_with_workers(
     assert comparable(tmp_path / "out") == local_run
     assert main(["run", str(job), "--workers", "0"]) == 2
     assert main(["run", str(job), "--workers", "2", "--scheduler", "tcp://127.0.0.1:1"]) == 2
+
+
+def test_ctrl_c_cancels_the_jobs_tasks(cluster: DaskExecutor) -> None:
+    def interrupt(_state: TaskProgress) -> None:
+        raise KeyboardInterrupt
+
+    cluster.on_progress = interrupt
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            cluster.map(time.sleep, [0.0, 1.5, 1.5, 1.5], ["s0", "s1", "s2", "s3"], [[], [], [], []])
+    finally:
+        cluster.on_progress = None
+    deadline = time.monotonic() + 5
+    while any(cluster.client.processing().values()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(cluster.client.processing().values())
