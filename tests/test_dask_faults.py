@@ -19,6 +19,7 @@ from distributed import Client
 
 from pipeline.batch.distributed import DaskExecutor
 from pipeline.batch.run import JobResult, run_job
+from pipeline.core.errors import SharedPathError
 from pipeline.ingest.job import parse_job
 from tests.distributed_util import comparable, job_text, make_inputs, partials
 
@@ -40,25 +41,34 @@ def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
 
 
 @contextmanager
-def cli_cluster(folder: Path, workers: int) -> Iterator[str]:
-    """``dask scheduler --port 0`` and ``workers`` x ``dask worker --nthreads 1``; yields the scheduler's address."""
+def cli_cluster(folder: Path, workers: int, wrap: tuple[str, ...] = ()) -> Iterator[str]:
+    """``dask scheduler --port 0`` and ``workers`` x ``dask worker --nthreads 1`` (each run under ``wrap``);
+    yields the scheduler's address."""
     scheduler_file = folder / "scheduler.json"
     procs: list[subprocess.Popen[bytes]] = []
 
     def start(*argv: str) -> None:
-        log = (folder / f"proc{len(procs)}.log").open("wb")
-        procs.append(subprocess.Popen([DASK, *argv], stdout=log, stderr=log, start_new_session=True))
+        with (folder / f"proc{len(procs)}.log").open("wb") as log:
+            procs.append(subprocess.Popen([*argv], stdout=log, stderr=log, start_new_session=True))
 
     try:
         start(
-            "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file", str(scheduler_file)
+            DASK,
+            "scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--no-dashboard",
+            "--scheduler-file",
+            str(scheduler_file),
         )
         deadline = time.monotonic() + 30
         while not scheduler_file.exists() and time.monotonic() < deadline:
             time.sleep(0.05)
         address = json.loads(scheduler_file.read_text())["address"]
         for _ in range(workers):
-            start("worker", address, "--nthreads", "1", "--host", "127.0.0.1", "--no-dashboard")
+            start(*wrap, DASK, "worker", address, "--nthreads", "1", "--host", "127.0.0.1", "--no-dashboard")
         yield address
     finally:
         _stop(procs)
@@ -103,3 +113,25 @@ def test_a_worker_killed_mid_task_and_the_job_completes_identically(tmp_path: Pa
     assert not partials(out)
     logs = "".join(p.read_text(errors="replace") for p in tmp_path.glob("proc*.log"))
     assert "killed by signal 9" in logs  # the nanny saw its worker die mid-task, and restarted it
+
+
+def _hiding(folder: Path) -> tuple[str, ...]:
+    """A command prefix that runs its command in a mount namespace where ``folder`` is an empty tmpfs."""
+    probe = ["unshare", "-rm", "sh", "-c", f"mount -t tmpfs none '{folder}'"]
+    if subprocess.run(probe, capture_output=True).returncode != 0:
+        pytest.skip("needs unshare and mount namespaces (to hide a folder from one worker)")
+    return ("unshare", "-rm", "sh", "-c", f'mount -t tmpfs none \'{folder}\' && exec "$0" "$@"')
+
+
+def test_a_worker_that_cannot_see_the_inputs_fails_the_job_clearly(tmp_path: Path) -> None:
+    inputs = make_inputs(tmp_path / "in", 1, seconds=1)
+    job = parse_job(job_text(tmp_path / "out", inputs), tmp_path / "job.toml")
+    hide = _hiding(tmp_path / "in")
+    with cli_cluster(tmp_path, workers=1, wrap=hide) as address, DaskExecutor.connect(address) as executor:
+        executor.client.wait_for_workers(1, timeout=60)
+        started = time.monotonic()
+        with pytest.raises(SharedPathError) as caught:
+            run_job(job, executor=executor)
+    assert time.monotonic() - started < 10
+    assert caught.value.path == str(inputs[0][0]) and "127.0.0.1" in str(caught.value.host)
+    assert "shared storage" in str(caught.value)
