@@ -148,6 +148,7 @@ def main() -> None:
           f"measured {val['measured_s']:.1f} s (CPU: predicted {val['predicted_cpu_s']:.1f} s, "
           f"used {val['cpu_s']:.1f} s)")  # fmt: skip
     if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
 
 
