@@ -3,18 +3,22 @@ a worker that cannot see an input fails fast and clearly, and a local run never 
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import dask
+import psutil
 import pytest
 
 from pipeline.batch.distributed import DaskExecutor
 from pipeline.batch.executor import LocalExecutor, TaskProgress
 from pipeline.batch.run import run_job
-from pipeline.core.errors import SharedPathError
+from pipeline.core.errors import ClusterError, SharedPathError
 from pipeline.ingest.job import parse_job
 from tests.distributed_util import comparable, job_text, make_inputs, partials
 
@@ -133,3 +137,35 @@ def test_ctrl_c_cancels_the_jobs_tasks(cluster: DaskExecutor) -> None:
     while any(cluster.client.processing().values()) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(cluster.client.processing().values())
+
+
+def _die(_x: int) -> int:
+    os.kill(os.getpid(), signal.SIGKILL)
+    return 0
+
+
+def test_a_task_that_keeps_killing_workers_is_given_up(tmp_path: Path) -> None:
+    config = dask.config.set({"distributed.scheduler.allowed-failures": 0})
+    with config, DaskExecutor.local(1) as executor, pytest.raises(ClusterError) as caught:
+        executor.map(_die, [1], ["killer"], [[tmp_path]])
+    assert "killer" in str(caught.value)
+
+
+def test_ctrl_c_on_the_cli_closes_the_cluster_it_started(
+    inputs: list[tuple[Path, Path]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.cli import cluster as cli_cluster
+    from pipeline.cli.main import main
+
+    def interrupt(self: object, state: TaskProgress) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_cluster.ClusterProgress, "__call__", interrupt)
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    job = tmp_path / "job.toml"
+    job.write_text(job_text(tmp_path / "out", inputs), encoding="utf-8")
+    assert main(["run", str(job), "--workers", "2"]) == 130
+    deadline = time.monotonic() + 10
+    while {p.pid for p in psutil.Process().children(recursive=True)} - before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not {p.pid for p in psutil.Process().children(recursive=True)} - before
