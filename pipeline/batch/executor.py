@@ -13,9 +13,11 @@ import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Protocol, TypeVar
 
+from pipeline.batch.steps import ProgressFactory, no_progress
 from pipeline.ingest.job import Job, VideoJob
 from pipeline.render.outputs import ensure_dir
 
@@ -104,3 +106,26 @@ def shareable_job(job: Job) -> Job:
 def video_needs(job: Job, vj: VideoJob) -> list[Path]:
     """The paths one video's task must see: its inputs and the job's output folder."""
     return [p for p in (vj.video, vj.transcript, job.output_dir) if p is not None]
+
+
+VideoTask = Callable[[Job, VideoJob, ProgressFactory], R]
+
+
+def map_videos(executor: Executor, task: VideoTask[R], job: Job, progress: ProgressFactory) -> list[R]:
+    """``task(job, video, progress)`` for every video of ``job`` on ``executor``, results in the job's order.
+
+    For workers in other processes the job's paths are made absolute (and its output folder created) and
+    ``progress`` is dropped: callbacks cannot follow a task there (the executor reports tasks done instead).
+
+    Raises:
+        PipelineError: when the executor cannot run a task (a task's own failures are in its result).
+    """
+    if not executor.in_process:
+        job, progress = shareable_job(job), no_progress
+    keys = [f"video-{vj.name}-{i}" for i, vj in enumerate(job.videos)]  # unique even if two names are
+    needs = [video_needs(job, vj) for vj in job.videos]
+    return executor.map(partial(_video_task, task, job, progress), job.videos, keys, needs)
+
+
+def _video_task(task: VideoTask[R], job: Job, progress: ProgressFactory, vj: VideoJob) -> R:
+    return task(job, vj, progress)

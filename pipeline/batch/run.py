@@ -12,11 +12,10 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
-from functools import partial
 from pathlib import Path
 from typing import Any
 
-from pipeline.batch.executor import Executor, shareable_job, video_needs
+from pipeline.batch.executor import Executor, map_videos
 from pipeline.batch.review import write_video_review
 from pipeline.batch.steps import (
     LangTrack,
@@ -92,11 +91,7 @@ def run_job(job: Job, progress: ProgressFactory = no_progress, executor: Executo
     errors of one video are recorded, not raised (an executor's own failures are)."""
     if executor is None:
         return JobResult([run_video(job, vj, progress) for vj in job.videos])
-    if not executor.in_process:  # workers elsewhere: absolute paths; progress bars cannot follow them
-        job, progress = shareable_job(job), no_progress
-    keys = [f"video-{vj.name}" for vj in job.videos]
-    needs = [video_needs(job, vj) for vj in job.videos]
-    return JobResult(executor.map(partial(run_video, job, progress=progress), job.videos, keys, needs))
+    return JobResult(map_videos(executor, run_video, job, progress))
 
 
 def _media_facts(vj: VideoJob, media: MediaInfo | None, res: VideoResult) -> tuple[list[int], list[int]]:
