@@ -30,7 +30,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "tests"))
 
+from distributed_util import job_text, make_inputs  # noqa: E402
 from scale_model import Calibration, predict_local, video_core_s  # noqa: E402
 
 from pipeline.batch.distributed import DaskExecutor  # noqa: E402
@@ -38,7 +40,6 @@ from pipeline.batch.executor import Executor  # noqa: E402
 from pipeline.batch.run import run_job  # noqa: E402
 from pipeline.ingest.job import parse_job  # noqa: E402
 from pipeline.media.ffmpeg import ffmpeg_exe  # noqa: E402
-from tests.distributed_util import job_text, make_inputs  # noqa: E402
 
 SAMPLE = ROOT / "assets" / "promo" / "promo.mp4"
 TRANSCRIPT = ROOT / "subtitles" / "promo" / "transcript.json"

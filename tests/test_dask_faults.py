@@ -21,7 +21,9 @@ from pipeline.batch.distributed import DaskExecutor
 from pipeline.batch.run import JobResult, run_job
 from pipeline.core.errors import SharedPathError
 from pipeline.ingest.job import parse_job
-from tests.distributed_util import comparable, job_text, make_inputs, partials
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from distributed_util import comparable, job_text, make_inputs, partials
 
 pytestmark = pytest.mark.render
 DASK = str(Path(sys.executable).parent / "dask")

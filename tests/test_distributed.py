@@ -20,7 +20,9 @@ from pipeline.batch.executor import LocalExecutor, TaskProgress
 from pipeline.batch.run import run_job
 from pipeline.core.errors import ClusterError, SharedPathError
 from pipeline.ingest.job import parse_job
-from tests.distributed_util import comparable, job_text, make_inputs, partials
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from distributed_util import comparable, job_text, make_inputs, partials
 
 pytestmark = pytest.mark.render
 
