@@ -15,6 +15,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from pipeline.batch.executor import Executor, map_videos
 from pipeline.batch.review import write_video_review
 from pipeline.batch.steps import (
     LangTrack,
@@ -87,9 +88,12 @@ def _timed(result: VideoResult, stage: str) -> Iterator[None]:
         result.seconds[stage] = result.seconds.get(stage, 0.0) + time.perf_counter() - start
 
 
-def run_job(job: Job, progress: ProgressFactory = no_progress) -> JobResult:
-    """Run every video of ``job``; errors of one video are recorded, not raised."""
-    return JobResult([run_video(job, vj, progress) for vj in job.videos])
+def run_job(job: Job, progress: ProgressFactory = no_progress, executor: Executor | None = None) -> JobResult:
+    """Run every video of ``job``, each a task of ``executor`` (default: here, one after another);
+    errors of one video are recorded, not raised (an executor's own failures are)."""
+    if executor is None:
+        return JobResult([run_video(job, vj, progress) for vj in job.videos])
+    return JobResult(map_videos(executor, run_video, job, progress))
 
 
 def _media_facts(vj: VideoJob, media: MediaInfo | None, res: VideoResult) -> tuple[list[int], list[int]]:

@@ -90,6 +90,11 @@ def _report(result: JobResult, as_json: bool = False) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a job file."""
     job = load_job(args.job)
+    if args.workers is not None or args.scheduler is not None:
+        from pipeline.cli.cluster import run_on_cluster  # imports Dask: only when asked for
+
+        result = run_on_cluster(job, args.workers, args.scheduler, quiet=args.quiet, verbose=args.verbose)
+        return _report(result, as_json=args.json)
     return _report(run_job(job, _progress(args)), as_json=args.json)
 
 

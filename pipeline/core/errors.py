@@ -105,3 +105,24 @@ class OutputError(PipelineError):
         self.path = str(path)
         self.problem = problem
         super().__init__(f"{self.path}: {problem}")
+
+
+class ClusterError(PipelineError):
+    """The cluster running a job's tasks failed it: unreachable, or a worker cannot do what the client can."""
+
+    def __init__(self, problem: str, host: str | None = None) -> None:
+        self.problem = problem
+        self.host = host
+        super().__init__(f"{host}: {problem}" if host else problem)
+
+
+class SharedPathError(ClusterError):
+    """A worker cannot see a path that the client sees: the cluster's storage is not shared."""
+
+    def __init__(self, path: str | Path, host: str) -> None:
+        self.path = str(path)
+        super().__init__(
+            f"cannot see {self.path}: every worker must see the job's inputs and output folder "
+            "at the same absolute paths as the machine that runs `subpipe run` (shared storage)",
+            host,
+        )

@@ -1,0 +1,139 @@
+"""A real cluster from the command line (`dask scheduler`, two `dask worker`, all on 127.0.0.1): a worker
+SIGKILLed while it runs a video's task, and the job still completes with the local run's outputs."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+import pytest
+from distributed import Client
+
+from pipeline.batch.distributed import DaskExecutor
+from pipeline.batch.run import JobResult, run_job
+from pipeline.core.errors import SharedPathError
+from pipeline.ingest.job import parse_job
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from distributed_util import comparable, job_text, make_inputs, partials
+
+pytestmark = pytest.mark.render
+DASK = str(Path(sys.executable).parent / "dask")
+
+
+def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM each process group we started (the worker's children and ffmpeg with it), then SIGKILL."""
+    for proc in procs:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+    for proc in procs:
+        with suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=10)
+        with suppress(ProcessLookupError):  # whatever is left of the group (a killed worker's orphaned ffmpeg)
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+@contextmanager
+def cli_cluster(folder: Path, workers: int, wrap: tuple[str, ...] = ()) -> Iterator[str]:
+    """``dask scheduler --port 0`` and ``workers`` x ``dask worker --nthreads 1`` (each run under ``wrap``);
+    yields the scheduler's address."""
+    scheduler_file = folder / "scheduler.json"
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def start(*argv: str) -> None:
+        with (folder / f"proc{len(procs)}.log").open("wb") as log:
+            procs.append(subprocess.Popen([*argv], stdout=log, stderr=log, start_new_session=True))
+
+    try:
+        start(
+            DASK,
+            "scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--no-dashboard",
+            "--scheduler-file",
+            str(scheduler_file),
+        )
+        deadline = time.monotonic() + 30
+        while not scheduler_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        address = json.loads(scheduler_file.read_text())["address"]
+        for _ in range(workers):
+            start(*wrap, DASK, "worker", address, "--nthreads", "1", "--host", "127.0.0.1", "--no-dashboard")
+        yield address
+    finally:
+        _stop(procs)
+
+
+def _kill_a_worker_mid_task(client: Client, out: Path, pids: dict[str, int], timeout_s: float = 60) -> str:
+    """Wait until a burn is being written (a partial cut exists), SIGKILL the worker running that video."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        busy = next(out.rglob(".*.partial-*.mp4"), None)
+        if busy is not None:
+            video = busy.relative_to(out).parts[0]
+            for addr, keys in client.processing().items():
+                if any(str(k).startswith(f"video-{video}-") for k in keys):
+                    os.kill(pids[addr], signal.SIGKILL)
+                    return video
+        time.sleep(0.02)
+    raise AssertionError("no task was seen running")
+
+
+def test_a_worker_killed_mid_task_and_the_job_completes_identically(tmp_path: Path) -> None:
+    inputs = make_inputs(tmp_path / "in", 4, seconds=6)
+    local = run_job(parse_job(job_text(tmp_path / "local", inputs), tmp_path / "job.toml"))
+    assert local.ok
+    out = tmp_path / "dask"
+    job = parse_job(job_text(out, inputs), tmp_path / "job.toml")
+    with cli_cluster(tmp_path, workers=2) as address, Client(address) as client:
+        client.wait_for_workers(2, timeout=60)
+        pids: dict[str, int] = client.run(os.getpid)
+        results: list[JobResult] = []
+        with DaskExecutor.connect(address) as executor:
+            runner = threading.Thread(target=lambda: results.append(run_job(job, executor=executor)))
+            runner.start()
+            killed = _kill_a_worker_mid_task(client, out, pids)
+            runner.join(timeout=120)
+        assert results, "the job did not finish"
+        assert set(client.run(os.getpid).values()) != set(pids.values())  # the nanny restarted the killed one
+    result = results[0]
+    assert result.ok, [v.failures for v in result.videos]
+    assert killed in [v.name for v in result.videos]
+    assert comparable(out) == comparable(tmp_path / "local")
+    assert not partials(out)
+    logs = "".join(p.read_text(errors="replace") for p in tmp_path.glob("proc*.log"))
+    assert "killed by signal 9" in logs  # the nanny saw its worker die mid-task, and restarted it
+
+
+def _hiding(folder: Path) -> tuple[str, ...]:
+    """A command prefix that runs its command in a mount namespace where ``folder`` is an empty tmpfs."""
+    probe = ["unshare", "-rm", "sh", "-c", f"mount -t tmpfs none '{folder}'"]
+    if subprocess.run(probe, capture_output=True).returncode != 0:
+        pytest.skip("needs unshare and mount namespaces (to hide a folder from one worker)")
+    return ("unshare", "-rm", "sh", "-c", f'mount -t tmpfs none \'{folder}\' && exec "$0" "$@"')
+
+
+def test_a_worker_that_cannot_see_the_inputs_fails_the_job_clearly(tmp_path: Path) -> None:
+    inputs = make_inputs(tmp_path / "in", 1, seconds=1)
+    job = parse_job(job_text(tmp_path / "out", inputs), tmp_path / "job.toml")
+    hide = _hiding(tmp_path / "in")
+    with cli_cluster(tmp_path, workers=1, wrap=hide) as address, DaskExecutor.connect(address) as executor:
+        executor.client.wait_for_workers(1, timeout=60)
+        started = time.monotonic()
+        with pytest.raises(SharedPathError) as caught:
+            run_job(job, executor=executor)
+    assert time.monotonic() - started < 10
+    assert caught.value.path == str(inputs[0][0]) and "127.0.0.1" in str(caught.value.host)
+    assert "shared storage" in str(caught.value)
