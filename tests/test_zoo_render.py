@@ -241,3 +241,15 @@ def test_cue_times_count_from_the_first_frame(
         video = min(t for kind, t in times if kind == "video")
         cues = sorted(t for kind, t in times if kind == "subtitle")
     assert cues == pytest.approx([video, video + 1.0], abs=0.002)
+
+
+@pytest.mark.parametrize("ext", ["mkv", "mp4"])
+def test_mux_of_audio_only_clips_cues_to_the_sound(
+    zoo: dict[str, Path], ext: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = zoo["audio_only_m4a"]
+    out = tmp_path / f"o.{ext}"
+    code, err = _cli(["mux", str(source), str(_srt(tmp_path, "audio_only_m4a", "long")), "-o", str(out)], capsys)
+    assert code == 0, err
+    span = probe_facts(out)["span"]
+    assert span is not None and span <= BY_NAME["audio_only_m4a"].duration + 0.1, span

@@ -143,8 +143,9 @@ def write_track_files(
 
 
 def clip_track(track: Track, media: MediaInfo, target: Path) -> Track:
-    """``track`` clipped to the video's end (no output outlasts the source's picture); a warning per cue."""
-    clipped, past = clip_to_video(track, media.video_duration_ms or None)
+    """``track`` clipped to the video's end (no output outlasts the source's picture, or its sound when it
+    has none); a warning per cue."""
+    clipped, past = clip_to_video(track, media.video_duration_ms or media.duration_ms or None)  # audio only: its end
     for finding in past:
         logger.warning("%s: cue %s: %s", target.name, finding.cue, finding.message)
     return clipped
