@@ -25,13 +25,7 @@ import av
 import pysubs2
 
 from pipeline.core.errors import VerifyError
-from pipeline.media.chunkargs import (
-    BurnStream,
-    ChunkOutput,
-    ChunkSettings,
-    chunk_args,
-    ffmpeg_version,
-)
+from pipeline.media.chunkargs import BurnStream, ChunkOutput, ChunkSettings, chunk_args, ffmpeg_version
 from pipeline.media.ffmpeg import ProgressFn, run_ffmpeg
 from pipeline.media.fonts import make_fontsdir
 from pipeline.media.probe import MediaInfo

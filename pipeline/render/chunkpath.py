@@ -22,7 +22,7 @@ from typing import Protocol, runtime_checkable
 
 from pipeline.media.chunkargs import ChunkSettings, ffmpeg_version
 from pipeline.media.commands import length_limit, picture_for
-from pipeline.media.containers import burn_audio_plan
+from pipeline.media.containers import MP4_SUFFIXES, burn_audio_plan
 from pipeline.media.ffmpeg import ProgressFn
 from pipeline.media.probe import MediaInfo
 from pipeline.media.scenes import detect_shot_changes
@@ -81,6 +81,7 @@ def chunk_blockers(media: MediaInfo, target: Path) -> list[str]:
         (bool(burn_audio_plan(media, target).notes), "audio converted"),
         (length_limit(media) is not None, "streams outlast the picture"),
         (not videos or videos[0] is not media.video, "the picture is not the first video stream"),
+        (target.suffix.lower() not in MP4_SUFFIXES, "not an MP4 target"),
         (0 < media.frames < 2, "fewer than two frames"),
     ]
     for blocked, why in checks:
@@ -144,6 +145,8 @@ def burn_cuts(
         OutputError: when an output folder cannot be written.
     """
     cache = cache or ChunkCache()
+    if chunk_blockers(media, requests[0].target):
+        shots = []  # the monolithic burn has no chunk boundaries to place
     shots = list(detect_shot_changes(video, media) if shots is None else shots)
     made = recipes(video, media, requests, encoder, shots, cache)
     if made[0][1]["engine"] == MONOLITHIC:
