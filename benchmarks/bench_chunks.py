@@ -38,6 +38,7 @@ from pipeline.ingest.segments import load_transcript  # noqa: E402
 from pipeline.media.ffmpeg import ffmpeg_exe  # noqa: E402
 from pipeline.media.probe import MediaInfo, probe  # noqa: E402
 from pipeline.media.scenes import detect_shot_changes  # noqa: E402
+from pipeline.render import chunks  # noqa: E402
 from pipeline.render.burn import BurnRequest, Encoder, burn  # noqa: E402
 from pipeline.render.chunkburn import DEFAULT_GROUP, ChunkedBurn, render_chunked  # noqa: E402
 from pipeline.render.chunkcache import ChunkCache  # noqa: E402
@@ -151,7 +152,8 @@ def _print(
     args: argparse.Namespace, langs: list[str], base: dict[str, float], rows: list[tuple[str, float, ChunkedBurn]]
 ) -> None:
     print(f"clip: {args.seconds} s of the sample, {len(langs)} languages {langs}; x264 threads {args.threads}, "
-          f"jobs {args.jobs}, group {args.group}; shot changes {base['scd']:.2f} s (cached)")  # fmt: skip
+          f"jobs {args.jobs}, group {args.group}, chunks {args.chunk_ms}/{args.max_chunk_ms} ms; "
+          f"shot changes {base['scd']:.2f} s (cached)")  # fmt: skip
     print(f"monolithic grouped burn ({len(langs)} langs): {base['mono']:.2f} s wall, {CPU['mono']:.1f} s cpu; "
           f"single-language burn: {base['single']:.2f} s wall, {CPU['single']:.1f} s cpu")  # fmt: skip
     print("| step | wall s | cpu s | chunks encoded / reused | wall (cpu) vs grouped burn | wall (cpu) vs single |")
@@ -174,7 +176,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="x264 threads per chunk")
     parser.add_argument("--jobs", type=int, default=2, help="ffmpeg processes at once")
     parser.add_argument("--group", type=int, default=DEFAULT_GROUP, help="outputs (x264 instances) per process")
+    parser.add_argument("--chunk-ms", type=int, default=chunks.TARGET_MS, help="target chunk length (plan)")
+    parser.add_argument("--max-chunk-ms", type=int, default=chunks.MAX_MS, help="longest chunk (plan)")
     args = parser.parse_args()
+    chunks.TARGET_MS, chunks.MAX_MS = args.chunk_ms, args.max_chunk_ms  # an experiment on the plan's lengths
     langs = args.langs.split(",")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
