@@ -44,7 +44,8 @@ def _wait_for_encode(proc: subprocess.Popen[bytes]) -> Path:
     """Block until ffmpeg is encoding a chunk (a non-empty file in the chunk cache's work folders)."""
     work = Path(os.environ["SUBPIPE_CACHE"]) / "tmp"
     while proc.poll() is None:
-        chunks = [p for p in work.glob("*/*.mp4") if p.stat().st_size > 0] if work.is_dir() else []
+        # its own work folder (<pid>-...): a killed render's folder may still hold chunk files
+        chunks = [p for p in work.glob(f"{proc.pid}-*/*.mp4") if p.stat().st_size > 0] if work.is_dir() else []
         if chunks:
             return chunks[0]
         time.sleep(0.02)
