@@ -45,9 +45,10 @@ def _wait_for_encode(proc: subprocess.Popen[bytes]) -> Path:
     work = Path(os.environ["SUBPIPE_CACHE"]) / "tmp"
     while proc.poll() is None:
         # its own work folder (<pid>-...): a killed render's folder may still hold chunk files
-        chunks = [p for p in work.glob(f"{proc.pid}-*/*.mp4") if p.stat().st_size > 0] if work.is_dir() else []
-        if chunks:
-            return chunks[0]
+        for chunk in work.glob(f"{proc.pid}-*/*.mp4") if work.is_dir() else []:
+            with contextlib.suppress(FileNotFoundError):  # moved into the cache meanwhile
+                if chunk.stat().st_size > 0:
+                    return chunk
         time.sleep(0.02)
     raise AssertionError(f"the burn ended before a chunk was encoded: {proc.communicate()}")
 
