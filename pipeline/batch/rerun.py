@@ -2,7 +2,7 @@
 
 What "proves" means here: the manifest lists a cut only after it was verified, with its size and
 SHA-256 and the *recipe* that made it (a digest of the engine, the source's SHA-256, the ASS text,
-the font's digest, the encoder settings, the ffmpeg version and the shot changes that place chunk
+the font's digest, the encoder settings, the ffmpeg version and the shot changes and lengths that place chunk
 boundaries: :func:`pipeline.render.chunkpath.recipes`). When today's recipe is the recorded one,
 the cut that would be made is that cut; when the file under its name still has the recorded size
 and SHA-256 (hashed again, not trusted by name or time), it *is* that cut. Both must hold: a

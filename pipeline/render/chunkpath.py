@@ -7,7 +7,7 @@ see :func:`chunk_blockers`.
 
 A cut's *recipe* is a digest of everything that decides its bytes and its chunk keys: the engine,
 the source's SHA-256, the ASS text, the font file's digest, the encoder settings, the ffmpeg
-version and (chunked) the shot changes that place chunk boundaries. Equal recipes give equal chunk
+version and (chunked) the shot changes and chunk lengths that place chunk boundaries. Equal recipes give equal chunk
 keys and an equal cut, which is what lets a rerun skip a cut its manifest describes.
 """
 
@@ -26,6 +26,7 @@ from pipeline.media.containers import MP4_SUFFIXES, burn_audio_plan
 from pipeline.media.ffmpeg import ProgressFn
 from pipeline.media.probe import MediaInfo
 from pipeline.media.scenes import detect_shot_changes
+from pipeline.render import chunks
 from pipeline.render.burn import BurnRequest, Encoder, burn
 from pipeline.render.chunkburn import ChunkProgress, render_chunked
 from pipeline.render.chunkcache import ChunkCache, font_digest, source_digest
@@ -114,6 +115,7 @@ def recipes(
         "encoder": [settings.crf, settings.preset, settings.x264_params(), *settings.colour],
         "ffmpeg": ffmpeg_version(),
         "shot_changes": hashlib.sha256(json.dumps(list(shots)).encode()).hexdigest() if engine == CHUNKED else "",
+        "plan": [chunks.MIN_MS, chunks.TARGET_MS, chunks.MAX_MS] if engine == CHUNKED else [],
     }
     out = []
     for req in requests:
