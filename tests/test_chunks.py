@@ -27,6 +27,7 @@ from pipeline.core.errors import FfmpegError
 from pipeline.media.chunkargs import BurnStream, ChunkOutput, ChunkSettings, chunk_args, concat_list
 from pipeline.media.ffmpeg import ffmpeg_exe
 from pipeline.media.probe import probe
+from pipeline.render import chunks
 from pipeline.render.burn import BurnRequest, Encoder, burn
 from pipeline.render.chunkburn import ChunkedBurn, ChunkProgress, render_chunked
 from pipeline.render.chunkcache import ChunkCache
@@ -43,6 +44,13 @@ _SINE = ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"]
 
 def _ff(*args: str) -> None:
     subprocess.run([ffmpeg_exe(), "-nostdin", "-v", "error", "-y", *args], check=True)
+
+
+@pytest.fixture(autouse=True)
+def short_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks of 2-4 s (target 3 s) here, so the 6-10 s clips below hold several chunks each."""
+    monkeypatch.setattr(chunks, "TARGET_MS", 3000)
+    monkeypatch.setattr(chunks, "MAX_MS", 4000)
 
 
 @pytest.fixture(scope="session")
@@ -104,15 +112,22 @@ def _relative_times(table: FrameTable) -> list[Fraction]:
     return [(p - table.pts[0]) * table.time_base for p in table.pts]
 
 
-def test_plan_is_whole_frames_of_two_to_four_seconds_cut_on_shot_changes_and_keyframes(zoo: dict[str, Path]) -> None:
+def test_plan_is_whole_frames_of_two_to_six_seconds_cut_on_shot_changes_and_keyframes(
+    zoo: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     table = read_frame_table(zoo["cfr"])
-    plan = plan_chunks(table, [SHOT_MS])
-    # The shot change at frame 100 ends chunk 0; the source's keyframe at 160 (-g 60) ends chunk 1.
-    assert table.pts[160] in table.keyframes
-    assert [(c.first, c.end) for c in plan] == [(0, 100), (100, 160), (160, 250)]
+    monkeypatch.setattr(chunks, "TARGET_MS", 4000)  # the defaults (this module's fixture pins 3/4 s)
+    monkeypatch.setattr(chunks, "MAX_MS", 6000)
+    # The shot change at frame 100 ends chunk 0; the 6 s left make one chunk.
+    assert [(c.first, c.end) for c in plan_chunks(table, [SHOT_MS])] == [(0, 100), (100, 250)]
     assert plan_chunks(table, []) == plan_chunks(table, [])  # deterministic
     for chunk in plan_chunks(table, [5100]):
-        assert 2000 <= float(table.ms(chunk.end - 1) - table.ms(chunk.first)) + 40 <= 4000
+        assert 2000 <= float(table.ms(chunk.end - 1) - table.ms(chunk.first)) + 40 <= 6000
+    # With 2-4 s chunks, the source's keyframe at 160 (-g 60) ends chunk 1 (no shot change there).
+    monkeypatch.setattr(chunks, "TARGET_MS", 3000)
+    monkeypatch.setattr(chunks, "MAX_MS", 4000)
+    assert table.pts[160] in table.keyframes
+    assert [(c.first, c.end) for c in plan_chunks(table, [SHOT_MS])] == [(0, 100), (100, 160), (160, 250)]
 
 
 def test_chunk_args_are_exact() -> None:
@@ -241,7 +256,9 @@ _KILLABLE = textwrap.dedent(
     from pipeline.media.probe import probe
     from pipeline.render.burn import BurnRequest, Encoder
     from pipeline.render.chunkburn import render_chunked
+    from pipeline.render import chunks
     from pipeline.render.chunkcache import ChunkCache
+    chunks.TARGET_MS, chunks.MAX_MS = 3000, 4000  # as this module's tests render
     source, cache, out = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
     reqs = [BurnRequest(l, Path(out / f"{l}.ass").read_text(), "noto-sans", out / f"cut.{l}.mp4") for l in ("en", "fr")]
     render_chunked(source, probe(source), reqs, Encoder(), ChunkCache(cache), shot_changes_ms=[4000], jobs=1)

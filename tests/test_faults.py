@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SRT = "".join(f"{i}\n00:00:{2 * i - 1:02d},000 --> 00:00:{2 * i:02d},000\nLine number {i}\n\n" for i in range(1, 7))
 
 
-def _start_burn(clip: Path, sub: Path, target: Path) -> subprocess.Popen[bytes]:
-    argv = [sys.executable, "-m", "pipeline", "-q", "burn", str(clip), str(sub), "-o", str(target)]
+def _start_burn(clip: Path, sub: Path, target: Path, *extra: str) -> subprocess.Popen[bytes]:
+    argv = [sys.executable, "-m", "pipeline", "-q", "burn", str(clip), str(sub), "-o", str(target), *extra]
     # Its own session: the signal reaches python and ffmpeg together, as from a terminal or a job killer.
     return subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
 
@@ -38,6 +38,19 @@ def _wait_for_partial(proc: subprocess.Popen[bytes], folder: Path) -> Path:
             return partials[0]
         time.sleep(0.05)
     raise AssertionError(f"the burn ended before a partial appeared: {proc.communicate()}")
+
+
+def _wait_for_encode(proc: subprocess.Popen[bytes]) -> Path:
+    """Block until ffmpeg is encoding a chunk (a non-empty file in the chunk cache's work folders)."""
+    work = Path(os.environ["SUBPIPE_CACHE"]) / "tmp"
+    while proc.poll() is None:
+        # its own work folder (<pid>-...): a killed render's folder may still hold chunk files
+        for chunk in work.glob(f"{proc.pid}-*/*.mp4") if work.is_dir() else []:
+            with contextlib.suppress(FileNotFoundError):  # moved into the cache meanwhile
+                if chunk.stat().st_size > 0:
+                    return chunk
+        time.sleep(0.02)
+    raise AssertionError(f"the burn ended before a chunk was encoded: {proc.communicate()}")
 
 
 @pytest.fixture()
@@ -67,12 +80,12 @@ def test_sigkill_mid_encode_leaves_no_final_file_and_the_rerun_completes(
 
 def test_ctrl_c_mid_encode_exits_130_and_leaves_nothing(tmp_path: Path, clip15: Path, sub: Path) -> None:
     out = tmp_path / "out"
-    proc = _start_burn(clip15, sub, out / "final.mp4")
-    _wait_for_partial(proc, out)
+    proc = _start_burn(clip15, sub, out / "final.mp4", "--force")  # chunks are encoded, not found cached
+    _wait_for_encode(proc)
     os.killpg(proc.pid, signal.SIGINT)
     _stdout, stderr = proc.communicate()
     assert proc.returncode == 130 and b"interrupted" in stderr and b"Traceback" not in stderr
-    assert list(out.iterdir()) == []
+    assert not out.exists() or list(out.iterdir()) == []
 
 
 def test_a_run_killed_mid_burn_leaves_no_manifest_and_the_rerun_completes(
@@ -88,8 +101,10 @@ def test_a_run_killed_mid_burn_leaves_no_manifest_and_the_rerun_completes(
     root = tmp_path / "out" / "c"
     assert subprocess.run(argv, cwd=ROOT, capture_output=True, check=False).returncode == 0
     assert (root / "manifest.json").is_file()
-    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-    _wait_for_partial(proc, root / "en")
+    # --force: the unchanged job would keep its cut (the manifest proves it); this run must burn
+    forced = [*argv, "--force"]
+    proc = subprocess.Popen(forced, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    _wait_for_encode(proc)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     # The last run's manifest is gone (it would describe files this run was rewriting).

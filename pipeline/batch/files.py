@@ -49,8 +49,11 @@ def burn_file(
     lenient: bool = False,
     encoder: Encoder | None = None,
     on_progress: ProgressFn | None = None,
+    force: bool = False,
 ) -> Path:
     """Burn one SRT/VTT file of language ``lang`` into ``video``; verify the cut; return its path.
+
+    The cut is assembled from cached chunks where it can be (``force``: every chunk encoded again).
 
     Raises:
         InputError: for an unreadable video or subtitle file.
@@ -59,7 +62,7 @@ def burn_file(
     """
     item = read_lang_tracks([Path(subtitle)], [lang], encoding, lenient=lenient)[0]
     media = probe(Path(video))
-    out = burn_tracks(Path(video), media, [(item, Path(output))], {}, encoder or Encoder(), on_progress)
+    out = burn_tracks(Path(video), media, [(item, Path(output))], {}, encoder or Encoder(), on_progress, force)
     return out[0]
 
 

@@ -34,6 +34,7 @@ def review_inputs(
     A language whose burn failed, or whose font lacks characters, is listed without pictures.
     """
     cuts = {e.language: root / e.path for e in entries if e.kind == "burned"}
+    digests = {e.language: e.sha256 for e in entries if e.kind == "burned"}
     items = []
     for item in built.values():
         tag = item.profile.tag
@@ -42,7 +43,8 @@ def review_inputs(
         ass = None if cut is not None or failure else _drawable(item, media, style)
         if isinstance(ass, FontCoverageError):
             ass, failure = None, str(ass)
-        items.append(ReviewInput(tag, item.track, tuple(qc.get(tag, ())), cut, ass, item.profile.font, failure))
+        findings = tuple(qc.get(tag, ()))
+        items.append(ReviewInput(tag, item.track, findings, cut, ass, item.profile.font, failure, digests.get(tag, "")))
     return items
 
 

@@ -6,6 +6,7 @@ recorded, the rest go on, and the result says what failed.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Iterator, Mapping
@@ -16,13 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.batch.executor import Executor, map_videos
+from pipeline.batch.rerun import PreviousCut, load_previous
+from pipeline.batch.reuse import keep_unchanged, mux_or_keep
 from pipeline.batch.review import write_video_review
 from pipeline.batch.steps import (
     LangTrack,
     ProgressFactory,
     burn_tracks_each,
     display_style,
-    mux_tracks,
     no_progress,
     text_box,
     write_track_files,
@@ -40,6 +42,7 @@ from pipeline.media.probe import MediaInfo, probe
 from pipeline.media.scenes import detect_shot_changes
 from pipeline.media.vad import detect_speech, speech_pauses
 from pipeline.render.burn import Encoder
+from pipeline.render.chunkpath import CutRecord
 from pipeline.render.manifest import ManifestEntry, entry_for, write_manifest
 from pipeline.render.outputs import discard, remove_stale_partials
 from pipeline.tracks.build import build_track_report
@@ -59,6 +62,8 @@ class VideoResult:
     seconds: dict[str, float] = field(default_factory=dict)
     qc: dict[str, list[Finding]] = field(default_factory=dict)
     notes: dict[str, list[str]] = field(default_factory=dict)
+    burns: dict[str, dict[str, object]] = field(default_factory=dict)
+    muxes: dict[str, dict[str, object]] = field(default_factory=dict)
     manifest: Path | None = None
 
     @property
@@ -88,12 +93,17 @@ def _timed(result: VideoResult, stage: str) -> Iterator[None]:
         result.seconds[stage] = result.seconds.get(stage, 0.0) + time.perf_counter() - start
 
 
-def run_job(job: Job, progress: ProgressFactory = no_progress, executor: Executor | None = None) -> JobResult:
+def run_job(
+    job: Job, progress: ProgressFactory = no_progress, executor: Executor | None = None, *, force: bool = False
+) -> JobResult:
     """Run every video of ``job``, each a task of ``executor`` (default: here, one after another);
-    errors of one video are recorded, not raised (an executor's own failures are)."""
+    errors of one video are recorded, not raised (an executor's own failures are).
+
+    ``force``: burn every cut again, whatever the last manifest proves unchanged.
+    """
     if executor is None:
-        return JobResult([run_video(job, vj, progress) for vj in job.videos])
-    return JobResult(map_videos(executor, run_video, job, progress))
+        return JobResult([run_video(job, vj, progress, force=force) for vj in job.videos])
+    return JobResult(map_videos(executor, functools.partial(run_video, force=force), job, progress))
 
 
 def _media_facts(vj: VideoJob, media: MediaInfo | None, res: VideoResult) -> tuple[list[int], list[int]]:
@@ -178,8 +188,13 @@ def _burn(
     res: VideoResult,
     root: Path,
     progress: ProgressFactory,
+    previous: Mapping[str, PreviousCut] | None,
 ) -> None:
-    """Burn in groups that share one decode; a language whose font lacks glyphs is left out first."""
+    """Burn in groups that share one decode; a language whose font lacks glyphs is left out first.
+
+    A cut the last manifest proves unchanged (``previous``: :mod:`pipeline.batch.rerun`) is kept as is;
+    ``previous`` None (``--force``): every cut and chunk is made again.
+    """
     ready = []
     for lang, item in built.items():
         try:
@@ -188,15 +203,15 @@ def _burn(
             res.failures[f"{lang}/burn"] = str(exc)
             continue
         ready.append(item)
-    size = job.render.burn_group
+    ready, size = keep_unchanged(job, vj, media, ready, res, root, previous or {})
     for start in range(0, len(ready), size):
         group = ready[start : start + size]
-        retry = _burn_group(job, vj, media, group, res, root, progress)
+        retry = _burn_group(job, vj, media, group, res, root, progress, previous)
         if retry and len(group) > 1:
             # The shared ffmpeg run failed, so any of its languages may be the cause: each alone.
             logger.warning("burn of %s failed; retrying them one at a time", [i.profile.tag for i in retry])
             for item in retry:
-                _burn_group(job, vj, media, [item], res, root, progress)
+                _burn_group(job, vj, media, [item], res, root, progress, previous)
 
 
 def _burn_group(
@@ -207,6 +222,7 @@ def _burn_group(
     res: VideoResult,
     root: Path,
     progress: ProgressFactory,
+    previous: Mapping[str, PreviousCut] | None,
 ) -> list[LangTrack]:
     """Burn ``group`` in one ffmpeg run; record each language's cut or its own failure.
 
@@ -220,9 +236,11 @@ def _burn_group(
     encoder = Encoder(job.render.crf, job.render.preset)
     try:
         notes: list[str] = []
+        records: dict[str, CutRecord] = {}
         label = f"burn {vj.name} [{' '.join(tags)}]"
         style = display_style(job.style, (media.display_width, media.display_height))
-        results = burn_tracks_each(vj.video, media, items, style, encoder, progress(label), notes)
+        bar, force = progress(label), previous is None
+        results = burn_tracks_each(vj.video, media, items, style, encoder, bar, notes, records, previous, force)
     except FfmpegError as exc:
         if len(group) > 1:
             return group
@@ -237,6 +255,8 @@ def _burn_group(
     for tag, result in zip(tags, results, strict=True):
         if isinstance(result, Path):
             res.entries.append(entry_for(result, root, "burned", tag))
+            if tag in records:  # how it was made: what lets the next run skip it
+                res.burns[tag] = records[tag].as_json()
         else:
             res.failures[f"{tag}/burn"] = str(result)
     return []
@@ -250,6 +270,7 @@ def _mux(
     res: VideoResult,
     root: Path,
     progress: ProgressFactory,
+    previous: Mapping[str, PreviousCut] | None,
 ) -> None:
     assert vj.video is not None
     default = vj.default_language if vj.default_language in built else next(iter(built))
@@ -257,14 +278,15 @@ def _mux(
         target = root / f"{vj.name}.subs.{container}"
         try:
             notes: list[str] = []
-            label = progress(f"mux {target.name}")
-            path = mux_tracks(vj.video, media, list(built.values()), default, target, label, notes)
+            kept = (previous or {}).get(f"mux/{container}")
+            made = mux_or_keep(vj.video, media, list(built.values()), default, target, progress, notes, kept)
             if notes:
                 res.notes[f"mux/{container}"] = notes
         except PipelineError as exc:
             res.failures[f"mux/{container}"] = str(exc)
             continue
-        res.entries.append(entry_for(path, root, f"soft-{container}", "+".join(built)))
+        res.entries.append(made.entry or entry_for(made.path, root, f"soft-{container}", "+".join(built)))
+        res.muxes[container] = made.record
 
 
 def _review(
@@ -281,8 +303,8 @@ def _review(
     res.entries.append(entry_for(page, root, "review", "+".join(built)))
 
 
-def run_video(job: Job, vj: VideoJob, progress: ProgressFactory = no_progress) -> VideoResult:
-    """Run one video end to end and write its manifest."""
+def run_video(job: Job, vj: VideoJob, progress: ProgressFactory = no_progress, *, force: bool = False) -> VideoResult:
+    """Run one video end to end and write its manifest (``force``: burn every cut again)."""
     res = VideoResult(vj.name)
     root = job.output_dir / vj.name
     try:
@@ -290,23 +312,25 @@ def run_video(job: Job, vj: VideoJob, progress: ProgressFactory = no_progress) -
             media = probe(vj.video) if vj.video else None
         for folder in [root, *(root / lang for lang in vj.languages)]:
             remove_stale_partials(folder)
+        previous = None if force else load_previous(root)
         # An interrupted run must not leave the last run's manifest describing files it rewrote.
         discard(root / "manifest.json")
         built = _build(job, vj, media, res, root)
         if media is not None and vj.video is not None and built:
             if job.outputs.burn:
                 with _timed(res, "burn"):
-                    _burn(job, vj, media, built, res, root, progress)
+                    _burn(job, vj, media, built, res, root, progress, previous)
             if job.outputs.mux:
                 with _timed(res, "mux"):
-                    _mux(job, vj, media, built, res, root, progress)
+                    _mux(job, vj, media, built, res, root, progress, previous)
             if job.outputs.review:
                 with _timed(res, "review"):
                     _review(job, vj, media, built, res, root)
         with _timed(res, "manifest"):
             inputs = {"transcript": vj.transcript, **({"video": vj.video} if vj.video else {})}
             res.manifest = write_manifest(
-                root / "manifest.json", vj.name, res.entries, inputs, res.failures, res.qc, res.notes
+                root / "manifest.json", vj.name, res.entries, inputs, res.failures, res.qc, res.notes, res.burns,
+                res.muxes,
             )
     except PipelineError as exc:
         res.failures["job"] = str(exc)

@@ -12,6 +12,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from pipeline.batch.rerun import PreviousCut, verify_commit
 from pipeline.core.cues import Track
 from pipeline.core.errors import PipelineError, UsageError, VerifyError
 from pipeline.core.findings import Finding
@@ -22,10 +23,11 @@ from pipeline.media.containers import is_mp4, require_video
 from pipeline.media.ffmpeg import ProgressFn
 from pipeline.media.fonts import check_coverage, font_spec
 from pipeline.media.probe import MediaInfo, probe, subtitle_texts
-from pipeline.render.burn import BurnRequest, Encoder, burn, burn_notes
+from pipeline.render.burn import BurnRequest, Encoder, burn_notes
+from pipeline.render.chunkpath import CutRecord, burn_cuts
 from pipeline.render.mux import MuxTrack, mux
 from pipeline.render.outputs import commit, discard, write_text
-from pipeline.render.verify import BurnCheck, ExpectedTrack, KeptStreams, verify_burn, verify_mux
+from pipeline.render.verify import ExpectedTrack, KeptStreams, verify_mux
 from pipeline.tracks.build import build_track_report
 from pipeline.tracks.formats import AssStyle, compose_ass, compose_srt, compose_vtt, default_sizes
 from pipeline.tracks.measure import TITLE_SAFE, TextBox
@@ -158,15 +160,16 @@ def burn_tracks(
     style: Mapping[str, Any],
     encoder: Encoder,
     progress: ProgressFn | None = None,
+    force: bool = False,
 ) -> list[Path]:
-    """Burn each (track, target) into a cut of ``video`` in one ffmpeg process; verify; commit.
+    """Burn each (track, target) into a cut of ``video``; verify; commit (``force``: no cached chunk).
 
     Raises:
         InputError: when ``media`` has no video stream (audio only).
         FontCoverageError: before any encoding, when a font lacks a character of its track.
         FfmpegError, VerifyError: when rendering or verification fails (no final file is left).
     """
-    results = burn_tracks_each(video, media, items, style, encoder, progress)
+    results = burn_tracks_each(video, media, items, style, encoder, progress, force=force)
     failed = [r for r in results if isinstance(r, PipelineError)]
     if failed:
         for path in results:
@@ -176,25 +179,14 @@ def burn_tracks(
     return [r for r in results if isinstance(r, Path)]
 
 
-def burn_tracks_each(
-    video: Path,
-    media: MediaInfo,
-    items: Sequence[tuple[LangTrack, Path]],
-    style: Mapping[str, Any],
-    encoder: Encoder,
-    progress: ProgressFn | None = None,
-    notes: list[str] | None = None,
-) -> list[Path | VerifyError]:
-    """Burn every item in one ffmpeg process, then verify each cut alone: its path, or why it failed.
-
-    A failure of the shared ffmpeg run raises (any language could have caused it); a cut that fails
-    its own verification is an error of that language only, and the others are committed. What the
-    cut changes besides the text (audio converted, picture padded) is logged and added to ``notes``.
+def burn_requests(
+    media: MediaInfo, items: Sequence[tuple[LangTrack, Path]], style: Mapping[str, Any]
+) -> tuple[list[BurnRequest], list[Track]]:
+    """Each item's burn request (its ASS on the burn's canvas) and its track clipped to the video.
 
     Raises:
         InputError: when ``media`` has no video stream (audio only).
-        FontCoverageError: before any encoding, when a font lacks a character of its track.
-        FfmpegError: when the shared ffmpeg run fails.
+        FontCoverageError: when a font lacks a character of its track.
     """
     require_video(media)
     width, height = burn_size(media)
@@ -207,21 +199,47 @@ def burn_tracks_each(
         ass = compose_ass(track, ass_style, width, height, fps=media.fps or None, sar=media.sar)
         requests.append(BurnRequest(item.profile.tag, ass, item.profile.font, target))
         tracks.append(track)
+    return requests, tracks
+
+
+def burn_tracks_each(
+    video: Path,
+    media: MediaInfo,
+    items: Sequence[tuple[LangTrack, Path]],
+    style: Mapping[str, Any],
+    encoder: Encoder,
+    progress: ProgressFn | None = None,
+    notes: list[str] | None = None,
+    records: dict[str, CutRecord] | None = None,
+    previous: Mapping[str, PreviousCut] | None = None,
+    force: bool = False,
+) -> list[Path | VerifyError]:
+    """Burn every item (chunked, :func:`pipeline.render.chunkpath.burn_cuts`), then verify each cut alone.
+
+    Returns each cut's path, or why it failed. A failure of the shared render raises (any language
+    could have caused it); a cut that fails its own verification is an error of that language only,
+    and the others are committed. What the cut changes besides the text (audio converted, picture
+    padded) is logged and added to ``notes``; how each cut was made goes to ``records`` (by language).
+    With ``previous`` (the last verified cut of a language) only the changed chunks' time is verified
+    again (:func:`pipeline.batch.rerun.verify_window`). ``force``: every chunk is encoded again.
+
+    Raises:
+        InputError: when ``media`` has no video stream (audio only).
+        FontCoverageError: before any encoding, when a font lacks a character of its track.
+        FfmpegError: when the shared render fails.
+    """
+    requests, tracks = burn_requests(media, items, style)
     for note in burn_notes(media, items[0][1]):
         logger.warning("%s: %s", items[0][1].name, note)
         if notes is not None:
             notes.append(note)
-    partials = burn(video, media, requests, encoder, progress)
+    partials, made = burn_cuts(video, media, requests, encoder, progress, force=force)
     results: list[Path | VerifyError] = []
     try:
-        for (_item, target), track, req, partial in zip(items, tracks, requests, partials, strict=True):
-            cues = [(c.start_ms, c.end_ms) for c in track.cues]
-            problems = verify_burn(probe(partial), media, BurnCheck(req.ass_text, (req.font_key,), cues))
-            if problems:
-                discard(partial)
-                results.append(VerifyError(target, problems))
-            else:
-                results.append(commit(partial, target))
+        for track, req, partial, record in zip(tracks, requests, partials, made, strict=True):
+            results.append(verify_commit(media, track, req, partial, record, (previous or {}).get(req.lang)))
+            if records is not None and isinstance(results[-1], Path):
+                records[req.lang] = record
     except BaseException:  # Ctrl-C or an error while verifying: no partial is left behind
         discard(*partials)
         raise

@@ -35,7 +35,13 @@ def _executor(workers: int | None, scheduler: str | None, progress: ClusterProgr
 
 
 def run_on_cluster(
-    job: Job, workers: int | None, scheduler: str | None, *, quiet: bool = False, verbose: bool = False
+    job: Job,
+    workers: int | None,
+    scheduler: str | None,
+    *,
+    quiet: bool = False,
+    verbose: bool = False,
+    force: bool = False,
 ) -> JobResult:
     """Run ``job`` on a LocalCluster of ``workers`` processes, or on the cluster at ``scheduler``.
 
@@ -49,4 +55,4 @@ def run_on_cluster(
     with _executor(workers, scheduler, progress) as executor:
         if executor.dashboard and not quiet:
             print(f"dashboard: {executor.dashboard}", file=sys.stderr)
-        return run_job(job, executor=executor)
+        return run_job(job, executor=executor, force=force)

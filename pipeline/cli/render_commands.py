@@ -22,7 +22,45 @@ from pipeline.media.commands import burn_size
 from pipeline.media.doctor import diagnose
 from pipeline.media.ffmpeg import ProgressFn
 from pipeline.media.probe import probe
+from pipeline.render.chunkburn import ChunkProgress
 from pipeline.render.manifest import qc_verdict
+
+
+class BarLine:
+    """One encode's line: a bar, the fraction, the time spent; for a chunked burn also chunks
+    done/total, source frames per second and an ETA (the engine reports them through :meth:`chunks`)."""
+
+    def __init__(self, stream: TextIO, label: str, width: int) -> None:
+        self.stream, self.label, self.width = stream, label, width
+        self.started = time.monotonic()
+        self.shown: tuple[int, int] = (-1, -1)
+        self.fraction = 0.0
+        self.detail = ""
+        self.done = -1
+
+    def __call__(self, fraction: float) -> None:
+        """Draw the fraction done (the finished line once, with a newline)."""
+        self.fraction = fraction
+        self._draw()
+
+    def chunks(self, progress: ChunkProgress) -> None:
+        """Show chunks done/total, frames per second and the seconds left."""
+        self.done = progress.done
+        eta = f"ETA {progress.eta_s:4.0f}s" if progress.done < progress.total else "ETA    0s"
+        self.detail = f" {progress.done}/{progress.total} chunks {progress.fps:5.0f} fps {eta}"
+        self._draw()
+
+    def _draw(self) -> None:
+        filled = int(self.fraction * self.width)
+        if (filled, self.done) == self.shown:
+            return  # nothing new to draw (and the finished line is drawn once)
+        self.shown = (filled, self.done)
+        bar = "#" * filled + "-" * (self.width - filled)
+        end = "\n" if self.fraction >= 1.0 else ""
+        elapsed = time.monotonic() - self.started
+        line = f"\r{self.label:<40.40} [{bar}] {self.fraction:4.0%} {elapsed:5.1f}s{self.detail}"
+        self.stream.write(f"{line}\033[K{end}" if self.stream.isatty() else f"{line}{end}")
+        self.stream.flush()
 
 
 class ProgressBar:
@@ -33,21 +71,7 @@ class ProgressBar:
         self.width = width
 
     def __call__(self, label: str) -> ProgressFn:
-        started = time.monotonic()
-        state = {"shown": -1}
-
-        def update(fraction: float) -> None:
-            filled = int(fraction * self.width)
-            if filled == state["shown"]:
-                return  # nothing new to draw (and the finished line is drawn once)
-            state["shown"] = filled
-            bar = "#" * filled + "-" * (self.width - filled)
-            end = "\n" if fraction >= 1.0 else ""
-            elapsed = time.monotonic() - started
-            self.stream.write(f"\r{label:<40.40} [{bar}] {fraction:4.0%} {elapsed:5.1f}s{end}")
-            self.stream.flush()
-
-        return update
+        return BarLine(self.stream, label, self.width)
 
 
 def _quiet(_label: str) -> ProgressFn | None:
@@ -93,9 +117,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.workers is not None or args.scheduler is not None:
         from pipeline.cli.cluster import run_on_cluster  # imports Dask: only when asked for
 
-        result = run_on_cluster(job, args.workers, args.scheduler, quiet=args.quiet, verbose=args.verbose)
+        result = run_on_cluster(
+            job, args.workers, args.scheduler, quiet=args.quiet, verbose=args.verbose, force=args.force
+        )
         return _report(result, as_json=args.json)
-    return _report(run_job(job, _progress(args)), as_json=args.json)
+    return _report(run_job(job, _progress(args), force=args.force), as_json=args.json)
 
 
 def cmd_tracks(args: argparse.Namespace) -> int:
@@ -120,7 +146,14 @@ def cmd_burn(args: argparse.Namespace) -> int:
     lang = langs_of(args, [sub])[0]
     progress = _progress(args)("burn")
     out = burn_file(
-        args.video, sub, args.output, lang, encoding=args.encoding, lenient=args.lenient, on_progress=progress
+        args.video,
+        sub,
+        args.output,
+        lang,
+        encoding=args.encoding,
+        lenient=args.lenient,
+        on_progress=progress,
+        force=args.force,
     )
     print(out)
     return 0

@@ -31,6 +31,9 @@ class ChunkSettings:
     crf: int = 23
     preset: str = "veryfast"
     threads: int = 1
+    colour: tuple[str, ...] = ()
+    """The source's colour description (``-colorspace bt709``...), written into every chunk as a
+    monolithic burn writes it (:func:`pipeline.media.commands.picture_for`)."""
 
     def x264_params(self) -> str:
         """The ``-x264-params`` value."""
@@ -111,7 +114,8 @@ def chunk_args(
     argv += ["-filter_complex", chunk_graph(streams, outputs)]
     for i, out in enumerate(outputs):
         argv += ["-map", f"[o{i}]", "-c:v", "libx264", "-preset", settings.preset, "-crf", str(settings.crf)]
-        argv += ["-x264-params", settings.x264_params(), "-pix_fmt", "yuv420p", "-fps_mode", "passthrough"]
+        argv += ["-x264-params", settings.x264_params(), "-pix_fmt", "yuv420p", *settings.colour]
+        argv += ["-fps_mode", "passthrough"]
         argv += ["-enc_time_base:v", "filter", *_timescale(timescale)]
         argv += ["-fflags", "+bitexact", "-flags:v", "+bitexact", "-map_metadata", "-1", "-an", "-sn", "-dn"]
         argv += ["-f", "mp4", safe_path(out.target)]
@@ -134,6 +138,7 @@ def concat_args(list_file: Path, video: Path, offset_us: int, target: Path, time
     offset = f"{offset_us // 1_000_000}.{offset_us % 1_000_000:06d}"
     argv = [*base_args(), "-itsoffset", offset, "-f", "concat", "-safe", "0", "-i", safe_path(list_file)]
     argv += ["-i", safe_path(video), "-map", "0:v:0", "-map", "1:a?", "-c", "copy", "-map_metadata", "1"]
+    argv += ["-map_chapters", "1"]
     if target.suffix.lower() in (".mp4", ".m4v", ".mov"):
         argv += [*_timescale(timescale), "-movflags", "+faststart"]
     return [*argv, safe_path(target)]

@@ -6,8 +6,11 @@ names its family, so each font key maps to a file *and* the family name the ASS 
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
 import importlib.util
+import json
 import os
 import unicodedata
 from collections.abc import Iterable
@@ -71,11 +74,40 @@ def font_spec(key: str) -> FontSpec:
 
 @functools.lru_cache(maxsize=16)
 def _cmap(path: str, face: int) -> frozenset[int]:
+    """The code points ``path``'s face maps, remembered on disk (parsing a CJK cmap costs ~0.1 s)."""
+    memo = _cmap_memo(Path(path), face)
+    with contextlib.suppress(OSError, ValueError, TypeError):
+        runs = json.loads(memo.read_text(encoding="ascii"))
+        return frozenset(cp for first, last in runs for cp in range(first, last + 1))
     if path.lower().endswith((".ttc", ".otc")):
         font = TTCollection(path, lazy=True).fonts[face]
     else:
         font = TTFont(path, lazy=True, fontNumber=face)
-    return frozenset(font.getBestCmap())
+    points = frozenset(font.getBestCmap())
+    with contextlib.suppress(OSError):
+        memo.parent.mkdir(parents=True, exist_ok=True)
+        staged = memo.with_name(f".{memo.name}.{os.getpid()}")
+        staged.write_text(json.dumps(_runs(sorted(points))), encoding="ascii")
+        os.replace(staged, memo)
+    return points
+
+
+def _cmap_memo(path: Path, face: int) -> Path:
+    stat = path.stat()
+    ident = hashlib.sha256(f"cmap:{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}:{face}".encode()).hexdigest()
+    root = Path(os.environ.get("SUBPIPE_CACHE") or Path.home() / ".cache" / "subpipe")
+    return root / "cmaps" / f"{ident[:32]}.json"
+
+
+def _runs(points: list[int]) -> list[list[int]]:
+    """Sorted code points as ``[first, last]`` runs."""
+    runs: list[list[int]] = []
+    for cp in points:
+        if runs and runs[-1][1] == cp - 1:
+            runs[-1][1] = cp
+        else:
+            runs.append([cp, cp])
+    return runs
 
 
 def _needs_glyph(ch: str) -> bool:

@@ -8,7 +8,12 @@ tones and noise for speech, so a spectral-occupancy gate (:func:`_occupancy`) mu
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import hashlib
 import itertools
+import json
+import os
 import tempfile
 from dataclasses import dataclass
 from fractions import Fraction
@@ -35,6 +40,7 @@ _REACH = 8  # ... then over 1.6 s on each side
 _LOW = 25  # the percentile of a chunk that stands for its floor
 _ABOVE_DB = 6.0
 _OCCUPIED = 0.15
+_CACHE_SCHEME = 1  # bump when the detection changes: cached results of the old one are not read
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -216,14 +222,41 @@ def speech_flags(samples: npt.NDArray[np.int16], aggressiveness: int = DEFAULT_A
     return Speech(flags, spans_of(flags))
 
 
-def detect_speech(media: Path, aggressiveness: int = DEFAULT_AGGRESSIVENESS) -> Speech:
-    """Decode ``media``'s audio and detect its speech.
+def detect_speech(media: Path, aggressiveness: int = DEFAULT_AGGRESSIVENESS, use_cache: bool = True) -> Speech:
+    """Decode ``media``'s audio and detect its speech (cached as shot changes are: a rerun costs a read).
 
     Raises:
         InputError: when the file is missing.
         FfmpegError: when its audio cannot be decoded.
     """
-    return speech_flags(decode_audio(media), aggressiveness)
+    cache = _cache_path(media, aggressiveness) if use_cache and media.is_file() else None
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        if cache is not None:
+            doc = json.loads(cache.read_text(encoding="ascii"))
+            flags = np.unpackbits(np.frombuffer(base64.b64decode(doc["flags"]), dtype=np.uint8), count=doc["n"])
+            return Speech(flags.astype(np.bool_), tuple((int(a), int(b)) for a, b in doc["spans"]))
+    speech = speech_flags(decode_audio(media), aggressiveness)
+    with contextlib.suppress(OSError):
+        if cache is not None:
+            packed = base64.b64encode(np.packbits(speech.flags).tobytes()).decode("ascii")
+            doc = {"n": int(speech.flags.size), "flags": packed, "spans": [list(s) for s in speech.spans]}
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            staged = cache.with_name(f".{cache.name}.{os.getpid()}")
+            staged.write_text(json.dumps(doc), encoding="ascii")
+            os.replace(staged, cache)
+    return speech
+
+
+def _cache_path(media: Path, aggressiveness: int) -> Path:
+    """Where ``media``'s speech is cached: keyed by its size, mtime, first and last MiB and the settings."""
+    stat = media.stat()
+    digest = hashlib.sha256(f"speech:{_CACHE_SCHEME}:{stat.st_size}:{stat.st_mtime_ns}:{aggressiveness}".encode())
+    with media.open("rb") as fh:
+        digest.update(fh.read(1 << 20))
+        fh.seek(max(stat.st_size - (1 << 20), 0))
+        digest.update(fh.read(1 << 20))
+    root = Path(os.environ.get("SUBPIPE_CACHE") or Path.home() / ".cache" / "subpipe")
+    return root / f"speech-{digest.hexdigest()[:32]}.json"
 
 
 def speech_pauses(speech: Speech, min_pause_ms: int = MIN_PAUSE_MS) -> list[int]:

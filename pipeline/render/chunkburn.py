@@ -25,13 +25,7 @@ import av
 import pysubs2
 
 from pipeline.core.errors import VerifyError
-from pipeline.media.chunkargs import (
-    BurnStream,
-    ChunkOutput,
-    ChunkSettings,
-    chunk_args,
-    ffmpeg_version,
-)
+from pipeline.media.chunkargs import BurnStream, ChunkOutput, ChunkSettings, chunk_args, ffmpeg_version
 from pipeline.media.ffmpeg import ProgressFn, run_ffmpeg
 from pipeline.media.fonts import make_fontsdir
 from pipeline.media.probe import MediaInfo
@@ -73,6 +67,7 @@ class ChunkedBurn:
     encoded: int = 0
     reused: int = 0
     keys: list[list[str]] = field(default_factory=list)
+    spans_ms: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -154,10 +149,12 @@ def render_chunked(
     settings: ChunkSettings | None = None,
     jobs: int | None = None,
     group: int = DEFAULT_GROUP,
+    force: bool = False,
 ) -> ChunkedBurn:
     """:func:`burn_chunked`, reporting how many chunks were encoded and reused, and the keys.
 
-    ``on_chunks`` sees chunk outputs done/total, frames per second and an ETA after each batch.
+    ``on_chunks`` sees chunk outputs done/total, frames per second and an ETA after each batch;
+    ``force`` encodes every chunk again (the cache's entries are replaced).
     """
     cache = cache or ChunkCache()
     video = video.resolve()
@@ -169,7 +166,7 @@ def render_chunked(
     ctx = _Ctx(video, table, settings, _base_parts(video, settings, cache.root.parent), subs)
     per_request = [_jobs_for(ctx, i, req, plan) for i, req in enumerate(requests)]
     unique = {job.key: job for jobs_ in per_request for job in jobs_}
-    found = {key: path for key in unique if (path := cache.get(key)) is not None}
+    found = {} if force else {key: path for key in unique if (path := cache.get(key)) is not None}
     missing = [job for key, job in unique.items() if key not in found]
     with cache.workdir() as work:
         batches = _batches(table, missing, group)
@@ -180,13 +177,14 @@ def render_chunked(
     if on_progress:
         on_progress(1.0)
     keys = [[job.key for job in jobs_] for jobs_ in per_request]
-    return ChunkedBurn(partials, len(missing), len(unique) - len(missing), keys)
+    spans = [(math.floor(table.ms(c.first)), math.ceil(table.ms(c.end - 1)) + 1) for c in plan]
+    return ChunkedBurn(partials, len(missing), len(unique) - len(missing), keys, spans)
 
 
 def _base_parts(video: Path, settings: ChunkSettings, root: Path) -> dict[str, object]:
     return {
         "source": source_digest(video, root),
-        "encoder": [settings.crf, settings.preset, settings.x264_params(), "yuv420p", "mp4"],
+        "encoder": [settings.crf, settings.preset, settings.x264_params(), "yuv420p", "mp4", *settings.colour],
         "ffmpeg": ffmpeg_version(),
     }
 

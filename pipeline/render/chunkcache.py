@@ -55,7 +55,7 @@ def source_digest(video: Path, root: Path | None = None) -> str:
 def font_digest(font_key: str) -> str:
     """The SHA-256 of the font file of ``font_key``, with its face index and family."""
     spec = font_spec(font_key)
-    return f"{sha256_file(spec.path)}:{spec.face}:{spec.family}"
+    return f"{source_digest(spec.path)}:{spec.face}:{spec.family}"  # remembered by path, size and mtime
 
 
 @dataclass(frozen=True)

@@ -64,12 +64,16 @@ def write_manifest(
     failures: Mapping[str, str],
     qc: Mapping[str, Sequence[Finding]] | None = None,
     notes: Mapping[str, Sequence[str]] | None = None,
+    burns: Mapping[str, Mapping[str, object]] | None = None,
+    muxes: Mapping[str, Mapping[str, object]] | None = None,
 ) -> Path:
     """Write ``manifest.json`` for one video: outputs, the inputs' hashes, what failed, the QC verdict,
     and what an output could not carry as is (``notes``: audio converted, a stream left out...).
 
     The QC verdict per language: ``pass`` with no error-level finding, else ``fail``; the findings
-    of the track builder (rules it could not satisfy) are listed with it.
+    of the track builder (rules it could not satisfy) are listed with it. ``burns``: per language,
+    how its burned cut was made (engine, recipe digest, what decided it, chunk keys), which a rerun
+    compares to skip an unchanged cut; ``muxes``: the same for each soft-subtitled container.
     """
     doc = {
         "version": MANIFEST_VERSION,
@@ -80,4 +84,8 @@ def write_manifest(
         "qc": {lang: qc_verdict(found) for lang, found in sorted((qc or {}).items())},
         "notes": {what: list(lines) for what, lines in sorted((notes or {}).items())},
     }
+    if burns:
+        doc["burns"] = {lang: dict(record) for lang, record in sorted(burns.items())}
+    if muxes:
+        doc["muxes"] = {container: dict(record) for container, record in sorted(muxes.items())}
     return write_text(target, json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n")

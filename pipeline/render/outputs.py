@@ -57,6 +57,9 @@ def write_text(target: Path, text: str) -> Path:
         OutputError: when the folder is not writable or the disk is full.
     """
     ensure_dir(target.parent)
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        if target.stat().st_size == len(text.encode("utf-8")) and target.read_text(encoding="utf-8") == text:
+            return target  # unchanged: a rerun rewrites nothing
     partial = partial_path(target)
     try:
         partial.write_text(text, encoding="utf-8", newline="\n")

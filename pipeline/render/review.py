@@ -6,6 +6,7 @@ frames come from the source with the language's subtitles drawn by libass, as a 
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from pipeline.render.outputs import write_text
 from pipeline.render.review_html import LangReview, review_page
 
 REVIEW_DIR = "review"
+STAMP = ".stills.json"  # which cut (SHA-256) and frames the stills of a language were taken from
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,8 @@ class ReviewInput:
     ass_text: str | None = None
     font_key: str = ""
     failure: str = ""
+    cut_sha256: str = ""
+    """The cut's SHA-256 (the manifest's): stills of an unchanged cut are kept from the last run."""
 
 
 def frame_at(ms: int, fps: Fraction) -> int:
@@ -63,13 +67,7 @@ def _review_one(root: Path, source: Path, media: MediaInfo, item: ReviewInput, m
     cue_frames = {n: frame_at((c.start_ms + c.end_ms) // 2, fps) for n, c in enumerate(item.track.cues, start=1)}
     moment_frames = {ms: frame_at(ms, fps) for ms in moments}
     wanted = {f for f in (*cue_frames.values(), *moment_frames.values()) if 0 <= f <= last}
-    folder = root / REVIEW_DIR / item.lang
-    shutil.rmtree(folder, ignore_errors=True)  # stills of an earlier run
-    stills = {}
-    if item.cut is not None:
-        stills = extract_stills(item.cut, wanted, folder)
-    elif item.ass_text is not None:
-        stills = extract_stills(source, wanted, folder, ass_text=item.ass_text, font_keys=[item.font_key])
+    stills = _stills(root / REVIEW_DIR / item.lang, source, item, wanted)
     rel = {n: p.relative_to(root).as_posix() for n, p in stills.items()}
     report = FileReport(item.lang, item.lang, fps, item.track, tuple(item.findings))
     cut = f"{source.name} (subtitles drawn by libass)" if item.ass_text is not None else f"none: {item.failure}"
@@ -82,6 +80,34 @@ def _review_one(root: Path, source: Path, media: MediaInfo, item: ReviewInput, m
         {n: rel[f] for n, f in cue_frames.items() if f in rel},
         {ms: rel[f] for ms, f in moment_frames.items() if f in rel},
     )
+
+
+def _stills(folder: Path, source: Path, item: ReviewInput, wanted: set[int]) -> dict[int, Path]:
+    """The frames ``wanted`` of the language's cut (or drawn on the source), in one decoding pass."""
+    stamp = json.dumps({"cut": item.cut_sha256, "frames": sorted(wanted)}) if item.cut_sha256 else ""
+    kept = _kept_stills(folder, stamp, wanted)
+    if kept is not None:
+        return kept
+    shutil.rmtree(folder, ignore_errors=True)  # stills of an earlier run
+    if item.cut is not None:
+        stills = extract_stills(item.cut, wanted, folder)
+        if stamp:
+            write_text(folder / STAMP, stamp)
+        return stills
+    if item.ass_text is not None:
+        return extract_stills(source, wanted, folder, ass_text=item.ass_text, font_keys=[item.font_key])
+    return {}
+
+
+def _kept_stills(folder: Path, stamp: str, wanted: set[int]) -> dict[int, Path] | None:
+    """The last run's stills when they were taken from the same cut (same SHA-256) at the same frames."""
+    try:
+        if not stamp or (folder / STAMP).read_text(encoding="utf-8") != stamp:
+            return None
+    except OSError:
+        return None
+    stills = {f: folder / f"f{f:06d}.jpg" for f in wanted}
+    return stills if all(p.is_file() for p in stills.values()) else None
 
 
 def write_review(root: Path, name: str, source: Path, media: MediaInfo, items: Sequence[ReviewInput]) -> Path:

@@ -36,6 +36,8 @@ class BurnCheck:
     ass_text: str
     font_keys: tuple[str, ...]
     cues: Sequence[tuple[int, int]]
+    window_ms: tuple[int, int] | None = None
+    """Sample only this span of the ASS clock (the chunks a rerun re-encoded); None: the whole cut."""
 
 
 def verify_burn(out: MediaInfo, source: MediaInfo, check: BurnCheck) -> list[str]:
@@ -48,7 +50,8 @@ def verify_burn(out: MediaInfo, source: MediaInfo, check: BurnCheck) -> list[str
     if problems or out.video is None or source.video is None:
         return problems or ["no video stream in the output"]
     frame_ms = 1000 / float(source.fps) if source.fps else 40.0
-    samples = pick_samples(check.cues, 0, source.video_duration_ms, frame_ms)
+    first, end = check.window_ms or (0, source.video_duration_ms)
+    samples = pick_samples(check.cues, max(first, 0), min(end, source.video_duration_ms), frame_ms)
     try:
         src_frames = frames_shown(
             source.path, source.video.index, [s.ass_ms + source.start_ms for s in samples], source.sar

@@ -1,0 +1,174 @@
+"""Which engine burns a cut, and what decided its bytes (the recipe a rerun compares).
+
+Burned cuts are rendered from content-addressed chunks (:mod:`pipeline.render.chunkburn`) whenever
+the chunk path reproduces everything the monolithic burn (:func:`pipeline.render.burn.burn`) does
+for the source; for the sources it does not (yet) reproduce exactly, the monolithic burn is used:
+see :func:`chunk_blockers`.
+
+A cut's *recipe* is a digest of everything that decides its bytes and its chunk keys: the engine,
+the source's SHA-256, the ASS text, the font file's digest, the encoder settings, the ffmpeg
+version and (chunked) the shot changes and chunk lengths that place chunk boundaries. Equal recipes give equal chunk
+keys and an equal cut, which is what lets a rerun skip a cut its manifest describes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from pipeline.media.chunkargs import ChunkSettings, ffmpeg_version
+from pipeline.media.commands import length_limit, picture_for
+from pipeline.media.containers import MP4_SUFFIXES, burn_audio_plan
+from pipeline.media.ffmpeg import ProgressFn
+from pipeline.media.probe import MediaInfo
+from pipeline.media.scenes import detect_shot_changes
+from pipeline.render import chunks
+from pipeline.render.burn import BurnRequest, Encoder, burn
+from pipeline.render.chunkburn import ChunkProgress, render_chunked
+from pipeline.render.chunkcache import ChunkCache, font_digest, source_digest
+from pipeline.render.chunks import KEY_SCHEME
+
+CHUNKED, MONOLITHIC = "chunked", "monolithic"
+
+
+@runtime_checkable
+class ChunkAware(Protocol):
+    """A progress callback that can also show chunks done/total, frames per second and an ETA."""
+
+    def __call__(self, fraction: float) -> None:
+        """The fraction done."""
+
+    def chunks(self, progress: ChunkProgress) -> None:
+        """Chunks done of total, frames per second, seconds left."""
+
+
+@dataclass(frozen=True)
+class CutRecord:
+    """How a cut was made: engine, recipe digest, what decided it, its chunk keys (chunked only)."""
+
+    engine: str
+    recipe: str
+    decided_by: dict[str, object]
+    chunks: list[str] = field(default_factory=list)
+    encoded: int = 0
+    spans_ms: list[tuple[int, int]] = field(default_factory=list)
+    """Each chunk's time on the cut's clock, ``[first frame, next chunk's first frame)`` in ms."""
+
+    def as_json(self) -> dict[str, object]:
+        """The manifest's record of the cut."""
+        return {"engine": self.engine, "recipe": self.recipe, "decided_by": self.decided_by, "chunks": self.chunks}
+
+
+def chunk_blockers(media: MediaInfo, target: Path) -> list[str]:
+    """Why the chunk path cannot reproduce the monolithic burn of ``media`` exactly (empty: it can).
+
+    Colour description, chapters, metadata, VFR and a non-zero start are carried by the chunk path;
+    the rest falls back to the monolithic burn, which does them (README, "Chunked burning").
+    """
+    picture = picture_for(media)
+    reasons = []
+    videos = [s for s in media.streams if s.kind == "video"]
+    checks = [
+        (media.rotated, "rotated picture"),
+        (picture.pad, "odd size padded"),
+        (picture.pix_fmt != "yuv420p" or media.bit_depth > 8, "more than 8 bits"),
+        (media.interlaced, "interlaced"),
+        (media.sar != 1, "non-square pixels"),
+        (bool(picture.lead) or media.lead_us > 0, "audio starts before the picture"),
+        (bool(burn_audio_plan(media, target).notes), "audio converted"),
+        (length_limit(media) is not None, "streams outlast the picture"),
+        (not videos or videos[0] is not media.video, "the picture is not the first video stream"),
+        (target.suffix.lower() not in MP4_SUFFIXES, "not an MP4 target"),
+        (0 < media.frames < 2, "fewer than two frames"),
+    ]
+    for blocked, why in checks:
+        if blocked:
+            reasons.append(why)
+    return reasons
+
+
+def settings_for(media: MediaInfo, encoder: Encoder) -> ChunkSettings:
+    """The chunk encoder settings of ``media``: the encoder's, with the source's colour description."""
+    options = picture_for(media).options
+    return ChunkSettings(encoder.crf, encoder.preset, colour=tuple(options))
+
+
+def recipes(
+    video: Path,
+    media: MediaInfo,
+    requests: Sequence[BurnRequest],
+    encoder: Encoder,
+    shots: Sequence[int],
+    cache: ChunkCache,
+) -> list[tuple[str, dict[str, object]]]:
+    """Each request's recipe digest and what it hashes (cheap: no decoding, the source digest is remembered)."""
+    engine = MONOLITHIC if chunk_blockers(media, requests[0].target) else CHUNKED
+    settings = settings_for(media, encoder)
+    common: dict[str, object] = {
+        "scheme": KEY_SCHEME,
+        "engine": engine,
+        "source": source_digest(video.resolve(), cache.root.parent),
+        "encoder": [settings.crf, settings.preset, settings.x264_params(), *settings.colour],
+        "ffmpeg": ffmpeg_version(),
+        "shot_changes": hashlib.sha256(json.dumps(list(shots)).encode()).hexdigest() if engine == CHUNKED else "",
+        "plan": [chunks.MIN_MS, chunks.TARGET_MS, chunks.MAX_MS] if engine == CHUNKED else [],
+    }
+    out = []
+    for req in requests:
+        parts = dict(common, ass=hashlib.sha256(req.ass_text.encode()).hexdigest(), font=font_digest(req.font_key))
+        parts["container"] = req.target.suffix.lower()
+        text = json.dumps(parts, sort_keys=True, separators=(",", ":"))
+        out.append((hashlib.sha256(text.encode()).hexdigest(), parts))
+    return out
+
+
+def burn_cuts(
+    video: Path,
+    media: MediaInfo,
+    requests: Sequence[BurnRequest],
+    encoder: Encoder,
+    progress: ProgressFn | None = None,
+    *,
+    shots: Sequence[int] | None = None,
+    cache: ChunkCache | None = None,
+    force: bool = False,
+) -> tuple[list[Path], list[CutRecord]]:
+    """Burn every request (chunked where :func:`chunk_blockers` allows); partial paths and records.
+
+    ``force``: encode every chunk again, whatever the cache holds.
+
+    Raises:
+        FfmpegError: when ffmpeg fails or libass reports a missing glyph.
+        VerifyError: when a chunked cut does not hold exactly the source's frames.
+        OutputError: when an output folder cannot be written.
+    """
+    cache = cache or ChunkCache()
+    if chunk_blockers(media, requests[0].target):
+        shots = []  # the monolithic burn has no chunk boundaries to place
+    shots = list(detect_shot_changes(video, media) if shots is None else shots)
+    made = recipes(video, media, requests, encoder, shots, cache)
+    if made[0][1]["engine"] == MONOLITHIC:
+        partials = burn(video, media, requests, encoder, progress)
+        return partials, [CutRecord(MONOLITHIC, digest, parts) for digest, parts in made]
+    on_chunks = progress.chunks if isinstance(progress, ChunkAware) else None
+    done = render_chunked(
+        video,
+        media,
+        requests,
+        encoder,
+        cache,
+        shot_changes_ms=shots,
+        on_progress=progress,
+        on_chunks=on_chunks,
+        settings=settings_for(media, encoder),
+        force=force,
+    )
+    records = [
+        CutRecord(CHUNKED, digest, parts, keys, done.encoded, done.spans_ms)
+        for (digest, parts), keys in zip(made, done.keys, strict=True)
+    ]
+    return done.partials, records
