@@ -26,8 +26,8 @@ _EXPORTS: dict[str, str] = {
     "Job": "pipeline.ingest.job",
     "load_job": "pipeline.ingest.job",
     "parse_job": "pipeline.ingest.job",
-    "JobResult": "pipeline.batch.run",
-    "VideoResult": "pipeline.batch.run",
+    "JobResult": "pipeline.batch.results",
+    "VideoResult": "pipeline.batch.results",
     "run_job": "pipeline.batch.run",
     "run_video": "pipeline.batch.run",
     # load a transcript, read subtitle files

@@ -18,7 +18,8 @@ import pytest
 from distributed import Client
 
 from pipeline.batch.distributed import DaskExecutor
-from pipeline.batch.run import JobResult, run_job
+from pipeline.batch.results import JobResult
+from pipeline.batch.run import run_job
 from pipeline.core.errors import SharedPathError
 from pipeline.ingest.job import parse_job
 

@@ -8,7 +8,8 @@ from typing import TextIO
 
 from pipeline.batch.distributed import DaskExecutor
 from pipeline.batch.executor import TaskProgress
-from pipeline.batch.run import JobResult, run_job
+from pipeline.batch.results import JobResult
+from pipeline.batch.run import run_job
 from pipeline.core.errors import UsageError
 from pipeline.ingest.job import Job
 

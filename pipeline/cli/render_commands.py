@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import TextIO
 
 from pipeline.batch.files import burn_file, mux_files
-from pipeline.batch.run import JobResult, run_job
+from pipeline.batch.results import JobResult
+from pipeline.batch.run import run_job
 from pipeline.batch.steps import ProgressFactory, build_tracks, display_style, write_track_files
 from pipeline.cli.common import langs_of
 from pipeline.core.timecode import DEFAULT_FPS
