@@ -20,6 +20,7 @@ from pathlib import Path
 from fontTools.ttLib import TTCollection, TTFont
 
 from pipeline.core.errors import FontCoverageError, UsageError
+from pipeline.core.filecache import cache_root
 
 
 @dataclass(frozen=True)
@@ -95,8 +96,7 @@ def _cmap(path: str, face: int) -> frozenset[int]:
 def _cmap_memo(path: Path, face: int) -> Path:
     stat = path.stat()
     ident = hashlib.sha256(f"cmap:{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}:{face}".encode()).hexdigest()
-    root = Path(os.environ.get("SUBPIPE_CACHE") or Path.home() / ".cache" / "subpipe")
-    return root / "cmaps" / f"{ident[:32]}.json"
+    return cache_root() / "cmaps" / f"{ident[:32]}.json"
 
 
 def _runs(points: list[int]) -> list[list[int]]:

@@ -7,33 +7,17 @@ changed file is detected again; the cache lives in ``SUBPIPE_CACHE`` (default ``
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import re
 from pathlib import Path
 
+from pipeline.core.filecache import cache_root, file_fingerprint
 from pipeline.core.timecode import seconds_to_ms, snap_ms
 from pipeline.media.ffmpeg import base_args, run_ffmpeg, safe_path
 from pipeline.media.probe import MediaInfo
 
 DEFAULT_THRESHOLD = 10.0
 _SCD = re.compile(r"lavfi\.scd\.score:\s*([0-9.]+),\s*lavfi\.scd\.time:\s*([0-9.]+)")
-
-
-def cache_dir() -> Path:
-    """Where detections are cached."""
-    return Path(os.environ.get("SUBPIPE_CACHE") or Path.home() / ".cache" / "subpipe")
-
-
-def _fingerprint(path: Path, threshold: float) -> str:
-    stat = path.stat()
-    digest = hashlib.sha256(f"{stat.st_size}:{stat.st_mtime_ns}:{threshold}".encode())
-    with path.open("rb") as fh:
-        digest.update(fh.read(1 << 20))
-        fh.seek(max(stat.st_size - (1 << 20), 0))
-        digest.update(fh.read(1 << 20))
-    return digest.hexdigest()[:32]
 
 
 def scdet_args(video: Path, threshold: float = DEFAULT_THRESHOLD) -> list[str]:
@@ -62,7 +46,7 @@ def detect_shot_changes(
     Raises:
         FfmpegError: when ffmpeg cannot decode the video.
     """
-    cache = cache_dir() / f"scenes-{_fingerprint(video, threshold)}.json"
+    cache = cache_root() / f"scenes-{file_fingerprint(video, f'scenes:{threshold}')}.json"
     if use_cache and cache.is_file():
         try:
             return [int(t) for t in json.loads(cache.read_text(encoding="utf-8"))["shot_changes_ms"]]

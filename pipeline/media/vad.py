@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import hashlib
 import itertools
 import json
 import os
@@ -25,6 +24,7 @@ import numpy.typing as npt
 import webrtcvad
 
 from pipeline.core.errors import InputError
+from pipeline.core.filecache import cache_root, file_fingerprint
 from pipeline.media.ffmpeg import base_args, run_ffmpeg, safe_path
 
 SAMPLE_RATE = 16_000
@@ -249,14 +249,7 @@ def detect_speech(media: Path, aggressiveness: int = DEFAULT_AGGRESSIVENESS, use
 
 def _cache_path(media: Path, aggressiveness: int) -> Path:
     """Where ``media``'s speech is cached: keyed by its size, mtime, first and last MiB and the settings."""
-    stat = media.stat()
-    digest = hashlib.sha256(f"speech:{_CACHE_SCHEME}:{stat.st_size}:{stat.st_mtime_ns}:{aggressiveness}".encode())
-    with media.open("rb") as fh:
-        digest.update(fh.read(1 << 20))
-        fh.seek(max(stat.st_size - (1 << 20), 0))
-        digest.update(fh.read(1 << 20))
-    root = Path(os.environ.get("SUBPIPE_CACHE") or Path.home() / ".cache" / "subpipe")
-    return root / f"speech-{digest.hexdigest()[:32]}.json"
+    return cache_root() / f"speech-{file_fingerprint(media, f'speech:{_CACHE_SCHEME}:{aggressiveness}')}.json"
 
 
 def speech_pauses(speech: Speech, min_pause_ms: int = MIN_PAUSE_MS) -> list[int]:

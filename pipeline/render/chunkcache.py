@@ -24,13 +24,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.core.filecache import cache_root
 from pipeline.media.fonts import font_spec
 from pipeline.render.chunks import sha256_file
 
 
 def default_cache_root() -> Path:
     """``SUBPIPE_CACHE``, else ``~/.cache/subpipe`` (shared with the shot-change cache)."""
-    return Path(os.environ.get("SUBPIPE_CACHE") or Path.home() / ".cache" / "subpipe")
+    return cache_root()
 
 
 def source_digest(video: Path, root: Path | None = None) -> str:

@@ -1,0 +1,30 @@
+"""Where subpipe caches what it measured about a file, and how a file is recognised without reading it all.
+
+The root is ``SUBPIPE_CACHE``, else ``~/.cache/subpipe``: shot changes, speech, font character
+maps, source digests and burned chunks live under it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+_EDGE = 1 << 20  # bytes read at each end of a file for its fingerprint
+
+
+def cache_root() -> Path:
+    """``SUBPIPE_CACHE``, else ``~/.cache/subpipe``."""
+    return Path(os.environ.get("SUBPIPE_CACHE") or Path.home() / ".cache" / "subpipe")
+
+
+def file_fingerprint(path: Path, salt: str) -> str:
+    """32 hex digits that change when ``path`` changes: its size, mtime, first and last MiB, and ``salt``
+    (what the cached result also depends on: the settings it was measured with)."""
+    stat = path.stat()
+    digest = hashlib.sha256(f"{salt}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    with path.open("rb") as fh:
+        digest.update(fh.read(_EDGE))
+        fh.seek(max(stat.st_size - _EDGE, 0))
+        digest.update(fh.read(_EDGE))
+    return digest.hexdigest()[:32]
