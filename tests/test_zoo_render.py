@@ -253,3 +253,13 @@ def test_mux_of_audio_only_clips_cues_to_the_sound(
     assert code == 0, err
     span = probe_facts(out)["span"]
     assert span is not None and span <= BY_NAME["audio_only_m4a"].duration + 0.1, span
+
+
+def test_mkv_mux_is_byte_identical_run_to_run(
+    zoo: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    srt = _srt(tmp_path, "mkv_subs_fonts", "full")
+    outs = [tmp_path / "a.mkv", tmp_path / "b.mkv"]
+    for out in outs:
+        assert _cli(["mux", str(zoo["mkv_subs_fonts"]), str(srt), "-o", str(out)], capsys)[0] == 0
+    assert outs[0].read_bytes() == outs[1].read_bytes()

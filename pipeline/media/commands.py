@@ -154,6 +154,8 @@ def mux_args(
         argv += ["-attach", safe_path(cover.path), f"-metadata:s:t:{j}", f"mimetype={cover.mimetype}"]
     if codec == "mov_text":
         argv += ["-movflags", "+faststart"]
+    else:  # Matroska draws random UIDs unless bitexact: the same inputs give the same bytes
+        argv += ["-fflags", "+bitexact"]
     if limit:
         argv += ["-t", limit]
     return [*argv, safe_path(target)]
