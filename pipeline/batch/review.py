@@ -10,14 +10,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pipeline.batch.steps import LangTrack, style_for
+from pipeline.batch.steps import LangTrack, burn_requests
 from pipeline.core.errors import FontCoverageError
 from pipeline.core.findings import Finding
-from pipeline.media.fonts import check_coverage
 from pipeline.media.probe import MediaInfo
 from pipeline.render.manifest import ManifestEntry
 from pipeline.render.review import ReviewInput, write_review
-from pipeline.tracks.formats import compose_ass
 
 
 def review_inputs(
@@ -40,7 +38,7 @@ def review_inputs(
         tag = item.profile.tag
         failure = failures.get(f"{tag}/burn", "")
         cut = cuts.get(tag)
-        ass = None if cut is not None or failure else _drawable(item, media, style)
+        ass = None if cut is not None or failure else _drawable(item, media, style, root / tag)
         if isinstance(ass, FontCoverageError):
             ass, failure = None, str(ass)
         findings = tuple(qc.get(tag, ()))
@@ -48,14 +46,14 @@ def review_inputs(
     return items
 
 
-def _drawable(item: LangTrack, media: MediaInfo, style: Mapping[str, Any]) -> str | FontCoverageError:
-    """The ASS to draw on the source, or why it cannot be drawn (its font lacks characters)."""
+def _drawable(item: LangTrack, media: MediaInfo, style: Mapping[str, Any], folder: Path) -> str | FontCoverageError:
+    """The ASS a burn would draw (same canvas, display sizes, pixel aspect and clipping), or why it
+    cannot be drawn (its font lacks characters)."""
     try:
-        check_coverage(item.profile.tag, item.profile.font, item.track.texts())
+        requests, _tracks = burn_requests(media, [(item, folder)], style)
     except FontCoverageError as exc:
         return exc
-    ass_style = style_for(item.profile, style, media.height)
-    return compose_ass(item.track, ass_style, media.width, media.height, fps=media.fps or None)
+    return requests[0].ass_text
 
 
 def write_video_review(
