@@ -8,6 +8,8 @@ A broken or truncated file is refused by name, with nothing half-written left be
 from __future__ import annotations
 
 import hashlib
+import io
+import os
 import shutil
 import subprocess
 import sys
@@ -15,6 +17,8 @@ from pathlib import Path
 
 import av
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pipeline.core.errors import InputError
 from pipeline.media.ebml import EbmlFormatError, encode_size, parse_header, void
@@ -39,18 +43,21 @@ def zoo(zoo_dir: Path) -> dict[str, Path]:
     return build_zoo(zoo_dir)
 
 
-@pytest.fixture(scope="module")
-def raw_mkv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def _ffmpeg_mkv(folder: Path, *options: str) -> Path:
     """An MKV as the mux's ffmpeg writes it (bitexact, CRC-32s, Cues at the end): 24 s, a keyframe a second."""
-    folder = tmp_path_factory.mktemp("raw")
     (folder / "a.srt").write_text(SRT, encoding="utf-8")
     out = folder / "raw.mkv"
     argv = [ffmpeg_exe(), "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25:d=24"]
     argv += ["-f", "lavfi", "-i", "sine=d=24", "-i", str(folder / "a.srt"), "-map", "0", "-map", "1", "-map", "2"]
-    argv += ["-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-c:a", "aac", "-c:s", "srt"]
+    argv += ["-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-c:a", "aac", "-c:s", "srt", *options]
     argv += ["-metadata:s:a:0", "language=eng", "-metadata:s:s:0", "language=chi", "-fflags", "+bitexact", str(out)]
     subprocess.run(argv, check=True)
     return out
+
+
+@pytest.fixture(scope="module")
+def raw_mkv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _ffmpeg_mkv(tmp_path_factory.mktemp("raw"))
 
 
 def _tagged(raw: Path, folder: Path, wanted: list[TrackLanguage] = WANTED) -> Path:
@@ -91,6 +98,19 @@ def test_the_pass_adds_the_tags_and_keeps_every_packet_and_the_cues(raw_mkv: Pat
     assert late[0] is not None and late[0] > 0 and _after_seek(out, 19.5) == late
     with av.open(str(out)) as container:
         assert [s.metadata.get("language") for s in container.streams] == [None, "eng", "chi"]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [("-write_crc32", "0"), ("-reserve_index_space", "3000"), ("-live", "1")],
+    ids=["no-crc", "cues-in-front", "unknown-segment-size"],
+)
+def test_other_layouts_ffmpeg_writes_keep_their_packets_and_cues(tmp_path: Path, options: tuple[str, str]) -> None:
+    raw = _ffmpeg_mkv(tmp_path, *options)
+    out = _tagged(raw, tmp_path, [*WANTED[:2], TrackLanguage("subtitle", "chi", "zh-Hans-CN")])
+    assert [t.bcp47 for t in read_tracks(out)] == ["", "en", "zh-Hans-CN"]
+    assert layout_problems(out) == [] and _packets(out) == _packets(raw)
+    assert _after_seek(out, 19.5) == _after_seek(raw, 19.5)
 
 
 def test_the_pass_is_deterministic_and_keeps_the_seekhead_reserve(raw_mkv: Path, tmp_path: Path) -> None:
@@ -169,3 +189,34 @@ def test_ebml_numbers_round_trip() -> None:
         void(1)
     with pytest.raises(EbmlFormatError):
         encode_size(127, 1)
+
+
+@pytest.fixture(scope="module")
+def tiny_mkv(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    folder = tmp_path_factory.mktemp("tiny")
+    out = folder / "tiny.mkv"
+    argv = [ffmpeg_exe(), "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=64x48:rate=5:d=2"]
+    argv += ["-f", "lavfi", "-i", "sine=d=2", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac"]
+    subprocess.run([*argv, "-fflags", "+bitexact", str(out)], check=True)
+    return out.read_bytes()
+
+
+@settings(
+    max_examples=int(os.environ.get("SUBPIPE_FUZZ_EXAMPLES", "40")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(flips=st.lists(st.tuples(st.integers(0, 1499), st.integers(1, 255)), max_size=6), cut=st.integers(0, 3000))
+def test_a_damaged_file_is_refused_or_rewritten_never_crashes(
+    tiny_mkv: bytes, flips: list[tuple[int, int]], cut: int
+) -> None:
+    data = bytearray(tiny_mkv)
+    for at, mask in flips:
+        data[at] ^= mask
+    damaged = bytes(data[: len(data) - cut])
+    out = io.BytesIO()
+    try:
+        write_languages(io.BytesIO(damaged), out, [TrackLanguage("video"), TrackLanguage("audio", "eng", "en")])
+    except EbmlFormatError:
+        return
+    assert out.getvalue()  # what it could rewrite, it wrote whole
