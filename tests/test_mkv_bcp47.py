@@ -220,3 +220,22 @@ def test_a_damaged_file_is_refused_or_rewritten_never_crashes(
     except EbmlFormatError:
         return
     assert out.getvalue()  # what it could rewrite, it wrote whole
+
+
+@pytest.mark.parametrize("spare", [0, 1, 2, 40])
+def test_a_grown_seekhead_takes_its_room_from_the_void_after_it(spare: int) -> None:
+    """SeekHead + Void keep their length whatever the SeekHead grows by (a 1-byte gap widens its size)."""
+    from pipeline.media import mkvlang as m
+    from pipeline.media.ebml import Element, crc_ok, element, encode_uint, master
+
+    seek = element(m.SEEK, element(m.SEEK_ID, bytes.fromhex("1549A966")) + element(m.SEEK_POSITION, encode_uint(100)))
+    head = master(m.SEEKHEAD, seek, True)
+    mover = m._Mover([0, len(head), 100], [0, len(head), 100_000])  # Info moves: its position needs 2 more bytes
+    grown = m.remap(m.SEEKHEAD, head[5:], mover)
+    room = len(grown) + spare
+    kids = [Element(m.SEEKHEAD, 0, 5, len(head) - 5), Element(0xEC, len(head), 2, room - len(head) - 2)]
+    out = {0: grown}
+    m._fit_reserve(out, 0, kids, head[5:], mover)
+    assert len(out[0]) + len(out[1]) == room and (out[1] == b"") == (spare < 2)
+    new_head = parse_header(out[0], 0)
+    assert crc_ok(out[0][new_head.header :]) and new_head.size == len(out[0]) - new_head.header

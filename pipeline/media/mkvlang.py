@@ -12,6 +12,7 @@ recomputed. The clusters are copied in blocks, never read whole. Same input, sam
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -28,6 +29,7 @@ from pipeline.media.ebml import (
     iter_bytes,
     iter_file,
     master,
+    parse_header,
     read_header,
     rewrap,
     void,
@@ -188,8 +190,7 @@ def _plan(f: BinaryIO, layout: Layout, tracks: bytes) -> Rewritten:
     at_tracks = next(i for i, c in enumerate(kids) if c.id == TRACKS)
     movable = {i: read_data(f, c) for i, c in enumerate(kids) if c.id in (SEEKHEAD, CUES)}
     for _ in range(MAX_PASSES):
-        new = [sum(sizes[:i]) for i in range(len(sizes))]
-        mover = _Mover(old, new)
+        mover = _Mover(old, [0, *itertools.accumulate(sizes)][:-1])
         out: Rewritten = {at_tracks: tracks}
         for i, data in movable.items():
             out[i] = remap(kids[i].id, data, mover)
@@ -207,8 +208,8 @@ def _fit_reserve(out: Rewritten, i: int, kids: Sequence[Element], data: bytes, m
     room = kids[i + 1].end - kids[i].offset
     left = room - len(out[i])
     if left == 1:  # no Void is 1 byte: write the SeekHead's size one byte wider instead
-        width = len(encode_size(len(out[i]) - len(encode_id(SEEKHEAD)) - 1)) + 1
-        out[i] = remap(SEEKHEAD, data, mover, width)
+        width = parse_header(out[i], 0).header - len(encode_id(SEEKHEAD))
+        out[i] = remap(SEEKHEAD, data, mover, width + 1)
         left = 0
     out[i + 1] = void(left) if left >= 2 else b""
 
