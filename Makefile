@@ -10,7 +10,7 @@ RUN_STAMP := $(VENV)/.installed-run
 BENCH_VENV := $(VENV)/bench
 BENCH_STAMP := $(BENCH_VENV)/.installed
 
-.PHONY: setup demo test test-browser lint bench fuzz clean check-install
+.PHONY: setup demo test test-browser test-mkvtoolnix lint bench fuzz clean check-install
 
 setup: $(STAMP)
 
@@ -36,6 +36,10 @@ test: setup
 # The HTML report in headless Chromium (Debian: apt-get install -y chromium); not part of `test`.
 test-browser: setup
 	$(BIN)/python -m pytest -q -m browser tests/browser
+
+# The MKV's language tags read by mkvtoolnix (Debian: apt-get install -y mkvtoolnix); not part of `test`.
+test-mkvtoolnix: setup
+	$(BIN)/python -m pytest -q -m mkvtoolnix tests/mkvtoolnix
 
 lint: setup
 	$(BIN)/ruff check pipeline tests assets/promo benchmarks

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from dataclasses import asdict
@@ -21,23 +22,28 @@ from pipeline.ingest.job import load_job
 from pipeline.ingest.segments import load_transcript
 from pipeline.media.commands import burn_size
 from pipeline.media.doctor import diagnose
-from pipeline.media.ffmpeg import ProgressFn
+from pipeline.media.ffmpeg import EncodeRate, ProgressFn
 from pipeline.media.probe import probe
 from pipeline.render.chunkburn import ChunkProgress
 from pipeline.render.manifest import qc_verdict
 
 
 class BarLine:
-    """One encode's line: a bar, the fraction, the time spent; for a chunked burn also chunks
-    done/total, source frames per second and an ETA (the engine reports them through :meth:`chunks`)."""
+    """One encode's line: a bar, the fraction, the time spent, and how fast it goes with an ETA.
+
+    A chunked burn reports chunks done/total, source frames per second and its ETA (:meth:`chunks`);
+    every other encode (the monolithic burn, the mux) ffmpeg's fps, speed and the seconds left
+    (:meth:`rate`). No ETA is shown before there is a rate; the finished line says 0 s.
+    """
 
     def __init__(self, stream: TextIO, label: str, width: int) -> None:
         self.stream, self.label, self.width = stream, label, width
         self.started = time.monotonic()
-        self.shown: tuple[int, int] = (-1, -1)
+        self.shown: tuple[int, int, int] = (-1, -1, -1)
         self.fraction = 0.0
         self.detail = ""
         self.done = -1
+        self.speed: EncodeRate | None = None
 
     def __call__(self, fraction: float) -> None:
         """Draw the fraction done (the finished line once, with a newline)."""
@@ -51,15 +57,32 @@ class BarLine:
         self.detail = f" {progress.done}/{progress.total} chunks {progress.fps:5.0f} fps {eta}"
         self._draw()
 
+    def rate(self, rate: EncodeRate) -> None:
+        """Keep ffmpeg's fps, speed and seconds left for the line (a terminal redraws it at once)."""
+        self.speed = rate
+        if self.stream.isatty():
+            self._draw()
+
+    def _rate_text(self) -> str:
+        rate = self.speed
+        if self.detail or rate is None:
+            return self.detail
+        text = f" {rate.fps:5.0f} fps" if rate.fps > 0 else ""
+        text += f" {rate.speed:5.1f}x" if rate.speed > 0 else ""
+        eta = 0 if self.fraction >= 1.0 else None if rate.eta_s is None else math.ceil(rate.eta_s)
+        return text + (f" ETA {eta:4d}s" if eta is not None else "")  # "0 s" only when done
+
     def _draw(self) -> None:
         filled = int(self.fraction * self.width)
-        if (filled, self.done) == self.shown:
+        rate = self.speed
+        left = -1 if rate is None or rate.eta_s is None or not self.stream.isatty() else math.ceil(rate.eta_s)
+        if (filled, self.done, left) == self.shown or self.shown[0] == self.width:
             return  # nothing new to draw (and the finished line is drawn once)
-        self.shown = (filled, self.done)
+        self.shown = (filled, self.done, left)
         bar = "#" * filled + "-" * (self.width - filled)
         end = "\n" if self.fraction >= 1.0 else ""
         elapsed = time.monotonic() - self.started
-        line = f"\r{self.label:<40.40} [{bar}] {self.fraction:4.0%} {elapsed:5.1f}s{self.detail}"
+        line = f"\r{self.label:<40.40} [{bar}] {self.fraction:4.0%} {elapsed:5.1f}s{self._rate_text()}"
         self.stream.write(f"{line}\033[K{end}" if self.stream.isatty() else f"{line}{end}")
         self.stream.flush()
 

@@ -62,12 +62,15 @@ class StreamPlan:
     outputs: int = 0
     subtitles: int = 0
     covers: list[StreamInfo] = field(default_factory=list)
+    mapped: list[StreamInfo] = field(default_factory=list)
+    """The source's streams in output order (without the covers that go in as MKV attachments)."""
 
     def add(self, stream: StreamInfo, *options: str) -> int:
         """Map ``stream`` as the next output stream with ``options`` (``{i}`` = its output index)."""
         i = self.outputs
         self.args += ["-map", f"0:{stream.index}", *(o.format(i=i) for o in options)]
         self.outputs += 1
+        self.mapped.append(stream)
         return i
 
 

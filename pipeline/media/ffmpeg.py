@@ -13,14 +13,37 @@ import re
 import shutil
 import subprocess
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from pipeline.core.errors import FfmpegError, UsageError
 
 ProgressFn = Callable[[float], None]
+
+
+@dataclass(frozen=True)
+class EncodeRate:
+    """How fast an ffmpeg run goes, from its ``-progress`` block: frames per second, speed (media
+    seconds per second) and the seconds left (None until there is a speed; 0 at the end)."""
+
+    fps: float
+    speed: float
+    eta_s: float | None
+
+
+@runtime_checkable
+class RateAware(Protocol):
+    """A progress callback that can also show an encode's rate and ETA (:func:`run_ffmpeg` feeds it)."""
+
+    def __call__(self, fraction: float) -> None:
+        """The fraction done."""
+
+    def rate(self, rate: EncodeRate) -> None:
+        """Frames per second, speed and seconds left, after each ``-progress`` block."""
 
 _GLYPH_MISSING = re.compile(r"Glyph 0x[0-9A-Fa-f]+ not found|failed to find any fallback")
 # Causes worth one line, found in the log: (pattern, message; groups fill {0}, {1}...).
@@ -140,6 +163,51 @@ def _write_log(path: Path | None, argv: list[str], lines: list[str]) -> str | No
     return str(path)
 
 
+def _number(text: str) -> float:
+    """A ``-progress`` value as a number (``2.3x`` -> 2.3); 0 for ``N/A`` and the like."""
+    try:
+        return max(float(text.strip().rstrip("x")), 0.0)
+    except ValueError:
+        return 0.0
+
+
+ALMOST_DONE = 0.999
+
+
+class _ProgressReader:
+    """Turns ffmpeg's ``-progress`` lines into the fraction done and, per block, the encode's rate."""
+
+    def __init__(self, duration_us: int, on_progress: ProgressFn | None) -> None:
+        self.duration_us, self.on_progress = duration_us, on_progress
+        self.out_us, self.frames, self.fps, self.speed = 0, 0, 0.0, 0.0
+        self.started = time.monotonic()
+
+    def line(self, raw: bytes) -> None:
+        key, _, value = raw.decode("ascii", "replace").strip().partition("=")
+        # `out_time_ms` is in fact microseconds too; use the honest key.
+        if key == "out_time_us" and value.isdigit():
+            self.out_us = int(value)
+            if self.on_progress and self.duration_us > 0:  # done (1.0) only once ffmpeg has exited well
+                self.on_progress(min(self.out_us / self.duration_us, ALMOST_DONE))
+        elif key in ("fps", "speed"):
+            setattr(self, key, _number(value))
+        elif key == "frame" and value.isdigit():
+            self.frames = int(value)
+        elif key == "progress" and isinstance(self.on_progress, RateAware):
+            self.on_progress.rate(self.rate(final=value == "end"))
+
+    def rate(self, final: bool) -> EncodeRate:
+        """The rate now; the seconds left are the media left at the speed so far (ffmpeg's average)."""
+        eta: float | None = None
+        if final:
+            eta = 0.0
+        elif self.speed > 0 and self.duration_us > 0:
+            eta = max(self.duration_us - self.out_us, 0) / 1_000_000 / self.speed
+        # ffmpeg says fps=0 for its first second: count the frames over our own clock then
+        fps = self.fps or self.frames / max(time.monotonic() - self.started, 1e-3)
+        return EncodeRate(fps, self.speed, eta)
+
+
 def run_ffmpeg(
     argv: list[str],
     *,
@@ -150,6 +218,8 @@ def run_ffmpeg(
     log_path: Path | None = None,
 ) -> FfmpegRun:
     """Run ``argv``, feed ``-progress`` output to ``on_progress`` (0..1), fail loudly.
+
+    An ``on_progress`` that is :class:`RateAware` also gets the encode's fps, speed and ETA.
 
     ``on_stderr`` sees every stderr line (filters such as ``scdet`` report there). On failure the
     whole log goes to ``log_path`` (when given) and the error's message is one line: the cause.
@@ -166,12 +236,10 @@ def run_ffmpeg(
     reader = threading.Thread(target=_drain_stderr, args=(proc.stderr, lines, counts, on_stderr), daemon=True)
     reader.start()
     assert proc.stdout is not None
+    progress = _ProgressReader(duration_us, on_progress)
     try:
         for raw in proc.stdout:
-            key, _, value = raw.decode("ascii", "replace").strip().partition("=")
-            # `out_time_ms` is in fact microseconds too; use the honest key.
-            if key == "out_time_us" and on_progress and duration_us > 0 and value.isdigit():
-                on_progress(min(int(value) / duration_us, 1.0))
+            progress.line(raw)
         code = proc.wait()
     except BaseException:
         proc.kill()
