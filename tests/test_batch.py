@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pipeline.batch.run import run_job
 from pipeline.ingest.job import parse_job
+from pipeline.media.mkvcheck import read_tracks
 from pipeline.render.manifest import sha256_file
 
 
@@ -52,3 +53,13 @@ def test_one_failing_language_does_not_stop_the_others(tmp_path: Path, clip15: P
     manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
     assert "ko/clip.ko.mp4" not in {f["path"] for f in manifest["files"]}
     assert "ko/burn" in manifest["failures"]
+
+
+def test_run_muxes_each_language_with_its_full_tag(tmp_path: Path, clip15: Path, clip15_transcript: Path) -> None:
+    """zh-Hans is ``chi`` in the legacy element (as zh-Hant would be); the run's MKV carries the full tag."""
+    text = _job(tmp_path, clip15, clip15_transcript, '[outputs]\nburn = false\nreview = false\nmux = ["mkv"]\n')
+    text = text.replace('["en", "ko", "vi"]', '["zh-Hans", "es", "en"]').replace('"ko"', '"en"')
+    result = run_job(parse_job(text, tmp_path / "job.toml"))
+    assert result.ok, result.videos[0].failures
+    subs = [t for t in read_tracks(tmp_path / "out" / "clip" / "clip.subs.mkv") if t.kind == "subtitle"]
+    assert [(t.language, t.bcp47) for t in subs] == [("chi", "zh-Hans"), ("spa", "es"), ("eng", "en")]

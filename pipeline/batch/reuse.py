@@ -99,7 +99,7 @@ def mux_recipe(video: Path, media: MediaInfo, items: Sequence[LangTrack], defaul
         for i in items
     ]
     parts = {
-        "scheme": 1,
+        "scheme": 2,  # 2: MKV tracks carry LanguageBCP47
         "source": source_digest(video.resolve(), ChunkCache().root.parent),
         "tracks": tracks,
         "default": default,

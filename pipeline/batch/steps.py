@@ -269,7 +269,13 @@ def mux_tracks(
         raise UsageError(f"default language {default_lang!r} is not among the tracks {tags}")
     clipped = [clip_track(i.track, media, target) for i in items]
     tracks = [
-        MuxTrack(compose_srt(track), i.profile.iso639_2, i.profile.name or i.profile.tag, i.profile.tag == default_lang)
+        MuxTrack(
+            compose_srt(track),
+            i.profile.iso639_2,
+            i.profile.name or i.profile.tag,
+            i.profile.tag == default_lang,
+            tag=i.profile.tag,
+        )
         for i, track in zip(items, clipped, strict=True)
     ]
     done = mux(video, media, tracks, target, progress)
