@@ -6,37 +6,62 @@ Imported only when one of those options is given, so a local run never imports D
   thread each, every worker under a nanny (a killed worker is restarted and its task rerun).
 - ``DaskExecutor.connect(address)`` uses a running cluster (``dask scheduler`` + ``dask worker``).
 
+The graph: one task per video (analysis, tracks, then its burns); each burn's chunk encode batches
+(chunks x a group of languages) are submitted by the video's task, from its worker, as tasks of their
+own (:class:`ClusterRunner`: ``worker_client``, the video task secedes from its worker's thread pool
+while it waits), so one video's chunks spread over every worker; cut assembly, verification, mux,
+review and manifest follow in the video's task. Chunks and the burns' work folders live in a chunk
+cache on shared storage (:func:`pipeline.batch.executor.cluster_cache_root`).
+
 Workers read the inputs and write the outputs themselves, so every worker must see the job's paths
 as the client does (shared storage). Each task first checks that it sees every path the client
 saw; if not it fails at once with :class:`~pipeline.core.errors.SharedPathError` naming the path
 and the worker's host. A worker that dies mid-task has its task rerun elsewhere by the scheduler
 (up to ``distributed.scheduler.allowed-failures`` times, then :class:`ClusterError`). A task's
 content failures (a font lacking glyphs) are part of its result, never exceptions: they are not
-retried. Ctrl-C cancels this job's tasks and closes a LocalCluster this executor started.
+retried. Ctrl-C sets the job's stop event (video tasks waiting on chunks cancel them), cancels the
+job's tasks, waits for the running ones to end (a chunk lasts seconds), and closes a LocalCluster this
+executor started. Video tasks publish chunk progress as Dask events; the client sums them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import socket
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
-from distributed import Client, Future, LocalCluster, as_completed, get_worker
+import psutil
+from distributed import Client, Event, Future, LocalCluster, as_completed, get_worker, worker_client
 from distributed.scheduler import KilledWorker
 
-from pipeline.batch.executor import TaskProgress, TaskProgressFn
+from pipeline.batch.executor import SharedChunkCache, TaskProgress, TaskProgressFn, cluster_cache_root
+from pipeline.batch.steps import ProgressFactory
 from pipeline.core.errors import ClusterError, SharedPathError
+from pipeline.ingest.job import Job
+from pipeline.media.ffmpeg import ProgressFn
+from pipeline.render.batchrun import ChunkWork
+from pipeline.render.chunkburn import ChunkProgress
+from pipeline.render.outputs import ensure_dir
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 logger = logging.getLogger(__name__)
 CONNECT_TIMEOUT_S = 10.0
+DRAIN_TIMEOUT_S = 60.0  # how long Ctrl-C waits for the job's running tasks to end
+_POLL_S = 0.5
+
+
+class JobInterrupted(KeyboardInterrupt):
+    """This job was stopped from its client (Ctrl-C): a video task stops waiting for its chunks."""
 
 
 def check_visible(paths: Sequence[Path]) -> None:
@@ -59,18 +84,140 @@ def _run_task(fn: Callable[[T], R], item: T, needs: Sequence[Path]) -> R:
     return fn(item)
 
 
+def _topic(token: str) -> str:
+    return f"subpipe-{token}"
+
+
+def _stop_event(token: str, client: Client) -> Event:
+    return Event(f"subpipe-stop-{token}", client=client)
+
+
+def _publish(token: str, msg: dict[str, Any]) -> None:
+    """Send ``msg`` to the job's client (a Dask event); nothing when not on a worker."""
+    try:
+        worker = get_worker()
+    except ValueError:
+        return
+    worker.log_event(_topic(token), msg)
+
+
+def _chunk_task(fn: Callable[[T], R], item: T, token: str, needs: Sequence[Path]) -> R:
+    """What runs on a worker for one chunk batch: the visibility check, the batch, an event saying where."""
+    check_visible(needs)
+    result = fn(item)
+    worker = get_worker()
+    _publish(token, {"chunk": str(worker.get_current_task()), "worker": worker.address})
+    return result
+
+
+@dataclass(frozen=True)
+class ClusterRunner:
+    """A :class:`~pipeline.render.batchrun.BatchRunner` for a video task on a worker: each batch becomes a
+    task of the cluster (``chunk-<job token>-...``), results in order; the video task secedes meanwhile."""
+
+    token: str
+    needs: tuple[Path, ...] = ()
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> Generator[R, None, None]:
+        """See :meth:`pipeline.render.batchrun.BatchRunner.map`.
+
+        Raises:
+            JobInterrupted: when the job's client stopped it (its pending chunk tasks are cancelled).
+            ClusterError: when a chunk's workers kept dying.
+        """
+        batch = uuid.uuid4().hex[:8]
+        with worker_client() as client:
+            stop = _stop_event(self.token, client)
+            futures = [
+                client.submit(
+                    _chunk_task, fn, item, self.token, self.needs, key=f"chunk-{self.token}-{batch}-{i}", pure=False
+                )
+                for i, item in enumerate(items)
+            ]
+            try:
+                for future in futures:
+                    yield _wait(future, stop)
+            except BaseException:  # an error, Ctrl-C on the client, or the caller closed us
+                client.cancel(futures)
+                raise
+
+
+def _wait(future: Future[R], stop: Event) -> R:
+    while True:
+        try:
+            return future.result(timeout=_POLL_S)
+        except TimeoutError:
+            if stop.is_set():
+                raise JobInterrupted(f"{future.key}: the job was stopped") from None
+        except KilledWorker as exc:
+            raise ClusterError(f"chunk task {future.key} was running on every worker that died: {exc}") from None
+
+
+@dataclass(frozen=True)
+class _EventBar:
+    """A burn's progress on a worker: its chunk counts go to the client as events."""
+
+    token: str
+    label: str
+
+    def __call__(self, fraction: float) -> None:
+        """Fractions are not sent (chunk counts are)."""
+
+    def chunks(self, progress: ChunkProgress) -> None:
+        """Chunks done of total for this burn."""
+        _publish(self.token, {"burn": self.label, "done": progress.done, "total": progress.total})
+
+
+@dataclass(frozen=True)
+class EventProgress:
+    """The progress factory of video tasks on a cluster (picklable): a bar per burn that publishes chunks."""
+
+    token: str
+
+    def __call__(self, label: str) -> ProgressFn | None:
+        """A bar for the burn ``label`` (nothing for other steps)."""
+        return _EventBar(self.token, label) if label.startswith("burn ") else None
+
+
+def _worker_processes(client: Client) -> list[psutil.Process]:
+    """The cluster's worker processes on this machine and everything they started."""
+    procs = []
+    with contextlib.suppress(OSError, TimeoutError):
+        for pid in client.run(os.getpid).values():
+            with contextlib.suppress(psutil.NoSuchProcess):
+                worker = psutil.Process(pid)
+                procs += [worker, *worker.children(recursive=True)]
+    return procs
+
+
 class DaskExecutor:
-    """Runs tasks on a Dask cluster through ``client``; closes ``cluster`` (if it started one) on close."""
+    """Runs tasks on a Dask cluster through ``client``; closes ``cluster`` (if it started one) on close.
+
+    ``on_progress`` sees videos done; ``on_chunks`` sees chunk outputs done of those planned so far,
+    summed over the job's burns (a burn's total is known from its first finished batch);
+    ``chunk_workers`` records which worker ran each chunk task.
+    """
 
     def __init__(
-        self, client: Client, cluster: LocalCluster | None = None, on_progress: TaskProgressFn | None = None
+        self,
+        client: Client,
+        cluster: LocalCluster | None = None,
+        on_progress: TaskProgressFn | None = None,
+        on_chunks: TaskProgressFn | None = None,
     ) -> None:
         self.client = client
         self.cluster = cluster
         self.on_progress = on_progress
+        self.on_chunks = on_chunks
+        self.token = uuid.uuid4().hex[:8]
+        self.chunk_workers: dict[str, str] = {}
+        self._burns: dict[str, tuple[int, int]] = {}
+        self._started = time.monotonic()
 
     @classmethod
-    def local(cls, workers: int, on_progress: TaskProgressFn | None = None) -> DaskExecutor:
+    def local(
+        cls, workers: int, on_progress: TaskProgressFn | None = None, on_chunks: TaskProgressFn | None = None
+    ) -> DaskExecutor:
         """Start a LocalCluster of ``workers`` processes (one thread each) on 127.0.0.1.
 
         Raises:
@@ -87,11 +234,15 @@ class DaskExecutor:
             )
         except (OSError, TimeoutError, RuntimeError) as exc:  # RuntimeError: "Nanny failed to start"
             raise ClusterError(f"cannot start a local cluster of {workers} workers: {exc}") from None
-        return cls(Client(cluster), cluster, on_progress)
+        return cls(Client(cluster), cluster, on_progress, on_chunks)
 
     @classmethod
     def connect(
-        cls, address: str, on_progress: TaskProgressFn | None = None, timeout_s: float = CONNECT_TIMEOUT_S
+        cls,
+        address: str,
+        on_progress: TaskProgressFn | None = None,
+        timeout_s: float = CONNECT_TIMEOUT_S,
+        on_chunks: TaskProgressFn | None = None,
     ) -> DaskExecutor:
         """Connect to the scheduler at ``address`` (``tcp://HOST:PORT``).
 
@@ -102,7 +253,7 @@ class DaskExecutor:
             client = Client(address, timeout=timeout_s)
         except (OSError, TimeoutError) as exc:
             raise ClusterError(f"no Dask scheduler at {address} ({exc})") from None
-        return cls(client, None, on_progress)
+        return cls(client, None, on_progress, on_chunks)
 
     @property
     def in_process(self) -> bool:
@@ -117,10 +268,37 @@ class DaskExecutor:
             return None
         return str(self.client.dashboard_link)
 
+    def video_setup(self, job: Job, progress: ProgressFactory) -> tuple[ProgressFactory, ChunkWork]:
+        """Chunk batches as cluster tasks, the chunk cache on shared storage (:func:`cluster_cache_root`),
+        progress as events; starts following this job's events.
+
+        Raises:
+            OutputError: when the cache folder cannot be created.
+        """
+        self.token = uuid.uuid4().hex[:8]
+        self._burns.clear()
+        self._started = time.monotonic()
+        root = cluster_cache_root(job)
+        ensure_dir(root)
+        self.client.subscribe_topic(_topic(self.token), self._on_event)
+        runner = ClusterRunner(self.token, (root,))
+        return EventProgress(self.token), ChunkWork(runner, SharedChunkCache(root))
+
+    def _on_event(self, event: tuple[float, dict[str, Any]]) -> None:
+        msg = event[1]
+        if "chunk" in msg:
+            self.chunk_workers[msg["chunk"]] = msg["worker"]
+            return
+        self._burns[msg["burn"]] = (int(msg["done"]), int(msg["total"]))
+        if self.on_chunks is not None:
+            done, total = (sum(c) for c in zip(*self._burns.values(), strict=True))
+            self.on_chunks(TaskProgress(done, total, time.monotonic() - self._started))
+
     def map(
         self, fn: Callable[[T], R], items: Sequence[T], keys: Sequence[str], needs: Sequence[Sequence[Path]]
     ) -> list[R]:
-        """Submit one task per item, collect them as they finish; cancel them all on any error or Ctrl-C.
+        """Submit one task per item, collect them as they finish; on any error or Ctrl-C stop the job's
+        work on the cluster (:meth:`stop`).
 
         Raises:
             SharedPathError: when a worker cannot see a path the task needs.
@@ -134,8 +312,21 @@ class DaskExecutor:
         try:
             return self._collect(futures)
         except BaseException:
-            self.client.cancel(futures, force=True)
+            self.stop(futures, (token, f"chunk-{self.token}-"))
             raise
+
+    def stop(self, futures: Sequence[Future[Any]], marks: Sequence[str], timeout_s: float = DRAIN_TIMEOUT_S) -> None:
+        """Stop the job: set its stop event (video tasks cancel their chunk tasks), cancel ``futures``, and
+        wait until no task whose key holds one of ``marks`` is running (a chunk ends within seconds)."""
+        _stop_event(self.token, self.client).set()
+        self.client.cancel(list(futures), force=True)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            running = [str(k) for keys in self.client.processing().values() for k in keys]
+            if not any(mark in key for key in running for mark in marks):
+                return
+            time.sleep(0.1)
+        logger.warning("tasks of this job still running on the cluster after %.0f s", timeout_s)
 
     def _collect(self, futures: list[Future[R]]) -> list[R]:
         started = time.monotonic()
@@ -150,10 +341,19 @@ class DaskExecutor:
         return [results[f.key] for f in futures]
 
     def close(self) -> None:
-        """Close the client, and the LocalCluster if this executor started it."""
+        """Close the client, and the LocalCluster if this executor started it: its worker processes and
+        what they started (an ffmpeg still encoding a chunk after Ctrl-C) end before this returns."""
+        if self.cluster is None:
+            self.client.close()
+            return
+        ours = _worker_processes(self.client)
         self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
+        self.cluster.close()
+        _, alive = psutil.wait_procs(ours, timeout=10)
+        for proc in alive:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                proc.kill()
+        psutil.wait_procs(alive, timeout=10)
 
     def __enter__(self) -> DaskExecutor:
         return self
