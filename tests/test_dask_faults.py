@@ -190,3 +190,19 @@ def test_ctrl_c_on_a_cluster_run_stops_its_work_and_leaves_nothing(
     finals = [p for p in out.rglob("*.mp4") if CLUSTER_CACHE not in p.parts]
     for final in finals:  # whatever reached a final name is whole: the local run's bytes
         assert final.read_bytes() == (tmp_path / "local" / final.relative_to(out)).read_bytes()
+
+
+def test_a_worker_that_cannot_see_the_chunk_cache_fails_the_job_clearly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inputs = make_inputs(tmp_path / "in", 1, seconds=1)
+    job = parse_job(job_text(tmp_path / "out", inputs), tmp_path / "job.toml")
+    cache = tmp_path / "shared" / "cache"
+    cache.mkdir(parents=True)
+    monkeypatch.setenv("SUBPIPE_CACHE", str(cache))  # the cluster's chunk cache: here, but not on the worker
+    hide = _hiding(tmp_path / "shared")
+    with cli_cluster(tmp_path, workers=1, wrap=hide) as address, DaskExecutor.connect(address) as executor:
+        executor.client.wait_for_workers(1, timeout=60)
+        with pytest.raises(SharedPathError) as caught:
+            run_job(job, executor=executor)
+    assert caught.value.path == str(cache) and "127.0.0.1" in str(caught.value.host)
