@@ -29,27 +29,34 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import socket
 import time
 import uuid
-from collections.abc import Callable, Generator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
 import psutil
-from distributed import Client, Event, Future, LocalCluster, as_completed, get_worker, worker_client
+from distributed import Client, Future, LocalCluster, as_completed
 from distributed.scheduler import KilledWorker
 
+from pipeline.batch.distributed.tasks import (
+    ClusterRunner,
+    EventProgress,
+    JobInterrupted,
+    check_visible,
+    run_task,
+    stop_event,
+    topic,
+)
 from pipeline.batch.executor import SharedChunkCache, TaskProgress, TaskProgressFn, cluster_cache_root
 from pipeline.batch.steps import ProgressFactory
-from pipeline.core.errors import ClusterError, SharedPathError
+from pipeline.core.errors import ClusterError
 from pipeline.ingest.job import Job
-from pipeline.media.ffmpeg import ProgressFn
 from pipeline.render.batchrun import ChunkWork
-from pipeline.render.chunkburn import ChunkProgress
 from pipeline.render.outputs import ensure_dir
+
+__all__ = ["ClusterRunner", "DaskExecutor", "EventProgress", "JobInterrupted", "check_visible"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -57,126 +64,6 @@ R = TypeVar("R")
 logger = logging.getLogger(__name__)
 CONNECT_TIMEOUT_S = 10.0
 DRAIN_TIMEOUT_S = 60.0  # how long Ctrl-C waits for the job's running tasks to end
-_POLL_S = 0.5
-
-
-class JobInterrupted(KeyboardInterrupt):
-    """This job was stopped from its client (Ctrl-C): a video task stops waiting for its chunks."""
-
-
-def check_visible(paths: Sequence[Path]) -> None:
-    """Raise :class:`SharedPathError` for the first of ``paths`` this worker cannot see."""
-    for path in paths:
-        if not path.exists():
-            raise SharedPathError(path, _host())
-
-
-def _host() -> str:
-    try:
-        return f"{socket.gethostname()} (worker {get_worker().address})"
-    except ValueError:  # not on a worker
-        return socket.gethostname()
-
-
-def _run_task(fn: Callable[[T], R], item: T, needs: Sequence[Path]) -> R:
-    """What runs on a worker: the visibility check, then the task."""
-    check_visible(needs)
-    return fn(item)
-
-
-def _topic(token: str) -> str:
-    return f"subpipe-{token}"
-
-
-def _stop_event(token: str, client: Client) -> Event:
-    return Event(f"subpipe-stop-{token}", client=client)
-
-
-def _publish(token: str, msg: dict[str, Any]) -> None:
-    """Send ``msg`` to the job's client (a Dask event); nothing when not on a worker."""
-    try:
-        worker = get_worker()
-    except ValueError:
-        return
-    worker.log_event(_topic(token), msg)
-
-
-def _chunk_task(fn: Callable[[T], R], item: T, token: str, needs: Sequence[Path]) -> R:
-    """What runs on a worker for one chunk batch: the visibility check, the batch, an event saying where."""
-    check_visible(needs)
-    result = fn(item)
-    worker = get_worker()
-    _publish(token, {"chunk": str(worker.get_current_task()), "worker": worker.address})
-    return result
-
-
-@dataclass(frozen=True)
-class ClusterRunner:
-    """A :class:`~pipeline.render.batchrun.BatchRunner` for a video task on a worker: each batch becomes a
-    task of the cluster (``chunk-<job token>-...``), results in order; the video task secedes meanwhile."""
-
-    token: str
-    needs: tuple[Path, ...] = ()
-
-    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> Generator[R, None, None]:
-        """See :meth:`pipeline.render.batchrun.BatchRunner.map`.
-
-        Raises:
-            JobInterrupted: when the job's client stopped it (its pending chunk tasks are cancelled).
-            ClusterError: when a chunk's workers kept dying.
-        """
-        batch = uuid.uuid4().hex[:8]
-        with worker_client() as client:
-            stop = _stop_event(self.token, client)
-            futures = [
-                client.submit(
-                    _chunk_task, fn, item, self.token, self.needs, key=f"chunk-{self.token}-{batch}-{i}", pure=False
-                )
-                for i, item in enumerate(items)
-            ]
-            try:
-                for future in futures:
-                    yield _wait(future, stop)
-            except BaseException:  # an error, Ctrl-C on the client, or the caller closed us
-                client.cancel(futures)
-                raise
-
-
-def _wait(future: Future[R], stop: Event) -> R:
-    while True:
-        try:
-            return future.result(timeout=_POLL_S)
-        except TimeoutError:
-            if stop.is_set():
-                raise JobInterrupted(f"{future.key}: the job was stopped") from None
-        except KilledWorker as exc:
-            raise ClusterError(f"chunk task {future.key} was running on every worker that died: {exc}") from None
-
-
-@dataclass(frozen=True)
-class _EventBar:
-    """A burn's progress on a worker: its chunk counts go to the client as events."""
-
-    token: str
-    label: str
-
-    def __call__(self, fraction: float) -> None:
-        """Fractions are not sent (chunk counts are)."""
-
-    def chunks(self, progress: ChunkProgress) -> None:
-        """Chunks done of total for this burn."""
-        _publish(self.token, {"burn": self.label, "done": progress.done, "total": progress.total})
-
-
-@dataclass(frozen=True)
-class EventProgress:
-    """The progress factory of video tasks on a cluster (picklable): a bar per burn that publishes chunks."""
-
-    token: str
-
-    def __call__(self, label: str) -> ProgressFn | None:
-        """A bar for the burn ``label`` (nothing for other steps)."""
-        return _EventBar(self.token, label) if label.startswith("burn ") else None
 
 
 def _worker_processes(client: Client) -> list[psutil.Process]:
@@ -280,7 +167,7 @@ class DaskExecutor:
         self._started = time.monotonic()
         root = cluster_cache_root(job)
         ensure_dir(root)
-        self.client.subscribe_topic(_topic(self.token), self._on_event)
+        self.client.subscribe_topic(topic(self.token), self._on_event)
         runner = ClusterRunner(self.token, (root,))
         return EventProgress(self.token), ChunkWork(runner, SharedChunkCache(root))
 
@@ -306,7 +193,7 @@ class DaskExecutor:
         """
         token = uuid.uuid4().hex[:8]
         futures = [
-            self.client.submit(_run_task, fn, item, list(need), key=f"{key}-{token}", pure=False, retries=0)
+            self.client.submit(run_task, fn, item, list(need), key=f"{key}-{token}", pure=False, retries=0)
             for item, key, need in zip(items, keys, needs, strict=True)
         ]
         try:
@@ -318,7 +205,7 @@ class DaskExecutor:
     def stop(self, futures: Sequence[Future[Any]], marks: Sequence[str], timeout_s: float = DRAIN_TIMEOUT_S) -> None:
         """Stop the job: set its stop event (video tasks cancel their chunk tasks), cancel ``futures``, and
         wait until no task whose key holds one of ``marks`` is running (a chunk ends within seconds)."""
-        _stop_event(self.token, self.client).set()
+        stop_event(self.token, self.client).set()
         self.client.cancel(list(futures), force=True)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
