@@ -43,7 +43,7 @@ from distributed.scheduler import KilledWorker
 from pipeline.batch.distributed.tasks import (
     ClusterRunner,
     EventProgress,
-    JobInterrupted,
+    JobStoppedError,
     check_visible,
     run_task,
     stop_event,
@@ -56,7 +56,7 @@ from pipeline.ingest.job import Job
 from pipeline.render.batchrun import ChunkWork
 from pipeline.render.outputs import ensure_dir
 
-__all__ = ["ClusterRunner", "DaskExecutor", "EventProgress", "JobInterrupted", "check_visible"]
+__all__ = ["ClusterRunner", "DaskExecutor", "EventProgress", "JobStoppedError", "check_visible"]
 
 T = TypeVar("T")
 R = TypeVar("R")

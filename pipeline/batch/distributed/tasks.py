@@ -23,8 +23,11 @@ R = TypeVar("R")
 _POLL_S = 0.5
 
 
-class JobInterrupted(KeyboardInterrupt):
-    """This job was stopped from its client (Ctrl-C): a video task stops waiting for its chunks."""
+class JobStoppedError(Exception):
+    """This job was stopped from its client (Ctrl-C): a video task stops waiting for its chunks.
+
+    Not a :class:`~pipeline.core.errors.PipelineError` (a video's recorded failure, after which it would go
+    on to mux), nor a KeyboardInterrupt (which a Dask worker re-raises in its own thread): the task ends."""
 
 
 def check_visible(paths: Sequence[Path]) -> None:
@@ -85,7 +88,7 @@ class ClusterRunner:
         """See :meth:`pipeline.render.batchrun.BatchRunner.map`.
 
         Raises:
-            JobInterrupted: when the job's client stopped it (its pending chunk tasks are cancelled).
+            JobStoppedError: when the job's client stopped it (its pending chunk tasks are cancelled).
             ClusterError: when a chunk's workers kept dying.
         """
         batch = uuid.uuid4().hex[:8]
@@ -111,7 +114,7 @@ def _wait(future: Future[R], stop: Event) -> R:
             return future.result(timeout=_POLL_S)
         except TimeoutError:
             if stop.is_set():
-                raise JobInterrupted(f"{future.key}: the job was stopped") from None
+                raise JobStoppedError(f"{future.key}: the job was stopped") from None
         except KilledWorker as exc:
             raise ClusterError(f"chunk task {future.key} was running on every worker that died: {exc}") from None
 
