@@ -19,6 +19,7 @@ import pytest
 from distributed import Client
 
 from pipeline.batch.distributed import DaskExecutor
+from pipeline.batch.distributed.tasks import JobStoppedError, stop_event
 from pipeline.batch.executor import CLUSTER_CACHE, SharedChunkCache
 from pipeline.batch.results import JobResult
 from pipeline.batch.run import run_job
@@ -206,3 +207,37 @@ def test_a_worker_that_cannot_see_the_chunk_cache_fails_the_job_clearly(
         with pytest.raises(SharedPathError) as caught:
             run_job(job, executor=executor)
     assert caught.value.path == str(cache) and "127.0.0.1" in str(caught.value.host)
+
+
+def test_a_stopped_job_ends_its_chunk_tasks_on_a_running_cluster_and_keeps_the_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inputs = make_inputs(tmp_path / "in", 2, seconds=12, gop=25)
+    text = job_text(tmp_path / "out", inputs).replace('"ultrafast"', '"veryslow"').replace("crf = 30", "crf = 18")
+    job = parse_job(text, tmp_path / "job.toml")
+    monkeypatch.delenv("SUBPIPE_CACHE")
+    with cli_cluster(tmp_path, workers=2) as address, Client(address) as client:
+        client.wait_for_workers(2, timeout=60)
+        pids: dict[str, int] = client.run(os.getpid)
+        errors: list[BaseException] = []
+        with DaskExecutor.connect(address) as executor:
+
+            def run() -> None:
+                try:
+                    run_job(job, executor=executor)
+                except BaseException as exc:  # the test looks at it
+                    errors.append(exc)
+
+            runner = threading.Thread(target=run)
+            runner.start()
+            deadline = time.monotonic() + 120
+            while not any(str(k).startswith("chunk-") for ks in client.processing().values() for k in ks):
+                assert time.monotonic() < deadline and runner.is_alive(), "no chunk task was seen running"
+                time.sleep(0.01)
+            stop_event(executor.token, client).set()  # what Ctrl-C does first
+            runner.join(timeout=120)
+        assert not runner.is_alive() and len(errors) == 1 and isinstance(errors[0], JobStoppedError)
+        busy = [str(k) for ks in client.processing().values() for k in ks]
+        assert not busy  # the job's chunk and video tasks are over
+        assert client.run(os.getpid) == pids  # no worker was killed to get there
+    assert not partials(tmp_path / "out")

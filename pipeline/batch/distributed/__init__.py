@@ -99,6 +99,7 @@ class DaskExecutor:
         self.token = uuid.uuid4().hex[:8]
         self.chunk_workers: dict[str, str] = {}
         self._burns: dict[str, tuple[int, int]] = {}
+        self._following: str | None = None
         self._started = time.monotonic()
 
     @classmethod
@@ -162,12 +163,16 @@ class DaskExecutor:
         Raises:
             OutputError: when the cache folder cannot be created.
         """
+        if self._following is not None:  # a previous job's events
+            self.client.unsubscribe_topic(self._following)
         self.token = uuid.uuid4().hex[:8]
         self._burns.clear()
+        self.chunk_workers = {}
         self._started = time.monotonic()
         root = cluster_cache_root(job)
         ensure_dir(root)
-        self.client.subscribe_topic(topic(self.token), self._on_event)
+        self._following = topic(self.token)
+        self.client.subscribe_topic(self._following, self._on_event)
         runner = ClusterRunner(self.token, (root,))
         return EventProgress(self.token), ChunkWork(runner, SharedChunkCache(root))
 
