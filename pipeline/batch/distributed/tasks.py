@@ -94,11 +94,10 @@ class ClusterRunner:
         batch = uuid.uuid4().hex[:8]
         with worker_client() as client:
             stop = stop_event(self.token, client)
+            keys = [f"chunk-{self.token}-{batch}-{i}" for i in range(len(items))]
             futures = [
-                client.submit(
-                    _chunk_task, fn, item, self.token, self.needs, key=f"chunk-{self.token}-{batch}-{i}", pure=False
-                )
-                for i, item in enumerate(items)
+                client.submit(_chunk_task, fn, item, self.token, self.needs, key=key, pure=False, priority=1)
+                for item, key in zip(items, keys, strict=True)  # before new videos start: videos finish in turn
             ]
             try:
                 for future in futures:
