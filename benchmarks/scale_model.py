@@ -8,14 +8,22 @@ The model (README, "Running on several machines"):
 - A video costs ``D * (c0 + L * c1)`` core-seconds (D its seconds, L its languages): c0 the per-video
   work (probe, shot changes, speech, frame times, muxing, review), c1 each language's (its share of
   the grouped burn, verification, thumbnails), both measured here at 720p.
-- Tasks are whole videos (this step of issue 12). Each worker gets as many cores as the calibration
-  machine (``cores``), where one video ran at the measured efficiency; a machine of C cores runs C/cores
-  workers. Wall = rounds * one video's wall, rounds = ceil(videos / workers): videos are the grain.
-- Shared storage: every byte a video's task reads and writes crosses it. Reads of the source: shot
-  changes, frame times, one per burn group, one per soft container; writes + re-reads of each container;
-  each cut written, verified, and read once more for the review's thumbnails. The job cannot finish
+- Tasks: one per video (analysis, tracks, assembly, verification, mux, review, manifest) and one per
+  chunk batch (a keyframe span's chunks for up to 4 outputs), which the video task submits to the
+  cluster. Of c1, ``cc`` (measured alone) is the chunk encodes, which spread over every worker; the
+  rest, c0 + L * (c1 - cc), stays in its video's task. Each worker has ``cores`` cores (the calibration
+  machine's) and runs at the measured efficiency; a machine of C cores runs C/cores workers.
+- Compute = max(all core-seconds / (all cores * efficiency), the critical path: one video's serial part
+  on one worker + one chunk batch). With chunk tasks the grain is a batch (seconds), not a video: it
+  stops scaling only when a video's serial part is the longest thing left.
+- Shared storage: every byte a video's tasks read and write crosses it. Reads of the source: shot
+  changes, frame times, one per chunk batch of a keyframe span (batches of 4 outputs: languages and the
+  bare picture), one per soft container; writes + re-reads of each container; each language's chunks
+  written to the cache and read to assemble the cut; each cut written, verified, and read once more for
+  the review's thumbnails. The job cannot finish
   faster than total bytes / the storage's bandwidth, however many machines run it.
-- The scheduler handles tasks one after another: tasks * its round trip per task.
+- The scheduler handles tasks one after another: tasks * its cost per chunk task (measured with tasks
+  submitted from a worker, as video tasks submit them).
 """
 
 from __future__ import annotations
@@ -27,8 +35,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 # Measured with benchmarks/bench_dask.py on the project's 2-core machine (see README); --figures overrides.
-CHUNK_S = 4.0  # issue 11's chunks are 2-4 s
-MEASURED = {"c0": 0.0497, "c1": 0.1476, "efficiency": 0.71, "cores": 2, "per_task_ms": 1.99, "startup_s": 0.88}
+CHUNK_S = 4.0  # issue 11's chunks are 2-6 s, about 4
+GROUP = 4  # outputs per chunk batch (pipeline.render.chunkburn.DEFAULT_GROUP)
+MEASURED = {"c0": 0.0993, "c1": 0.1390, "efficiency": 0.75, "cores": 2, "per_task_ms": 1.73, "startup_s": 0.75,
+            "cc": 0.1185, "per_chunk_task_ms": 2.04}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -63,11 +73,11 @@ def predict_local(cal: Calibration, videos: int, seconds: float, langs: int) -> 
     return videos * video_core_s(cal, seconds, langs) / (cal.cores * cal.efficiency)
 
 
-def storage_bytes(seconds: float, langs: int, source_mbit: float, cut_mbit: float, group: int = 5) -> float:
-    """Bytes one video's task moves over shared storage (see the module's docstring)."""
+def storage_bytes(seconds: float, langs: int, source_mbit: float, cut_mbit: float, group: int = GROUP) -> float:
+    """Bytes one video's tasks move over shared storage (see the module's docstring)."""
     source, cut = seconds * source_mbit * 1e6 / 8, seconds * cut_mbit * 1e6 / 8
-    source_reads = 2 + math.ceil(langs / group) + 2
-    return source * (source_reads + 2 * 2) + cut * langs * 3
+    source_reads = 2 + math.ceil((langs + 1) / group) + 2
+    return source * (source_reads + 2 * 2) + cut * langs * 5
 
 
 @dataclass(frozen=True)
@@ -83,20 +93,29 @@ class Prediction:
     bound: str
 
 
+def chunk_tasks(videos: int, seconds: float, langs: int) -> int:
+    """Chunk batch tasks of a job: each chunk's outputs (its languages and the bare picture) in batches."""
+    return videos * math.ceil(seconds / CHUNK_S) * math.ceil((langs + 1) / GROUP)
+
+
 def predict_cluster(
     cal: Calibration, machines: int, cores: int, job: argparse.Namespace, figures: dict[str, float]
 ) -> Prediction:
-    """Expected wall time of ``job`` on ``machines`` of ``cores`` cores each."""
+    """Expected wall time of ``job`` on ``machines`` of ``cores`` cores each, chunk batches as tasks."""
     workers = machines * max(1, cores // cal.cores)
-    one_video = video_core_s(cal, job.seconds, job.langs) / (cal.cores * cal.efficiency)
-    compute = math.ceil(job.videos / workers) * one_video
+    speed = cal.cores * cal.efficiency  # one worker's core-seconds per second
+    total = job.videos * video_core_s(cal, job.seconds, job.langs)
+    serial = job.seconds * (cal.c0 + job.langs * max(cal.c1 - figures["cc"], 0.0)) / speed
+    batch = CHUNK_S * GROUP * figures["cc"] / cal.efficiency  # one batch: one ffmpeg, x264s of one thread
+    compute = max(total / (workers * speed), serial + batch)
     moved = job.videos * storage_bytes(job.seconds, job.langs, job.source_mbit, job.cut_mbit)
     storage = moved / (job.storage_mb_s * 1e6)
-    scheduler = job.videos * figures["per_task_ms"] / 1000
+    tasks = chunk_tasks(job.videos, job.seconds, job.langs) + job.videos
+    scheduler = tasks * figures["per_chunk_task_ms"] / 1000
     wall = max(compute, storage) + scheduler + figures["startup_s"]
-    bound = "compute (videos are the grain)" if compute >= storage else "shared storage"
-    if workers > job.videos and compute >= storage:
-        bound = "one video's time (more workers than videos)"
+    bound = "compute (spread over every core)" if compute >= storage else "shared storage"
+    if compute >= storage and serial + batch >= total / (workers * speed):
+        bound = "one video's serial part (its analysis, assembly, verification)"
     return Prediction(machines, workers, compute, storage, scheduler, wall, bound)
 
 
@@ -107,7 +126,9 @@ def _figures(path: Path | None) -> dict[str, float]:
     return {
         **doc["calibration"],
         "per_task_ms": doc["executors"]["per_task_ms"],
+        "per_chunk_task_ms": doc["executors"]["per_chunk_task_ms"],
         "startup_s": doc["executors"]["startup_s"],
+        "cc": doc["chunk"]["cc"],
     }
 
 
@@ -128,6 +149,7 @@ def main() -> None:
     figures = _figures(job.figures)
     scale = job.cost_scale
     cal = Calibration(figures["c0"] * scale, figures["c1"] * scale, figures["efficiency"], int(figures["cores"]))
+    figures["cc"] *= scale
     print(f"{job.videos} videos x {job.langs} languages x {job.seconds:.0f} s, machines of {job.cores} cores, "
           f"storage {job.storage_mb_s:.0f} MB/s")  # fmt: skip
     print(f"{'machines':>8} {'workers':>7} {'compute':>9} {'storage':>9} {'sched':>6} {'wall':>9}  bound")
@@ -135,9 +157,9 @@ def main() -> None:
         p = predict_cluster(cal, machines, job.cores, job, figures)
         print(f"{p.machines:>8} {p.workers:>7} {p.compute_s / 60:>7.1f} m {p.storage_s / 60:>7.1f} m "
               f"{p.scheduler_s:>5.2f}s {p.wall_s / 60:>7.1f} m  {p.bound}")  # fmt: skip
-    chunks = job.videos * math.ceil(job.seconds / CHUNK_S) * math.ceil(job.langs / 5)
-    print(f"at chunk grain ({CHUNK_S:.0f} s chunks x burn groups of 5): {chunks} tasks, "
-          f"{chunks * figures['per_task_ms'] / 1000:.0f} s of scheduler time")  # fmt: skip
+    tasks = chunk_tasks(job.videos, job.seconds, job.langs)
+    print(f"{tasks} chunk tasks ({CHUNK_S:.0f} s chunks x batches of {GROUP} outputs) + {job.videos} video tasks; "
+          f"the scheduler spends {figures['per_chunk_task_ms']:.1f} ms on each")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 from pathlib import Path
 
@@ -14,25 +16,28 @@ SEGMENTS = [
 ]
 
 
-def make_clip(out: Path, seconds: float, tone_hz: int) -> Path:
-    """A ``seconds`` long 320x180 25 fps clip with a tone (the bundled ffmpeg, deterministic)."""
+def make_clip(out: Path, seconds: float, tone_hz: int, gop: int | None = None) -> Path:
+    """A ``seconds`` long 320x180 25 fps clip with a tone, a keyframe every ``gop`` frames (x264's
+    default when None; the bundled ffmpeg, deterministic)."""
     argv = [
         ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y",
         "-f", "lavfi", "-i", f"testsrc2=size=320x180:rate=25:duration={seconds}",
         "-f", "lavfi", "-i", f"sine=frequency={tone_hz}:sample_rate=48000:duration={seconds}",
-        "-c:v", "libx264", "-preset", "ultrafast", "-threads", "1", "-pix_fmt", "yuv420p",
+        "-c:v", "libx264", "-preset", "ultrafast", "-threads", "1", *(["-g", str(gop)] if gop else []),
+        "-pix_fmt", "yuv420p",
         "-c:a", "aac", "-shortest", str(out),
     ]  # fmt: skip
     subprocess.run(argv, check=True)
     return out
 
 
-def make_inputs(folder: Path, count: int, seconds: float = 3.5) -> list[tuple[Path, Path]]:
-    """``count`` clips, each with a two-segment en/ko transcript."""
+def make_inputs(folder: Path, count: int, seconds: float = 3.5, gop: int | None = None) -> list[tuple[Path, Path]]:
+    """``count`` clips, each with a two-segment en/ko transcript (a keyframe every ``gop`` frames: shorter
+    GOPs give more chunks, each its own task on a cluster)."""
     folder.mkdir(parents=True, exist_ok=True)
     pairs = []
     for i in range(count):
-        clip = make_clip(folder / f"v{i}.mp4", seconds, 300 + 110 * i)
+        clip = make_clip(folder / f"v{i}.mp4", seconds, 300 + 110 * i, gop)
         transcript = folder / f"v{i}.json"
         doc = {"source_language": "en", "segments": SEGMENTS}
         transcript.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
@@ -86,3 +91,16 @@ def comparable(out: Path) -> dict[str, str]:
         if rel.endswith(".mkv"):
             digests[rel] = packet_digest(out / rel)
     return digests
+
+
+# Task functions of the cluster tests live here, not in the test modules: workers unpickle a function by
+# its module's name, and pytest's importlib mode gives test modules names the workers cannot import.
+def identity(x: int) -> int:
+    """A task that returns its item."""
+    return x
+
+
+def die(_x: int) -> int:
+    """A task that kills its worker."""
+    os.kill(os.getpid(), signal.SIGKILL)
+    return 0

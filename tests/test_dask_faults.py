@@ -1,5 +1,5 @@
 """A real cluster from the command line (`dask scheduler`, two `dask worker`, all on 127.0.0.1): a worker
-SIGKILLed while it runs a video's task, and the job still completes with the local run's outputs."""
+SIGKILLed while it runs a chunk task, and the job still completes with the local run's outputs."""
 
 from __future__ import annotations
 
@@ -14,10 +14,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+import psutil
 import pytest
 from distributed import Client
 
 from pipeline.batch.distributed import DaskExecutor
+from pipeline.batch.distributed.tasks import JobStoppedError, stop_event
+from pipeline.batch.executor import CLUSTER_CACHE, SharedChunkCache
 from pipeline.batch.results import JobResult
 from pipeline.batch.run import run_job
 from pipeline.core.errors import SharedPathError
@@ -77,27 +80,28 @@ def cli_cluster(folder: Path, workers: int, wrap: tuple[str, ...] = ()) -> Itera
         _stop(procs)
 
 
-def _kill_a_worker_mid_task(client: Client, out: Path, pids: dict[str, int], timeout_s: float = 60) -> str:
-    """Wait until a burn is being written (a partial cut exists), SIGKILL the worker running that video."""
+def _kill_a_worker_mid_chunk(client: Client, pids: dict[str, int], timeout_s: float = 120) -> str:
+    """Wait until a chunk task is running, SIGKILL the worker running it; return that task's key."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        busy = next(out.rglob(".*.partial-*.mp4"), None)
-        if busy is not None:
-            video = busy.relative_to(out).parts[0]
-            for addr, keys in client.processing().items():
-                if any(str(k).startswith(f"video-{video}-") for k in keys):
-                    os.kill(pids[addr], signal.SIGKILL)
-                    return video
-        time.sleep(0.02)
-    raise AssertionError("no task was seen running")
+        for addr, keys in client.processing().items():
+            chunk = next((str(k) for k in keys if str(k).startswith("chunk-")), None)
+            if chunk is not None:
+                os.kill(pids[addr], signal.SIGKILL)
+                return chunk
+        time.sleep(0.01)
+    raise AssertionError("no chunk task was seen running")
 
 
-def test_a_worker_killed_mid_task_and_the_job_completes_identically(tmp_path: Path) -> None:
-    inputs = make_inputs(tmp_path / "in", 4, seconds=6)
+def test_a_worker_killed_mid_chunk_and_the_job_completes_identically(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inputs = make_inputs(tmp_path / "in", 3, seconds=12, gop=25)  # a keyframe a second: several chunk tasks each
     local = run_job(parse_job(job_text(tmp_path / "local", inputs), tmp_path / "job.toml"))
     assert local.ok
     out = tmp_path / "dask"
     job = parse_job(job_text(out, inputs), tmp_path / "job.toml")
+    monkeypatch.delenv("SUBPIPE_CACHE")  # the cluster's chunk cache: under the output folder, empty
     with cli_cluster(tmp_path, workers=2) as address, Client(address) as client:
         client.wait_for_workers(2, timeout=60)
         pids: dict[str, int] = client.run(os.getpid)
@@ -105,17 +109,21 @@ def test_a_worker_killed_mid_task_and_the_job_completes_identically(tmp_path: Pa
         with DaskExecutor.connect(address) as executor:
             runner = threading.Thread(target=lambda: results.append(run_job(job, executor=executor)))
             runner.start()
-            killed = _kill_a_worker_mid_task(client, out, pids)
-            runner.join(timeout=120)
+            killed = _kill_a_worker_mid_chunk(client, pids)
+            runner.join(timeout=180)
+            time.sleep(0.5)  # the last chunk events
+            ran_on = set(executor.chunk_workers.values())
         assert results, "the job did not finish"
         assert set(client.run(os.getpid).values()) != set(pids.values())  # the nanny restarted the killed one
     result = results[0]
     assert result.ok, [v.failures for v in result.videos]
-    assert killed in [v.name for v in result.videos]
+    assert killed.startswith("chunk-") and len(ran_on) >= 2  # chunk tasks of the job ran on several workers
     assert comparable(out) == comparable(tmp_path / "local")
     assert not partials(out)
+    cache = SharedChunkCache(out / CLUSTER_CACHE)
+    assert cache.entries() and all(cache.get(e.key) == e.path for e in cache.entries())  # every entry intact
     logs = "".join(p.read_text(errors="replace") for p in tmp_path.glob("proc*.log"))
-    assert "killed by signal 9" in logs  # the nanny saw its worker die mid-task, and restarted it
+    assert "killed by signal 9" in logs  # the nanny saw its worker die mid-chunk, and restarted it
 
 
 def _hiding(folder: Path) -> tuple[str, ...]:
@@ -138,3 +146,98 @@ def test_a_worker_that_cannot_see_the_inputs_fails_the_job_clearly(tmp_path: Pat
     assert time.monotonic() - started < 10
     assert caught.value.path == str(inputs[0][0]) and "127.0.0.1" in str(caught.value.host)
     assert "shared storage" in str(caught.value)
+
+
+def _session(sid: int) -> list[psutil.Process]:
+    """The live processes of session ``sid`` (a process started with ``start_new_session`` and its descendants)."""
+    found = []
+    for proc in psutil.process_iter():
+        with suppress(psutil.Error, ProcessLookupError):
+            if os.getsid(proc.pid) == sid and proc.status() != psutil.STATUS_ZOMBIE:
+                found.append(proc)
+    return found
+
+
+def test_ctrl_c_on_a_cluster_run_stops_its_work_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inputs = make_inputs(tmp_path / "in", 2, seconds=12, gop=25)
+    slow = job_text(tmp_path / "local", inputs).replace('"ultrafast"', '"veryslow"')  # chunk tasks of seconds
+    text = slow.replace("crf = 30", "crf = 18")
+    assert run_job(parse_job(text, tmp_path / "job.toml")).ok
+    out = tmp_path / "dask"
+    job = tmp_path / "job.toml"
+    job.write_text(text.replace(str(tmp_path / "local"), str(out)), encoding="utf-8")
+    monkeypatch.delenv("SUBPIPE_CACHE")  # the chunk cache under the output folder: empty, and watched below
+    with (tmp_path / "run.log").open("wb") as log:
+        argv = [sys.executable, "-m", "pipeline", "run", str(job), "--workers", "2"]
+        proc = subprocess.Popen(argv, stdout=log, stderr=log, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not list(out.glob(".subpipe-cache/tmp/*/*.mp4")) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert proc.poll() is None, "the run ended before a chunk was being encoded"
+        proc.send_signal(signal.SIGINT)  # what `kill -INT` does; a terminal's Ctrl-C signals the whole group
+        code = proc.wait(timeout=120)
+    finally:
+        _stop([proc])
+    assert code == 130, (tmp_path / "run.log").read_text(errors="replace")
+    assert "interrupted" in (tmp_path / "run.log").read_text(errors="replace")
+    deadline = time.monotonic() + 10
+    while _session(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _session(proc.pid)  # no worker, no ffmpeg left
+    assert not partials(out)
+    finals = [p for p in out.rglob("*.mp4") if CLUSTER_CACHE not in p.parts]
+    for final in finals:  # whatever reached a final name is whole: the local run's bytes
+        assert final.read_bytes() == (tmp_path / "local" / final.relative_to(out)).read_bytes()
+
+
+def test_a_worker_that_cannot_see_the_chunk_cache_fails_the_job_clearly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inputs = make_inputs(tmp_path / "in", 1, seconds=1)
+    job = parse_job(job_text(tmp_path / "out", inputs), tmp_path / "job.toml")
+    cache = tmp_path / "shared" / "cache"
+    cache.mkdir(parents=True)
+    monkeypatch.setenv("SUBPIPE_CACHE", str(cache))  # the cluster's chunk cache: here, but not on the worker
+    hide = _hiding(tmp_path / "shared")
+    with cli_cluster(tmp_path, workers=1, wrap=hide) as address, DaskExecutor.connect(address) as executor:
+        executor.client.wait_for_workers(1, timeout=60)
+        with pytest.raises(SharedPathError) as caught:
+            run_job(job, executor=executor)
+    assert caught.value.path == str(cache) and "127.0.0.1" in str(caught.value.host)
+
+
+def test_a_stopped_job_ends_its_chunk_tasks_on_a_running_cluster_and_keeps_the_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inputs = make_inputs(tmp_path / "in", 2, seconds=12, gop=25)
+    text = job_text(tmp_path / "out", inputs).replace('"ultrafast"', '"veryslow"').replace("crf = 30", "crf = 18")
+    job = parse_job(text, tmp_path / "job.toml")
+    monkeypatch.delenv("SUBPIPE_CACHE")
+    with cli_cluster(tmp_path, workers=2) as address, Client(address) as client:
+        client.wait_for_workers(2, timeout=60)
+        pids: dict[str, int] = client.run(os.getpid)
+        errors: list[BaseException] = []
+        with DaskExecutor.connect(address) as executor:
+
+            def run() -> None:
+                try:
+                    run_job(job, executor=executor)
+                except BaseException as exc:  # the test looks at it
+                    errors.append(exc)
+
+            runner = threading.Thread(target=run)
+            runner.start()
+            deadline = time.monotonic() + 120
+            while not any(str(k).startswith("chunk-") for ks in client.processing().values() for k in ks):
+                assert time.monotonic() < deadline and runner.is_alive(), "no chunk task was seen running"
+                time.sleep(0.01)
+            stop_event(executor.token, client).set()  # what Ctrl-C does first
+            runner.join(timeout=120)
+        assert not runner.is_alive() and len(errors) == 1 and isinstance(errors[0], JobStoppedError)
+        busy = [str(k) for ks in client.processing().values() for k in ks]
+        assert not busy  # the job's chunk and video tasks are over
+        assert client.run(os.getpid) == pids  # no worker was killed to get there
+    assert not partials(tmp_path / "out")

@@ -3,11 +3,11 @@ a worker that cannot see an input fails fast and clearly, and a local run never 
 
 from __future__ import annotations
 
-import os
-import signal
+import re
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,13 +16,13 @@ import psutil
 import pytest
 
 from pipeline.batch.distributed import DaskExecutor
-from pipeline.batch.executor import LocalExecutor, TaskProgress
+from pipeline.batch.executor import CLUSTER_CACHE, LocalExecutor, TaskProgress
 from pipeline.batch.run import run_job
 from pipeline.core.errors import ClusterError, SharedPathError
 from pipeline.ingest.job import parse_job
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from distributed_util import comparable, job_text, make_inputs, partials
+from distributed_util import comparable, die, identity, job_text, make_inputs, partials
 
 pytestmark = pytest.mark.render
 
@@ -48,21 +48,30 @@ def cluster() -> Iterator[DaskExecutor]:
 
 
 def test_local_cluster_gives_the_local_runs_bytes(
-    cluster: DaskExecutor, inputs: list[tuple[Path, Path]], local_run: dict[str, str], tmp_path: Path
+    cluster: DaskExecutor,
+    inputs: list[tuple[Path, Path]],
+    local_run: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.delenv("SUBPIPE_CACHE")  # the cluster's default: a chunk cache under the output folder (empty)
     seen: list[TaskProgress] = []
-    cluster.on_progress = seen.append
+    chunks: list[TaskProgress] = []
+    cluster.on_progress, cluster.on_chunks = seen.append, chunks.append
     try:
         result = run_job(parse_job(job_text(tmp_path / "out", inputs), tmp_path / "job.toml"), executor=cluster)
     finally:
-        cluster.on_progress = None
+        cluster.on_progress = cluster.on_chunks = None
     assert result.ok, [v.failures for v in result.videos]
     assert [v.name for v in result.videos] == ["v0", "v1"]  # the job's order, whatever order they finished in
     digests = comparable(tmp_path / "out")
     assert len(digests) == len(local_run) >= 2 * 9
     assert digests == local_run
     assert [(p.done, p.total) for p in seen] == [(1, 2), (2, 2)]
+    assert chunks and chunks[-1].done == chunks[-1].total > 0  # the burns' chunk counts reached the client
+    assert all(key.startswith(f"chunk-{cluster.token}-") for key in cluster.chunk_workers)
     assert not partials(tmp_path / "out")
+    assert list((tmp_path / "out" / CLUSTER_CACHE / "chunks").glob("??/*.mp4"))  # the cluster's cache: shared
 
 
 def test_content_failure_is_recorded_not_retried(
@@ -75,24 +84,20 @@ def test_content_failure_is_recorded_not_retried(
     assert (tmp_path / "out" / "v0" / "en" / "v0.en.mp4").is_file()
 
 
-def _identity(x: int) -> int:
-    return x
-
-
 def test_a_worker_that_cannot_see_a_path_fails_fast_naming_it(cluster: DaskExecutor, tmp_path: Path) -> None:
     missing = tmp_path / "not-mounted" / "talk.mp4"
     started = time.monotonic()
     with pytest.raises(SharedPathError) as caught:
-        cluster.map(_identity, [1, 2], ["a", "b"], [[tmp_path], [missing]])
+        cluster.map(identity, [1, 2], ["a", "b"], [[tmp_path], [missing]])
     assert time.monotonic() - started < 10
     assert caught.value.path == str(missing)
     assert "127.0.0.1" in str(caught.value.host) and str(missing) in str(caught.value)
-    assert cluster.map(_identity, [3], ["c"], [[tmp_path]]) == [3]  # the cluster is still usable
+    assert cluster.map(identity, [3], ["c"], [[tmp_path]]) == [3]  # the cluster is still usable
 
 
 def test_local_executor_runs_in_order_and_reports() -> None:
     seen: list[TaskProgress] = []
-    assert LocalExecutor(seen.append).map(_identity, [5, 6], ["a", "b"], [[], []]) == [5, 6]
+    assert LocalExecutor(seen.append).map(identity, [5, 6], ["a", "b"], [[], []]) == [5, 6]
     assert [(p.done, p.total) for p in seen] == [(1, 2), (2, 2)]
     assert TaskProgress(1, 4, 10.0).eta_s == 30.0 and TaskProgress(0, 4, 1.0).eta_s is None
 
@@ -110,16 +115,22 @@ def test_a_local_run_never_imports_dask(inputs: list[tuple[Path, Path]], tmp_pat
 
 
 def test_cli_run_with_workers(
-    inputs: list[tuple[Path, Path]], local_run: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    inputs: list[tuple[Path, Path]],
+    local_run: dict[str, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from pipeline.cli.main import main
 
     job = tmp_path / "job.toml"
     job.write_text(job_text(tmp_path / "out", inputs), encoding="utf-8")
+    monkeypatch.delenv("SUBPIPE_CACHE")  # a fresh cache under the output folder: chunks to encode
     assert main(["run", str(job), "--workers", "2"]) == 0
     err = capsys.readouterr().err
     assert "dashboard: http://127.0.0.1:" in err
     assert "videos 1/2 done" in err and "ETA" in err and "videos 2/2 done" in err
+    assert re.search(r"chunks (\d+)/\1 done", err)  # chunk encodes over the cluster, to the last
     assert comparable(tmp_path / "out") == local_run
     assert main(["run", str(job), "--workers", "0"]) == 2
     assert main(["run", str(job), "--workers", "2", "--scheduler", "tcp://127.0.0.1:1"]) == 2
@@ -141,15 +152,10 @@ def test_ctrl_c_cancels_the_jobs_tasks(cluster: DaskExecutor) -> None:
     assert not any(cluster.client.processing().values())
 
 
-def _die(_x: int) -> int:
-    os.kill(os.getpid(), signal.SIGKILL)
-    return 0
-
-
 def test_a_task_that_keeps_killing_workers_is_given_up(tmp_path: Path) -> None:
     config = dask.config.set({"distributed.scheduler.allowed-failures": 0})
     with config, DaskExecutor.local(1) as executor, pytest.raises(ClusterError) as caught:
-        executor.map(_die, [1], ["killer"], [[tmp_path]])
+        executor.map(die, [1], ["killer"], [[tmp_path]])
     assert "killer" in str(caught.value)
 
 
@@ -171,3 +177,9 @@ def test_ctrl_c_on_the_cli_closes_the_cluster_it_started(
     while {p.pid for p in psutil.Process().children(recursive=True)} - before and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not {p.pid for p in psutil.Process().children(recursive=True)} - before
+
+
+def test_the_dashboard_answers(cluster: DaskExecutor) -> None:
+    assert cluster.dashboard is not None and cluster.dashboard.startswith("http://127.0.0.1:")
+    with urllib.request.urlopen(cluster.dashboard, timeout=30) as page:  # bokeh serves it
+        assert page.status == 200 and b"Bokeh" in page.read()

@@ -9,20 +9,29 @@ in this module imports Dask: a local run never does.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import hashlib
+import os
+import shutil
+import socket
+import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from pipeline.batch.steps import ProgressFactory, no_progress
+from pipeline.batch.steps import ProgressFactory
 from pipeline.ingest.job import Job, VideoJob
+from pipeline.render.batchrun import HERE, ChunkWork
+from pipeline.render.chunkcache import ChunkCache
 from pipeline.render.outputs import ensure_dir
 
 T = TypeVar("T")
 R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,15 @@ class Executor(Protocol):
         """Whether tasks run in this process (so callbacks such as progress bars can follow them)."""
         ...
 
+    def video_setup(self, job: Job, progress: ProgressFactory) -> tuple[ProgressFactory, ChunkWork]:
+        """What a video's task gets on this executor: its progress factory (``progress`` when tasks run
+        here) and where its chunks are encoded and cached.
+
+        Raises:
+            PipelineError: when the chunk cache cannot be set up.
+        """
+        ...
+
     def map(
         self, fn: Callable[[T], R], items: Sequence[T], keys: Sequence[str], needs: Sequence[Sequence[Path]]
     ) -> list[R]:
@@ -73,6 +91,10 @@ class LocalExecutor:
     def in_process(self) -> bool:
         """Always: the tasks run in the caller's process."""
         return True
+
+    def video_setup(self, job: Job, progress: ProgressFactory) -> tuple[ProgressFactory, ChunkWork]:
+        """``progress`` itself; chunks on this process's threads, in the default cache."""
+        return progress, ChunkWork()
 
     def map(
         self, fn: Callable[[T], R], items: Sequence[T], keys: Sequence[str], needs: Sequence[Sequence[Path]]
@@ -103,29 +125,95 @@ def shareable_job(job: Job) -> Job:
     return dataclasses.replace(job, videos=videos, output_dir=output_dir)
 
 
-def video_needs(job: Job, vj: VideoJob) -> list[Path]:
-    """The paths one video's task must see: its inputs and the job's output folder."""
-    return [p for p in (vj.video, vj.transcript, job.output_dir) if p is not None]
+CLUSTER_CACHE = ".subpipe-cache"
 
 
-VideoTask = Callable[[Job, VideoJob, ProgressFactory], R]
+def cluster_cache_root(job: Job) -> Path:
+    """The chunk cache of a cluster run: ``SUBPIPE_CACHE`` when set (it must be shared storage too), else
+    ``<output folder>/.subpipe-cache``, which every worker sees because it sees the output folder."""
+    chosen = os.environ.get("SUBPIPE_CACHE")
+    return Path(chosen).resolve() if chosen else job.output_dir / CLUSTER_CACHE
+
+
+class SharedChunkCache(ChunkCache):
+    """A chunk cache that processes on several machines share.
+
+    Work folders are named ``<pid>@<host id>-...``: a render cleans only the stale folders of its own
+    machine (a pid says nothing about another machine's processes; the plain cache would remove a
+    running render's folder there).
+    """
+
+    @contextlib.contextmanager
+    def workdir(self) -> Iterator[Path]:
+        """A private folder for one render's chunks, named by this process and machine."""
+        self.tmp_root.mkdir(parents=True, exist_ok=True)
+        self.clean_stale()
+        folder = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}@{_host_id()}-", dir=self.tmp_root))
+        try:
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def clean_stale(self) -> int:
+        """Remove this machine's work folders of processes that are gone; return how many."""
+        removed = 0
+        if not self.tmp_root.is_dir():
+            return 0
+        for folder in self.tmp_root.iterdir():
+            pid, _, host = folder.name.split("-", 1)[0].partition("@")
+            if host == _host_id() and pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(folder, ignore_errors=True)
+                removed += 1
+        return removed
+
+
+def _host_id() -> str:
+    return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:12]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def video_needs(job: Job, vj: VideoJob, work: ChunkWork = HERE) -> list[Path]:
+    """The paths one video's task must see: its inputs, the job's output folder, and the chunk cache
+    its chunks go to (when the executor chose one)."""
+    cache = work.cache.root.parent if work.cache is not None else None
+    return [p for p in (vj.video, vj.transcript, job.output_dir, cache) if p is not None]
+
+
+class VideoTask(Protocol[R_co]):
+    """What runs one video: ``run_video``'s shape."""
+
+    def __call__(self, job: Job, vj: VideoJob, progress: ProgressFactory, *, work: ChunkWork) -> R_co:
+        """Run ``vj`` of ``job``, its chunks as ``work`` says."""
+        ...
 
 
 def map_videos(executor: Executor, task: VideoTask[R], job: Job, progress: ProgressFactory) -> list[R]:
-    """``task(job, video, progress)`` for every video of ``job`` on ``executor``, results in the job's order.
+    """``task(job, video, progress, work=...)`` for every video of ``job`` on ``executor``, results in the
+    job's order.
 
-    For workers in other processes the job's paths are made absolute (and its output folder created) and
-    ``progress`` is dropped: callbacks cannot follow a task there (the executor reports tasks done instead).
+    For workers in other processes the job's paths are made absolute (and its output folder created), and
+    ``progress`` is replaced by the executor's (callbacks cannot follow a task there); the executor also
+    says where the videos' chunks are encoded and cached (:meth:`Executor.video_setup`).
 
     Raises:
         PipelineError: when the executor cannot run a task (a task's own failures are in its result).
     """
     if not executor.in_process:
-        job, progress = shareable_job(job), no_progress
+        job = shareable_job(job)
+    progress, work = executor.video_setup(job, progress)
     keys = [f"video-{vj.name}-{i}" for i, vj in enumerate(job.videos)]  # unique even if two names are
-    needs = [video_needs(job, vj) for vj in job.videos]
-    return executor.map(partial(_video_task, task, job, progress), job.videos, keys, needs)
+    needs = [video_needs(job, vj, work) for vj in job.videos]
+    return executor.map(partial(_video_task, task, job, progress, work), job.videos, keys, needs)
 
 
-def _video_task(task: VideoTask[R], job: Job, progress: ProgressFactory, vj: VideoJob) -> R:
-    return task(job, vj, progress)
+def _video_task(task: VideoTask[R], job: Job, progress: ProgressFactory, work: ChunkWork, vj: VideoJob) -> R:
+    return task(job, vj, progress, work=work)

@@ -28,6 +28,7 @@ from pipeline.core.errors import FfmpegError, PipelineError
 from pipeline.ingest.job import Job, VideoJob
 from pipeline.media.fonts import check_coverage
 from pipeline.media.probe import MediaInfo, probe
+from pipeline.render.batchrun import HERE, ChunkWork
 from pipeline.render.burn import Encoder
 from pipeline.render.chunkpath import CutRecord
 from pipeline.render.manifest import entry_for, write_manifest
@@ -58,6 +59,7 @@ def _burn(
     root: Path,
     progress: ProgressFactory,
     previous: Mapping[str, PreviousCut] | None,
+    work: ChunkWork,
 ) -> None:
     """Burn in groups that share one decode; a language whose font lacks glyphs is left out first.
 
@@ -75,12 +77,12 @@ def _burn(
     ready, size = keep_unchanged(job, vj, media, ready, res, root, previous or {})
     for start in range(0, len(ready), size):
         group = ready[start : start + size]
-        retry = _burn_group(job, vj, media, group, res, root, progress, previous)
+        retry = _burn_group(job, vj, media, group, res, root, progress, previous, work)
         if retry and len(group) > 1:
             # The shared ffmpeg run failed, so any of its languages may be the cause: each alone.
             logger.warning("burn of %s failed; retrying them one at a time", [i.profile.tag for i in retry])
             for item in retry:
-                _burn_group(job, vj, media, [item], res, root, progress, previous)
+                _burn_group(job, vj, media, [item], res, root, progress, previous, work)
 
 
 def _burn_group(
@@ -92,6 +94,7 @@ def _burn_group(
     root: Path,
     progress: ProgressFactory,
     previous: Mapping[str, PreviousCut] | None,
+    work: ChunkWork,
 ) -> list[LangTrack]:
     """Burn ``group`` in one ffmpeg run; record each language's cut or its own failure.
 
@@ -109,7 +112,7 @@ def _burn_group(
         label = f"burn {vj.name} [{' '.join(tags)}]"
         style = display_style(job.style, (media.display_width, media.display_height))
         bar, force = progress(label), previous is None
-        results = burn_tracks_each(vj.video, media, items, style, encoder, bar, notes, records, previous, force)
+        results = burn_tracks_each(vj.video, media, items, style, encoder, bar, notes, records, previous, force, work)
     except FfmpegError as exc:
         if len(group) > 1:
             return group
@@ -172,8 +175,11 @@ def _review(
     res.entries.append(entry_for(page, root, "review", "+".join(built)))
 
 
-def run_video(job: Job, vj: VideoJob, progress: ProgressFactory = no_progress, *, force: bool = False) -> VideoResult:
-    """Run one video end to end and write its manifest (``force``: burn every cut again)."""
+def run_video(
+    job: Job, vj: VideoJob, progress: ProgressFactory = no_progress, *, force: bool = False, work: ChunkWork = HERE
+) -> VideoResult:
+    """Run one video end to end and write its manifest (``force``: burn every cut again; ``work``: where its
+    chunks are encoded and cached)."""
     res = VideoResult(vj.name)
     root = job.output_dir / vj.name
     try:
@@ -188,7 +194,7 @@ def run_video(job: Job, vj: VideoJob, progress: ProgressFactory = no_progress, *
         if media is not None and vj.video is not None and built:
             if job.outputs.burn:
                 with timed(res, "burn"):
-                    _burn(job, vj, media, built, res, root, progress, previous)
+                    _burn(job, vj, media, built, res, root, progress, previous, work)
             if job.outputs.mux:
                 with timed(res, "mux"):
                     _mux(job, vj, media, built, res, root, progress, previous)
@@ -198,7 +204,14 @@ def run_video(job: Job, vj: VideoJob, progress: ProgressFactory = no_progress, *
         with timed(res, "manifest"):
             inputs = {"transcript": vj.transcript, **({"video": vj.video} if vj.video else {})}
             res.manifest = write_manifest(
-                root / "manifest.json", vj.name, res.entries, inputs, res.failures, res.qc, res.notes, res.burns,
+                root / "manifest.json",
+                vj.name,
+                res.entries,
+                inputs,
+                res.failures,
+                res.qc,
+                res.notes,
+                res.burns,
                 res.muxes,
             )
     except PipelineError as exc:

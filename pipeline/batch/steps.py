@@ -23,6 +23,7 @@ from pipeline.media.containers import is_mp4, require_video
 from pipeline.media.ffmpeg import ProgressFn
 from pipeline.media.fonts import check_coverage, font_spec
 from pipeline.media.probe import MediaInfo, probe, subtitle_texts
+from pipeline.render.batchrun import HERE, ChunkWork
 from pipeline.render.burn import BurnRequest, Encoder, burn_notes
 from pipeline.render.chunkpath import CutRecord, burn_cuts
 from pipeline.render.mux import MuxTrack, mux
@@ -112,9 +113,7 @@ def build_tracks(
     for lang in langs:
         profile = get_profile(lang, profiles.get(lang))
         box = text_box(profile, display_style({}, display), display) if media else None
-        report = build_track_report(
-            transcript.segments, lang, profile, fps, shot_changes_ms, pauses_ms, timeline, box
-        )
+        report = build_track_report(transcript.segments, lang, profile, fps, shot_changes_ms, pauses_ms, timeline, box)
         built[lang] = LangTrack(report.track, profile, report.findings, report.shot_moves)
     return built
 
@@ -213,6 +212,7 @@ def burn_tracks_each(
     records: dict[str, CutRecord] | None = None,
     previous: Mapping[str, PreviousCut] | None = None,
     force: bool = False,
+    work: ChunkWork = HERE,
 ) -> list[Path | VerifyError]:
     """Burn every item (chunked, :func:`pipeline.render.chunkpath.burn_cuts`), then verify each cut alone.
 
@@ -221,7 +221,8 @@ def burn_tracks_each(
     and the others are committed. What the cut changes besides the text (audio converted, picture
     padded) is logged and added to ``notes``; how each cut was made goes to ``records`` (by language).
     With ``previous`` (the last verified cut of a language) only the changed chunks' time is verified
-    again (:func:`pipeline.batch.rerun.verify_window`). ``force``: every chunk is encoded again.
+    again (:func:`pipeline.batch.rerun.verify_window`). ``force``: every chunk is encoded again; ``work``:
+    where chunks are encoded and cached (default: threads here, the default cache).
 
     Raises:
         InputError: when ``media`` has no video stream (audio only).
@@ -233,7 +234,9 @@ def burn_tracks_each(
         logger.warning("%s: %s", items[0][1].name, note)
         if notes is not None:
             notes.append(note)
-    partials, made = burn_cuts(video, media, requests, encoder, progress, force=force)
+    partials, made = burn_cuts(
+        video, media, requests, encoder, progress, force=force, runner=work.runner, cache=work.cache
+    )
     results: list[Path | VerifyError] = []
     try:
         for track, req, partial, record in zip(tracks, requests, partials, made, strict=True):

@@ -1,9 +1,15 @@
-"""``subpipe run --workers N | --scheduler ADDR``: the job's videos on a Dask cluster (imported only then)."""
+"""``subpipe run --workers N | --scheduler ADDR``: the job's videos on a Dask cluster (imported only then).
+
+stderr: the dashboard's address, a line per finished video, and chunk encodes done/total over the
+whole cluster with an ETA (a line at most every 2 s).
+"""
 
 from __future__ import annotations
 
 import logging
+import math
 import sys
+import time
 from typing import TextIO
 
 from pipeline.batch.distributed import DaskExecutor
@@ -13,26 +19,35 @@ from pipeline.batch.run import run_job
 from pipeline.core.errors import UsageError
 from pipeline.ingest.job import Job
 
+CHUNK_LINE_EVERY_S = 2.0
+
 
 class ClusterProgress:
     """One stderr line per finished task: videos done/total, elapsed time and an ETA."""
 
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
+    def __init__(self, stream: TextIO, what: str = "videos", every_s: float = 0.0) -> None:
+        self.stream, self.what, self.every_s = stream, what, every_s
+        self.last = -math.inf
 
     def __call__(self, state: TaskProgress) -> None:
+        now = time.monotonic()
+        if now - self.last < self.every_s and state.done < state.total:
+            return  # at most one line every ``every_s`` seconds, and the last one
+        self.last = now
         eta = f", ETA {state.eta_s:.0f}s" if state.eta_s is not None and state.done < state.total else ""
-        self.stream.write(f"videos {state.done}/{state.total} done, {state.elapsed_s:.1f}s{eta}\n")
+        self.stream.write(f"{self.what} {state.done}/{state.total} done, {state.elapsed_s:.1f}s{eta}\n")
         self.stream.flush()
 
 
-def _executor(workers: int | None, scheduler: str | None, progress: ClusterProgress | None) -> DaskExecutor:
+def _executor(workers: int | None, scheduler: str | None, quiet: bool) -> DaskExecutor:
+    videos = None if quiet else ClusterProgress(sys.stderr)
+    chunks = None if quiet else ClusterProgress(sys.stderr, "chunks", CHUNK_LINE_EVERY_S)
     if scheduler is not None:
-        return DaskExecutor.connect(scheduler, progress)
+        return DaskExecutor.connect(scheduler, videos, on_chunks=chunks)
     assert workers is not None
     if workers < 1:
         raise UsageError(f"--workers {workers}: give at least 1")
-    return DaskExecutor.local(workers, progress)
+    return DaskExecutor.local(workers, videos, chunks)
 
 
 def run_on_cluster(
@@ -52,8 +67,7 @@ def run_on_cluster(
     """
     if not verbose:  # Dask logs every worker and connection at INFO; our summary says what matters
         logging.getLogger("distributed").setLevel(logging.WARNING)
-    progress = None if quiet else ClusterProgress(sys.stderr)
-    with _executor(workers, scheduler, progress) as executor:
+    with _executor(workers, scheduler, quiet) as executor:
         if executor.dashboard and not quiet:
             print(f"dashboard: {executor.dashboard}", file=sys.stderr)
         return run_job(job, executor=executor, force=force)

@@ -17,6 +17,10 @@ from pipeline.media.ffmpeg import base_args, escape_filter_value, safe_path
 from pipeline.media.probe import MediaInfo
 
 _FIELDS = {"tt": ("tt", "tff=1"), "tb": ("tb", "tff=1"), "bb": ("bb", "bff=1"), "bt": ("bt", "bff=1")}
+BURN_THREADS = 4
+"""x264 threads of each output of a monolithic burn. Fixed (and sliced threads off, as the chunk path
+does) because x264's bytes depend on its thread count: left to ffmpeg it is 1.5 x the machine's cores,
+so two machines (a cluster's workers) would burn different bytes."""
 
 
 @dataclass(frozen=True)
@@ -97,13 +101,25 @@ def burn_args(
     for i, out in enumerate(outputs):
         graph.append(f"[v{i}]subtitles=filename={escape_filter_value(out.subtitle)}:fontsdir={fonts}{back}[o{i}]")
     argv = [*base_args(), "-i", safe_path(video), "-filter_complex", ";".join(graph)]
+    options = _fixed_threads(picture.options)
     for i, out in enumerate(outputs):
         argv += ["-map", f"[o{i}]", *audio, "-c:v", "libx264", "-preset", preset, "-crf", str(crf)]
-        argv += ["-pix_fmt", picture.pix_fmt, *picture.options, *(["-t", limit] if limit else [])]
+        argv += ["-pix_fmt", picture.pix_fmt, *options, *(["-t", limit] if limit else [])]
         if out.target.suffix.lower() in MP4_SUFFIXES:
             argv += ["-movflags", "+faststart"]
         argv.append(safe_path(out.target))
     return argv
+
+
+def _fixed_threads(options: Sequence[str]) -> list[str]:
+    """``options`` with :data:`BURN_THREADS` in their ``-x264-params`` (added when there are none)."""
+    fixed = f"threads={BURN_THREADS}:sliced-threads=0"
+    out = list(options)
+    if "-x264-params" in out[:-1]:
+        at = out.index("-x264-params") + 1
+        out[at] = f"{out[at]}:{fixed}"
+        return out
+    return [*out, "-x264-params", fixed]
 
 
 @dataclass(frozen=True)

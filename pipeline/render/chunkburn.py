@@ -12,11 +12,11 @@ the number of languages). Processes run ``jobs`` at a time, each x264 with a fix
 from __future__ import annotations
 
 import bisect
+import contextlib
+import functools
 import math
-import os
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -30,6 +30,7 @@ from pipeline.media.ffmpeg import ProgressFn, run_ffmpeg
 from pipeline.media.fonts import make_fontsdir
 from pipeline.media.probe import MediaInfo
 from pipeline.media.scenes import detect_shot_changes
+from pipeline.render.batchrun import BatchRunner, ThreadRunner
 from pipeline.render.burn import BurnRequest, Encoder
 from pipeline.render.chunkcache import ChunkCache, font_digest, source_digest
 from pipeline.render.chunkcut import assemble_cuts
@@ -150,11 +151,13 @@ def render_chunked(
     jobs: int | None = None,
     group: int = DEFAULT_GROUP,
     force: bool = False,
+    runner: BatchRunner | None = None,
 ) -> ChunkedBurn:
     """:func:`burn_chunked`, reporting how many chunks were encoded and reused, and the keys.
 
     ``on_chunks`` sees chunk outputs done/total, frames per second and an ETA after each batch;
-    ``force`` encodes every chunk again (the cache's entries are replaced).
+    ``force`` encodes every chunk again (the cache's entries are replaced); ``runner`` runs the encode
+    batches (default: ``jobs`` threads here, one per core).
     """
     cache = cache or ChunkCache()
     video = video.resolve()
@@ -171,7 +174,7 @@ def render_chunked(
     with cache.workdir() as work:
         batches = _batches(table, missing, group)
         tracker = _Tracker(batches, on_progress, on_chunks)
-        found.update(_encode_missing(ctx, batches, cache, work, jobs or os.cpu_count() or 1, tracker))
+        found.update(_encode_missing(ctx, batches, cache, work, runner or ThreadRunner(jobs), tracker))
         chunk_lists = [[found[job.key] for job in jobs_] for jobs_ in per_request]
         partials = assemble_cuts(video, table, plan, chunk_lists, [req.target for req in requests], work)
     if on_progress:
@@ -229,20 +232,21 @@ def _batches(table: FrameTable, missing: Sequence[ChunkJob], group: int) -> list
 
 
 def _encode_missing(
-    ctx: _Ctx, batches: Sequence[Sequence[ChunkJob]], cache: ChunkCache, work: Path, jobs: int, tracker: _Tracker
+    ctx: _Ctx,
+    batches: Sequence[Sequence[ChunkJob]],
+    cache: ChunkCache,
+    work: Path,
+    runner: BatchRunner,
+    tracker: _Tracker,
 ) -> dict[str, Path]:
     for font_key in {job.font_key for batch in batches for job in batch if job.font_key is not None}:
         make_fontsdir(work / f"fonts-{font_key}", [font_key])
     done: dict[str, Path] = {}
-    pool = ThreadPoolExecutor(max_workers=max(jobs, 1))
-    try:
-        for batch, result in zip(batches, pool.map(lambda b: _encode_batch(ctx, b, cache, work), batches), strict=True):
+    encode = functools.partial(_encode_batch, ctx, cache=cache, work=work)
+    with contextlib.closing(runner.map(encode, batches)) as results:  # closed early: no more batches start
+        for batch, result in zip(batches, results, strict=True):
             done.update(result)
             tracker.batch_done(batch)
-    except BaseException:  # a failed batch (or Ctrl-C): start no more, let the running ones end
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise
-    pool.shutdown()
     return done
 
 

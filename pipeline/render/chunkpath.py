@@ -27,6 +27,7 @@ from pipeline.media.ffmpeg import ProgressFn
 from pipeline.media.probe import MediaInfo
 from pipeline.media.scenes import detect_shot_changes
 from pipeline.render import chunks
+from pipeline.render.batchrun import BatchRunner
 from pipeline.render.burn import BurnRequest, Encoder, burn
 from pipeline.render.chunkburn import ChunkProgress, render_chunked
 from pipeline.render.chunkcache import ChunkCache, font_digest, source_digest
@@ -136,10 +137,12 @@ def burn_cuts(
     shots: Sequence[int] | None = None,
     cache: ChunkCache | None = None,
     force: bool = False,
+    runner: BatchRunner | None = None,
 ) -> tuple[list[Path], list[CutRecord]]:
     """Burn every request (chunked where :func:`chunk_blockers` allows); partial paths and records.
 
-    ``force``: encode every chunk again, whatever the cache holds.
+    ``force``: encode every chunk again, whatever the cache holds; ``runner``: where the chunk batches are
+    encoded (default: threads here).
 
     Raises:
         FfmpegError: when ffmpeg fails or libass reports a missing glyph.
@@ -166,6 +169,7 @@ def burn_cuts(
         on_chunks=on_chunks,
         settings=settings_for(media, encoder),
         force=force,
+        runner=runner,
     )
     records = [
         CutRecord(CHUNKED, digest, parts, keys, done.encoded, done.spans_ms)

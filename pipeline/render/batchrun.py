@@ -1,0 +1,62 @@
+"""Where a chunked burn's independent encode batches run: a pluggable runner.
+
+:func:`pipeline.render.chunkburn.render_chunked` hands its batches to a :class:`BatchRunner`. The
+default, :class:`ThreadRunner`, runs them on a thread pool of this process (each batch is one ffmpeg
+process). A cluster run passes a runner that submits each batch as a task of its own, so one video's
+chunks spread over every worker (``pipeline.batch.distributed``); nothing here knows about it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Generator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+from pipeline.render.chunkcache import ChunkCache
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class BatchRunner(Protocol):
+    """Runs ``fn`` over independent items."""
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> Generator[R, None, None]:
+        """``fn(item)`` for every item, yielded in the order of ``items`` as they are ready.
+
+        An exception of ``fn`` is raised at its item. Closing the iterator early (an error, Ctrl-C)
+        starts no more items and lets the running ones end.
+        """
+        ...
+
+
+class ThreadRunner:
+    """Up to ``jobs`` items at a time on a thread pool of this process (default: one per core)."""
+
+    def __init__(self, jobs: int | None = None) -> None:
+        self.jobs = max(jobs or os.cpu_count() or 1, 1)
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> Generator[R, None, None]:
+        """See :meth:`BatchRunner.map`."""
+        pool = ThreadPoolExecutor(max_workers=self.jobs)
+        try:
+            yield from pool.map(fn, items)
+        except BaseException:  # a failed item, or the caller closed us: start no more, let the running ones end
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown()
+
+
+@dataclass(frozen=True)
+class ChunkWork:
+    """Where a burn's chunks are encoded (``runner``; None: threads here) and stored (``cache``; None:
+    the default cache, ``SUBPIPE_CACHE``)."""
+
+    runner: BatchRunner | None = None
+    cache: ChunkCache | None = None
+
+
+HERE = ChunkWork()
+"""Chunks encoded on this process's threads, stored in the default cache."""
