@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from pipeline.media.chunkargs import ChunkSettings, ffmpeg_version
-from pipeline.media.commands import length_limit, picture_for
+from pipeline.media.commands import BURN_THREADS, length_limit, picture_for
 from pipeline.media.containers import MP4_SUFFIXES, burn_audio_plan
 from pipeline.media.ffmpeg import ProgressFn
 from pipeline.media.probe import MediaInfo
@@ -98,6 +98,12 @@ def settings_for(media: MediaInfo, encoder: Encoder) -> ChunkSettings:
     return ChunkSettings(encoder.crf, encoder.preset, colour=tuple(options))
 
 
+def _x264_params(engine: str, settings: ChunkSettings) -> str:
+    """The x264 threading that decides an engine's bytes (a monolithic cut made before its thread
+    count was fixed has another recipe, so a rerun burns it again)."""
+    return settings.x264_params() if engine == CHUNKED else f"threads={BURN_THREADS}:sliced-threads=0"
+
+
 def recipes(
     video: Path,
     media: MediaInfo,
@@ -113,7 +119,7 @@ def recipes(
         "scheme": KEY_SCHEME,
         "engine": engine,
         "source": source_digest(video.resolve(), cache.root.parent),
-        "encoder": [settings.crf, settings.preset, settings.x264_params(), *settings.colour],
+        "encoder": [settings.crf, settings.preset, _x264_params(engine, settings), *settings.colour],
         "ffmpeg": ffmpeg_version(),
         "shot_changes": hashlib.sha256(json.dumps(list(shots)).encode()).hexdigest() if engine == CHUNKED else "",
         "plan": [chunks.MIN_MS, chunks.TARGET_MS, chunks.MAX_MS] if engine == CHUNKED else [],
