@@ -112,9 +112,7 @@ def build_tracks(
     for lang in langs:
         profile = get_profile(lang, profiles.get(lang))
         box = text_box(profile, display_style({}, display), display) if media else None
-        report = build_track_report(
-            transcript.segments, lang, profile, fps, shot_changes_ms, pauses_ms, timeline, box
-        )
+        report = build_track_report(transcript.segments, lang, profile, fps, shot_changes_ms, pauses_ms, timeline, box)
         built[lang] = LangTrack(report.track, profile, report.findings, report.shot_moves)
     return built
 
@@ -213,6 +211,7 @@ def burn_tracks_each(
     records: dict[str, CutRecord] | None = None,
     previous: Mapping[str, PreviousCut] | None = None,
     force: bool = False,
+    stills: Mapping[str, Sequence[int]] | None = None,
 ) -> list[Path | VerifyError]:
     """Burn every item (chunked, :func:`pipeline.render.chunkpath.burn_cuts`), then verify each cut alone.
 
@@ -222,6 +221,7 @@ def burn_tracks_each(
     padded) is logged and added to ``notes``; how each cut was made goes to ``records`` (by language).
     With ``previous`` (the last verified cut of a language) only the changed chunks' time is verified
     again (:func:`pipeline.batch.rerun.verify_window`). ``force``: every chunk is encoded again.
+    ``stills``: the review's frames of each language, tapped by a chunked burn's encodes.
 
     Raises:
         InputError: when ``media`` has no video stream (audio only).
@@ -233,7 +233,8 @@ def burn_tracks_each(
         logger.warning("%s: %s", items[0][1].name, note)
         if notes is not None:
             notes.append(note)
-    partials, made = burn_cuts(video, media, requests, encoder, progress, force=force)
+    wanted = [(stills or {}).get(req.lang, ()) for req in requests]
+    partials, made = burn_cuts(video, media, requests, encoder, progress, force=force, stills=wanted)
     results: list[Path | VerifyError] = []
     try:
         for track, req, partial, record in zip(tracks, requests, partials, made, strict=True):
