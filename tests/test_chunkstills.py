@@ -16,16 +16,24 @@ from pipeline.core.errors import VerifyError
 from pipeline.media.chunkargs import BurnStream, ChunkOutput, chunk_graph
 from pipeline.media.probe import probe
 from pipeline.media.stills import extract_stills
-from pipeline.render import chunkstills, review
+from pipeline.render import chunks, chunkstills, review
 from pipeline.render.burn import BurnRequest, Encoder
-from pipeline.render.chunkburn import ChunkedBurn, render_chunked
+from pipeline.render.chunkburn import ChunkedBurn, ChunkJob, _batches, render_chunked
 from pipeline.render.chunkcache import ChunkCache
+from pipeline.render.chunks import Chunk
 from pipeline.render.chunkstills import chunk_stills, store_tapped
 from pipeline.tracks.formats import AssStyle, compose_ass
 
 pytestmark = pytest.mark.render
 WANTED = [0, 75, 160, 250, 330, 440]
 CUES = ((500, 4000, "First line"), (5000, 9000, "Second line"), (10000, 14000, "Third"))
+
+
+@pytest.fixture(autouse=True)
+def short_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks of 2-4 s here, so the 15 s clip holds several."""
+    monkeypatch.setattr(chunks, "TARGET_MS", 3000)
+    monkeypatch.setattr(chunks, "MAX_MS", 4000)
 
 
 def _requests(folder: Path, langs: Sequence[str]) -> list[BurnRequest]:
@@ -122,3 +130,17 @@ def test_a_tapped_output_splits_after_its_trim() -> None:
     assert graph[3] == "[t0]split=1[t0g0]"
     assert graph[4] == "[t0g0]select='eq(n,2)+eq(n,9)',scale=320:trunc(ow/dar/2)*2,setsar=1[t0o0]"
     assert graph[5] == "[c1]trim=start_pts=900:end_pts=1800,setpts=PTS-STARTPTS[o1]"
+
+
+def test_batches_are_runs_of_consecutive_chunks_bounded_by_group_and_split_for_jobs() -> None:
+    def job(index: int, request: int) -> ChunkJob:
+        return ChunkJob(f"k{index}-{request}", Chunk(index, index * 10, index * 10 + 10), None, None, request)
+
+    two_langs = [job(i, r) for i in (0, 1, 2, 3, 5) for r in (0, 1)]
+    got = [[(j.chunk.index, j.request) for j in b] for b in _batches(two_langs[::-1], 4, 1)]
+    assert got == [[(0, 0), (0, 1), (1, 0), (1, 1)], [(2, 0), (2, 1), (3, 0), (3, 1)], [(5, 0), (5, 1)]]
+    many = [job(0, r) for r in range(6)] + [job(1, 0)]
+    assert [len(b) for b in _batches(many, 4, 1)] == [4, 2, 1]  # a chunk of 6 outputs: 4 + 2, never merged
+    edit = [job(7, 0), job(8, 0)]
+    assert [len(b) for b in _batches(edit, 4, 2)] == [1, 1]  # two processes at once
+    assert [len(b) for b in _batches(edit, 4, 1)] == [2]

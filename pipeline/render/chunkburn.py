@@ -144,7 +144,7 @@ def render_chunked(
     found = {} if force else {key: path for key in unique if (path := cache.get(key)) is not None}
     missing = [job for key, job in unique.items() if key not in found]
     with cache.workdir() as work:
-        batches = _batches(table, missing, group)
+        batches = _batches(missing, group, jobs or os.cpu_count() or 1)
         tracker = Tracker(batches, on_progress, on_chunks)
         found.update(_encode_missing(ctx, batches, cache, work, jobs or os.cpu_count() or 1, tracker))
         chunk_lists = [[found[job.key] for job in jobs_] for jobs_ in per_request]
@@ -200,7 +200,7 @@ def _clock_pts(table: FrameTable, chunk: Chunk) -> int:
     return table.clock_ticks + offset_ticks
 
 
-def _batches(table: FrameTable, missing: Sequence[ChunkJob], group: int) -> list[list[ChunkJob]]:
+def _batches(missing: Sequence[ChunkJob], group: int, jobs: int = 1) -> list[list[ChunkJob]]:
     """Batches of at most ``group`` outputs, each a run of consecutive chunks (decoded once per batch).
 
     A batch holds every missing output of each chunk in its run (every language, the bare picture),
@@ -209,21 +209,28 @@ def _batches(table: FrameTable, missing: Sequence[ChunkJob], group: int) -> list
     ``group`` outputs (many languages) is a run of its own, split into batches of ``group``.
 
     ``group`` bounds the x264 instances alive in one process (~70 MiB each at 720p), whatever the
-    number of languages.
+    number of languages. A run holds at most 1/``jobs`` of the chunks, so that a few missing chunks
+    (a rerun) are still encoded ``jobs`` at a time: one process decodes its run's chunks one after
+    the other.
     """
     by_chunk: dict[int, list[ChunkJob]] = {}
     for job in sorted(missing, key=lambda j: (j.chunk.index, j.request, j.key)):
         by_chunk.setdefault(job.chunk.index, []).append(job)
+    longest = max(-(-len(by_chunk) // max(jobs, 1)), 1)
     batches: list[list[ChunkJob]] = []
     run: list[ChunkJob] = []
-    for index, jobs in sorted(by_chunk.items()):
-        if run and (len(run) + len(jobs) > group or run[-1].chunk.index != index - 1):
+    for index, outs in sorted(by_chunk.items()):
+        if run and (
+            len(run) + len(outs) > group
+            or run[-1].chunk.index != index - 1
+            or index - run[0].chunk.index >= longest
+        ):
             batches.append(run)
             run = []
-        if len(jobs) > group:
-            batches += [jobs[i : i + group] for i in range(0, len(jobs), group)]
+        if len(outs) > group:
+            batches += [outs[i : i + group] for i in range(0, len(outs), group)]
         else:
-            run += jobs
+            run += outs
     return batches + ([run] if run else [])
 
 
