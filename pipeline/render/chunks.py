@@ -23,11 +23,12 @@ import pysubs2
 from pipeline.core.errors import InputError
 
 KEY_SCHEME = 1
-MIN_MS, TARGET_MS, MAX_MS = 2000, 8000, 12000
-"""Chunk lengths. Each chunk is its own x264 instance, whose start-up (mostly the kernel's time to map its
-~70 MiB of fresh buffers) costs about 0.05 s of CPU: at 4/6 s a first render took ~1.14x the CPU of
-the grouped monolithic burn, at 8/12 s ~1.0x (bench_chunks.py, 240 s, en+ko). Longer chunks make an
-edit re-encode more (the two chunks around a cue: ~16 s of video instead of ~8 s)."""
+MIN_MS, TARGET_MS, MAX_MS = 2000, 6000, 9000
+"""Chunk lengths. Each chunk is its own x264 instance, whose start-up costs about 0.05 s of CPU (mostly
+the kernel mapping its ~70 MiB of fresh buffers). Side by side on 240 s, en+ko (two rounds): a
+first render took 1.14-1.16x the grouped monolithic burn's CPU with 4/6 s chunks, 1.06-1.07x with
+6/9 s and with 8/12 s; one edited cue 0.10x, 0.15-0.18x and 0.18x a single-language burn's CPU
+(longer chunks re-encode more, and verification decodes from a chunk's start)."""
 
 
 @dataclass(frozen=True)
