@@ -116,7 +116,7 @@ def test_plan_is_whole_frames_of_two_to_six_seconds_cut_on_shot_changes_and_keyf
     zoo: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     table = read_frame_table(zoo["cfr"])
-    monkeypatch.setattr(chunks, "TARGET_MS", 4000)  # the defaults (this module's fixture pins 3/4 s)
+    monkeypatch.setattr(chunks, "TARGET_MS", 4000)  # 4/6 s (this module's fixture pins 3/4 s)
     monkeypatch.setattr(chunks, "MAX_MS", 6000)
     # The shot change at frame 100 ends chunk 0; the 6 s left make one chunk.
     assert [(c.first, c.end) for c in plan_chunks(table, [SHOT_MS])] == [(0, 100), (100, 250)]

@@ -16,12 +16,20 @@ from pipeline.batch.run import run_job
 from pipeline.cli.render_commands import ProgressBar
 from pipeline.ingest.job import parse_job
 from pipeline.media.probe import probe
+from pipeline.render import chunks
 from pipeline.render.chunkburn import ChunkProgress
 from pipeline.render.chunkcache import ChunkCache
 from pipeline.render.chunkpath import CHUNKED, CutRecord, chunk_blockers
 from pipeline.render.manifest import ManifestEntry, sha256_file
 
 LANGS = ("en", "ko")
+
+
+@pytest.fixture(autouse=True)
+def short_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks of 2-4 s here (the default is longer), so the 15 s clip holds several."""
+    monkeypatch.setattr(chunks, "TARGET_MS", 3000)
+    monkeypatch.setattr(chunks, "MAX_MS", 4000)
 
 
 def _run(tmp_path: Path, clip: Path, transcript: Path, force: bool = False) -> Any:

@@ -14,6 +14,7 @@ from pipeline.batch.steps import LangTrack, burn_requests
 from pipeline.core.errors import FontCoverageError
 from pipeline.core.findings import Finding
 from pipeline.media.probe import MediaInfo
+from pipeline.render.chunkstills import ChunkSpan
 from pipeline.render.manifest import ManifestEntry
 from pipeline.render.review import ReviewInput, write_review
 
@@ -26,10 +27,12 @@ def review_inputs(
     root: Path,
     media: MediaInfo,
     style: Mapping[str, Any],
+    burns: Mapping[str, Mapping[str, object]] | None = None,
 ) -> list[ReviewInput]:
     """Each built language with its burned cut when there is one, else its ASS for drawing on the source.
 
-    A language whose burn failed, or whose font lacks characters, is listed without pictures.
+    A language whose burn failed, or whose font lacks characters, is listed without pictures. A cut
+    that ``burns`` (the manifest's records) says is chunked gets its chunks, where its stills are.
     """
     cuts = {e.language: root / e.path for e in entries if e.kind == "burned"}
     digests = {e.language: e.sha256 for e in entries if e.kind == "burned"}
@@ -42,8 +45,21 @@ def review_inputs(
         if isinstance(ass, FontCoverageError):
             ass, failure = None, str(ass)
         findings = tuple(qc.get(tag, ()))
-        items.append(ReviewInput(tag, item.track, findings, cut, ass, item.profile.font, failure, digests.get(tag, "")))
+        sha = digests.get(tag, "")
+        spans = _chunks((burns or {}).get(tag, {})) if cut is not None else ()
+        items.append(ReviewInput(tag, item.track, findings, cut, ass, item.profile.font, failure, sha, spans))
     return items
+
+
+def _chunks(record: Mapping[str, object]) -> tuple[ChunkSpan, ...]:
+    """The chunks of a chunked cut's record: (key, first frame, end frame); empty when it lacks them."""
+    keys, frames = record.get("chunks"), record.get("frames")
+    if not isinstance(keys, list) or not isinstance(frames, list) or len(keys) != len(frames) or not keys:
+        return ()
+    try:
+        return tuple((str(k), int(f[0]), int(f[1])) for k, f in zip(keys, frames, strict=True))
+    except (TypeError, ValueError, IndexError):
+        return ()
 
 
 def _drawable(item: LangTrack, media: MediaInfo, style: Mapping[str, Any], folder: Path) -> str | FontCoverageError:
@@ -67,12 +83,14 @@ def write_video_review(
     root: Path,
     style: Mapping[str, Any],
     first: str | None = None,
+    burns: Mapping[str, Mapping[str, object]] | None = None,
 ) -> Path:
-    """Write the review page of one video; ``first`` is the language whose cues set the shared moments.
+    """Write the review page of one video; ``first`` is the language whose cues set the shared moments;
+    ``burns``: the manifest's records of the burned cuts (a chunked cut's stills come from its chunks).
 
     Raises:
         FfmpegError, OutputError: when a still or the page cannot be written.
     """
-    items = review_inputs(built, entries, qc, failures, root, media, style)
+    items = review_inputs(built, entries, qc, failures, root, media, style, burns)
     items.sort(key=lambda i: i.lang != first)  # stable: the default language first, then job order
     return write_review(root, name, video, media, items)

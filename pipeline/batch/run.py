@@ -33,6 +33,7 @@ from pipeline.render.burn import Encoder
 from pipeline.render.chunkpath import CutRecord
 from pipeline.render.manifest import entry_for, write_manifest
 from pipeline.render.outputs import discard, remove_stale_partials
+from pipeline.render.review import review_frames
 
 logger = logging.getLogger(__name__)
 
@@ -75,14 +76,16 @@ def _burn(
             continue
         ready.append(item)
     ready, size = keep_unchanged(job, vj, media, ready, res, root, previous or {})
+    tracks = {lang: item.track for lang, item in built.items()}
+    stills = review_frames(tracks, vj.default_language, media) if job.outputs.review else {}
     for start in range(0, len(ready), size):
         group = ready[start : start + size]
-        retry = _burn_group(job, vj, media, group, res, root, progress, previous, work)
+        retry = _burn_group(job, vj, media, group, res, root, progress, previous, work, stills)
         if retry and len(group) > 1:
             # The shared ffmpeg run failed, so any of its languages may be the cause: each alone.
             logger.warning("burn of %s failed; retrying them one at a time", [i.profile.tag for i in retry])
             for item in retry:
-                _burn_group(job, vj, media, [item], res, root, progress, previous, work)
+                _burn_group(job, vj, media, [item], res, root, progress, previous, work, stills)
 
 
 def _burn_group(
@@ -95,8 +98,10 @@ def _burn_group(
     progress: ProgressFactory,
     previous: Mapping[str, PreviousCut] | None,
     work: ChunkWork,
+    stills: Mapping[str, list[int]],
 ) -> list[LangTrack]:
-    """Burn ``group`` in one ffmpeg run; record each language's cut or its own failure.
+    """Burn ``group`` in one ffmpeg run; record each language's cut or its own failure (``stills``: the
+    review's frames of each language, tapped by a chunked burn).
 
     Returns the languages to retry alone: all of them when the shared ffmpeg run failed (any one
     may have caused it), none when a cut failed its own verification (the others are committed)
@@ -112,7 +117,9 @@ def _burn_group(
         label = f"burn {vj.name} [{' '.join(tags)}]"
         style = display_style(job.style, (media.display_width, media.display_height))
         bar, force = progress(label), previous is None
-        results = burn_tracks_each(vj.video, media, items, style, encoder, bar, notes, records, previous, force, work)
+        results = burn_tracks_each(
+            vj.video, media, items, style, encoder, bar, notes, records, previous, force, work, stills
+        )
     except FfmpegError as exc:
         if len(group) > 1:
             return group
@@ -167,7 +174,17 @@ def _review(
     assert vj.video is not None
     try:
         page = write_video_review(
-            vj.name, vj.video, media, built, res.entries, res.qc, res.failures, root, job.style, vj.default_language
+            vj.name,
+            vj.video,
+            media,
+            built,
+            res.entries,
+            res.qc,
+            res.failures,
+            root,
+            job.style,
+            vj.default_language,
+            res.burns,
         )
     except PipelineError as exc:
         res.failures["review"] = str(exc)

@@ -213,6 +213,7 @@ def burn_tracks_each(
     previous: Mapping[str, PreviousCut] | None = None,
     force: bool = False,
     work: ChunkWork = HERE,
+    stills: Mapping[str, Sequence[int]] | None = None,
 ) -> list[Path | VerifyError]:
     """Burn every item (chunked, :func:`pipeline.render.chunkpath.burn_cuts`), then verify each cut alone.
 
@@ -222,7 +223,8 @@ def burn_tracks_each(
     padded) is logged and added to ``notes``; how each cut was made goes to ``records`` (by language).
     With ``previous`` (the last verified cut of a language) only the changed chunks' time is verified
     again (:func:`pipeline.batch.rerun.verify_window`). ``force``: every chunk is encoded again; ``work``:
-    where chunks are encoded and cached (default: threads here, the default cache).
+    where chunks are encoded and cached (default: threads here, the default cache). ``stills``: the
+    review's frames of each language, tapped by a chunked burn's encodes.
 
     Raises:
         InputError: when ``media`` has no video stream (audio only).
@@ -234,8 +236,9 @@ def burn_tracks_each(
         logger.warning("%s: %s", items[0][1].name, note)
         if notes is not None:
             notes.append(note)
+    wanted = [(stills or {}).get(req.lang, ()) for req in requests]
     partials, made = burn_cuts(
-        video, media, requests, encoder, progress, force=force, runner=work.runner, cache=work.cache
+        video, media, requests, encoder, progress, force=force, runner=work.runner, cache=work.cache, stills=wanted
     )
     results: list[Path | VerifyError] = []
     try:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.media.ffmpeg import base_args, escape_filter_value, ffmpeg_exe, safe_path
+from pipeline.media.stills import still_outputs
 
 
 @dataclass(frozen=True)
@@ -55,12 +56,23 @@ class BurnStream:
 
 @dataclass(frozen=True)
 class ChunkOutput:
-    """One encoded chunk: frames ``[first_pts, end_pts)`` (stream ticks) of stream ``stream``."""
+    """One encoded chunk: frames ``[first_pts, end_pts)`` (stream ticks) of stream ``stream``.
+
+    ``stills``: the chunk's frames (indices from its first, 0) also written as review stills,
+    tapped from the picture x264 receives: ``<target without .mp4>.s000_00001.jpg``... in frame order
+    (:func:`pipeline.media.stills.still_outputs`).
+    """
 
     first_pts: int
     end_pts: int
     stream: int
     target: Path
+    stills: tuple[int, ...] = ()
+
+    @property
+    def stills_prefix(self) -> str:
+        """Where the stills go: the target's name without ``.mp4``, then ``.s``."""
+        return str(self.target.with_suffix("")) + ".s"
 
 
 @functools.lru_cache(maxsize=1)
@@ -93,7 +105,10 @@ def chunk_graph(streams: Sequence[BurnStream], outputs: Sequence[ChunkOutput]) -
     for j, stream in enumerate(streams):
         parts.append(_stream_chain(j, stream, [i for i, out in enumerate(outputs) if out.stream == j]))
     for i, out in enumerate(outputs):
-        parts.append(f"[c{i}]trim=start_pts={out.first_pts}:end_pts={out.end_pts},setpts=PTS-STARTPTS[o{i}]")
+        tap = f",split=2[o{i}][t{i}]" if out.stills else f"[o{i}]"
+        parts.append(f"[c{i}]trim=start_pts={out.first_pts}:end_pts={out.end_pts},setpts=PTS-STARTPTS{tap}")
+        if out.stills:
+            parts += still_outputs(f"t{i}", out.stills, out.stills_prefix)[0]
     return ";".join(parts)
 
 
@@ -119,6 +134,8 @@ def chunk_args(
         argv += ["-enc_time_base:v", "filter", *_timescale(timescale)]
         argv += ["-fflags", "+bitexact", "-flags:v", "+bitexact", "-map_metadata", "-1", "-an", "-sn", "-dn"]
         argv += ["-f", "mp4", safe_path(out.target)]
+        if out.stills:
+            argv += still_outputs(f"t{i}", out.stills, out.stills_prefix)[1]
     return argv
 
 

@@ -41,18 +41,36 @@ def stills_args(
     :data:`GROUP` through a ``split``, each group to its own numbered files. ``subtitle`` is an ASS
     file name relative to the working folder, drawn with the fonts of ``fonts/``.
     """
-    groups = [frames[i : i + GROUP] for i in range(0, len(frames), GROUP)]
     head = "[0:v]"
     if subtitle is not None:
         head += f"subtitles=filename={escape_filter_value(subtitle)}:fontsdir=fonts,"
-    graph = [head + f"split={len(groups)}" + "".join(f"[g{i}]" for i in range(len(groups)))]
+    graph, outputs = still_outputs("s", frames, str(folder / "g"), width)
+    argv = [
+        *base_args(),
+        "-i",
+        safe_path(video),
+        "-filter_complex",
+        ";".join([head + graph[0].removeprefix("[s]"), *graph[1:]]),
+    ]
+    return argv + outputs
+
+
+def still_outputs(
+    label: str, frames: Sequence[int], prefix: str, width: int = STILL_WIDTH
+) -> tuple[list[str], list[str]]:
+    """Filter chains that take ``frames`` (indices from 0) of the stream ``[label]`` as JPEGs, and their outputs.
+
+    The first chain starts with ``[label]``; the stills go to ``<prefix><group>_%05d.jpg`` (group
+    ``000``, ``001``... of :data:`GROUP` frames each), numbered from 1 in frame order.
+    """
+    groups = [frames[i : i + GROUP] for i in range(0, len(frames), GROUP)]
+    graph = [f"[{label}]split={len(groups)}" + "".join(f"[{label}g{i}]" for i in range(len(groups)))]
+    argv: list[str] = []
     for i, group in enumerate(groups):
-        graph.append(f"[g{i}]{select_expr(group)},scale={width}:trunc(ow/dar/2)*2,setsar=1[o{i}]")
-    argv = [*base_args(), "-i", safe_path(video), "-filter_complex", ";".join(graph)]
-    for i in range(len(groups)):
-        argv += ["-map", f"[o{i}]", "-fps_mode", "passthrough", "-q:v", str(JPEG_QUALITY)]
-        argv.append(str(folder / f"g{i:03d}_%05d.jpg"))
-    return argv
+        graph.append(f"[{label}g{i}]{select_expr(group)},scale={width}:trunc(ow/dar/2)*2,setsar=1[{label}o{i}]")
+        argv += ["-map", f"[{label}o{i}]", "-fps_mode", "passthrough", "-q:v", str(JPEG_QUALITY)]
+        argv += ["-f", "image2", f"{prefix.replace('%', '%%')}{i:03d}_%05d.jpg"]
+    return graph, argv
 
 
 def extract_stills(

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import dataclasses
 import functools
 import math
-import time
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -34,6 +35,9 @@ from pipeline.render.batchrun import BatchRunner, ThreadRunner
 from pipeline.render.burn import BurnRequest, Encoder
 from pipeline.render.chunkcache import ChunkCache, font_digest, source_digest
 from pipeline.render.chunkcut import assemble_cuts
+from pipeline.render.chunkprogress import ChunkProgress as ChunkProgress
+from pipeline.render.chunkprogress import ChunkProgressFn as ChunkProgressFn
+from pipeline.render.chunkprogress import Tracker
 from pipeline.render.chunks import (
     Chunk,
     FrameTable,
@@ -43,6 +47,7 @@ from pipeline.render.chunks import (
     read_frame_table,
     slice_ass,
 )
+from pipeline.render.chunkstills import local_frames, store_tapped
 from pipeline.render.outputs import discard
 
 DEFAULT_GROUP = 4
@@ -58,6 +63,7 @@ class ChunkJob:
     ass_text: str | None
     font_key: str | None
     request: int = -1  # the request whose track it burns (-1: bare); batches burn a request's chunks together
+    stills: tuple[int, ...] = ()  # frames (from the chunk's first) to tap as review stills; not in the key
 
 
 @dataclass
@@ -69,41 +75,8 @@ class ChunkedBurn:
     reused: int = 0
     keys: list[list[str]] = field(default_factory=list)
     spans_ms: list[tuple[int, int]] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class ChunkProgress:
-    """Where an encode stands: chunk outputs done of total, source frames per second, seconds left."""
-
-    done: int
-    total: int
-    fps: float
-    eta_s: float
-
-
-ChunkProgressFn = Callable[[ChunkProgress], None]
-
-
-class _Tracker:
-    """Reports each finished batch to the fraction callback and the chunk callback."""
-
-    def __init__(
-        self, batches: Sequence[Sequence[ChunkJob]], fraction: ProgressFn | None, chunks: ChunkProgressFn | None
-    ):
-        self.fraction, self.chunks = fraction, chunks
-        self.total = sum(len(b) for b in batches)
-        self.total_frames = sum(j.chunk.end - j.chunk.first for b in batches for j in b)
-        self.done = self.frames = 0
-        self.started = time.monotonic()
-
-    def batch_done(self, batch: Sequence[ChunkJob]) -> None:
-        self.done += len(batch)
-        self.frames += sum(j.chunk.end - j.chunk.first for j in batch)
-        fps = self.frames / max(time.monotonic() - self.started, 1e-6)
-        if self.fraction:
-            self.fraction(0.95 * self.done / max(self.total, 1))
-        if self.chunks:
-            self.chunks(ChunkProgress(self.done, self.total, fps, (self.total_frames - self.frames) / fps))
+    frames: list[tuple[int, int]] = field(default_factory=list)
+    """Each chunk's frames ``[first, end)``: with ``keys``, where each review still is kept."""
 
 
 @dataclass(frozen=True)
@@ -152,12 +125,15 @@ def render_chunked(
     group: int = DEFAULT_GROUP,
     force: bool = False,
     runner: BatchRunner | None = None,
+    stills: Sequence[Sequence[int]] = (),
 ) -> ChunkedBurn:
     """:func:`burn_chunked`, reporting how many chunks were encoded and reused, and the keys.
 
     ``on_chunks`` sees chunk outputs done/total, frames per second and an ETA after each batch;
     ``force`` encodes every chunk again (the cache's entries are replaced); ``runner`` runs the encode
-    batches (default: ``jobs`` threads here, one per core).
+    batches (default: ``jobs`` threads here, one per core). ``stills``: each request's frames (source
+    indices) that the chunks it encodes also write as review stills (:mod:`pipeline.render.chunkstills`;
+    a reused chunk keeps the ones it has).
     """
     cache = cache or ChunkCache()
     video = video.resolve()
@@ -168,12 +144,12 @@ def render_chunked(
     subs = tuple(pysubs2.SSAFile.from_string(req.ass_text) for req in requests)
     ctx = _Ctx(video, table, settings, _base_parts(video, settings, cache.root.parent), subs)
     per_request = [_jobs_for(ctx, i, req, plan) for i, req in enumerate(requests)]
-    unique = {job.key: job for jobs_ in per_request for job in jobs_}
+    unique = _with_stills(per_request, stills)
     found = {} if force else {key: path for key in unique if (path := cache.get(key)) is not None}
     missing = [job for key, job in unique.items() if key not in found]
     with cache.workdir() as work:
-        batches = _batches(table, missing, group)
-        tracker = _Tracker(batches, on_progress, on_chunks)
+        batches = _batches(missing, group, jobs or os.cpu_count() or 1)
+        tracker = Tracker(batches, on_progress, on_chunks)
         found.update(_encode_missing(ctx, batches, cache, work, runner or ThreadRunner(jobs), tracker))
         chunk_lists = [[found[job.key] for job in jobs_] for jobs_ in per_request]
         partials = assemble_cuts(video, table, plan, chunk_lists, [req.target for req in requests], work)
@@ -181,7 +157,18 @@ def render_chunked(
         on_progress(1.0)
     keys = [[job.key for job in jobs_] for jobs_ in per_request]
     spans = [(math.floor(table.ms(c.first)), math.ceil(table.ms(c.end - 1)) + 1) for c in plan]
-    return ChunkedBurn(partials, len(missing), len(unique) - len(missing), keys, spans)
+    frames = [(c.first, c.end) for c in plan]
+    return ChunkedBurn(partials, len(missing), len(unique) - len(missing), keys, spans, frames)
+
+
+def _with_stills(per_request: Sequence[Sequence[ChunkJob]], stills: Sequence[Sequence[int]]) -> dict[str, ChunkJob]:
+    """Each distinct chunk once, with the stills every request that shows it wants."""
+    wanted: dict[str, set[int]] = {}
+    for jobs_, frames in zip(per_request, stills, strict=False):
+        for job in jobs_:
+            wanted.setdefault(job.key, set()).update(local_frames(frames, job.chunk.first, job.chunk.end))
+    unique = {job.key: job for jobs_ in per_request for job in jobs_}
+    return {k: dataclasses.replace(j, stills=tuple(sorted(wanted.get(k, ())))) for k, j in unique.items()}
 
 
 def _base_parts(video: Path, settings: ChunkSettings, root: Path) -> dict[str, object]:
@@ -217,18 +204,38 @@ def _clock_pts(table: FrameTable, chunk: Chunk) -> int:
     return table.clock_ticks + offset_ticks
 
 
-def _batches(table: FrameTable, missing: Sequence[ChunkJob], group: int) -> list[list[ChunkJob]]:
-    """Batches of at most ``group`` outputs, each within one keyframe span (decoded once per batch).
+def _batches(missing: Sequence[ChunkJob], group: int, jobs: int = 1) -> list[list[ChunkJob]]:
+    """Batches of at most ``group`` outputs, each a run of consecutive chunks (decoded once per batch).
 
-    Within a span, one language's chunks come together, so they share one libass start-up.
+    A batch holds every missing output of each chunk in its run (every language, the bare picture),
+    decoded from the keyframe at or before the run's first chunk, so the frames of a run are decoded
+    once and each language's chunks in it share one libass start-up. A chunk with more than
+    ``group`` outputs (many languages) is a run of its own, split into batches of ``group``.
 
     ``group`` bounds the x264 instances alive in one process (~70 MiB each at 720p), whatever the
-    number of languages.
+    number of languages. A run holds at most 1/``jobs`` of the chunks, so that a few missing chunks
+    (a rerun) are still encoded ``jobs`` at a time: one process decodes its run's chunks one after
+    the other.
     """
-    spans: dict[int, list[ChunkJob]] = {}
-    for job in sorted(missing, key=lambda j: (j.request, j.chunk.index, j.key)):
-        spans.setdefault(_seek_pts(table, job.chunk), []).append(job)
-    return [jobs[i : i + group] for jobs in spans.values() for i in range(0, len(jobs), group)]
+    by_chunk: dict[int, list[ChunkJob]] = {}
+    for job in sorted(missing, key=lambda j: (j.chunk.index, j.request, j.key)):
+        by_chunk.setdefault(job.chunk.index, []).append(job)
+    longest = max(-(-len(by_chunk) // max(jobs, 1)), 1)
+    batches: list[list[ChunkJob]] = []
+    run: list[ChunkJob] = []
+    for index, outs in sorted(by_chunk.items()):
+        if run and (
+            len(run) + len(outs) > group
+            or run[-1].chunk.index != index - 1
+            or index - run[0].chunk.index >= longest
+        ):
+            batches.append(run)
+            run = []
+        if len(outs) > group:
+            batches += [outs[i : i + group] for i in range(0, len(outs), group)]
+        else:
+            run += outs
+    return batches + ([run] if run else [])
 
 
 def _encode_missing(
@@ -237,7 +244,7 @@ def _encode_missing(
     cache: ChunkCache,
     work: Path,
     runner: BatchRunner,
-    tracker: _Tracker,
+    tracker: Tracker,
 ) -> dict[str, Path]:
     for font_key in {job.font_key for batch in batches for job in batch if job.font_key is not None}:
         make_fontsdir(work / f"fonts-{font_key}", [font_key])
@@ -279,7 +286,7 @@ def _encode_batch(ctx: _Ctx, batch: Sequence[ChunkJob], cache: ChunkCache, work:
     table = ctx.table
     streams, slots = _streams(ctx, batch, work)
     outputs = [
-        ChunkOutput(table.pts[job.chunk.first], table.end_pts(job.chunk.end), slot, work / f"{job.key}.mp4")
+        ChunkOutput(table.pts[job.chunk.first], table.end_pts(job.chunk.end), slot, work / f"{job.key}.mp4", job.stills)
         for job, slot in zip(batch, slots, strict=True)
     ]
     seek_us = math.floor((_seek_pts(table, batch[0].chunk) - table.start_ticks) * table.time_base * 1_000_000)
@@ -292,6 +299,7 @@ def _encode_batch(ctx: _Ctx, batch: Sequence[ChunkJob], cache: ChunkCache, work:
         if frames != want:
             discard(out.target)
             raise VerifyError(out.target, [f"chunk {job.chunk.index} has {frames} frames, expected {want}"])
+        store_tapped(cache, job.key, job.stills, out.stills_prefix)
         stored[job.key] = cache.put(job.key, out.target, frames)
     return stored
 

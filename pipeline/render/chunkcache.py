@@ -4,6 +4,8 @@ Layout under the root (``SUBPIPE_CACHE``, default ``~/.cache/subpipe``)::
 
     chunks/ab/<key>.mp4    the encoded chunk
     chunks/ab/<key>.json   its SHA-256, size and frame count (written last: an entry exists only with it)
+    chunks/ab/<key>.f<n>.jpg  review stills of the chunk: its frame n (from 0), tapped in its encode or
+                           decoded from it later (:mod:`pipeline.render.chunkstills`); removed with the chunk
     tmp/<pid>-<random>/    work folders of running renders (a dead pid's folder is removed)
 
 A read recomputes the chunk's SHA-256; a mismatch (a damaged or half-written file) removes the entry,
@@ -119,11 +121,22 @@ class ChunkCache:
         return chunk
 
     def remove(self, key: str) -> None:
-        """Forget ``key`` (metadata first, so a half-removed entry reads as absent)."""
+        """Forget ``key`` (metadata first, so a half-removed entry reads as absent), stills included."""
         chunk, meta = self._paths(key)
-        for path in (meta, chunk):
+        for path in (meta, chunk, *chunk.parent.glob(f"{key}.f*.jpg")):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
+
+    def still(self, key: str, frame: int) -> Path:
+        """Where the review still of frame ``frame`` (from 0) of chunk ``key`` is kept (it may be absent)."""
+        return self._paths(key)[0].with_name(f"{key}.f{frame}.jpg")
+
+    def put_still(self, key: str, frame: int, produced: Path) -> Path:
+        """Move a still of chunk ``key`` into the cache (same file system); return it."""
+        target = self.still(key, frame)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(produced, target)
+        return target
 
     @contextlib.contextmanager
     def workdir(self) -> Iterator[Path]:
@@ -166,7 +179,8 @@ class ChunkCache:
         chunks = {p.with_suffix("") for p in self.root.glob("??/*.mp4")}
         metas = {p.with_suffix("") for p in self.root.glob("??/*.json")}
         lost = [p.with_suffix(".mp4") for p in chunks - metas] + [p.with_suffix(".json") for p in metas - chunks]
-        return sorted(lost)
+        stills = [p for p in self.root.glob("??/*.f*.jpg") if p.with_name(p.name.split(".")[0]) not in metas]
+        return sorted(lost + stills)
 
     def prune(self, max_bytes: int) -> list[str]:
         """Drop least recently used entries (and orphans) until the cache holds at most ``max_bytes``."""

@@ -58,10 +58,16 @@ class CutRecord:
     encoded: int = 0
     spans_ms: list[tuple[int, int]] = field(default_factory=list)
     """Each chunk's time on the cut's clock, ``[first frame, next chunk's first frame)`` in ms."""
+    frames: list[tuple[int, int]] = field(default_factory=list)
+    """Each chunk's frames ``[first, end)``: with the keys, where the cut's review stills are kept."""
 
     def as_json(self) -> dict[str, object]:
         """The manifest's record of the cut."""
-        return {"engine": self.engine, "recipe": self.recipe, "decided_by": self.decided_by, "chunks": self.chunks}
+        made: dict[str, object] = {"engine": self.engine, "recipe": self.recipe, "decided_by": self.decided_by}
+        made["chunks"] = self.chunks
+        if self.frames:
+            made["frames"] = [list(f) for f in self.frames]
+        return made
 
 
 def chunk_blockers(media: MediaInfo, target: Path) -> list[str]:
@@ -144,11 +150,14 @@ def burn_cuts(
     cache: ChunkCache | None = None,
     force: bool = False,
     runner: BatchRunner | None = None,
+    stills: Sequence[Sequence[int]] = (),
 ) -> tuple[list[Path], list[CutRecord]]:
     """Burn every request (chunked where :func:`chunk_blockers` allows); partial paths and records.
 
     ``force``: encode every chunk again, whatever the cache holds; ``runner``: where the chunk batches are
-    encoded (default: threads here).
+    encoded (default: threads here). ``stills``: each request's frames that a chunked burn taps as
+    review stills (:mod:`pipeline.render.chunkstills`); a monolithic burn ignores them (the review
+    decodes its cut).
 
     Raises:
         FfmpegError: when ffmpeg fails or libass reports a missing glyph.
@@ -176,9 +185,10 @@ def burn_cuts(
         settings=settings_for(media, encoder),
         force=force,
         runner=runner,
+        stills=stills,
     )
     records = [
-        CutRecord(CHUNKED, digest, parts, keys, done.encoded, done.spans_ms)
+        CutRecord(CHUNKED, digest, parts, keys, done.encoded, done.spans_ms, done.frames)
         for (digest, parts), keys in zip(made, done.keys, strict=True)
     ]
     return done.partials, records

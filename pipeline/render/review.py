@@ -1,14 +1,17 @@
 """The review page's pictures: per language, the frame at every cue's midpoint and at shared moments.
 
-One decoding pass per cut (frames picked by index, never by seeking). Without a burned cut the
-frames come from the source with the language's subtitles drawn by libass, as a burn would.
+One decoding pass per cut (frames picked by index, never by seeking). A chunked cut's stills come
+from its chunks instead (:mod:`pipeline.render.chunkstills`): tapped when they were encoded (the
+picture x264 received, which differs from the decoded cut by coding noise only), else decoded from
+the few chunks that lack one. Without a burned cut the frames come from the source with the
+language's subtitles drawn by libass, as a burn would.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -18,6 +21,8 @@ from pipeline.core.findings import Finding
 from pipeline.media.probe import MediaInfo
 from pipeline.media.stills import extract_stills
 from pipeline.qc.check import FileReport
+from pipeline.render.chunkcache import ChunkCache
+from pipeline.render.chunkstills import ChunkSpan, chunk_stills
 from pipeline.render.outputs import write_text
 from pipeline.render.review_html import LangReview, review_page
 
@@ -42,6 +47,8 @@ class ReviewInput:
     failure: str = ""
     cut_sha256: str = ""
     """The cut's SHA-256 (the manifest's): stills of an unchanged cut are kept from the last run."""
+    chunks: tuple[ChunkSpan, ...] = ()
+    """A chunked cut's chunks (key, first frame, end frame): its stills are taken from them."""
 
 
 def frame_at(ms: int, fps: Fraction) -> int:
@@ -62,10 +69,27 @@ def _last_frame(media: MediaInfo) -> int:
     return (media.frames or frame_at(media.duration_ms, media.fps)) - 1
 
 
+def _frames(track: Track, moments: Sequence[int], media: MediaInfo) -> tuple[dict[int, int], dict[int, int]]:
+    cue_frames = {n: frame_at((c.start_ms + c.end_ms) // 2, media.fps) for n, c in enumerate(track.cues, start=1)}
+    return cue_frames, {ms: frame_at(ms, media.fps) for ms in moments}
+
+
+def review_frames(tracks: Mapping[str, Track], first: str | None, media: MediaInfo) -> dict[str, list[int]]:
+    """Each language's frames on the page: its cues' midpoints and the moments, which are the cue
+    midpoints of ``first`` (else of the first language), as :func:`write_review` takes them."""
+    if not tracks:
+        return {}
+    moments = moments_of(tracks[first] if first is not None and first in tracks else next(iter(tracks.values())))
+    wanted = {}
+    for lang, track in tracks.items():
+        cues, at = _frames(track, moments, media)
+        wanted[lang] = sorted({f for f in (*cues.values(), *at.values()) if 0 <= f <= _last_frame(media)})
+    return wanted
+
+
 def _review_one(root: Path, source: Path, media: MediaInfo, item: ReviewInput, moments: Sequence[int]) -> LangReview:
     fps, last = media.fps, _last_frame(media)
-    cue_frames = {n: frame_at((c.start_ms + c.end_ms) // 2, fps) for n, c in enumerate(item.track.cues, start=1)}
-    moment_frames = {ms: frame_at(ms, fps) for ms in moments}
+    cue_frames, moment_frames = _frames(item.track, moments, media)
     wanted = {f for f in (*cue_frames.values(), *moment_frames.values()) if 0 <= f <= last}
     stills = _stills(root / REVIEW_DIR / item.lang, source, item, wanted)
     rel = {n: p.relative_to(root).as_posix() for n, p in stills.items()}
@@ -90,13 +114,23 @@ def _stills(folder: Path, source: Path, item: ReviewInput, wanted: set[int]) -> 
         return kept
     shutil.rmtree(folder, ignore_errors=True)  # stills of an earlier run
     if item.cut is not None:
-        stills = extract_stills(item.cut, wanted, folder)
+        stills = _cut_stills(item.cut, item.chunks, wanted, folder)
         if stamp:
             write_text(folder / STAMP, stamp)
         return stills
     if item.ass_text is not None:
         return extract_stills(source, wanted, folder, ass_text=item.ass_text, font_keys=[item.font_key])
     return {}
+
+
+def _cut_stills(cut: Path, chunks: Sequence[ChunkSpan], wanted: set[int], folder: Path) -> dict[int, Path]:
+    """From the chunks' stills when the cut is chunked (and its chunks are cached), else one pass over the cut."""
+    if chunks:
+        try:
+            return chunk_stills(ChunkCache(), chunks, wanted, folder)
+        except LookupError:  # a chunk left the cache (pruned): decode the cut
+            shutil.rmtree(folder, ignore_errors=True)
+    return extract_stills(cut, wanted, folder)
 
 
 def _kept_stills(folder: Path, stamp: str, wanted: set[int]) -> dict[int, Path] | None:
