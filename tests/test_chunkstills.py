@@ -106,7 +106,7 @@ def test_a_still_the_cache_lacks_is_decoded_from_its_chunk_alone(
     assert decoded_from == []  # kept with the chunks now
 
 
-def test_refused_stills_and_a_pruned_chunk(clip15: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_refused_stills_and_a_pruned_chunk(clip15: Path, tmp_path: Path) -> None:
     cache = ChunkCache(tmp_path / "cache")
     done = _render(clip15, tmp_path, cache, [WANTED, []])
     (tmp_path / "w").mkdir()
@@ -118,8 +118,7 @@ def test_refused_stills_and_a_pruned_chunk(clip15: Path, tmp_path: Path, monkeyp
     assert not list(cache.root.glob(f"??/{spans[0][0]}.f*.jpg")) and cache.orphans() == []
     with pytest.raises(LookupError):
         chunk_stills(cache, spans, [WANTED[0]], tmp_path / "lost")
-    monkeypatch.setattr(review, "ChunkCache", lambda: cache)
-    got = review._cut_stills(done.partials[0], spans, set(WANTED), tmp_path / "fallback")  # decodes the cut
+    got = review._cut_stills(done.partials[0], spans, set(WANTED), tmp_path / "fallback", cache)  # decodes the cut
     assert sorted(got) == WANTED
 
 

@@ -14,6 +14,7 @@ from pipeline.batch.steps import LangTrack, burn_requests
 from pipeline.core.errors import FontCoverageError
 from pipeline.core.findings import Finding
 from pipeline.media.probe import MediaInfo
+from pipeline.render.chunkcache import ChunkCache
 from pipeline.render.chunkstills import ChunkSpan
 from pipeline.render.manifest import ManifestEntry
 from pipeline.render.review import ReviewInput, write_review
@@ -84,6 +85,7 @@ def write_video_review(
     style: Mapping[str, Any],
     first: str | None = None,
     burns: Mapping[str, Mapping[str, object]] | None = None,
+    cache: ChunkCache | None = None,
 ) -> Path:
     """Write the review page of one video; ``first`` is the language whose cues set the shared moments;
     ``burns``: the manifest's records of the burned cuts (a chunked cut's stills come from its chunks).
@@ -93,4 +95,4 @@ def write_video_review(
     """
     items = review_inputs(built, entries, qc, failures, root, media, style, burns)
     items.sort(key=lambda i: i.lang != first)  # stable: the default language first, then job order
-    return write_review(root, name, video, media, items)
+    return write_review(root, name, video, media, items, cache)

@@ -169,7 +169,7 @@ def _mux(
 
 
 def _review(
-    job: Job, vj: VideoJob, media: MediaInfo, built: dict[str, LangTrack], res: VideoResult, root: Path
+    job: Job, vj: VideoJob, media: MediaInfo, built: dict[str, LangTrack], res: VideoResult, root: Path, work: ChunkWork
 ) -> None:
     assert vj.video is not None
     try:
@@ -185,6 +185,7 @@ def _review(
             job.style,
             vj.default_language,
             res.burns,
+            cache=work.cache,
         )
     except PipelineError as exc:
         res.failures["review"] = str(exc)
@@ -217,7 +218,7 @@ def run_video(
                     _mux(job, vj, media, built, res, root, progress, previous)
             if job.outputs.review:
                 with timed(res, "review"):
-                    _review(job, vj, media, built, res, root)
+                    _review(job, vj, media, built, res, root, work)
         with timed(res, "manifest"):
             inputs = {"transcript": vj.transcript, **({"video": vj.video} if vj.video else {})}
             res.manifest = write_manifest(

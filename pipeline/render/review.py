@@ -87,11 +87,13 @@ def review_frames(tracks: Mapping[str, Track], first: str | None, media: MediaIn
     return wanted
 
 
-def _review_one(root: Path, source: Path, media: MediaInfo, item: ReviewInput, moments: Sequence[int]) -> LangReview:
+def _review_one(
+    root: Path, source: Path, media: MediaInfo, item: ReviewInput, moments: Sequence[int], cache: ChunkCache
+) -> LangReview:
     fps, last = media.fps, _last_frame(media)
     cue_frames, moment_frames = _frames(item.track, moments, media)
     wanted = {f for f in (*cue_frames.values(), *moment_frames.values()) if 0 <= f <= last}
-    stills = _stills(root / REVIEW_DIR / item.lang, source, item, wanted)
+    stills = _stills(root / REVIEW_DIR / item.lang, source, item, wanted, cache)
     rel = {n: p.relative_to(root).as_posix() for n, p in stills.items()}
     report = FileReport(item.lang, item.lang, fps, item.track, tuple(item.findings))
     cut = f"{source.name} (subtitles drawn by libass)" if item.ass_text is not None else f"none: {item.failure}"
@@ -106,7 +108,7 @@ def _review_one(root: Path, source: Path, media: MediaInfo, item: ReviewInput, m
     )
 
 
-def _stills(folder: Path, source: Path, item: ReviewInput, wanted: set[int]) -> dict[int, Path]:
+def _stills(folder: Path, source: Path, item: ReviewInput, wanted: set[int], cache: ChunkCache) -> dict[int, Path]:
     """The frames ``wanted`` of the language's cut (or drawn on the source), in one decoding pass."""
     stamp = json.dumps({"cut": item.cut_sha256, "frames": sorted(wanted)}) if item.cut_sha256 else ""
     kept = _kept_stills(folder, stamp, wanted)
@@ -114,7 +116,7 @@ def _stills(folder: Path, source: Path, item: ReviewInput, wanted: set[int]) -> 
         return kept
     shutil.rmtree(folder, ignore_errors=True)  # stills of an earlier run
     if item.cut is not None:
-        stills = _cut_stills(item.cut, item.chunks, wanted, folder)
+        stills = _cut_stills(item.cut, item.chunks, wanted, folder, cache)
         if stamp:
             write_text(folder / STAMP, stamp)
         return stills
@@ -123,11 +125,13 @@ def _stills(folder: Path, source: Path, item: ReviewInput, wanted: set[int]) -> 
     return {}
 
 
-def _cut_stills(cut: Path, chunks: Sequence[ChunkSpan], wanted: set[int], folder: Path) -> dict[int, Path]:
+def _cut_stills(
+    cut: Path, chunks: Sequence[ChunkSpan], wanted: set[int], folder: Path, cache: ChunkCache
+) -> dict[int, Path]:
     """From the chunks' stills when the cut is chunked (and its chunks are cached), else one pass over the cut."""
     if chunks:
         try:
-            return chunk_stills(ChunkCache(), chunks, wanted, folder)
+            return chunk_stills(cache, chunks, wanted, folder)
         except LookupError:  # a chunk left the cache (pruned): decode the cut
             shutil.rmtree(folder, ignore_errors=True)
     return extract_stills(cut, wanted, folder)
@@ -144,17 +148,26 @@ def _kept_stills(folder: Path, stamp: str, wanted: set[int]) -> dict[int, Path] 
     return stills if all(p.is_file() for p in stills.values()) else None
 
 
-def write_review(root: Path, name: str, source: Path, media: MediaInfo, items: Sequence[ReviewInput]) -> Path:
+def write_review(
+    root: Path,
+    name: str,
+    source: Path,
+    media: MediaInfo,
+    items: Sequence[ReviewInput],
+    cache: ChunkCache | None = None,
+) -> Path:
     """Write ``root/review.html`` and its pictures (``root/review/<lang>/``); return the page's path.
 
-    The moments shared across languages are the first language's cue midpoints.
+    The moments shared across languages are the first language's cue midpoints. ``cache``: where the
+    chunked cuts' chunks and stills are (default: ``SUBPIPE_CACHE``; a cluster run's is its own).
 
     Raises:
         FfmpegError: when a frame cannot be extracted.
         OutputError: when the page cannot be written.
     """
     moments = moments_of(items[0].track) if items else []
-    reviews = [_review_one(root, source, media, item, moments) for item in items]
+    cache = cache or ChunkCache()
+    reviews = [_review_one(root, source, media, item, moments, cache) for item in items]
     burned = all(item.cut is not None for item in items)
     origin = "the burned cuts" if burned else f"{source.name}, subtitles drawn by libass where no cut was burned"
     return write_text(root / "review.html", review_page(name, reviews, moments, origin))
