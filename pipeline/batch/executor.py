@@ -9,15 +9,12 @@ in this module imports Dask: a local run never does.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
 import os
-import shutil
 import socket
-import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -26,7 +23,7 @@ from typing import Protocol, TypeVar
 from pipeline.batch.steps import ProgressFactory
 from pipeline.ingest.job import Job, VideoJob
 from pipeline.render.batchrun import HERE, ChunkWork
-from pipeline.render.chunkcache import ChunkCache
+from pipeline.render.chunkcache import ChunkCache, pid_alive
 from pipeline.render.outputs import ensure_dir
 
 T = TypeVar("T")
@@ -143,42 +140,18 @@ class SharedChunkCache(ChunkCache):
     running render's folder there).
     """
 
-    @contextlib.contextmanager
-    def workdir(self) -> Iterator[Path]:
-        """A private folder for one render's chunks, named by this process and machine."""
-        self.tmp_root.mkdir(parents=True, exist_ok=True)
-        self.clean_stale()
-        folder = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}@{_host_id()}-", dir=self.tmp_root))
-        try:
-            yield folder
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
+    def work_prefix(self) -> str:
+        """``<pid>@<host id>-``: the process and the machine."""
+        return f"{os.getpid()}@{_host_id()}-"
 
-    def clean_stale(self) -> int:
-        """Remove this machine's work folders of processes that are gone; return how many."""
-        removed = 0
-        if not self.tmp_root.is_dir():
-            return 0
-        for folder in self.tmp_root.iterdir():
-            pid, _, host = folder.name.split("-", 1)[0].partition("@")
-            if host == _host_id() and pid.isdigit() and not _alive(int(pid)):
-                shutil.rmtree(folder, ignore_errors=True)
-                removed += 1
-        return removed
+    def owner_gone(self, name: str) -> bool:
+        """Whether the work folder ``name`` is this machine's and its process is gone."""
+        pid, _, host = name.split("-", 1)[0].partition("@")
+        return host == _host_id() and pid.isdigit() and not pid_alive(int(pid))
 
 
 def _host_id() -> str:
     return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:12]
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def video_needs(job: Job, vj: VideoJob, work: ChunkWork = HERE) -> list[Path]:

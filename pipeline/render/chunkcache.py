@@ -71,7 +71,8 @@ class CacheEntry:
     used: float
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists on this machine."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -138,12 +139,21 @@ class ChunkCache:
         os.replace(produced, target)
         return target
 
+    def work_prefix(self) -> str:
+        """How this process's work folders are named: ``<pid>-``."""
+        return f"{os.getpid()}-"
+
+    def owner_gone(self, name: str) -> bool:
+        """Whether the work folder ``name`` belongs to a process that is gone (a killed render)."""
+        pid = name.split("-", 1)[0]
+        return pid.isdigit() and not pid_alive(int(pid))
+
     @contextlib.contextmanager
     def workdir(self) -> Iterator[Path]:
         """A private folder for one render's partial chunks, on the cache's file system."""
         self.tmp_root.mkdir(parents=True, exist_ok=True)
         self.clean_stale()
-        folder = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=self.tmp_root))
+        folder = Path(tempfile.mkdtemp(prefix=self.work_prefix(), dir=self.tmp_root))
         try:
             yield folder
         finally:
@@ -155,8 +165,7 @@ class ChunkCache:
         if not self.tmp_root.is_dir():
             return 0
         for folder in self.tmp_root.iterdir():
-            pid = folder.name.split("-", 1)[0]
-            if pid.isdigit() and not _pid_alive(int(pid)):
+            if self.owner_gone(folder.name):
                 shutil.rmtree(folder, ignore_errors=True)
                 removed += 1
         return removed
