@@ -104,4 +104,5 @@ def test_a_pipe_gets_a_line_per_bar_step_not_per_ffmpeg_block() -> None:
         line.rate(EncodeRate(30.0, 1.0, 50 - i))  # type: ignore[attr-defined]
         line(i / 50)
     line(1.0)
-    assert 10 <= out.getvalue().count("\r") <= 11 and "ETA    0s" in _lines(out.getvalue())[-1]
+    text = out.getvalue()
+    assert "\r" not in text and 10 <= text.count("\n") <= 11 and "ETA    0s" in _lines(text)[-1]

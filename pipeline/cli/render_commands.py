@@ -73,17 +73,22 @@ class BarLine:
         return text + (f" ETA {eta:4d}s" if eta is not None else "")  # "0 s" only when done
 
     def _draw(self) -> None:
+        """A terminal redraws its line in place on any change; a pipe (a CI log) gets a whole line per
+        bar step, so a log holds about ``width`` lines per encode."""
         filled = int(self.fraction * self.width)
-        rate = self.speed
-        left = -1 if rate is None or rate.eta_s is None or not self.stream.isatty() else math.ceil(rate.eta_s)
-        if (filled, self.done, left) == self.shown or self.shown[0] == self.width:
+        rate, tty = self.speed, self.stream.isatty()
+        left = -1 if rate is None or rate.eta_s is None or not tty else math.ceil(rate.eta_s)
+        state = (filled, self.done, left) if tty else (filled, -1, -1)
+        if state == self.shown or self.shown[0] == self.width:
             return  # nothing new to draw (and the finished line is drawn once)
-        self.shown = (filled, self.done, left)
+        self.shown = state
         bar = "#" * filled + "-" * (self.width - filled)
-        end = "\n" if self.fraction >= 1.0 else ""
         elapsed = time.monotonic() - self.started
-        line = f"\r{self.label:<40.40} [{bar}] {self.fraction:4.0%} {elapsed:5.1f}s{self._rate_text()}"
-        self.stream.write(f"{line}\033[K{end}" if self.stream.isatty() else f"{line}{end}")
+        line = f"{self.label:<40.40} [{bar}] {self.fraction:4.0%} {elapsed:5.1f}s{self._rate_text()}"
+        if tty:
+            self.stream.write(f"\r{line}\033[K" + ("\n" if self.fraction >= 1.0 else ""))
+        else:
+            self.stream.write(f"{line}\n")
         self.stream.flush()
 
 
