@@ -21,6 +21,8 @@ BURN_THREADS = 4
 """x264 threads of each output of a monolithic burn. Fixed (and sliced threads off, as the chunk path
 does) because x264's bytes depend on its thread count: left to ffmpeg it is 1.5 x the machine's cores,
 so two machines (a cluster's workers) would burn different bytes."""
+BURN_X264 = f"threads={BURN_THREADS}:sliced-threads=0"
+"""The ``-x264-params`` that fix a monolithic burn's threading (merged into a source's own)."""
 
 
 @dataclass(frozen=True)
@@ -112,14 +114,13 @@ def burn_args(
 
 
 def _fixed_threads(options: Sequence[str]) -> list[str]:
-    """``options`` with :data:`BURN_THREADS` in their ``-x264-params`` (added when there are none)."""
-    fixed = f"threads={BURN_THREADS}:sliced-threads=0"
+    """``options`` with :data:`BURN_X264` in their ``-x264-params`` (added when there are none)."""
     out = list(options)
     if "-x264-params" in out[:-1]:
         at = out.index("-x264-params") + 1
-        out[at] = f"{out[at]}:{fixed}"
+        out[at] = f"{out[at]}:{BURN_X264}"
         return out
-    return [*out, "-x264-params", fixed]
+    return [*out, "-x264-params", BURN_X264]
 
 
 @dataclass(frozen=True)

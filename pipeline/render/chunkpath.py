@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from pipeline.media.chunkargs import ChunkSettings, ffmpeg_version
-from pipeline.media.commands import BURN_THREADS, length_limit, picture_for
+from pipeline.media.commands import BURN_X264, length_limit, picture_for
 from pipeline.media.containers import MP4_SUFFIXES, burn_audio_plan
 from pipeline.media.ffmpeg import ProgressFn
 from pipeline.media.probe import MediaInfo
@@ -107,7 +107,7 @@ def settings_for(media: MediaInfo, encoder: Encoder) -> ChunkSettings:
 def _x264_params(engine: str, settings: ChunkSettings) -> str:
     """The x264 threading that decides an engine's bytes (a monolithic cut made before its thread
     count was fixed has another recipe, so a rerun burns it again)."""
-    return settings.x264_params() if engine == CHUNKED else f"threads={BURN_THREADS}:sliced-threads=0"
+    return settings.x264_params() if engine == CHUNKED else BURN_X264
 
 
 def recipes(
