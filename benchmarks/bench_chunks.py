@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 from pipeline.batch.rerun import PreviousCut, verify_window  # noqa: E402
 from pipeline.batch.steps import LangTrack, build_tracks, style_for  # noqa: E402
 from pipeline.core.cues import Cue, Track  # noqa: E402
+from pipeline.core.filecache import sha256_file  # noqa: E402
 from pipeline.ingest.segments import load_transcript  # noqa: E402
 from pipeline.media.ffmpeg import ffmpeg_exe  # noqa: E402
 from pipeline.media.probe import MediaInfo, probe  # noqa: E402
@@ -43,7 +44,7 @@ from pipeline.render.burn import BurnRequest, Encoder, burn  # noqa: E402
 from pipeline.render.chunkburn import DEFAULT_GROUP, ChunkedBurn, render_chunked  # noqa: E402
 from pipeline.render.chunkcache import ChunkCache  # noqa: E402
 from pipeline.render.chunkpath import CHUNKED, CutRecord, settings_for  # noqa: E402
-from pipeline.render.manifest import ManifestEntry, sha256_file  # noqa: E402
+from pipeline.render.manifest import ManifestEntry  # noqa: E402
 from pipeline.render.verify import BurnCheck, verify_burn  # noqa: E402
 from pipeline.tracks.formats import compose_ass  # noqa: E402
 

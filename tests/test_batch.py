@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 from pipeline.batch.run import run_job
+from pipeline.core.filecache import sha256_file
 from pipeline.ingest.job import parse_job
 from pipeline.media.mkvcheck import read_tracks
-from pipeline.render.manifest import sha256_file
 
 
 def _job(tmp_path: Path, clip: Path, transcript: Path, extra: str = "") -> str:

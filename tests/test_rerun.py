@@ -14,13 +14,14 @@ import pytest
 from pipeline.batch.rerun import SAME_CUT, PreviousCut, load_previous, verify_window
 from pipeline.batch.run import run_job
 from pipeline.cli.render_commands import ProgressBar
+from pipeline.core.filecache import sha256_file
 from pipeline.ingest.job import parse_job
 from pipeline.media.probe import probe
 from pipeline.render import chunks
 from pipeline.render.chunkburn import ChunkProgress
 from pipeline.render.chunkcache import ChunkCache
 from pipeline.render.chunkpath import CHUNKED, CutRecord, chunk_blockers
-from pipeline.render.manifest import ManifestEntry, sha256_file
+from pipeline.render.manifest import ManifestEntry
 
 LANGS = ("en", "ko")
 

@@ -21,10 +21,11 @@ from pathlib import Path
 
 from pipeline.core.cues import Track
 from pipeline.core.errors import VerifyError
+from pipeline.core.filecache import sha256_file
 from pipeline.media.probe import MediaInfo, probe
 from pipeline.render.burn import BurnRequest
 from pipeline.render.chunkpath import CHUNKED, CutRecord
-from pipeline.render.manifest import ManifestEntry, sha256_file
+from pipeline.render.manifest import ManifestEntry
 from pipeline.render.outputs import commit, discard
 from pipeline.render.verify import BurnCheck, verify_burn
 

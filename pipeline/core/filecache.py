@@ -28,3 +28,12 @@ def file_fingerprint(path: Path, salt: str) -> str:
         fh.seek(max(stat.st_size - _EDGE, 0))
         digest.update(fh.read(_EDGE))
     return digest.hexdigest()[:32]
+
+
+def sha256_file(path: Path) -> str:
+    """The hex SHA-256 of a file's bytes (read in 1 MiB blocks)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -88,28 +88,6 @@ class _Ctx:
     subs: tuple[pysubs2.SSAFile, ...] = ()
 
 
-def burn_chunked(
-    video: Path,
-    media: MediaInfo,
-    requests: Sequence[BurnRequest],
-    encoder: Encoder = _DEFAULT_ENCODER,
-    cache: ChunkCache | None = None,
-    *,
-    shot_changes_ms: Sequence[int] | None = None,
-    on_progress: ProgressFn | None = None,
-) -> list[Path]:
-    """Burn every request from cached chunks (encoding the missing ones); return partial paths.
-
-    Raises:
-        FfmpegError: when ffmpeg fails or libass reports a missing glyph.
-        VerifyError: when a chunk or a cut does not hold exactly the source's frames.
-        OutputError: when an output folder cannot be written.
-    """
-    return render_chunked(
-        video, media, requests, encoder, cache, shot_changes_ms=shot_changes_ms, on_progress=on_progress
-    ).partials
-
-
 def render_chunked(
     video: Path,
     media: MediaInfo,
@@ -127,13 +105,19 @@ def render_chunked(
     runner: BatchRunner | None = None,
     stills: Sequence[Sequence[int]] = (),
 ) -> ChunkedBurn:
-    """:func:`burn_chunked`, reporting how many chunks were encoded and reused, and the keys.
+    """Burn every request from cached chunks (encoding the missing ones): the partial paths, how many
+    chunks were encoded and reused, and the keys.
 
     ``on_chunks`` sees chunk outputs done/total, frames per second and an ETA after each batch;
     ``force`` encodes every chunk again (the cache's entries are replaced); ``runner`` runs the encode
     batches (default: ``jobs`` threads here, one per core). ``stills``: each request's frames (source
     indices) that the chunks it encodes also write as review stills (:mod:`pipeline.render.chunkstills`;
     a reused chunk keeps the ones it has).
+
+    Raises:
+        FfmpegError: when ffmpeg fails or libass reports a missing glyph.
+        VerifyError: when a chunk or a cut does not hold exactly the source's frames.
+        OutputError: when an output folder cannot be written.
     """
     cache = cache or ChunkCache()
     video = video.resolve()

@@ -26,9 +26,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.core.filecache import cache_root
+from pipeline.core.filecache import cache_root, sha256_file
 from pipeline.media.fonts import font_spec
-from pipeline.render.chunks import sha256_file
 
 
 def default_cache_root() -> Path:

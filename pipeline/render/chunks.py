@@ -172,15 +172,6 @@ def slice_ass(subs: pysubs2.SSAFile, table: FrameTable, chunk: Chunk, offset_ms:
     return str(part.to_string("ass"))
 
 
-def sha256_file(path: Path) -> str:
-    """The SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def chunk_key(parts: Mapping[str, object]) -> str:
     """The content address of a chunk: SHA-256 of its inputs as canonical JSON."""
     text = json.dumps({"scheme": KEY_SCHEME, **parts}, sort_keys=True, ensure_ascii=True, separators=(",", ":"))

@@ -6,25 +6,16 @@ only after it was written completely and verified.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from pipeline.core.filecache import sha256_file
 from pipeline.core.findings import ERROR, INFO, WARNING, Finding
 from pipeline.render.outputs import write_text
 
 MANIFEST_VERSION = 1
-
-
-def sha256_file(path: Path) -> str:
-    """The hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
