@@ -54,28 +54,33 @@ class PacketTimes:
 
 
 def scan_packets(container: Any, video_index: int | None) -> PacketTimes:
-    """Demux every packet of ``container`` once and collect the times :class:`PacketTimes` holds."""
+    """Demux every packet of ``container`` once and collect the times :class:`PacketTimes` holds.
+
+    Integer arithmetic throughout (``int()`` of the exact product truncates toward zero, as
+    ``int(Fraction)`` does): a long file has tens of thousands of packets.
+    """
     times = PacketTimes()
     starts: dict[int, int] = {}
     ends: dict[int, int] = {}
     steps: list[int] = []
+    kinds = {s.index: (s.type, *_ratio(s.time_base)) for s in container.streams}
     for packet in container.demux():
-        if packet.pts is None or packet.stream.type not in ("video", "audio", "subtitle"):
+        index = packet.stream_index
+        kind, num, den = kinds.get(index, ("", 1, 1))
+        if packet.pts is None or kind not in ("video", "audio", "subtitle"):
             continue
-        if packet.is_discard and packet.stream.index == video_index:
+        if index == video_index and packet.is_discard:
             continue  # frames an edit list hides (a stream copy cut between keyframes)
-        tb = packet.time_base
-        pts = int(packet.pts * tb * 1000)
-        end = int((packet.pts + (packet.duration or 0)) * tb * 1000)
+        pts = _trunc(packet.pts * num * 1000, den)
+        end = _trunc((packet.pts + (packet.duration or 0)) * num * 1000, den)
         times.last_end_ms = max(times.last_end_ms, end)
-        if packet.stream.type == "subtitle":
+        if kind == "subtitle":
             continue  # a subtitle track may run on, but it does not make the file a longer video
-        index = packet.stream.index
         starts[index] = min(starts.get(index, pts), pts)
         ends[index] = max(ends.get(index, end), end)
         if index == video_index:
             times.video_ms.append(pts)
-            us = round(packet.pts * tb * 1_000_000)
+            us = round(Fraction(packet.pts * num * 1_000_000, den))
             times.video_start_us = us if times.video_start_us is None else min(times.video_start_us, us)
             steps.append(end - pts)
     if video_index in ends:
@@ -86,6 +91,19 @@ def scan_packets(container: Any, video_index: int | None) -> PacketTimes:
         times.first_ms = min(starts.values())
         times.longest_ms = max(ends[i] - starts[i] for i in starts)
     return times
+
+
+def _ratio(time_base: Any) -> tuple[int, int]:
+    """A time base as (numerator, positive denominator); 1/1 when the stream has none."""
+    if time_base is None or not time_base:
+        return 1, 1
+    exact = Fraction(time_base)
+    return exact.numerator, exact.denominator
+
+
+def _trunc(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` truncated toward zero (``denominator`` > 0)."""
+    return numerator // denominator if numerator >= 0 else -(-numerator // denominator)
 
 
 @dataclass(frozen=True)

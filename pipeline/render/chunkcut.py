@@ -75,9 +75,12 @@ def check_frames(cut: Path, source: FrameTable) -> None:
     if len(got.pts) != len(source.pts):
         problems.append(f"{len(got.pts)} frames, the source has {len(source.pts)}")
     else:
-        slack = (got.time_base + source.time_base) / 2
+        # |a * tb_got - b * tb_src| > (tb_got + tb_src) / 2, times 2 * both denominators: integers only
+        (gn, gd), (sn, sd) = got.time_base.as_integer_ratio(), source.time_base.as_integer_ratio()
+        slack = gn * sd + sn * gd
+        g0, s0 = got.pts[0], source.pts[0]
         for i, (a, b) in enumerate(zip(got.pts, source.pts, strict=True)):
-            if abs((a - got.pts[0]) * got.time_base - (b - source.pts[0]) * source.time_base) > slack:
+            if abs(2 * (a - g0) * gn * sd - 2 * (b - s0) * sn * gd) > slack:
                 problems.append(f"frame {i} is at {a} ({got.time_base}), the source's at {b} ({source.time_base})")
                 break
     if problems:

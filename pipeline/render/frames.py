@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -14,6 +14,10 @@ import numpy.typing as npt
 
 Gray = npt.NDArray[np.uint8]
 SEEK_BACK_MS: tuple[float | None, ...] = (1500, 8000, None)  # None: from the stream's start
+CONTINUE_MS = 3000.0
+"""Decode on from the frame in hand, rather than seek, when the next time is at most this much later:
+about what a seek costs in a source with a keyframe every 6 s (it decodes from the keyframe before
+the time). Decoding on is exact (it is how a player gets there); a seek is the shortcut."""
 
 
 @dataclass(frozen=True)
@@ -43,35 +47,105 @@ def frames_shown(path: str | Path, stream_index: int, times_ms: Sequence[float],
         av.error.FFmpegError: when the file cannot be decoded.
         LookupError: when no frame can be found for a time.
     """
+    wanted = list(times_ms)
+    order = sorted(range(len(wanted)), key=lambda i: wanted[i])  # ascending: each frame decoded at most once
+    found = dict(zip(order, iter_frames_shown(path, stream_index, [wanted[i] for i in order], sar), strict=True))
+    return [found[i] for i in range(len(wanted))]
+
+
+def iter_frames_shown(path: str | Path, stream_index: int, times_ms: Iterable[float], sar: Fraction) -> Iterator[Shown]:
+    """:func:`frames_shown`, one time after the other: ``times_ms`` is read lazily (a later time may be
+    computed from an earlier result); ascending times cost least (see :data:`CONTINUE_MS`)."""
+    container = av.open(str(path))
+    stream = next((s for s in container.streams if s.index == stream_index), None)
+    if stream is None:
+        container.close()
+        raise LookupError(f"no stream {stream_index} in {path}")
+    cursor = _Cursor(container, stream)
     try:
-        with av.open(str(path)) as container:
-            stream: Any = next(s for s in container.streams if s.index == stream_index)
-            stream.thread_type = "AUTO"
-            return [_shown_at(container, stream, t, sar) for t in times_ms]
-    except av.error.PermissionError:  # a demuxer that cannot seek (some AVI): one pass from the start
-        with av.open(str(path)) as container:
-            stream = next(s for s in container.streams if s.index == stream_index)
-            return _shown_in_one_pass(container, stream, times_ms, sar)
+        for t in times_ms:
+            yield _picture(cursor.shown_at(t), sar)
+    finally:
+        cursor.container.close()
 
 
-def _shown_in_one_pass(container: Any, stream: Any, times_ms: Sequence[float], sar: Fraction) -> list[Shown]:
-    order = sorted(range(len(times_ms)), key=lambda i: times_ms[i])
-    found: dict[int, Shown] = {}
-    last: Any = None
-    for frame in container.decode(stream):
-        if frame.pts is None:
-            continue
-        at = float(frame.pts * frame.time_base) * 1000
-        while order and at > times_ms[order[0]] + 0.5:
-            found[order.pop(0)] = _picture(last if last is not None else frame, sar)
-        if not order:
-            break
-        last = frame
-    for i in order:
-        if last is None:
-            raise LookupError(f"no frame at or before {times_ms[i]:.0f} ms")
-        found[i] = _picture(last, sar)
-    return [found[i] for i in range(len(times_ms))]
+class _Cursor:
+    """A decoder position in one stream: the frame in hand and the one decoded after it."""
+
+    def __init__(self, container: Any, stream: Any) -> None:
+        self.container, self.stream = container, stream
+        stream.thread_type = "AUTO"
+        self.seekable = True
+        self.held: Any = None  # the last frame returned
+        self.ahead: Any = None  # the first frame decoded after it (None: not decoded yet, or the end)
+        self.frames: Iterator[Any] = iter(())
+
+    def shown_at(self, t_ms: float) -> Any:
+        """The frame on screen at ``t_ms``.
+
+        Raises:
+            LookupError: when no frame can be found.
+        """
+        held_ms = _ms(self.held) if self.held is not None else None
+        if held_ms is not None and held_ms <= t_ms + 0.5 and (t_ms - held_ms <= CONTINUE_MS or not self.seekable):
+            return self._decode_on(t_ms)
+        if self.seekable:
+            try:
+                return self._seek(t_ms)
+            except av.error.PermissionError:  # a demuxer that cannot seek (some AVI): passes from the start
+                self.seekable = False
+        self._restart()
+        if self._decode_on(t_ms) is None:
+            raise LookupError(f"no frame at or before {t_ms:.0f} ms")
+        return self.held
+
+    def _decode_on(self, t_ms: float) -> Any:
+        """Decode forward to the last frame that starts by ``t_ms``; the first frame when even it starts later."""
+        while self.ahead is None or _ms(self.ahead) <= t_ms + 0.5:
+            if self.ahead is not None:
+                self.held, self.ahead = self.ahead, None
+            nxt = next(self.frames, None)
+            if nxt is None:
+                break  # the end: the frame in hand stays on screen
+            self.ahead = nxt
+        if self.held is None:
+            self.held, self.ahead = self.ahead, None
+        return self.held
+
+    def _restart(self) -> None:
+        """Open the file again and decode from its start (a demuxer that cannot seek)."""
+        name, index = self.container.name, self.stream.index
+        self.container.close()
+        self.container = av.open(name)
+        self.stream = next(s for s in self.container.streams if s.index == index)
+        self.held, self.ahead = None, None
+        self.frames = (f for f in self.container.decode(self.stream) if f.pts is not None)
+
+    def _seek(self, t_ms: float) -> Any:
+        # Seek a little before the time; some demuxers (MPEG-TS) land late, so back off further.
+        stream = self.stream
+        for back_ms in SEEK_BACK_MS:
+            start = (
+                (t_ms - back_ms)
+                if back_ms is not None
+                else float(stream.start_time or 0) * float(stream.time_base) * 1000
+            )
+            self.container.seek(
+                int(start / 1000 / float(stream.time_base)), stream=stream, backward=True, any_frame=False
+            )
+            self.held, self.ahead = None, None
+            self.frames = (f for f in self.container.decode(stream) if f.pts is not None)
+            first = next(self.frames, None)
+            if first is None:
+                continue
+            if _ms(first) <= t_ms + 0.5 or first.pts <= (stream.start_time or 0):
+                self.ahead = first  # at or before the time, or the stream's first frame: a good landing
+                return self._decode_on(t_ms)
+        raise LookupError(f"no frame at or before {t_ms:.0f} ms")
+
+
+def _ms(frame: Any) -> float:
+    return float(frame.pts * frame.time_base) * 1000
 
 
 def _picture(frame: Any, sar: Fraction) -> Shown:
@@ -79,33 +153,3 @@ def _picture(frame: Any, sar: Fraction) -> Shown:
     gray = frame.reformat(width=width, height=height, format="gray").to_ndarray()
     picture = upright(np.asarray(gray, dtype=np.uint8), round(frame.rotation or 0))
     return Shown(float(frame.pts * frame.time_base) * 1000, picture)
-
-
-def _shown_at(container: Any, stream: Any, t_ms: float, sar: Fraction) -> Shown:
-    # Seek a little before the time; some demuxers (MPEG-TS) land late, so back off further.
-    for back_ms in SEEK_BACK_MS:
-        start = (
-            (t_ms - back_ms) if back_ms is not None else float(stream.start_time or 0) * float(stream.time_base) * 1000
-        )
-        container.seek(int(start / 1000 / float(stream.time_base)), stream=stream, backward=True, any_frame=False)
-        chosen = _last_frame_until(container, stream, t_ms)
-        if chosen is not None:
-            break
-    else:
-        raise LookupError(f"no frame at or before {t_ms:.0f} ms")
-    return _picture(chosen, sar)
-
-
-def _last_frame_until(container: Any, stream: Any, t_ms: float) -> Any:
-    """The last decoded frame that starts by ``t_ms``; None when the first one already starts after it
-    (the seek landed late), unless it is the stream's first frame."""
-    chosen: Any = None
-    for frame in container.decode(stream):
-        if frame.pts is None:
-            continue
-        if float(frame.pts * frame.time_base) * 1000 > t_ms + 0.5:
-            if chosen is None and frame.pts <= (stream.start_time or 0):
-                return frame  # a time before the first frame: the first frame is what shows
-            break
-        chosen = frame
-    return chosen

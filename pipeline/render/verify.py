@@ -8,7 +8,9 @@ display geometry, with time counted from the source's first timestamp.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import queue
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import av
@@ -16,7 +18,7 @@ import numpy as np
 
 from pipeline.media.commands import burn_size
 from pipeline.media.probe import MediaInfo
-from pipeline.render.frames import Gray, display_size, frames_shown
+from pipeline.render.frames import Gray, Shown, display_size, iter_frames_shown
 from pipeline.render.masks import Mask, render_masks
 from pipeline.render.sampling import Sample, history_times, pick_samples
 
@@ -53,13 +55,10 @@ def verify_burn(out: MediaInfo, source: MediaInfo, check: BurnCheck) -> list[str
     first, end = check.window_ms or (0, source.video_duration_ms)
     samples = pick_samples(check.cues, max(first, 0), min(end, source.video_duration_ms), frame_ms)
     try:
-        src_frames = frames_shown(
-            source.path, source.video.index, [s.ass_ms + source.start_ms for s in samples], source.sar
-        )
-        rel = [f.pts_ms - source.start_ms for f in src_frames]
-        out_frames = frames_shown(out.path, out.video.index, [out.start_ms + r for r in rel], out.sar)
+        src_frames, out_frames = _frame_pairs(source, out, samples)
     except (LookupError, av.error.FFmpegError) as exc:
         return [f"cannot read the frames to compare: {exc}"]
+    rel = [f.pts_ms - source.start_ms for f in src_frames]
     masks = _masks(check, out, rel, frame_ms)
     for sample, src, got, mask in zip(samples, src_frames, out_frames, masks, strict=True):
         # a padded output has one more row or column than the source: compare the common part
@@ -68,6 +67,42 @@ def verify_burn(out: MediaInfo, source: MediaInfo, check: BurnCheck) -> list[str
         cut = Mask(mask.over_black[:h, :w], mask.over_white[:h, :w])
         problems += judge(sample, src.picture[:h, :w], got.picture[:h, :w], cut)
     return problems
+
+
+def _frame_pairs(source: MediaInfo, out: MediaInfo, samples: Sequence[Sample]) -> tuple[list[Shown], list[Shown]]:
+    """The source's frame at each sample and the output's frame at the same place, in time order.
+
+    Both files are decoded at once (the source in a second thread, PyAV decodes without the GIL):
+    the output is asked for the time, from its first frame, at which the source's frame starts,
+    as soon as that frame is known.
+
+    Raises:
+        LookupError, av.error.FFmpegError: when a file cannot be read.
+    """
+    if source.video is None or out.video is None:
+        raise LookupError("no video stream")
+    src_index, out_index = source.video.index, out.video.index
+    found: queue.SimpleQueue[float | None] = queue.SimpleQueue()
+    src_times = [s.ass_ms + source.start_ms for s in samples]
+
+    def decode_source() -> list[Shown]:
+        shown = []
+        try:
+            for frame in iter_frames_shown(source.path, src_index, src_times, source.sar):
+                shown.append(frame)
+                found.put(out.start_ms + frame.pts_ms - source.start_ms)
+        finally:
+            found.put(None)  # the end, also when decoding failed (the error is raised below)
+        return shown
+
+    def out_times() -> Iterator[float]:
+        while (t := found.get()) is not None:
+            yield t
+
+    with ThreadPoolExecutor(1) as pool:
+        src = pool.submit(decode_source)
+        out_frames = list(iter_frames_shown(out.path, out_index, out_times(), out.sar))
+        return src.result(), out_frames
 
 
 def _masks(check: BurnCheck, out: MediaInfo, times: list[float], frame_ms: float) -> list[Mask]:
