@@ -23,7 +23,7 @@ import pytest
 from pipeline.cli.cache_commands import parse_size
 from pipeline.cli.main import main
 from pipeline.core.cues import Cue, Track
-from pipeline.core.errors import FfmpegError
+from pipeline.core.errors import FfmpegError, VerifyError
 from pipeline.media.chunkargs import BurnStream, ChunkOutput, ChunkSettings, chunk_args, concat_list
 from pipeline.media.ffmpeg import ffmpeg_exe
 from pipeline.media.probe import probe
@@ -31,6 +31,7 @@ from pipeline.render import chunks
 from pipeline.render.burn import BurnRequest, Encoder, burn
 from pipeline.render.chunkburn import ChunkedBurn, ChunkProgress, render_chunked
 from pipeline.render.chunkcache import ChunkCache
+from pipeline.render.chunkcut import assemble_cuts
 from pipeline.render.chunks import FrameTable, plan_chunks, read_frame_table
 from pipeline.render.verify import BurnCheck, verify_burn
 from pipeline.tracks.formats import AssStyle, compose_ass
@@ -336,3 +337,24 @@ def test_a_failing_chunk_fails_the_burn_and_leaves_no_partial(zoo: dict[str, Pat
     with pytest.raises(FfmpegError, match="glyph"):
         _render(zoo["cfr"], reqs, ChunkCache(tmp_path / "cache"), [SHOT_MS])
     assert not list(tmp_path.glob(".cut.*")) and not list((tmp_path / "cache" / "tmp").iterdir())
+
+
+def test_cuts_are_assembled_side_by_side_and_one_failure_removes_every_partial(
+    zoo: dict[str, Path], tmp_path: Path
+) -> None:
+    """Cuts are concatenated in parallel threads: both come out exact, and when one cut's concat
+    fails (a chunk file gone: the frame check refuses it) the other cut's partial, finished or not, is removed too."""
+    reqs = _requests(tmp_path, {"en": list(CUES), "fr": [(c[0], c[1], c[2] + "!") for c in CUES]})
+    done = _render(zoo["cfr"], reqs, ChunkCache(tmp_path / "cache"), [SHOT_MS])
+    table, plan = read_frame_table(zoo["cfr"]), plan_chunks(read_frame_table(zoo["cfr"]), [SHOT_MS])
+    cache = ChunkCache(tmp_path / "cache")
+    files = [[p for k in keys if (p := cache.get(k)) is not None] for keys in done.keys]
+    assert [len(f) for f in files] == [len(plan)] * 2
+    targets = [tmp_path / "again.en.mp4", tmp_path / "again.fr.mp4"]
+    parts = assemble_cuts(zoo["cfr"], table, plan, files, targets, tmp_path, jobs=2)
+    for part, first in zip(parts, done.partials, strict=True):
+        assert part.read_bytes() == first.read_bytes()  # the same bytes as the render's own assembly
+    broken = [files[0], [*files[1][:-1], tmp_path / "gone.mp4"]]  # the concat skips it: frames missing
+    with pytest.raises(VerifyError, match="frames, the source has"):
+        assemble_cuts(zoo["cfr"], table, plan, broken, targets, tmp_path, jobs=2)
+    assert not list(tmp_path.glob(".again.*partial*"))

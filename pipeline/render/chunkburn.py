@@ -136,7 +136,7 @@ def render_chunked(
         tracker = Tracker(batches, on_progress, on_chunks)
         found.update(_encode_missing(ctx, batches, cache, work, runner or ThreadRunner(jobs), tracker))
         chunk_lists = [[found[job.key] for job in jobs_] for jobs_ in per_request]
-        partials = assemble_cuts(video, table, plan, chunk_lists, [req.target for req in requests], work)
+        partials = assemble_cuts(video, table, plan, chunk_lists, [req.target for req in requests], work, jobs)
     if on_progress:
         on_progress(1.0)
     keys = [[job.key for job in jobs_] for jobs_ in per_request]

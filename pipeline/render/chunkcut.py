@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 from pathlib import Path
 
@@ -38,8 +40,12 @@ def assemble_cuts(
     chunk_files: Sequence[Sequence[Path]],
     targets: Sequence[Path],
     work: Path,
+    jobs: int | None = None,
 ) -> list[Path]:
     """Write each target's cut to a partial name beside it; return the partials (removed on failure).
+
+    The cuts are concatenated ``jobs`` at a time (default: one per core): each is a stream copy
+    plus a read of its frame timestamps, mostly waiting on the disk.
 
     Raises:
         FfmpegError: when concatenation fails.
@@ -47,20 +53,28 @@ def assemble_cuts(
     """
     offset_us = math.floor((table.pts[0] - table.start_ticks) * table.time_base * 1_000_000 + Fraction(1, 2))
     ts = table.time_base.denominator if table.time_base.numerator == 1 else 0
+    durations = durations_us(table, plan)
     partials: list[Path] = []
+    for target in targets:
+        ensure_dir(target.parent)
+        remove_partials_of(target)
+        partials.append(partial_path(target.resolve()))
+
+    def assemble(i: int) -> None:
+        listing = work / f"cut{i}.ffconcat"
+        listing.write_text(concat_list(chunk_files[i], durations), encoding="utf-8")
+        run_ffmpeg(concat_args(listing, video, offset_us, partials[i], ts))
+        check_frames(partials[i], table)
+
+    pool = ThreadPoolExecutor(max(1, min(len(partials), jobs or os.cpu_count() or 1)))
     try:
-        for i, (files, target) in enumerate(zip(chunk_files, targets, strict=True)):
-            ensure_dir(target.parent)
-            remove_partials_of(target)
-            partial = partial_path(target.resolve())
-            partials.append(partial)
-            listing = work / f"cut{i}.ffconcat"
-            listing.write_text(concat_list(files, durations_us(table, plan)), encoding="utf-8")
-            run_ffmpeg(concat_args(listing, video, offset_us, partial, ts))
-            check_frames(partial, table)
+        list(pool.map(assemble, range(len(partials))))
     except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)  # nothing still writing when the partials go
         discard(*partials)
         raise
+    finally:
+        pool.shutdown()
     return partials
 
 
