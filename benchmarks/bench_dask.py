@@ -39,10 +39,11 @@ sys.path.insert(0, str(ROOT / "tests"))
 from distributed_util import job_text, make_inputs  # noqa: E402
 from scale_model import Calibration, predict_cluster, predict_local, video_core_s  # noqa: E402
 
+from pipeline.batch.burnstep import burn_requests  # noqa: E402
 from pipeline.batch.distributed import ClusterRunner, DaskExecutor  # noqa: E402
 from pipeline.batch.executor import Executor  # noqa: E402
 from pipeline.batch.run import run_job  # noqa: E402
-from pipeline.batch.steps import build_tracks, burn_requests  # noqa: E402
+from pipeline.batch.steps import build_tracks  # noqa: E402
 from pipeline.ingest.job import parse_job  # noqa: E402
 from pipeline.ingest.segments import load_transcript  # noqa: E402
 from pipeline.media.ffmpeg import ffmpeg_exe  # noqa: E402

@@ -33,8 +33,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from pipeline.batch.burnstep import BurnOptions, burn_tracks_each  # noqa: E402
 from pipeline.batch.review import write_video_review  # noqa: E402
-from pipeline.batch.steps import build_tracks, burn_tracks_each  # noqa: E402
+from pipeline.batch.steps import build_tracks  # noqa: E402
 from pipeline.ingest.segments import load_transcript  # noqa: E402
 from pipeline.media.ffmpeg import ffmpeg_exe  # noqa: E402
 from pipeline.media.probe import probe  # noqa: E402
@@ -85,8 +86,8 @@ def main() -> None:
         def burn(out: Path, tapped: bool, records: dict[str, CutRecord]) -> list[Any]:
             shutil.rmtree(root / "cache" / "chunks", ignore_errors=True)  # a first render
             items = [(item, out / lang / f"promo.{lang}.mp4") for lang, item in built.items()]
-            kw: dict[str, Any] = {"records": records, "stills": stills if tapped else None}
-            return burn_tracks_each(video, media, items, {}, Encoder(), **kw)
+            opts = BurnOptions(records=records, stills=stills if tapped else {})
+            return burn_tracks_each(video, media, items, {}, Encoder(), opts)
 
         def page(out: Path, cuts: list[Any], records: dict[str, CutRecord] | None) -> Path:
             entries = [entry_for(p, out, "burned", lang) for p, lang in zip(cuts, built, strict=True)]

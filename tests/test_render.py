@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.batch.steps import LangTrack, build_tracks, burn_tracks, mux_tracks, style_for
+from pipeline.batch.burnstep import burn_tracks
+from pipeline.batch.steps import LangTrack, build_tracks, mux_tracks, style_for
 from pipeline.core.errors import FontCoverageError
 from pipeline.ingest.segments import load_transcript
 from pipeline.media.probe import MediaInfo, probe, subtitle_texts

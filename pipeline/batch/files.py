@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.batch.steps import LangTrack, burn_tracks, mux_tracks
+from pipeline.batch.burnstep import burn_tracks
+from pipeline.batch.steps import LangTrack, mux_tracks
 from pipeline.core.errors import InputError
 from pipeline.core.profiles import get_profile
 from pipeline.ingest.subparse import read_subtitles

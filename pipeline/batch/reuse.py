@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from pipeline.batch.burnstep import burn_requests
 from pipeline.batch.rerun import PreviousCut, proven, unchanged
-from pipeline.batch.steps import LangTrack, ProgressFactory, burn_requests, mux_tracks
+from pipeline.batch.steps import LangTrack, ProgressFactory, mux_tracks
 from pipeline.core.errors import PipelineError
 from pipeline.ingest.job import Job, VideoJob
 from pipeline.media.chunkargs import ffmpeg_version

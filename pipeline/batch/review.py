@@ -10,7 +10,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pipeline.batch.steps import LangTrack, burn_requests
+from pipeline.batch.burnstep import burn_requests
+from pipeline.batch.steps import LangTrack
 from pipeline.core.errors import FontCoverageError
 from pipeline.core.findings import Finding
 from pipeline.media.probe import MediaInfo

@@ -11,18 +11,13 @@ import logging
 from collections.abc import Mapping
 from pathlib import Path
 
+from pipeline.batch.burnstep import BurnOptions, burn_tracks_each
 from pipeline.batch.executor import Executor, map_videos
 from pipeline.batch.rerun import PreviousCut, load_previous
 from pipeline.batch.results import JobResult, VideoResult, timed
 from pipeline.batch.reuse import keep_unchanged, mux_or_keep
 from pipeline.batch.review import write_video_review
-from pipeline.batch.steps import (
-    LangTrack,
-    ProgressFactory,
-    burn_tracks_each,
-    display_style,
-    no_progress,
-)
+from pipeline.batch.steps import LangTrack, ProgressFactory, display_style, no_progress
 from pipeline.batch.tracks_step import build_video_tracks
 from pipeline.core.errors import FfmpegError, PipelineError
 from pipeline.ingest.job import Job, VideoJob
@@ -30,7 +25,6 @@ from pipeline.media.fonts import check_coverage
 from pipeline.media.probe import MediaInfo, probe
 from pipeline.render.batchrun import HERE, ChunkWork
 from pipeline.render.burn import Encoder
-from pipeline.render.chunkpath import CutRecord
 from pipeline.render.manifest import entry_for, write_manifest
 from pipeline.render.outputs import discard, remove_stale_partials
 from pipeline.render.review import review_frames
@@ -111,15 +105,11 @@ def _burn_group(
     tags = [item.profile.tag for item in group]
     items = [(item, root / tag / f"{vj.name}.{tag}.mp4") for item, tag in zip(group, tags, strict=True)]
     encoder = Encoder(job.render.crf, job.render.preset)
+    # no manifest to trust (--force): every chunk is encoded again
+    opts = BurnOptions(progress(f"burn {vj.name} [{' '.join(tags)}]"), previous or {}, previous is None, work, stills)
     try:
-        notes: list[str] = []
-        records: dict[str, CutRecord] = {}
-        label = f"burn {vj.name} [{' '.join(tags)}]"
         style = display_style(job.style, (media.display_width, media.display_height))
-        bar, force = progress(label), previous is None
-        results = burn_tracks_each(
-            vj.video, media, items, style, encoder, bar, notes, records, previous, force, work, stills
-        )
+        results = burn_tracks_each(vj.video, media, items, style, encoder, opts)
     except FfmpegError as exc:
         if len(group) > 1:
             return group
@@ -129,13 +119,13 @@ def _burn_group(
         for tag in tags:
             res.failures[f"{tag}/burn"] = str(exc)
         return []
-    if notes:
-        res.notes["burn"] = notes
+    if opts.notes:
+        res.notes["burn"] = opts.notes
     for tag, result in zip(tags, results, strict=True):
         if isinstance(result, Path):
             res.entries.append(entry_for(result, root, "burned", tag))
-            if tag in records:  # how it was made: what lets the next run skip it
-                res.burns[tag] = records[tag].as_json()
+            if tag in opts.records:  # how it was made: what lets the next run skip it
+                res.burns[tag] = opts.records[tag].as_json()
         else:
             res.failures[f"{tag}/burn"] = str(result)
     return []

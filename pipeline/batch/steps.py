@@ -1,6 +1,6 @@
 """The steps a job is made of, each usable alone (the CLI's single commands) or by :mod:`pipeline.batch.run`.
 
-build tracks -> write subtitle files -> burn (coverage gate, render, verify, commit) -> mux.
+build tracks -> write subtitle files -> burn (:mod:`pipeline.batch.burnstep`) -> mux.
 """
 
 from __future__ import annotations
@@ -12,20 +12,15 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from pipeline.batch.rerun import PreviousCut, verify_commit
 from pipeline.core.cues import Track
-from pipeline.core.errors import PipelineError, UsageError, VerifyError
+from pipeline.core.errors import UsageError, VerifyError
 from pipeline.core.findings import Finding
 from pipeline.core.profiles import Profile, get_profile
 from pipeline.ingest.segments import Transcript
-from pipeline.media.commands import burn_size
-from pipeline.media.containers import is_mp4, require_video
+from pipeline.media.containers import is_mp4
 from pipeline.media.ffmpeg import ProgressFn
-from pipeline.media.fonts import check_coverage, font_spec
+from pipeline.media.fonts import font_spec
 from pipeline.media.probe import MediaInfo, probe, subtitle_texts
-from pipeline.render.batchrun import HERE, ChunkWork
-from pipeline.render.burn import BurnRequest, Encoder, burn_notes
-from pipeline.render.chunkpath import CutRecord, burn_cuts
 from pipeline.render.mux import MuxTrack, mux
 from pipeline.render.outputs import commit, discard, write_text
 from pipeline.render.verify import ExpectedTrack, KeptStreams, verify_mux
@@ -150,106 +145,6 @@ def clip_track(track: Track, media: MediaInfo, target: Path) -> Track:
     for finding in past:
         logger.warning("%s: cue %s: %s", target.name, finding.cue, finding.message)
     return clipped
-
-
-def burn_tracks(
-    video: Path,
-    media: MediaInfo,
-    items: Sequence[tuple[LangTrack, Path]],
-    style: Mapping[str, Any],
-    encoder: Encoder,
-    progress: ProgressFn | None = None,
-    force: bool = False,
-) -> list[Path]:
-    """Burn each (track, target) into a cut of ``video``; verify; commit (``force``: no cached chunk).
-
-    Raises:
-        InputError: when ``media`` has no video stream (audio only).
-        FontCoverageError: before any encoding, when a font lacks a character of its track.
-        FfmpegError, VerifyError: when rendering or verification fails (no final file is left).
-    """
-    results = burn_tracks_each(video, media, items, style, encoder, progress, force=force)
-    failed = [r for r in results if isinstance(r, PipelineError)]
-    if failed:
-        for path in results:
-            if isinstance(path, Path):
-                path.unlink(missing_ok=True)  # all or nothing, as a single command promises
-        raise failed[0]
-    return [r for r in results if isinstance(r, Path)]
-
-
-def burn_requests(
-    media: MediaInfo, items: Sequence[tuple[LangTrack, Path]], style: Mapping[str, Any]
-) -> tuple[list[BurnRequest], list[Track]]:
-    """Each item's burn request (its ASS on the burn's canvas) and its track clipped to the video.
-
-    Raises:
-        InputError: when ``media`` has no video stream (audio only).
-        FontCoverageError: when a font lacks a character of its track.
-    """
-    require_video(media)
-    width, height = burn_size(media)
-    style = display_style(style, (media.display_width, media.display_height))
-    requests, tracks = [], []
-    for item, target in items:
-        track = clip_track(item.track, media, target)
-        check_coverage(item.profile.tag, item.profile.font, track.texts())
-        ass_style = style_for(item.profile, style, height)
-        ass = compose_ass(track, ass_style, width, height, fps=media.fps or None, sar=media.sar)
-        requests.append(BurnRequest(item.profile.tag, ass, item.profile.font, target))
-        tracks.append(track)
-    return requests, tracks
-
-
-def burn_tracks_each(
-    video: Path,
-    media: MediaInfo,
-    items: Sequence[tuple[LangTrack, Path]],
-    style: Mapping[str, Any],
-    encoder: Encoder,
-    progress: ProgressFn | None = None,
-    notes: list[str] | None = None,
-    records: dict[str, CutRecord] | None = None,
-    previous: Mapping[str, PreviousCut] | None = None,
-    force: bool = False,
-    work: ChunkWork = HERE,
-    stills: Mapping[str, Sequence[int]] | None = None,
-) -> list[Path | VerifyError]:
-    """Burn every item (chunked, :func:`pipeline.render.chunkpath.burn_cuts`), then verify each cut alone.
-
-    Returns each cut's path, or why it failed. A failure of the shared render raises (any language
-    could have caused it); a cut that fails its own verification is an error of that language only,
-    and the others are committed. What the cut changes besides the text (audio converted, picture
-    padded) is logged and added to ``notes``; how each cut was made goes to ``records`` (by language).
-    With ``previous`` (the last verified cut of a language) only the changed chunks' time is verified
-    again (:func:`pipeline.batch.rerun.verify_window`). ``force``: every chunk is encoded again; ``work``:
-    where chunks are encoded and cached (default: threads here, the default cache). ``stills``: the
-    review's frames of each language, tapped by a chunked burn's encodes.
-
-    Raises:
-        InputError: when ``media`` has no video stream (audio only).
-        FontCoverageError: before any encoding, when a font lacks a character of its track.
-        FfmpegError: when the shared render fails.
-    """
-    requests, tracks = burn_requests(media, items, style)
-    for note in burn_notes(media, items[0][1]):
-        logger.warning("%s: %s", items[0][1].name, note)
-        if notes is not None:
-            notes.append(note)
-    wanted = [(stills or {}).get(req.lang, ()) for req in requests]
-    partials, made = burn_cuts(
-        video, media, requests, encoder, progress, force=force, runner=work.runner, cache=work.cache, stills=wanted
-    )
-    results: list[Path | VerifyError] = []
-    try:
-        for track, req, partial, record in zip(tracks, requests, partials, made, strict=True):
-            results.append(verify_commit(media, track, req, partial, record, (previous or {}).get(req.lang)))
-            if records is not None and isinstance(results[-1], Path):
-                records[req.lang] = record
-    except BaseException:  # Ctrl-C or an error while verifying: no partial is left behind
-        discard(*partials)
-        raise
-    return results
 
 
 def mux_tracks(
