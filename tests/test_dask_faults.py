@@ -158,8 +158,9 @@ def _session(sid: int) -> list[psutil.Process]:
     return found
 
 
+@pytest.mark.parametrize("whole_group", [False, True], ids=["kill-INT", "terminal-ctrl-c"])
 def test_ctrl_c_on_a_cluster_run_stops_its_work_and_leaves_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, whole_group: bool
 ) -> None:
     inputs = make_inputs(tmp_path / "in", 2, seconds=12, gop=25)
     slow = job_text(tmp_path / "local", inputs).replace('"ultrafast"', '"veryslow"')  # chunk tasks of seconds
@@ -177,7 +178,10 @@ def test_ctrl_c_on_a_cluster_run_stops_its_work_and_leaves_nothing(
         while not list(out.glob(".subpipe-cache/tmp/*/*.mp4")) and time.monotonic() < deadline:
             time.sleep(0.02)
         assert proc.poll() is None, "the run ended before a chunk was being encoded"
-        proc.send_signal(signal.SIGINT)  # what `kill -INT` does; a terminal's Ctrl-C signals the whole group
+        if whole_group:  # a terminal's Ctrl-C: the run, its LocalCluster's workers and their ffmpeg
+            os.killpg(proc.pid, signal.SIGINT)
+        else:  # what `kill -INT` does
+            proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=120)
     finally:
         _stop([proc])
@@ -192,6 +196,45 @@ def test_ctrl_c_on_a_cluster_run_stops_its_work_and_leaves_nothing(
     finals = [p for p in out.rglob("*.mp4") if CLUSTER_CACHE not in p.parts]
     for final in finals:  # whatever reached a final name is whole: the local run's bytes
         assert final.read_bytes() == (tmp_path / "local" / final.relative_to(out)).read_bytes()
+
+
+def test_ctrl_c_while_the_local_cluster_starts_leaves_no_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A terminal's Ctrl-C (the whole group) as soon as the first worker is being spawned: the workers
+    start with SIGINT ignored, so none dies in its start-up ("Nanny failed to start", a traceback
+    of Python's site import). The client ignores it for those seconds too: the run either ends
+    whole (0) or, signalled just after, stops (130); cleanly either way."""
+    inputs = make_inputs(tmp_path / "in", 1, seconds=6, gop=25)
+    job = tmp_path / "job.toml"
+    job.write_text(job_text(tmp_path / "out", inputs), encoding="utf-8")
+    monkeypatch.delenv("SUBPIPE_CACHE")
+    with (tmp_path / "run.log").open("wb") as log:
+        argv = [sys.executable, "-m", "pipeline", "run", str(job), "--workers", "2"]
+        proc = subprocess.Popen(argv, stdout=log, stderr=log, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not _spawned_worker(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.002)
+        assert proc.poll() is None and "dashboard:" not in (tmp_path / "run.log").read_text(errors="replace")
+        os.killpg(proc.pid, signal.SIGINT)
+        code = proc.wait(timeout=120)
+    finally:
+        _stop([proc])
+    said = (tmp_path / "run.log").read_text(errors="replace")
+    assert code in (0, 130), said
+    assert "Traceback" not in said and "Exception ignored" not in said and "Fatal" not in said, said
+    deadline = time.monotonic() + 10
+    while _session(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _session(proc.pid)
+    assert not partials(tmp_path / "out")
+
+
+def _spawned_worker(pid: int) -> bool:
+    with suppress(psutil.Error):
+        return any("spawn_main" in " ".join(c.cmdline()) for c in psutil.Process(pid).children())
+    return False
 
 
 def test_a_worker_that_cannot_see_the_chunk_cache_fails_the_job_clearly(

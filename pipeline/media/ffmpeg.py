@@ -45,6 +45,7 @@ class RateAware(Protocol):
     def rate(self, rate: EncodeRate) -> None:
         """Frames per second, speed and seconds left, after each ``-progress`` block."""
 
+
 _GLYPH_MISSING = re.compile(r"Glyph 0x[0-9A-Fa-f]+ not found|failed to find any fallback")
 # Causes worth one line, found in the log: (pattern, message; groups fill {0}, {1}...).
 _CAUSES: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -125,6 +126,17 @@ class FfmpegRun:
 LineFn = Callable[[str], None]
 MAX_LOG_LINES = 20_000  # kept for the log file (a tofu burn logs a line per missing glyph)
 TAIL_LINES = 40
+_OWN_GROUP = [False]
+
+
+def start_in_own_process_group(enabled: bool = True) -> None:
+    """Start every later ffmpeg of this process in a process group of its own.
+
+    For a process that must not stop on a terminal's Ctrl-C (a Dask worker of a local cluster: the
+    terminal signals its whole foreground group, and the client decides what stops). A killed or
+    interrupted run still kills its ffmpeg (:func:`run_ffmpeg`).
+    """
+    _OWN_GROUP[0] = enabled
 
 
 def _drain_stderr(stream: object, tail: deque[str], counts: list[int], on_line: LineFn | None) -> None:
@@ -230,7 +242,8 @@ def run_ffmpeg(
     lines: deque[str] = deque(maxlen=MAX_LOG_LINES)
     counts = [0]
     try:
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd)
+        group = 0 if _OWN_GROUP[0] else None
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd, process_group=group)
     except OSError as exc:
         raise FfmpegError(argv, -1, "", f"cannot start ffmpeg: {exc.strerror}") from None
     reader = threading.Thread(target=_drain_stderr, args=(proc.stderr, lines, counts, on_stderr), daemon=True)

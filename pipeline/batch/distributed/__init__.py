@@ -29,9 +29,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
+import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
@@ -77,6 +79,26 @@ def _worker_processes(client: Client) -> list[psutil.Process]:
     return procs
 
 
+WORKER_PRELOAD = "pipeline.batch.distributed.preload"
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """SIGINT ignored while a LocalCluster spawns its workers: they inherit that (Python then leaves
+    it so), and their preload keeps it (:mod:`pipeline.batch.distributed.preload`). A Ctrl-C in
+    these seconds is lost. Blocking SIGINT here instead (to deliver it afterwards) was tried: the
+    workers still took it while Python started in them ("Nanny failed to start"), and a thread of a
+    native library (BLAS) can take the client's and drop it all the same."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
 class DaskExecutor:
     """Runs tasks on a Dask cluster through ``client``; closes ``cluster`` (if it started one) on close.
 
@@ -112,14 +134,16 @@ class DaskExecutor:
             ClusterError: when the cluster cannot start.
         """
         try:
-            cluster = LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address="127.0.0.1:0",
-                silence_logs=logging.ERROR,
-            )
+            with _sigint_ignored():  # the workers start deaf to a terminal's Ctrl-C; the client takes it
+                cluster = LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address="127.0.0.1:0",
+                    silence_logs=logging.ERROR,
+                    preload=[WORKER_PRELOAD],
+                )
         except (OSError, TimeoutError, RuntimeError) as exc:  # RuntimeError: "Nanny failed to start"
             raise ClusterError(f"cannot start a local cluster of {workers} workers: {exc}") from None
         return cls(Client(cluster), cluster, on_progress, on_chunks)
