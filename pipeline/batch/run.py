@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.batch.burnstep import BurnOptions, burn_tracks_each
@@ -45,55 +46,50 @@ def run_job(
     return JobResult(map_videos(executor, functools.partial(run_video, force=force), job, progress))
 
 
-def _burn(
-    job: Job,
-    vj: VideoJob,
-    media: MediaInfo,
-    built: dict[str, LangTrack],
-    res: VideoResult,
-    root: Path,
-    progress: ProgressFactory,
-    previous: Mapping[str, PreviousCut] | None,
-    work: ChunkWork,
-) -> None:
+@dataclass(frozen=True)
+class _Video:
+    """One video's run: its job entry, its probe, where its outputs go and its result so far, the
+    last manifest's proofs (None: ``--force``) and where chunks are encoded."""
+
+    job: Job
+    vj: VideoJob
+    video: Path
+    media: MediaInfo
+    res: VideoResult
+    root: Path
+    progress: ProgressFactory
+    previous: Mapping[str, PreviousCut] | None
+    work: ChunkWork
+
+
+def _burn(v: _Video, built: dict[str, LangTrack]) -> None:
     """Burn in groups that share one decode; a language whose font lacks glyphs is left out first.
 
-    A cut the last manifest proves unchanged (``previous``: :mod:`pipeline.batch.rerun`) is kept as is;
-    ``previous`` None (``--force``): every cut and chunk is made again.
+    A cut the last manifest proves unchanged (``v.previous``: :mod:`pipeline.batch.rerun`) is kept as
+    is; ``v.previous`` None (``--force``): every cut and chunk is made again.
     """
     ready = []
     for lang, item in built.items():
         try:
             check_coverage(item.profile.tag, item.profile.font, item.track.texts())
         except PipelineError as exc:
-            res.failures[f"{lang}/burn"] = str(exc)
+            v.res.failures[f"{lang}/burn"] = str(exc)
             continue
         ready.append(item)
-    ready, size = keep_unchanged(job, vj, media, ready, res, root, previous or {})
+    ready, size = keep_unchanged(v.job, v.vj, v.media, ready, v.res, v.root, v.previous or {})
     tracks = {lang: item.track for lang, item in built.items()}
-    stills = review_frames(tracks, vj.default_language, media) if job.outputs.review else {}
+    stills = review_frames(tracks, v.vj.default_language, v.media) if v.job.outputs.review else {}
     for start in range(0, len(ready), size):
         group = ready[start : start + size]
-        retry = _burn_group(job, vj, media, group, res, root, progress, previous, work, stills)
+        retry = _burn_group(v, group, stills)
         if retry and len(group) > 1:
             # The shared ffmpeg run failed, so any of its languages may be the cause: each alone.
             logger.warning("burn of %s failed; retrying them one at a time", [i.profile.tag for i in retry])
             for item in retry:
-                _burn_group(job, vj, media, [item], res, root, progress, previous, work, stills)
+                _burn_group(v, [item], stills)
 
 
-def _burn_group(
-    job: Job,
-    vj: VideoJob,
-    media: MediaInfo,
-    group: list[LangTrack],
-    res: VideoResult,
-    root: Path,
-    progress: ProgressFactory,
-    previous: Mapping[str, PreviousCut] | None,
-    work: ChunkWork,
-    stills: Mapping[str, list[int]],
-) -> list[LangTrack]:
+def _burn_group(v: _Video, group: list[LangTrack], stills: Mapping[str, list[int]]) -> list[LangTrack]:
     """Burn ``group`` in one ffmpeg run; record each language's cut or its own failure (``stills``: the
     review's frames of each language, tapped by a chunked burn).
 
@@ -101,15 +97,16 @@ def _burn_group(
     may have caused it), none when a cut failed its own verification (the others are committed)
     or when the failure is the source's (no video stream, an output folder not writable).
     """
-    assert vj.video is not None
+    res, name = v.res, v.vj.name
     tags = [item.profile.tag for item in group]
-    items = [(item, root / tag / f"{vj.name}.{tag}.mp4") for item, tag in zip(group, tags, strict=True)]
-    encoder = Encoder(job.render.crf, job.render.preset)
+    items = [(item, v.root / tag / f"{name}.{tag}.mp4") for item, tag in zip(group, tags, strict=True)]
+    encoder = Encoder(v.job.render.crf, v.job.render.preset)
     # no manifest to trust (--force): every chunk is encoded again
-    opts = BurnOptions(progress(f"burn {vj.name} [{' '.join(tags)}]"), previous or {}, previous is None, work, stills)
+    bar = v.progress(f"burn {name} [{' '.join(tags)}]")
+    opts = BurnOptions(bar, v.previous or {}, v.previous is None, v.work, stills)
     try:
-        style = display_style(job.style, (media.display_width, media.display_height))
-        results = burn_tracks_each(vj.video, media, items, style, encoder, opts)
+        style = display_style(v.job.style, (v.media.display_width, v.media.display_height))
+        results = burn_tracks_each(v.video, v.media, items, style, encoder, opts)
     except FfmpegError as exc:
         if len(group) > 1:
             return group
@@ -123,7 +120,7 @@ def _burn_group(
         res.notes["burn"] = opts.notes
     for tag, result in zip(tags, results, strict=True):
         if isinstance(result, Path):
-            res.entries.append(entry_for(result, root, "burned", tag))
+            res.entries.append(entry_for(result, v.root, "burned", tag))
             if tag in opts.records:  # how it was made: what lets the next run skip it
                 res.burns[tag] = opts.records[tag].as_json()
         else:
@@ -131,56 +128,45 @@ def _burn_group(
     return []
 
 
-def _mux(
-    job: Job,
-    vj: VideoJob,
-    media: MediaInfo,
-    built: dict[str, LangTrack],
-    res: VideoResult,
-    root: Path,
-    progress: ProgressFactory,
-    previous: Mapping[str, PreviousCut] | None,
-) -> None:
-    assert vj.video is not None
+def _mux(v: _Video, built: dict[str, LangTrack]) -> None:
+    vj, res = v.vj, v.res
     default = vj.default_language if vj.default_language in built else next(iter(built))
-    for container in job.outputs.mux:
-        target = root / f"{vj.name}.subs.{container}"
+    for container in v.job.outputs.mux:
+        target = v.root / f"{vj.name}.subs.{container}"
         try:
             notes: list[str] = []
-            kept = (previous or {}).get(f"mux/{container}")
-            made = mux_or_keep(vj.video, media, list(built.values()), default, target, progress, notes, kept)
+            kept = (v.previous or {}).get(f"mux/{container}")
+            made = mux_or_keep(v.video, v.media, list(built.values()), default, target, v.progress, notes, kept)
             if notes:
                 res.notes[f"mux/{container}"] = notes
         except PipelineError as exc:
             res.failures[f"mux/{container}"] = str(exc)
             continue
-        res.entries.append(made.entry or entry_for(made.path, root, f"soft-{container}", "+".join(built)))
+        res.entries.append(made.entry or entry_for(made.path, v.root, f"soft-{container}", "+".join(built)))
         res.muxes[container] = made.record
 
 
-def _review(
-    job: Job, vj: VideoJob, media: MediaInfo, built: dict[str, LangTrack], res: VideoResult, root: Path, work: ChunkWork
-) -> None:
-    assert vj.video is not None
+def _review(v: _Video, built: dict[str, LangTrack]) -> None:
+    vj, res = v.vj, v.res
     try:
         page = write_video_review(
             vj.name,
-            vj.video,
-            media,
+            v.video,
+            v.media,
             built,
             res.entries,
             res.qc,
             res.failures,
-            root,
-            job.style,
+            v.root,
+            v.job.style,
             vj.default_language,
             res.burns,
-            cache=work.cache,
+            cache=v.work.cache,
         )
     except PipelineError as exc:
         res.failures["review"] = str(exc)
         return
-    res.entries.append(entry_for(page, root, "review", "+".join(built)))
+    res.entries.append(entry_for(page, v.root, "review", "+".join(built)))
 
 
 def run_video(
@@ -200,15 +186,16 @@ def run_video(
         discard(root / "manifest.json")
         built = build_video_tracks(job, vj, media, res, root)
         if media is not None and vj.video is not None and built:
+            v = _Video(job, vj, vj.video, media, res, root, progress, previous, work)
             if job.outputs.burn:
                 with timed(res, "burn"):
-                    _burn(job, vj, media, built, res, root, progress, previous, work)
+                    _burn(v, built)
             if job.outputs.mux:
                 with timed(res, "mux"):
-                    _mux(job, vj, media, built, res, root, progress, previous)
+                    _mux(v, built)
             if job.outputs.review:
                 with timed(res, "review"):
-                    _review(job, vj, media, built, res, root, work)
+                    _review(v, built)
         with timed(res, "manifest"):
             inputs = {"transcript": vj.transcript, **({"video": vj.video} if vj.video else {})}
             res.manifest = write_manifest(
