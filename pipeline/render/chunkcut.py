@@ -8,17 +8,17 @@ variable frame rate's timestamps. ``-itsoffset`` puts the first frame where it i
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
-import os
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 from pathlib import Path
 
 from pipeline.core.errors import VerifyError
 from pipeline.media.chunkargs import concat_args, concat_list
 from pipeline.media.ffmpeg import run_ffmpeg
+from pipeline.render.batchrun import ThreadRunner
 from pipeline.render.chunks import Chunk, FrameTable, read_frame_table
 from pipeline.render.outputs import discard, ensure_dir, partial_path, remove_partials_of
 
@@ -66,15 +66,13 @@ def assemble_cuts(
         run_ffmpeg(concat_args(listing, video, offset_us, partials[i], ts))
         check_frames(partials[i], table)
 
-    pool = ThreadPoolExecutor(max(1, min(len(partials), jobs or os.cpu_count() or 1)))
-    try:
-        list(pool.map(assemble, range(len(partials))))
+    try:  # on a failure the runner starts no more cuts and waits for the running ones: nothing still writes
+        with contextlib.closing(ThreadRunner(jobs).map(assemble, range(len(partials)))) as assembled:
+            for _ in assembled:
+                pass
     except BaseException:
-        pool.shutdown(wait=True, cancel_futures=True)  # nothing still writing when the partials go
         discard(*partials)
         raise
-    finally:
-        pool.shutdown()
     return partials
 
 
