@@ -112,14 +112,18 @@ class _Cursor:
             self.held, self.ahead = self.ahead, None
         return self.held
 
+    def _decode_from_here(self) -> None:
+        """Forget the frames in hand and decode from where the container now stands."""
+        self.held, self.ahead = None, None
+        self.frames = (f for f in self.container.decode(self.stream) if f.pts is not None)
+
     def _restart(self) -> None:
         """Open the file again and decode from its start (a demuxer that cannot seek)."""
         name, index = self.container.name, self.stream.index
         self.container.close()
         self.container = av.open(name)
         self.stream = next(s for s in self.container.streams if s.index == index)
-        self.held, self.ahead = None, None
-        self.frames = (f for f in self.container.decode(self.stream) if f.pts is not None)
+        self._decode_from_here()
 
     def _seek(self, t_ms: float) -> Any:
         # Seek a little before the time; some demuxers (MPEG-TS) land late, so back off further.
@@ -133,8 +137,7 @@ class _Cursor:
             self.container.seek(
                 int(start / 1000 / float(stream.time_base)), stream=stream, backward=True, any_frame=False
             )
-            self.held, self.ahead = None, None
-            self.frames = (f for f in self.container.decode(stream) if f.pts is not None)
+            self._decode_from_here()
             first = next(self.frames, None)
             if first is None:
                 continue
@@ -152,4 +155,4 @@ def _picture(frame: Any, sar: Fraction) -> Shown:
     width, height = display_size(frame.width, frame.height, sar)
     gray = frame.reformat(width=width, height=height, format="gray").to_ndarray()
     picture = upright(np.asarray(gray, dtype=np.uint8), round(frame.rotation or 0))
-    return Shown(float(frame.pts * frame.time_base) * 1000, picture)
+    return Shown(_ms(frame), picture)
