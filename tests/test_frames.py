@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import sys
 from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
@@ -18,7 +19,6 @@ from typing import Any
 import av
 import numpy as np
 import pytest
-from zoo import build_zoo
 
 from pipeline.core.errors import VerifyError
 from pipeline.media.probe import probe
@@ -27,6 +27,9 @@ from pipeline.render.chunkcut import check_frames
 from pipeline.render.chunks import read_frame_table
 from pipeline.render.frames import Shown, frames_shown, iter_frames_shown
 from pipeline.render.verify import BurnCheck, verify_burn
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from zoo import build_zoo
 
 pytestmark = pytest.mark.render
 SAMPLE = Path(__file__).resolve().parents[1] / "assets" / "promo" / "promo.mp4"
