@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.batch.preflight import input_problems
+from pipeline.batch.run import run_job
 from pipeline.cli.main import main
 from pipeline.core.errors import InputError, InputProblemsError
 from pipeline.ingest.job import load_job, parse_job
@@ -187,3 +189,48 @@ def test_a_job_with_every_key_of_every_table_parses(tmp_path: Path) -> None:
 def _sample(key: str) -> str:
     kind = PROFILE_KEYS[key]
     return {"a string": '"x"', "an integer": "1", "a number": "1.5", "true or false": "true"}[kind.what]
+
+
+# --- input files: all missing ones named before any work ------------------------------------------------
+
+
+def test_missing_inputs_are_named_at_once_before_any_work(
+    tmp_path: Path, clip15: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "folder.json").mkdir()
+    job = tmp_path / "job.toml"
+    job.write_text(
+        f"""[[videos]]
+video = "{clip15}"
+transcript = "gone.json"
+languages = ["en", "ko"]
+
+[[videos]]
+video = "gone.mp4"
+transcript = "folder.json"
+languages = ["en"]
+
+[profile.ko]
+font = "noto-cjk-kor"
+""",
+        encoding="utf-8",
+    )
+    assert main(["-q", "run", str(job)]) == 2
+    err = capsys.readouterr().err
+    assert f"{job}:3: transcript {tmp_path / 'gone.json'}: no such file" in err
+    assert f"{job}:7: video {tmp_path / 'gone.mp4'}: no such file" in err
+    assert f"{job}:8: transcript {tmp_path / 'folder.json'}: is a folder, not a file" in err
+    assert f"{job}:12: ko: font 'noto-cjk-kor' is not a known font (did you mean 'noto-cjk-kr'?)" in err
+    assert "manifest" not in err and not (tmp_path / "output").exists()
+
+
+def test_run_job_refuses_a_missing_transcript_and_accepts_present_inputs(
+    tmp_path: Path, clip15: Path, clip15_transcript: Path
+) -> None:
+    text = f'video = "{clip15}"\ntranscript = "{clip15_transcript}"\nlanguages = ["en", "ko"]\n'
+    assert input_problems(parse_job(text, tmp_path / "job.toml")) == []
+    gone = parse_job(text.replace(str(clip15_transcript), "gone.json"), tmp_path / "job.toml")
+    with pytest.raises(InputProblemsError) as info:
+        run_job(gone)
+    assert info.value.problems == [(2, f"transcript {tmp_path / 'gone.json'}: no such file")]
+    assert not (tmp_path / "output").exists()
