@@ -160,7 +160,7 @@ def test_each_problem_names_its_line(tmp_path: Path, text: str, line: int, probl
         (_SMALL + "[style.ja]\nbold = 1\n", 4, "'bold' in [style.ja]: expected true or false, got 1"),
         (_SMALL + "[profile.ja]\nmax_cps = 'fast'\n", 4, "'max_cps' in [profile.ja]: expected a number, got 'fast'"),
         (_SMALL + "[profile.ja]\nmax_lines = 2.5\n", 4, "'max_lines' in [profile.ja]: expected an integer, got 2.5"),
-        (_SMALL + "lenient = 'yes'\n", 3, "'lenient' in the top level: expected true or false, got 'yes'"),
+        (_SMALL + "lenient = 'yes'\n", 3, "'lenient' at the top level: expected true or false, got 'yes'"),
         (_SMALL + "[outputs]\nformats = 'srt'\n", 4, "'formats' in [outputs]: expected a list of strings, got 'srt'"),
         (_SMALL + "render = 5\n", 3, "'render': expected a table ([render]), got 5"),
     ],

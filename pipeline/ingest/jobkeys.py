@@ -79,6 +79,10 @@ def table_name(path: KeyPath) -> str:
     return "[" + ".".join(str(p) for p in path) + "]"
 
 
+def _in(path: KeyPath) -> str:
+    return f"in {table_name(path)}" if path else "at the top level"
+
+
 class _Walk:
     """One pass over a parsed job file, collecting its problems."""
 
@@ -95,7 +99,7 @@ class _Walk:
             if key not in spec:
                 self.unknown(path, key, value, spec)
             elif (kind := spec[key]) is not None and not kind.test(value):
-                self.add((*path, key), f"{key!r} in {table_name(path)}: expected {kind.what}, got {value!r}")
+                self.add((*path, key), f"{key!r} {_in(path)}: expected {kind.what}, got {value!r}")
 
     def unknown(self, path: KeyPath, key: str, value: Any, spec: Mapping[str, Kind | None], hint: str = "") -> None:
         is_table = isinstance(value, Mapping)
@@ -153,10 +157,10 @@ def _check_video(walk: _Walk, path: KeyPath, table: Mapping[str, Any]) -> None:
                 walk.add((given or key,), f"the top level has {given!r} but no {key!r} (or give [[videos]] tables)")
     langs = table.get("languages")
     if STR_LIST.test(langs) and not langs:
-        walk.add((*path, "languages"), f"'languages' in {table_name(path)}: the list is empty")
+        walk.add((*path, "languages"), f"'languages' {_in(path)}: the list is empty")
     default = table.get("default_language")
     if STR_LIST.test(langs) and langs and isinstance(default, str) and default not in langs:
-        problem = f"default_language {default!r} in {table_name(path)} is not in languages {langs}"
+        problem = f"default_language {default!r} {_in(path)} is not in languages {langs}"
         walk.add((*path, "default_language"), problem)
 
 
