@@ -128,6 +128,7 @@ _SMALL = 'transcript = "t.json"\nlanguages = ["en", "ja"]\n'
         ),
         (_SMALL + '[[videos]]\ntranscript = "b"\nlanguages = ["ko"]\nlangauges = 1\n', 6, "in [[videos]] #1 (did you"),
         (_SMALL + "[videos]\n", 3, "'videos': expected an array of tables ([[videos]]), got a table"),
+        ('[[vidoes]]\ntranscript = "t"\n', 1, "unknown table [[vidoes]] (did you mean [[videos]]?)"),
     ],
     ids=[
         "dotted",
@@ -146,6 +147,7 @@ _SMALL = 'transcript = "t.json"\nlanguages = ["en", "ja"]\n'
         "videos-missing-transcript",
         "videos-2nd-table",
         "videos-not-array",
+        "videos-typo",
     ],
 )
 def test_each_problem_names_its_line(tmp_path: Path, text: str, line: int, problem: str) -> None:

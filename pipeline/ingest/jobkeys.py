@@ -102,15 +102,17 @@ class _Walk:
                 self.add((*path, key), f"{key!r} {_in(path)}: expected {kind.what}, got {value!r}")
 
     def unknown(self, path: KeyPath, key: str, value: Any, spec: Mapping[str, Kind | None], hint: str = "") -> None:
-        is_table = isinstance(value, Mapping)
-        what = f"table {table_name((*path, key))}" if is_table else f"key {key!r}"
+        if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+            what = f"table [{table_name((*path, key))}]"  # [[vidoes]]
+        else:
+            what = f"table {table_name((*path, key))}" if isinstance(value, Mapping) else f"key {key!r}"
         where = f" in {table_name(path)}" if path else ""
         close = difflib.get_close_matches(key, list(spec), n=1)
         if key in _HOMES:  # a valid key in the wrong table: more likely than a typo of another
             hint = f"{key!r} belongs {_HOMES[key]}"
         elif close:
-            name = f"[{'.'.join(str(p) for p in (*path, close[0]))}]" if spec[close[0]] is None else repr(close[0])
-            hint = f"did you mean {name}?"
+            name = repr(close[0]) if spec[close[0]] is not None else table_name((*path, close[0]))
+            hint = f"did you mean {'[[videos]]' if close[0] == 'videos' and not path else name}?"
         elif not hint:
             hint = "valid: " + ", ".join(sorted(spec))
         self.add((*path, key), f"unknown {what}{where} ({hint})")
