@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pipeline.batch.burnstep import BurnOptions, burn_tracks_each
 from pipeline.batch.executor import Executor, map_videos
+from pipeline.batch.preflight import check_inputs
 from pipeline.batch.rerun import PreviousCut, load_previous
 from pipeline.batch.results import JobResult, VideoResult, timed
 from pipeline.batch.reuse import keep_unchanged, mux_or_keep
@@ -40,7 +41,11 @@ def run_job(
     errors of one video are recorded, not raised (an executor's own failures are).
 
     ``force``: burn every cut again, whatever the last manifest proves unchanged.
+
+    Raises:
+        InputProblemsError: before any work, naming every input file of the job that is missing.
     """
+    check_inputs(job)
     if executor is None:
         return JobResult([run_video(job, vj, progress, force=force) for vj in job.videos])
     return JobResult(map_videos(executor, functools.partial(run_video, force=force), job, progress))

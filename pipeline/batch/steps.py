@@ -16,6 +16,7 @@ from pipeline.core.cues import Track
 from pipeline.core.errors import UsageError, VerifyError
 from pipeline.core.findings import Finding
 from pipeline.core.profiles import Profile, get_profile
+from pipeline.ingest.jobkeys import STYLE_KEYS
 from pipeline.ingest.segments import Transcript
 from pipeline.media.containers import is_mp4
 from pipeline.media.ffmpeg import ProgressFn
@@ -32,7 +33,7 @@ from pipeline.tracks.timeline import Timeline, clip_to_video
 logger = logging.getLogger(__name__)
 ProgressFactory = Callable[[str], ProgressFn | None]
 
-_STYLE_KEYS = frozenset({"font_size", "outline", "shadow", "margin_v", "bold"})
+_STYLE_KEYS = frozenset(STYLE_KEYS)  # the job file checks them first, with their lines
 _COMPOSERS: dict[str, Callable[[Track], str]] = {"srt": compose_srt, "vtt": compose_vtt}
 
 

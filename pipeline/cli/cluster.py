@@ -14,6 +14,7 @@ from typing import TextIO
 
 from pipeline.batch.distributed import DaskExecutor
 from pipeline.batch.executor import TaskProgress
+from pipeline.batch.preflight import check_inputs
 from pipeline.batch.results import JobResult
 from pipeline.batch.run import run_job
 from pipeline.core.errors import UsageError
@@ -62,9 +63,11 @@ def run_on_cluster(
     """Run ``job`` on a LocalCluster of ``workers`` processes, or on the cluster at ``scheduler``.
 
     Raises:
+        InputProblemsError: when an input file of the job is missing (before the cluster starts).
         UsageError: on a worker count below 1.
         ClusterError: when the cluster cannot start or be reached, or a worker cannot see a path.
     """
+    check_inputs(job)  # before a cluster starts (run_job checks again, cheaply)
     if not verbose:  # Dask logs every worker and connection at INFO; our summary says what matters
         logging.getLogger("distributed").setLevel(logging.WARNING)
     with _executor(workers, scheduler, quiet) as executor:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.metadata
 import logging
 import sys
 import traceback
@@ -66,55 +67,77 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
 }
 _ENCODING_HELP = "the input's encoding when it is not UTF-8/UTF-16 with BOM; auto: the best guess"
-_LANGS_HELP = "each subtitle's language, in order (default: from names)"
+_LANGS_HELP = "a subtitle's language (BCP 47, e.g. en, zh-Hant), one --lang per file in order (default: from names)"
+_OUTPUT_HELP = "the output file; its extension picks the container (.mp4, .mkv, ...)"
+_SUB_HELP = "a subtitle file (SRT, VTT, ASS); its language from its name <stem>.<lang>.srt, or --lang"
+# --lenient / --strict: (lenient's help, strict's help) for commands that build outputs, and for check.
+_BUILD_STRICTNESS = (
+    "repair what can be repaired unambiguously and drop unusable cues, with one warning each",
+    "refuse malformed input, naming every problem with its file and line (exit 2) (default)",
+)
+_CHECK_STRICTNESS = (
+    "report what the reader repaired as warnings (default)",
+    "report what the reader repaired as errors (exit 1), as a release would refuse it",
+)
 
 
 def _add_strictness(p: argparse.ArgumentParser, lenient_default: bool = False) -> None:
+    helps = _CHECK_STRICTNESS if lenient_default else _BUILD_STRICTNESS
     group = p.add_mutually_exclusive_group()
-    group.add_argument(
-        "--lenient",
-        action="store_true",
-        default=lenient_default,
-        help="repair malformed input that can be repaired unambiguously (warns)"
-        + (" (default)" if lenient_default else ""),
-    )
-    group.add_argument(
-        "--strict",
-        dest="lenient",
-        action="store_false",
-        help="refuse malformed input" + ("" if lenient_default else " (default)"),
-    )
+    group.add_argument("--lenient", action="store_true", default=lenient_default, help=helps[0])
+    group.add_argument("--strict", dest="lenient", action="store_false", help=helps[1])
+
+
+def _language(text: str) -> str:
+    """A --lang value: one tag (``--lang en,ar`` is refused with the repeated form to use)."""
+    if "," in text:
+        tags = [t.strip() for t in text.split(",") if t.strip()]
+        again = " ".join(f"--lang {t}" for t in tags)
+        raise argparse.ArgumentTypeError(f"{text!r}: one language per --lang; repeat it: {again}")
+    return text
+
+
+def _one_language(text: str) -> str:
+    """The --lang value of a command that reads one file."""
+    if "," in text:
+        raise argparse.ArgumentTypeError(f"{text!r}: give one language (this command reads one file)")
+    return text
+
+
+def _add_lang(p: argparse.ArgumentParser, help_text: str, *, required: bool = False, one: bool = False) -> None:
+    kind = _one_language if one else _language
+    p.add_argument("--lang", action="append", type=kind, required=required, metavar="LANG", help=help_text)
 
 
 def _add_render_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = _command(sub, "run")
-    p.add_argument("job", nargs="?", default="subpipe.toml")
+    p.add_argument("job", nargs="?", default="subpipe.toml", help="the job file (default: ./subpipe.toml)")
     p.add_argument("--json", action="store_true", help="print the result (files, failures, QC verdicts) as JSON")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, metavar="N", help="run the videos on a local Dask cluster of N processes")
     where.add_argument("--scheduler", metavar="ADDR", help="run the videos on a running Dask cluster (tcp://HOST:PORT)")
     p.add_argument("--force", action="store_true", help="burn every cut again (no manifest or cached chunk reused)")
     p = _command(sub, "tracks")
-    p.add_argument("transcript")
-    p.add_argument("--lang", action="append", required=True, help="a language to build (repeat)")
+    p.add_argument("transcript", help="subpipe JSON, Whisper JSON, a CSV/TSV sheet, SRT or VTT")
+    _add_lang(p, "a language to build (BCP 47, e.g. en, zh-Hant); repeat for more", required=True)
     p.add_argument("-o", "--output", required=True, help="output folder")
     p.add_argument("--video", help="the video, for its frame rate and size")
     p.add_argument("--encoding", help=_ENCODING_HELP)
     _add_strictness(p)
     p = _command(sub, "burn")
-    p.add_argument("video")
-    p.add_argument("subtitle")
-    p.add_argument("-o", "--output", required=True)
-    p.add_argument("--lang", action="append", help="the subtitle's language (default: from its name)")
+    p.add_argument("video", help="the video to burn the subtitles into")
+    p.add_argument("subtitle", help=_SUB_HELP)
+    p.add_argument("-o", "--output", required=True, help=_OUTPUT_HELP)
+    _add_lang(p, "the subtitle's language (default: from its name)", one=True)
     p.add_argument("--encoding", help=_ENCODING_HELP)
     p.add_argument("--force", action="store_true", help="encode every chunk again (no cached chunk reused)")
     _add_strictness(p)
     p = _command(sub, "mux")
-    p.add_argument("video")
-    p.add_argument("subtitles", nargs="+")
-    p.add_argument("-o", "--output", required=True)
-    p.add_argument("--lang", action="append", help=_LANGS_HELP)
-    p.add_argument("--default", help="the default track's language (default: the first)")
+    p.add_argument("video", help="the video (every stream is copied, not encoded)")
+    p.add_argument("subtitles", nargs="+", metavar="SUB", help=_SUB_HELP + "; one soft track each")
+    p.add_argument("-o", "--output", required=True, help="the output: .mkv or .mp4 (the container follows the name)")
+    _add_lang(p, _LANGS_HELP)
+    p.add_argument("--default", metavar="LANG", help="the default track's language (default: the first)")
     p.add_argument("--encoding", help=_ENCODING_HELP)
     _add_strictness(p)
     _command(sub, "doctor")
@@ -124,28 +147,32 @@ def _add_render_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
 
 def _add_qc_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = _command(sub, "check")
-    p.add_argument("subtitles", nargs="+", metavar="SUB")
+    p.add_argument("subtitles", nargs="+", metavar="SUB", help=_SUB_HELP)
     p.add_argument("--video", help="the video: shot changes, its length, and speech for the audio findings")
-    p.add_argument("--lang", action="append", help=_LANGS_HELP)
+    _add_lang(p, _LANGS_HELP)
     p.add_argument("--fps", help="frame rate without --video, e.g. 30000/1001 (frame-grid findings)")
-    p.add_argument("--format", choices=["html", "json", "text"], default="text")
+    p.add_argument(
+        "--format", choices=["html", "json", "text"], default="text", help="the report's form (default: text)"
+    )
     p.add_argument("-o", "--output", help="write the report here (default: stdout)")
     p.add_argument("--encoding", help=_ENCODING_HELP)
     _add_strictness(p, lenient_default=True)
     p = _command(sub, "sync")
-    p.add_argument("subtitle", metavar="SUB")
-    p.add_argument("--video", required=True)
+    p.add_argument("subtitle", metavar="SUB", help="the subtitles to align; its language from its name, or --lang")
+    p.add_argument("--video", required=True, help="the video whose speech the subtitles are aligned to")
     p.add_argument("-o", "--output", required=True, help="the corrected file (SRT, or VTT by its name)")
     p.add_argument("--apply-to", action="append", metavar="SUB2", help="apply the same correction (repeat)")
-    p.add_argument("--lang", action="append", help=_LANGS_HELP)
-    p.add_argument("--max-offset", type=int, default=60, help="seconds (default 60)")
+    _add_lang(p, _LANGS_HELP)
+    p.add_argument(
+        "--max-offset", type=int, default=60, metavar="S", help="the largest shift searched, in seconds (default 60)"
+    )
     p.add_argument("--no-splits", action="store_true", help="one offset for the whole file")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--encoding", help=_ENCODING_HELP)
     p = _command(sub, "convert")
     p.add_argument("input", metavar="IN", help="SRT, VTT, ASS, SSA, or a transcript (JSON, CSV, TSV)")
     p.add_argument("output", metavar="OUT", help="the output: .srt, .vtt or .ass (UTF-8)")
-    p.add_argument("--lang", help="the language (a transcript's column; informs an encoding guess)")
+    p.add_argument("--lang", type=_one_language, help="the language (a transcript's column; informs an encoding guess)")
     p.add_argument("--encoding", help="the input's encoding (default: a legacy one is guessed, and said)")
     _add_strictness(p)
 
@@ -166,11 +193,19 @@ def _add_global_options(p: argparse.ArgumentParser, default: object) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(prog="subpipe", description="Subtitle production pipeline.")
+    parser.add_argument("--version", action="version", version=f"subpipe {_version()}", help="print the version")
     _add_global_options(parser, False)
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", help="what to do (subpipe COMMAND --help)")
     _add_render_commands(sub)
     _add_qc_commands(sub)
     return parser
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("subpipe")
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
 
 
 def _resolve(name: str) -> Callable[[argparse.Namespace], int]:
@@ -186,6 +221,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0) if exc.code in (0, None) else 2
+    if args.command is None:  # a bare `subpipe`: the help, and 2 as for any usage that asks for nothing
+        parser.print_help()
+        return 2
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s: %(message)s")
     try:
         code = _resolve(args.command)(args)

@@ -44,6 +44,23 @@ class InputError(PipelineError, ValueError):
         super().__init__(f"{where}: {problem}")
 
 
+class InputProblemsError(InputError):
+    """Every problem found in one input file (a job file's unknown keys, say), each with its line.
+
+    ``problems`` holds ``(line, problem)`` pairs in line order; ``line`` and ``problem`` are the
+    first one's. The message has one ``file:line: problem`` line per problem, the later ones indented
+    (as a strict subtitle reader's refusal lists its problems).
+    """
+
+    def __init__(self, path: str | Path | None, problems: list[tuple[int | None, str]]) -> None:
+        ordered = sorted(problems, key=lambda p: (p[0] is None, p[0] or 0))
+        super().__init__(path, ordered[0][1], ordered[0][0])
+        self.problems = ordered
+        where = self.path or "<input>"
+        lines = [f"{where}:{line}: {problem}" if line else f"{where}: {problem}" for line, problem in ordered]
+        self.args = ("\n  ".join(lines),)
+
+
 class UsageError(PipelineError):
     """A request that cannot be carried out as asked (bad option combination, unknown language)."""
 

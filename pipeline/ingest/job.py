@@ -18,11 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.errors import InputError
+from pipeline.core.errors import InputError, InputProblemsError
 from pipeline.core.textio import read_text
-
-_FORMATS = frozenset({"srt", "vtt", "ass"})
-_CONTAINERS = frozenset({"mkv", "mp4"})
+from pipeline.ingest.jobkeys import job_problems
+from pipeline.ingest.tomllines import KeyPath, key_lines, line_of
 
 
 @dataclass(frozen=True)
@@ -36,6 +35,7 @@ class VideoJob:
     default_language: str
     encoding: str | None = None
     lenient: bool = False
+    table: KeyPath = field(default=(), compare=False)  # where the job file gives it: () or ("videos", i)
 
 
 @dataclass(frozen=True)
@@ -67,60 +67,38 @@ class Job:
     render: Render = Render()
     style: Mapping[str, Any] = field(default_factory=dict)
     profiles: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    source: Path | None = None  # the job file
+    lines: Mapping[KeyPath, int] = field(default_factory=dict, compare=False)  # each key's line in it
+
+    def line_of(self, *path: str | int) -> int | None:
+        """The job file's line of the key at ``path`` (or of its table), when known."""
+        return line_of(self.lines, path)
 
 
-def _type_check(path: Path, table: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
-    value = table[key]
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        name = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise InputError(path, f"{where}{key}: expected {name}, got {value!r}")
-    return value
-
-
-def _str_list(
-    path: Path, table: Mapping[str, Any], key: str, where: str, allowed: frozenset[str] | None = None
-) -> tuple[str, ...]:
-    values = _type_check(path, table, key, list, where)
-    if not all(isinstance(v, str) for v in values):
-        raise InputError(path, f"{where}{key}: expected a list of strings")
-    if allowed is not None and not set(values) <= allowed:
-        raise InputError(path, f"{where}{key}: {sorted(set(values) - allowed)} not among {sorted(allowed)}")
-    return tuple(values)
-
-
-def _table(path: Path, doc: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    value = doc.get(key, {})
-    if not isinstance(value, Mapping):
-        raise InputError(path, f"{key}: expected a table ([{key}]), got {value!r}")
-    return value
-
-
-def _video(path: Path, raw: Any, where: str) -> VideoJob:
-    if not isinstance(raw, Mapping):
-        raise InputError(path, f"{where.rstrip('.')}: expected a table ([[videos]]), got {raw!r}")
-    base = path.parent
-    for key in ("transcript", "languages"):
-        if key not in raw:
-            raise InputError(path, f"{where}missing key {key!r}")
-    transcript = base / _type_check(path, raw, "transcript", str, where)
-    video = base / _type_check(path, raw, "video", str, where) if "video" in raw else None
-    languages = _str_list(path, raw, "languages", where)
-    if not languages:
-        raise InputError(path, f"{where}languages: the list is empty")
-    default = _type_check(path, raw, "default_language", str, where) if "default_language" in raw else languages[0]
-    if default not in languages:
-        raise InputError(path, f"{where}default_language {default!r} is not in languages")
-    name = _type_check(path, raw, "name", str, where) if "name" in raw else (video or transcript).stem
-    encoding = _type_check(path, raw, "encoding", str, where) if "encoding" in raw else None
-    lenient = _type_check(path, raw, "lenient", bool, where) if "lenient" in raw else False
-    return VideoJob(name, video, transcript, languages, default, encoding, lenient)
+def _video(base: Path, raw: Mapping[str, Any], table: KeyPath) -> VideoJob:
+    """A video's entry from its table (checked by :func:`job_problems`)."""
+    transcript = base / raw["transcript"]
+    video = base / raw["video"] if "video" in raw else None
+    languages = tuple(raw["languages"])
+    return VideoJob(
+        name=raw.get("name", (video or transcript).stem),
+        video=video,
+        transcript=transcript,
+        languages=languages,
+        default_language=raw.get("default_language", languages[0]),
+        encoding=raw.get("encoding"),
+        lenient=raw.get("lenient", False),
+        table=table,
+    )
 
 
 def parse_job(text: str, path: Path) -> Job:
     """Parse a job file's text.
 
     Raises:
-        InputError: naming the file (and line, for TOML syntax errors) and the problem.
+        InputError: naming the file and line of a TOML syntax error.
+        InputProblemsError: naming the file, and the line of each problem: every unknown key or table (with
+            the closest valid name), wrong type, missing required key and value out of range.
     """
     try:
         doc = tomllib.loads(text)
@@ -129,32 +107,29 @@ def parse_job(text: str, path: Path) -> Job:
         at = re.search(r"at line (\d+)", str(exc))
         line = int(at.group(1)) if at else max(1, len(text.splitlines()))
         raise InputError(path, f"invalid TOML: {exc}", line) from None
-    raw_videos = doc.get("videos", [])
-    if not isinstance(raw_videos, list):
-        raise InputError(path, "videos: expected an array of tables ([[videos]])")
-    videos = [_video(path, v, f"videos[{i}].") for i, v in enumerate(raw_videos)]
+    lines = key_lines(text)
+    problems = job_problems(doc, lines)
+    if problems:
+        raise InputProblemsError(path, problems)
+    base = path.parent
+    videos = [_video(base, v, ("videos", i)) for i, v in enumerate(doc.get("videos", []))]
     if "transcript" in doc:
-        videos.insert(0, _video(path, doc, ""))
-    if not videos:
-        raise InputError(path, "no video: give 'transcript' and 'languages', or [[videos]] tables")
-    out = _table(path, doc, "outputs")
+        videos.insert(0, _video(base, doc, ()))
+    out, ren = doc.get("outputs", {}), doc.get("render", {})
     outputs = Outputs(
-        formats=_str_list(path, out, "formats", "outputs.", _FORMATS) if "formats" in out else Outputs.formats,
-        burn=_type_check(path, out, "burn", bool, "outputs.") if "burn" in out else True,
-        mux=_str_list(path, out, "mux", "outputs.", _CONTAINERS) if "mux" in out else Outputs.mux,
-        review=_type_check(path, out, "review", bool, "outputs.") if "review" in out else True,
+        formats=tuple(out.get("formats", Outputs.formats)),
+        burn=out.get("burn", True),
+        mux=tuple(out.get("mux", Outputs.mux)),
+        review=out.get("review", True),
     )
-    ren = _table(path, doc, "render")
     render = Render(
-        crf=_type_check(path, ren, "crf", int, "render.") if "crf" in ren else Render.crf,
-        preset=_type_check(path, ren, "preset", str, "render.") if "preset" in ren else Render.preset,
-        burn_group=max(1, _type_check(path, ren, "burn_group", int, "render."))
-        if "burn_group" in ren
-        else Render.burn_group,
+        crf=ren.get("crf", Render.crf),
+        preset=ren.get("preset", Render.preset),
+        burn_group=max(1, ren.get("burn_group", Render.burn_group)),
     )
-    output_dir = path.parent / (_type_check(path, doc, "output_dir", str, "") if "output_dir" in doc else "output")
-    style, profiles = _table(path, doc, "style"), _table(path, doc, "profile")
-    return Job(tuple(videos), output_dir, outputs, render, style, profiles)
+    output_dir = base / doc.get("output_dir", "output")
+    style, profiles = doc.get("style", {}), doc.get("profile", {})
+    return Job(tuple(videos), output_dir, outputs, render, style, profiles, source=path, lines=lines)
 
 
 def load_job(path: str | Path) -> Job:

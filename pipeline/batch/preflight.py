@@ -1,0 +1,76 @@
+"""Before a job runs: every input file it names must be there, all checked at once.
+
+A missing transcript found only after the video was probed (or one of ten videos burned) wastes
+the work before it; so :func:`check_inputs` looks at every video's transcript and video file and
+every language's burn-in font before anything runs, and names all that are missing in one error.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+
+from pipeline.core.errors import InputProblemsError, UsageError
+from pipeline.core.profiles import get_profile
+from pipeline.ingest.job import Job
+from pipeline.media.fonts import FONTS
+
+
+def _missing(path: Path) -> str | None:
+    """Why ``path`` cannot be read as an input file, or None when it can."""
+    if not path.exists():
+        return "no such file"
+    if path.is_dir():
+        return "is a folder, not a file"
+    if not os.access(path, os.R_OK):
+        return "cannot be read (permission denied)"
+    return None
+
+
+def _font_problem(key: str) -> str | None:
+    """Why the font registered as ``key`` cannot be used, or None when its file is there."""
+    spec = FONTS.get(key)
+    if spec is None:
+        close = difflib.get_close_matches(key, sorted(FONTS), n=1)
+        hint = f"did you mean {close[0]!r}?" if close else "known: " + ", ".join(sorted(FONTS))
+        return f"font {key!r} is not a known font ({hint})"
+    try:
+        path = spec.path
+    except UsageError as exc:
+        return str(exc)
+    if not path.is_file():
+        return f"font {key!r}: its file {path} is missing (reinstall: pip install -e .)"
+    return None
+
+
+def input_problems(job: Job) -> list[tuple[int | None, str]]:
+    """Every missing or unreadable input of ``job``, as ``(line in the job file, problem)`` pairs."""
+    problems: list[tuple[int | None, str]] = []
+    for vj in job.videos:
+        for key, path in (("transcript", vj.transcript), ("video", vj.video)):
+            why = _missing(path) if path is not None else None
+            if why:
+                problems.append((job.line_of(*vj.table, key), f"{key} {path}: {why}"))
+    langs = dict.fromkeys(lang for vj in job.videos for lang in vj.languages)
+    for lang in langs:
+        try:
+            font = get_profile(lang, job.profiles.get(lang)).font
+        except UsageError:
+            continue  # an invalid tag is refused with its reason where the track is built
+        why = _font_problem(font)
+        if why:
+            given = "font" in job.profiles.get(lang, {})  # else the profile's own font: no line to name
+            problems.append((job.line_of("profile", lang, "font") if given else None, f"{lang}: {why}"))
+    return problems
+
+
+def check_inputs(job: Job) -> None:
+    """Refuse ``job`` when any input file is missing, before any work.
+
+    Raises:
+        InputProblemsError: naming every missing transcript, video and font file, each with the job file's line.
+    """
+    problems = input_problems(job)
+    if problems:
+        raise InputProblemsError(job.source, problems)
