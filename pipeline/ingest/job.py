@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.errors import InputError
+from pipeline.core.errors import InputError, UsageError
+from pipeline.core.profiles import canonical_tag
 from pipeline.core.textio import read_text
 
 _FORMATS = frozenset({"srt", "vtt", "ass"})
@@ -104,16 +105,37 @@ def _video(path: Path, raw: Any, where: str) -> VideoJob:
             raise InputError(path, f"{where}missing key {key!r}")
     transcript = base / _type_check(path, raw, "transcript", str, where)
     video = base / _type_check(path, raw, "video", str, where) if "video" in raw else None
-    languages = _str_list(path, raw, "languages", where)
+    languages = _tags(path, _str_list(path, raw, "languages", where), f"{where}languages")
     if not languages:
         raise InputError(path, f"{where}languages: the list is empty")
     default = _type_check(path, raw, "default_language", str, where) if "default_language" in raw else languages[0]
+    default = _tags(path, (default,), f"{where}default_language")[0]
     if default not in languages:
         raise InputError(path, f"{where}default_language {default!r} is not in languages")
     name = _type_check(path, raw, "name", str, where) if "name" in raw else (video or transcript).stem
     encoding = _type_check(path, raw, "encoding", str, where) if "encoding" in raw else None
     lenient = _type_check(path, raw, "lenient", bool, where) if "lenient" in raw else False
     return VideoJob(name, video, transcript, languages, default, encoding, lenient)
+
+
+def _tags(path: Path, values: tuple[str, ...], where: str) -> tuple[str, ...]:
+    """Language tags in their standard spelling (``EN`` -> ``en``, ``zh_TW`` -> ``zh-TW``), each once."""
+    try:
+        tags = tuple(canonical_tag(v) for v in values)
+    except UsageError as exc:
+        raise InputError(path, f"{where}: {exc}") from None
+    twice = sorted({t for t in tags if tags.count(t) > 1})
+    if twice:
+        raise InputError(path, f"{where}: {', '.join(map(repr, twice))} more than once (case aside)")
+    return tags
+
+
+def _by_tag(path: Path, table: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """``table`` with its per-language sub-tables keyed by standard tags (``[style.zh-tw]`` is zh-TW's)."""
+    langs = [k for k, v in table.items() if isinstance(v, Mapping)]
+    tags = _tags(path, tuple(langs), where)
+    rest = {k: v for k, v in table.items() if k not in langs}
+    return {**rest, **{tag: table[k] for k, tag in zip(langs, tags, strict=True)}}
 
 
 def parse_job(text: str, path: Path) -> Job:
@@ -153,7 +175,8 @@ def parse_job(text: str, path: Path) -> Job:
         else Render.burn_group,
     )
     output_dir = path.parent / (_type_check(path, doc, "output_dir", str, "") if "output_dir" in doc else "output")
-    style, profiles = _table(path, doc, "style"), _table(path, doc, "profile")
+    style = _by_tag(path, _table(path, doc, "style"), "style")
+    profiles = _by_tag(path, _table(path, doc, "profile"), "profile")
     return Job(tuple(videos), output_dir, outputs, render, style, profiles)
 
 
