@@ -216,3 +216,14 @@ def test_a_language_name_is_refused_before_the_video_is_probed(
     assert f"{job}: languages: 'english' is not a BCP 47 language tag: did you mean 'en'?" in capsys.readouterr().err
     with pytest.raises(InputError, match="languages: 'en' more than once"):
         parse_job('transcript = "t.json"\nlanguages = ["en", "EN"]\n', job)
+
+
+def test_convert_takes_a_tag_in_any_case(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    segments = [{"id": "s1", "start_ms": 100, "end_ms": 1300, "text": {"zh-TW": TEXT["zh-TW"], "en": "Hi."}}]
+    src = tmp_path / "t.json"
+    src.write_text(json.dumps({"segments": segments}, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "t.zh-TW.srt"
+    assert main(["convert", str(src), str(out), "--lang", "ZH-tw"]) == 0
+    assert TEXT["zh-TW"] in out.read_text(encoding="utf-8")
+    assert main(["convert", str(src), str(out), "--lang", "english"]) == 2
+    assert "did you mean 'en'?" in capsys.readouterr().err
