@@ -14,6 +14,7 @@ from pathlib import Path
 import pysubs2
 
 from pipeline.core.errors import InputError, UsageError
+from pipeline.core.langtags import same_tag
 from pipeline.core.textio import Decoded, Repair, encoding_finding, read_decoded
 from pipeline.ingest.segments import Transcript, language_from_name, load_transcript
 from pipeline.ingest.styled import StyledSubs, read_ass, read_srt_vtt
@@ -57,9 +58,10 @@ def _transcript_lang(transcript: Transcript, lang: str | None, src: Path) -> str
     if lang is None:
         found = ", ".join(transcript.languages)
         raise UsageError(f"{src}: the transcript has {len(transcript.languages)} languages ({found}): pass --lang")
-    if lang not in transcript.languages:
+    key = next((k for k in transcript.languages if same_tag(k, lang)), None)  # EN is en
+    if key is None:
         raise UsageError(f"{src}: no {lang!r} text in the transcript (it has {', '.join(transcript.languages)})")
-    return lang
+    return key
 
 
 def _from_transcript(src: Path, decoded: Decoded, lang: str | None, lenient: bool) -> StyledSubs:

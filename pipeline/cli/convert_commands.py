@@ -6,11 +6,13 @@ import argparse
 import sys
 
 from pipeline.batch.convert import convert_file
+from pipeline.core.profiles import canonical_tag
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
     """Convert a subtitle file (SRT, VTT, ASS/SSA, a transcript) to SRT, VTT or ASS in UTF-8."""
-    done = convert_file(args.input, args.output, lang=args.lang, encoding=args.encoding, lenient=args.lenient)
+    lang = canonical_tag(args.lang) if args.lang else None  # english: refused, with the tag to use
+    done = convert_file(args.input, args.output, lang=lang, encoding=args.encoding, lenient=args.lenient)
     for repair in done.repairs:
         print(f"warning: {repair}", file=sys.stderr)
     if done.encoding_note:

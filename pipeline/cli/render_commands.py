@@ -17,6 +17,7 @@ from pipeline.batch.results import JobResult
 from pipeline.batch.run import run_job
 from pipeline.batch.steps import ProgressFactory, build_tracks, display_style, write_track_files
 from pipeline.cli.common import langs_of
+from pipeline.core.profiles import canonical_tag
 from pipeline.core.timecode import DEFAULT_FPS
 from pipeline.ingest.job import load_job
 from pipeline.ingest.segments import load_transcript
@@ -155,7 +156,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_tracks(args: argparse.Namespace) -> int:
     """Build subtitle tracks (SRT, VTT, ASS) for each language from a transcript."""
-    transcript = load_transcript(args.transcript, encoding=args.encoding, lenient=args.lenient, hint_langs=args.lang)
+    langs = [canonical_tag(tag) for tag in args.lang]  # a bad tag is refused before anything is read
+    transcript = load_transcript(args.transcript, encoding=args.encoding, lenient=args.lenient, hint_langs=langs)
     media = probe(args.video) if args.video else None
     media = media if media and media.width else None  # audio only: no picture to lay out for
     fps = media.fps if media and media.fps else DEFAULT_FPS
@@ -163,7 +165,7 @@ def cmd_tracks(args: argparse.Namespace) -> int:
     style = display_style({}, (media.display_width, media.display_height)) if media else {}
     sar = media.sar if media else Fraction(1)
     stem = Path(args.video or args.transcript).stem
-    for item in build_tracks(transcript, args.lang, {}, fps, media=media).values():
+    for item in build_tracks(transcript, langs, {}, fps, media=media).values():
         for path in write_track_files(item, stem, Path(args.output), ("srt", "vtt", "ass"), size, style, sar):
             print(path)
     return 0

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.errors import InputError, InputProblemsError
+from pipeline.core.errors import InputError, InputProblemsError, UsageError
+from pipeline.core.profiles import canonical_tag
 from pipeline.core.textio import read_text
 from pipeline.ingest.jobkeys import job_problems
 from pipeline.ingest.tomllines import KeyPath, key_lines, line_of
@@ -75,21 +76,46 @@ class Job:
         return line_of(self.lines, path)
 
 
-def _video(base: Path, raw: Mapping[str, Any], table: KeyPath) -> VideoJob:
-    """A video's entry from its table (checked by :func:`job_problems`)."""
+def _video(path: Path, raw: Mapping[str, Any], table: KeyPath, lines: Mapping[KeyPath, int]) -> VideoJob:
+    """A video's entry from its table (checked by :func:`job_problems`); language tags in their standard spelling."""
+    base = path.parent
     transcript = base / raw["transcript"]
     video = base / raw["video"] if "video" in raw else None
-    languages = tuple(raw["languages"])
+    languages = _tags(path, tuple(raw["languages"]), "languages", line_of(lines, (*table, "languages")))
+    default = raw.get("default_language", languages[0])
+    default = _tags(path, (default,), "default_language", line_of(lines, (*table, "default_language")))[0]
+    if default not in languages:
+        raise InputError(path, f"default_language {default!r} is not in languages", line_of(lines, table))
     return VideoJob(
         name=raw.get("name", (video or transcript).stem),
         video=video,
         transcript=transcript,
         languages=languages,
-        default_language=raw.get("default_language", languages[0]),
+        default_language=default,
         encoding=raw.get("encoding"),
         lenient=raw.get("lenient", False),
         table=table,
     )
+
+
+def _tags(path: Path, values: tuple[str, ...], where: str, line: int | None = None) -> tuple[str, ...]:
+    """Language tags in their standard spelling (``EN`` -> ``en``, ``zh_TW`` -> ``zh-TW``), each once."""
+    try:
+        tags = tuple(canonical_tag(v) for v in values)
+    except UsageError as exc:
+        raise InputError(path, f"{where}: {exc}", line) from None
+    twice = sorted({t for t in tags if tags.count(t) > 1})
+    if twice:
+        raise InputError(path, f"{where}: {', '.join(map(repr, twice))} more than once (case aside)", line)
+    return tags
+
+
+def _by_tag(path: Path, table: Mapping[str, Any], where: str, line: int | None) -> dict[str, Any]:
+    """``table`` with its per-language sub-tables keyed by standard tags (``[style.zh-tw]`` is zh-TW's)."""
+    langs = [k for k, v in table.items() if isinstance(v, Mapping)]
+    tags = _tags(path, tuple(langs), where, line)
+    rest = {k: v for k, v in table.items() if k not in langs}
+    return {**rest, **{tag: table[k] for k, tag in zip(langs, tags, strict=True)}}
 
 
 def parse_job(text: str, path: Path) -> Job:
@@ -112,9 +138,9 @@ def parse_job(text: str, path: Path) -> Job:
     if problems:
         raise InputProblemsError(path, problems)
     base = path.parent
-    videos = [_video(base, v, ("videos", i)) for i, v in enumerate(doc.get("videos", []))]
+    videos = [_video(path, v, ("videos", i), lines) for i, v in enumerate(doc.get("videos", []))]
     if "transcript" in doc:
-        videos.insert(0, _video(base, doc, ()))
+        videos.insert(0, _video(path, doc, (), lines))
     out, ren = doc.get("outputs", {}), doc.get("render", {})
     outputs = Outputs(
         formats=tuple(out.get("formats", Outputs.formats)),
@@ -128,7 +154,8 @@ def parse_job(text: str, path: Path) -> Job:
         burn_group=max(1, ren.get("burn_group", Render.burn_group)),
     )
     output_dir = base / doc.get("output_dir", "output")
-    style, profiles = doc.get("style", {}), doc.get("profile", {})
+    style = _by_tag(path, doc.get("style", {}), "style", line_of(lines, ("style",)))
+    profiles = _by_tag(path, doc.get("profile", {}), "profile", line_of(lines, ("profile",)))
     return Job(tuple(videos), output_dir, outputs, render, style, profiles, source=path, lines=lines)
 
 

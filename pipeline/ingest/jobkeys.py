@@ -125,6 +125,11 @@ class _Walk:
         return {}
 
 
+def _loose(tag: str) -> str:
+    """A tag as matching compares it: case and ``_``/``-`` aside (``zh_tw`` is ``zh-TW``)."""
+    return tag.replace("_", "-").lower()
+
+
 def _primary(tag: str) -> str:
     return re.split(r"[-_]", tag, maxsplit=1)[0].lower()
 
@@ -161,7 +166,7 @@ def _check_video(walk: _Walk, path: KeyPath, table: Mapping[str, Any]) -> None:
     if STR_LIST.test(langs) and not langs:
         walk.add((*path, "languages"), f"'languages' {_in(path)}: the list is empty")
     default = table.get("default_language")
-    if STR_LIST.test(langs) and langs and isinstance(default, str) and default not in langs:
+    if STR_LIST.test(langs) and langs and isinstance(default, str) and _loose(default) not in map(_loose, langs):
         problem = f"default_language {default!r} {_in(path)} is not in languages {langs}"
         walk.add((*path, "default_language"), problem)
 

@@ -58,6 +58,7 @@ FONTS: dict[str, FontSpec] = {
     "noto-cjk-kr": FontSpec("noto_cjk_sans_otc", "NotoSansCJK-Regular.ttc", 1, "Noto Sans CJK KR"),
     "noto-cjk-sc": FontSpec("noto_cjk_sans_otc", "NotoSansCJK-Regular.ttc", 2, "Noto Sans CJK SC"),
     "noto-cjk-tc": FontSpec("noto_cjk_sans_otc", "NotoSansCJK-Regular.ttc", 3, "Noto Sans CJK TC"),
+    "noto-cjk-hk": FontSpec("noto_cjk_sans_otc", "NotoSansCJK-Regular.ttc", 4, "Noto Sans CJK HK"),
 }
 
 

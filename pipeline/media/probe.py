@@ -131,15 +131,20 @@ def probe(path: str | Path) -> MediaInfo:
     """Probe ``path``.
 
     Raises:
-        InputError: when the file is missing or not media PyAV can read.
+        InputError: when the file is missing, a folder, or not audio or video PyAV can read.
     """
     p = Path(path)
+    if p.is_dir():
+        raise InputError(p, "is a folder, not a video")
     if not p.is_file():
         raise InputError(p, "no such file")
     source = str(p.resolve())  # absolute: a relative "a:b.mp4" would be read as protocol "a:"
     try:
         with av.open(source) as container:
             streams = tuple(_stream(s) for s in container.streams)
+            if not any(s.kind in ("video", "audio") for s in streams):  # a text file read as subtitles
+                what = f"ffmpeg reads it as {container.format.name!r} data, with no picture or sound"
+                raise InputError(p, f"not a video: {what}")
             header_us = container.duration
             start_us = container.start_time or 0
             chapters = len(container.chapters())
@@ -147,7 +152,7 @@ def probe(path: str | Path) -> MediaInfo:
             times = scan_packets(container, main.index if main else None)
         facts = first_frame_facts(source, main.index) if main else None
     except av.error.FFmpegError as exc:
-        raise InputError(p, f"not a media file PyAV can read: {exc}") from None
+        raise InputError(p, f"not a video (not a media file PyAV can read: {exc})") from None
     return _media_info(source, streams, header_us, start_us, chapters, times, facts)
 
 

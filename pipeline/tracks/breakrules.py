@@ -14,6 +14,7 @@ import tomllib
 from importlib import resources
 
 import budoux
+import langcodes
 
 from pipeline.core.errors import UsageError
 
@@ -85,17 +86,24 @@ def kinsoku_merge(tokens: list[str]) -> list[str]:
 
 
 @functools.lru_cache(maxsize=4)
-def _budoux_parser(tag: str) -> budoux.Parser:
-    if tag == "ja":
+def _budoux_parser(model: str) -> budoux.Parser:
+    if model == "ja":
         return budoux.load_default_japanese_parser()
-    if tag == "zh-Hant":
+    if model == "Hant":
         return budoux.load_default_traditional_chinese_parser()
     return budoux.load_default_simplified_chinese_parser()
 
 
+@functools.lru_cache(maxsize=64)
+def _budoux_model(tag: str) -> str:
+    """Which BudouX model reads ``tag``'s text: ja, or Chinese by its script (``zh-TW``, ``zh-HK`` -> Hant)."""
+    lang = langcodes.Language.get(tag).maximize()
+    return "ja" if lang.language == "ja" else "Hant" if lang.script == "Hant" else "Hans"
+
+
 def phrase_tokens(text: str, tag: str) -> list[str]:
     """BudouX phrases of a Japanese or Chinese text (spaces stay attached to their phrase)."""
-    return [t for t in _budoux_parser(tag).parse(text) if t]
+    return [t for t in _budoux_parser(_budoux_model(tag)).parse(text) if t]
 
 
 def thai_tokens(text: str) -> list[str]:

@@ -19,6 +19,7 @@ from fractions import Fraction
 from pipeline.core.cues import Cue, Track
 from pipeline.core.errors import InputError
 from pipeline.core.findings import Finding
+from pipeline.core.langtags import same_tag
 from pipeline.core.profiles import Profile
 from pipeline.ingest.segments import Segment
 from pipeline.tracks.dialogue import part_lines, split_parts
@@ -111,7 +112,7 @@ def build_track_report(
     speech_ends: list[int] = []
     pauses = sorted(pauses_ms)
     for seg in sorted(segments, key=lambda s: s.start_ms):
-        text = seg.text.get(lang)
+        text = text_in(seg, lang)
         if text is None:
             raise InputError(None, f"segment {seg.id!r} has no text in {lang!r}")
         if text.strip():
@@ -157,6 +158,13 @@ def _end_frame(grid: FrameGrid, end_ms: int | None) -> int | None:
         return None
     frame = grid.frame(end_ms)
     return frame - 1 if grid.ms(frame) > end_ms else frame
+
+
+def text_in(seg: Segment, lang: str) -> str | None:
+    """The segment's text in ``lang``, its key compared without regard to case (``zh-tw`` is ``zh-TW``)."""
+    if lang in seg.text:
+        return seg.text[lang]
+    return next((text for key, text in seg.text.items() if same_tag(key, lang)), None)
 
 
 def build_track(segments: Sequence[Segment], lang: str, profile: Profile, fps: Fraction) -> Track:

@@ -1,0 +1,135 @@
+"""Language tags as people write them: spelling, case, names, and which profile a regional tag takes.
+
+A tag is compared without regard to case (``EN`` is ``en``, ``ZH-hant`` is ``zh-Hant``) and kept
+whole in outputs: ``zh-TW`` names its files ``<stem>.zh-TW.srt`` and its MKV tracks ``zh-TW``,
+while the rules come from the profile that BCP 47 matching gives it (CLDR's language distance, as
+``langcodes`` computes it): ``zh-TW``, ``zh-HK`` -> ``zh-Hant``, ``zh-CN`` -> ``zh-Hans``, ``en-US``
+-> ``en``. A match must keep the language and the script: ``zh-Latn`` (pinyin) is not judged as
+Chinese characters, and Catalan is not Spanish.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+from collections.abc import Mapping, Sequence
+
+import langcodes
+
+from pipeline.core.errors import UsageError
+
+logger = logging.getLogger(__name__)
+
+# A match farther than this is no match (CLDR: 4-5 between regions of one language, 10+ across languages).
+_MAX_DISTANCE = 10
+# Language names people type where a tag belongs, in English (the profiles add their own names).
+ENGLISH_NAMES: Mapping[str, str] = {
+    "english": "en",
+    "korean": "ko",
+    "japanese": "ja",
+    "chinese": "zh-Hans or zh-Hant",
+    "mandarin": "zh-Hans or zh-Hant",
+    "simplified chinese": "zh-Hans",
+    "traditional chinese": "zh-Hant",
+    "cantonese": "yue",
+    "arabic": "ar",
+    "spanish": "es",
+    "french": "fr",
+    "german": "de",
+    "portuguese": "pt",
+    "brazilian portuguese": "pt-BR",
+    "brazilian": "pt-BR",
+    "russian": "ru",
+    "vietnamese": "vi",
+    "indonesian": "id",
+    "thai": "th",
+    "hindi": "hi",
+    "italian": "it",
+    "dutch": "nl",
+    "turkish": "tr",
+    "polish": "pl",
+    "persian": "fa",
+    "farsi": "fa",
+    "urdu": "ur",
+    "hebrew": "he",
+    "greek": "el",
+    "swedish": "sv",
+    "ukrainian": "uk",
+}
+_noted: set[str] = set()
+
+
+def parse_tag(raw: str, names: Mapping[str, str] = ENGLISH_NAMES) -> str:
+    """``raw`` as a well-formed BCP 47 tag in its standard spelling (``zh-hant-tw`` -> ``zh-Hant-TW``).
+
+    ``zh_TW`` is read as ``zh-TW``, with a note in the log (once per spelling). ``names`` maps a
+    lower-case language name to its tag, for the suggestion when a name is given instead of a tag.
+
+    Raises:
+        UsageError: when ``raw`` is not a language tag (a name such as ``english`` suggests ``en``).
+    """
+    text = raw.strip()
+    spelled = text.replace("_", "-")
+    if not spelled or not langcodes.tag_is_valid(spelled):
+        raise UsageError(_not_a_tag(raw, names))
+    tag = str(langcodes.standardize_tag(spelled))
+    if spelled != text and raw not in _noted:
+        _noted.add(raw)
+        logger.warning("language tag %r read as %r (BCP 47 joins subtags with '-')", raw, tag)
+    return tag
+
+
+def suggestion(word: str, names: Mapping[str, str] = ENGLISH_NAMES) -> str | None:
+    """The tag (or ``a or b``) that ``word``, a language's name, stands for (``French`` -> ``fr``), None if none."""
+    key = " ".join(word.replace("_", " ").replace("-", " ").split()).lower()
+    close = difflib.get_close_matches(key, list(names), n=1, cutoff=0.75)
+    name = key if key in names else next(iter(close), None)
+    return names[name] if name is not None else None
+
+
+def _not_a_tag(raw: str, names: Mapping[str, str]) -> str:
+    hint = suggestion(raw, names)
+    if hint:
+        quoted = " or ".join(repr(t) for t in hint.split(" or "))
+        return f"{raw!r} is not a BCP 47 language tag: did you mean {quoted}?"
+    return f"not a valid BCP 47 language tag: {raw!r} (a tag looks like en, pt-BR, zh-Hant)"
+
+
+def same_tag(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` are one tag, case and ``_``/``-`` aside (``EN`` is ``en``)."""
+    return a.replace("_", "-").lower() == b.replace("_", "-").lower()
+
+
+def find_key(tag: str, keys: Sequence[str]) -> str | None:
+    """The key of ``keys`` (profile tables) whose rules apply to ``tag``; None when none is close.
+
+    The key spelled like the tag wins; else the closest by BCP 47 matching that has the same
+    language and script. Put a language's own table before its regional ones (``pt`` before
+    ``pt-BR``): on a tie the earlier key wins (``pt-PT`` -> ``pt``).
+    """
+    exact = next((k for k in keys if same_tag(k, tag)), None)
+    if exact is not None:
+        return exact
+    try:
+        match = langcodes.closest_supported_match(tag, list(keys), max_distance=_MAX_DISTANCE)
+    except (LookupError, ValueError):
+        return None
+    return match if match is not None and _same_language_and_script(tag, match) else None
+
+
+def _same_language_and_script(a: str, b: str) -> bool:
+    la, lb = (langcodes.Language.get(langcodes.standardize_tag(t, macro=True)).maximize() for t in (a, b))
+    return (la.language, la.script) == (lb.language, lb.script)
+
+
+def has_region(tag: str) -> bool:
+    """Whether ``tag`` names a region (``pt-BR``, ``zh-Hant-TW``, ``es-419``)."""
+    return langcodes.Language.get(tag).territory is not None
+
+
+def iso639_2b(tag: str) -> str:
+    """The 3-letter ISO 639-2/B code of a tag (``fr`` -> ``fre``, ``zh-TW`` -> ``chi``), ``und`` when unknown."""
+    try:
+        return str(langcodes.Language.get(tag).to_alpha3(variant="B"))
+    except (LookupError, ValueError):
+        return "und"
