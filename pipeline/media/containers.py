@@ -1,9 +1,10 @@
 """Which streams a container can hold, and the ffmpeg options that carry a source's streams into it.
 
-MKV holds every codec, subtitle and attachment; MP4 holds fewer. What cannot be carried is either
-converted (audio to AAC, text subtitles to mov_text) or left out, and each such choice is a note the
-caller reports. A video codec MP4 cannot hold is refused (:class:`ContainerError`): re-encoding the
-picture is not what a soft mux promises.
+MKV holds every video and audio codec, attachments and the usual subtitle codecs; MP4 holds fewer. What
+cannot be carried is either converted (audio to AAC; text subtitles to mov_text in MP4, mov_text to
+SRT in MKV, language and title kept) or left out (a bitmap subtitle the container cannot hold), and
+each such choice is a note the caller reports. A video codec MP4 cannot hold is refused
+(:class:`ContainerError`): re-encoding the picture is not what a soft mux promises.
 """
 
 from __future__ import annotations
@@ -19,8 +20,12 @@ MP4_SUFFIXES = frozenset({".mp4", ".m4v", ".mov"})
 MP4_VIDEO = frozenset({"h264", "hevc", "av1", "vp9", "mpeg4", "mpeg2video", "mpeg1video"})
 MP4_AUDIO = frozenset({"aac", "mp3", "ac3", "eac3", "opus", "flac", "alac", "mp2"})
 TEXT_SUBTITLES = frozenset({"subrip", "srt", "ass", "ssa", "webvtt", "mov_text", "text"})
+# Subtitle codecs each container holds as they are (bitmaps: PGS, DVB, VobSub; MP4 holds only VobSub).
+MKV_SUBTITLES = frozenset({"subrip", "ass", "ssa", "webvtt", "hdmv_pgs_subtitle", "dvb_subtitle", "dvd_subtitle"})
+MP4_SUBTITLES = frozenset({"mov_text", "dvd_subtitle"})
 COVER_TYPES = {"mjpeg": ("jpg", "image/jpeg"), "png": ("png", "image/png")}
 AUDIO_BITRATE = "192k"
+_HANDLER_NAMES = frozenset({"SubtitleHandler", "TextHandler"})  # what ffmpeg names an MP4 track without a title
 
 
 def is_mp4(target: Path) -> bool:
@@ -39,17 +44,24 @@ def require_video(media: MediaInfo) -> StreamInfo:
     return media.video
 
 
+def video_misfit(media: MediaInfo, suffix: str) -> str | None:
+    """Why ``media``'s video cannot be stream-copied into a file ending in ``suffix``; None when it can."""
+    codec = media.video_codec
+    if codec and suffix.lower() in MP4_SUFFIXES and codec not in MP4_VIDEO:
+        return f"{codec} video cannot go into {suffix} without re-encoding"
+    return None
+
+
 def check_video_fits(media: MediaInfo, target: Path) -> None:
     """Refuse to stream-copy a video codec that MP4 cannot hold.
 
     Raises:
         ContainerError: naming the codec and suggesting ``.mkv``.
     """
-    codec = media.video_codec
-    if codec and is_mp4(target) and codec not in MP4_VIDEO:
+    misfit = video_misfit(media, target.suffix)
+    if misfit:
         raise ContainerError(
-            f"{media.path}: {codec} video cannot go into {target.suffix} without re-encoding; "
-            f"write {target.with_suffix('.mkv').name} instead (MKV holds it as is)"
+            f"{media.path}: {misfit}; write {target.with_suffix('.mkv').name} instead (MKV holds it as is)"
         )
 
 
@@ -127,17 +139,37 @@ def _video(stream: StreamInfo, media: MediaInfo, mp4: bool, plan: StreamPlan) ->
         plan.notes.append(f"video stream {stream.index} ({stream.codec}) left out: MP4 cannot hold it")
 
 
+def subtitle_codec(codec: str, mp4: bool) -> str | None:
+    """The codec an existing subtitle track of ``codec`` takes in MP4 or MKV: ``copy``, the text
+    codec it is converted to, or None when the container cannot hold it (a bitmap it lacks)."""
+    if codec in (MP4_SUBTITLES if mp4 else MKV_SUBTITLES):
+        return "copy"
+    if codec in TEXT_SUBTITLES:
+        return "mov_text" if mp4 else "srt"
+    return None
+
+
+def track_name(stream: StreamInfo) -> str:
+    """How a note names a subtitle track: ``subtitle stream 2 (hdmv_pgs_subtitle, eng, "Signs")``."""
+    about = ", ".join([stream.codec or "unknown", *([stream.language] if stream.language else [])])
+    return f"subtitle stream {stream.index} ({about}{f', {stream.title!r}' if stream.title else ''})"
+
+
 def _subtitle(stream: StreamInfo, mp4: bool, plan: StreamPlan) -> None:
-    # The new tracks carry the one default flag; the source's own tracks keep everything else.
-    if not mp4:
-        plan.add(stream, "-c:{i}", "copy", "-disposition:{i}", "0")
-    elif stream.codec in TEXT_SUBTITLES:
-        if stream.codec in ("ass", "ssa"):
-            plan.notes.append(f"subtitle stream {stream.index} ({stream.codec}) converted to mov_text: styling lost")
-        plan.add(stream, "-c:{i}", "mov_text", "-disposition:{i}", "0")
-    else:
-        plan.notes.append(f"subtitle stream {stream.index} ({stream.codec}) left out: MP4 cannot hold it")
+    codec = subtitle_codec(stream.codec, mp4)
+    container = "MP4" if mp4 else "Matroska"
+    if codec is None:
+        plan.notes.append(f"{track_name(stream)} left out: {container} cannot hold {stream.codec or 'it'}")
         return
+    if codec != "copy" and (codec != "mov_text" or stream.codec in ("ass", "ssa")):
+        lost = ": styling lost" if stream.codec in ("ass", "ssa") else f" ({container} cannot hold {stream.codec})"
+        plan.notes.append(f"{track_name(stream)} converted to {'SRT' if codec == 'srt' else codec}{lost}")
+    # The new tracks carry the one default flag; the source's own tracks keep everything else. The
+    # title is set again: MP4 keeps it as the handler name, and a converted track would lose it.
+    i = plan.add(stream, "-c:{i}", codec, "-disposition:{i}", "0")
+    title = "" if stream.title in _HANDLER_NAMES else stream.title  # MP4's handler name when it has no title
+    for key in ("title", "handler_name") if mp4 else ("title",):
+        plan.args += [f"-metadata:s:{i}", f"{key}={title}"] if title else []
     plan.subtitles += 1
 
 
