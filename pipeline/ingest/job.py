@@ -40,11 +40,12 @@ class VideoJob:
 
 @dataclass(frozen=True)
 class Outputs:
-    """Which files to produce."""
+    """Which files to produce. ``burn`` and ``mux`` are None when the job does not name them: the
+    defaults, which adapt to each source (:mod:`pipeline.batch.defaults`)."""
 
     formats: tuple[str, ...] = ("srt", "vtt", "ass")
-    burn: bool = True
-    mux: tuple[str, ...] = ("mkv", "mp4")
+    burn: bool | None = None
+    mux: tuple[str, ...] | None = None
     review: bool = True
 
 
@@ -140,8 +141,8 @@ def parse_job(text: str, path: Path) -> Job:
     out = _table(path, doc, "outputs")
     outputs = Outputs(
         formats=_str_list(path, out, "formats", "outputs.", _FORMATS) if "formats" in out else Outputs.formats,
-        burn=_type_check(path, out, "burn", bool, "outputs.") if "burn" in out else True,
-        mux=_str_list(path, out, "mux", "outputs.", _CONTAINERS) if "mux" in out else Outputs.mux,
+        burn=_type_check(path, out, "burn", bool, "outputs.") if "burn" in out else None,
+        mux=_str_list(path, out, "mux", "outputs.", _CONTAINERS) if "mux" in out else None,
         review=_type_check(path, out, "review", bool, "outputs.") if "review" in out else True,
     )
     ren = _table(path, doc, "render")
