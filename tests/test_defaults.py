@@ -63,15 +63,32 @@ def test_smallest_job_skips_the_mp4_that_cannot_hold_the_video(
     files = manifest["files"]
     assert isinstance(files, list)
     kinds = sorted(f["kind"] for f in files if f["kind"] not in ("srt", "vtt", "ass"))
-    assert kinds == ["burned", "review", "soft-mkv"]
+    master = name == "prores_timecode"  # a ProRes master gets a MOV in place of the MP4
+    assert kinds == ["burned", "review", "soft-mkv", *(["soft-mov"] if master else [])]
     notes = manifest["notes"]
     assert isinstance(notes, dict)
     (note,) = notes["mux/mp4"]
     assert note.startswith(SKIPPED) and f"{NOT_IN_MP4[name]} video cannot go into .mp4" in note
+    assert ("written as .mov" in note) == master
     assert f"mux/mp4 {note}" in out  # the summary says it too
-    mkv = next(tmp_path.rglob("*.subs.mkv"))
-    assert probe_facts(mkv)["video_codec"] == probe_facts(zoo[name])["video_codec"]
+    for soft in tmp_path.rglob("*.subs.m[ko]v"):
+        assert probe_facts(soft)["video_codec"] == probe_facts(zoo[name])["video_codec"]
     assert not list(tmp_path.rglob("*.subs.mp4"))
+
+
+def test_a_mov_holds_prores_and_pcm_as_they_are(
+    zoo: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``mux -o .mov`` of a ProRes master: ProRes, PCM and the timecode as they are, the new track as mov_text."""
+    (tmp_path / "t.en.srt").write_text(full_cues_srt(BY_NAME["prores_timecode"].duration), encoding="utf-8")
+    out = tmp_path / "out.mov"
+    code = main(["-q", "mux", str(zoo["prores_timecode"]), str(tmp_path / "t.en.srt"), "-o", str(out)])
+    assert code == 0, capsys.readouterr().err
+    got = probe(out)
+    assert [(s.kind, s.codec) for s in got.streams if s.kind != "data"] == [
+        ("video", "prores"), ("audio", "pcm_s16le"), ("subtitle", "mov_text")
+    ]  # fmt: skip
+    assert got.video is not None and got.video.timecode == "01:00:00:00"
 
 
 def test_smallest_job_on_audio_only_skips_the_burn(
@@ -129,6 +146,8 @@ def test_planned_outputs(zoo: dict[str, Path]) -> None:
     assert planned_outputs(Outputs(), h264).notes == {}
     adapted = planned_outputs(Outputs(), webm)
     assert (adapted.burn, adapted.mux, list(adapted.notes)) == (True, ("mkv",), ["mux/mp4"])
+    adapted = planned_outputs(Outputs(), probe(zoo["prores_timecode"]))
+    assert (adapted.burn, adapted.mux, list(adapted.notes)) == (True, ("mkv", "mov"), ["mux/mp4"])
     adapted = planned_outputs(Outputs(), m4a)
     assert (adapted.burn, adapted.mux, list(adapted.notes)) == (False, ("mkv", "mp4"), ["burn"])
     named = planned_outputs(Outputs(burn=True, mux=("mp4",)), m4a)

@@ -5,7 +5,8 @@ source cannot give (a burn of a file without a picture, an MP4 of a video codec 
 is bad input, refused before any work (:func:`check_requests`, exit 2). A job that names neither
 gets the defaults that fit each source (:func:`planned_outputs`): a burned cut per language when
 the source has a picture, and each of :data:`DEFAULT_MUX` that holds its video as it is (MKV holds
-every codec). Every default left out is a note of the run, in the manifest and the summary.
+every codec; a ProRes master gets a MOV in place of the MP4, as post-production tools expect). Every
+default left out is a note of the run, in the manifest and the summary.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from pipeline.media.containers import video_misfit
 from pipeline.media.probe import MediaInfo, probe
 
 DEFAULT_MUX = ("mkv", "mp4")
+MASTERS = frozenset({"prores"})
+"""Video codecs of masters that QuickTime holds and MP4 does not: their default MP4 becomes a MOV."""
 SKIPPED = "skipped (a default): "
 """How a note of a default output that was not written begins (the CLI's summary prints these)."""
 
@@ -46,10 +49,13 @@ def planned_outputs(outputs: Outputs, media: MediaInfo) -> Planned:
         fits = []
         for container in DEFAULT_MUX:
             misfit = video_misfit(media, f".{container}")
-            if misfit:
-                notes[f"mux/{container}"] = [f"{SKIPPED}{misfit}; the .mkv holds it as is"]
-            else:
+            if not misfit:
                 fits.append(container)
+            elif container == "mp4" and media.video_codec in MASTERS and not video_misfit(media, ".mov"):
+                fits.append("mov")
+                notes["mux/mp4"] = [f"{SKIPPED}{misfit}; written as .mov (QuickTime holds it as is) and .mkv"]
+            else:
+                notes[f"mux/{container}"] = [f"{SKIPPED}{misfit}; the .mkv holds it as is"]
         mux = tuple(fits)
     return Planned(burn, mux, notes)
 

@@ -19,6 +19,9 @@ MP4_SUFFIXES = frozenset({".mp4", ".m4v", ".mov"})
 # What MP4 players read (ffmpeg also writes MJPEG and PCM into MP4, which few players play).
 MP4_VIDEO = frozenset({"h264", "hevc", "av1", "vp9", "mpeg4", "mpeg2video", "mpeg1video"})
 MP4_AUDIO = frozenset({"aac", "mp3", "ac3", "eac3", "opus", "flac", "alac", "mp2"})
+# QuickTime (.mov), where masters live, also holds ProRes and PCM as they are.
+MOV_VIDEO = MP4_VIDEO | {"prores"}
+MOV_AUDIO = MP4_AUDIO | {"pcm_s16le", "pcm_s16be", "pcm_s24le", "pcm_s24be", "pcm_s32le", "pcm_f32le"}
 TEXT_SUBTITLES = frozenset({"subrip", "srt", "ass", "ssa", "webvtt", "mov_text", "text"})
 # Subtitle codecs each container holds as they are (bitmaps: PGS, DVB, VobSub; MP4 holds only VobSub).
 MKV_SUBTITLES = frozenset({"subrip", "ass", "ssa", "webvtt", "hdmv_pgs_subtitle", "dvb_subtitle", "dvd_subtitle"})
@@ -44,10 +47,15 @@ def require_video(media: MediaInfo) -> StreamInfo:
     return media.video
 
 
+def codecs_held(suffix: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The video and audio codecs an MP4 or MOV file (by its ``suffix``) holds as they are."""
+    return (MOV_VIDEO, MOV_AUDIO) if suffix.lower() == ".mov" else (MP4_VIDEO, MP4_AUDIO)
+
+
 def video_misfit(media: MediaInfo, suffix: str) -> str | None:
     """Why ``media``'s video cannot be stream-copied into a file ending in ``suffix``; None when it can."""
     codec = media.video_codec
-    if codec and suffix.lower() in MP4_SUFFIXES and codec not in MP4_VIDEO:
+    if codec and suffix.lower() in MP4_SUFFIXES and codec not in codecs_held(suffix)[0]:
         return f"{codec} video cannot go into {suffix} without re-encoding"
     return None
 
@@ -86,9 +94,10 @@ class StreamPlan:
         return i
 
 
-def audio_options(stream: StreamInfo, mp4: bool, plan: StreamPlan) -> tuple[str, ...]:
-    """Copy an audio stream, or convert it to AAC when MP4 cannot hold it (with a note)."""
-    if mp4 and stream.codec not in MP4_AUDIO:
+def audio_options(stream: StreamInfo, mp4: bool, plan: StreamPlan, held: frozenset[str] = MP4_AUDIO) -> tuple[str, ...]:
+    """Copy an audio stream, or convert it to AAC when MP4 cannot hold it (with a note; ``held``: what
+    the MP4 or MOV holds)."""
+    if mp4 and stream.codec not in held:
         plan.notes.append(f"audio stream {stream.index} ({stream.codec}) converted to AAC: MP4 cannot hold it")
         return ("-c:{i}", "aac", "-b:{i}", AUDIO_BITRATE)
     return ("-c:{i}", "copy")
@@ -98,7 +107,7 @@ def burn_audio_plan(media: MediaInfo, target: Path) -> StreamPlan:
     """Every audio stream of the source for a burned cut (output streams 1..n; 0 is the picture)."""
     plan = StreamPlan(outputs=1)
     for stream in media.audio_streams():
-        plan.add(stream, *audio_options(stream, is_mp4(target), plan))
+        plan.add(stream, *audio_options(stream, is_mp4(target), plan, codecs_held(target.suffix)[1]))
     return plan
 
 
@@ -110,12 +119,13 @@ def mux_plan(media: MediaInfo, target: Path) -> StreamPlan:
     """
     check_video_fits(media, target)
     mp4 = is_mp4(target)
+    video, audio = codecs_held(target.suffix)
     plan = StreamPlan()
     for stream in media.streams:
         if stream.kind == "video":
-            _video(stream, media, mp4, plan)
+            _video(stream, media, mp4, plan, video)
         elif stream.kind == "audio":
-            plan.add(stream, *audio_options(stream, mp4, plan))
+            plan.add(stream, *audio_options(stream, mp4, plan, audio))
         elif stream.kind == "subtitle":
             _subtitle(stream, mp4, plan)
         elif stream.kind == "attachment":
@@ -125,7 +135,7 @@ def mux_plan(media: MediaInfo, target: Path) -> StreamPlan:
     return plan
 
 
-def _video(stream: StreamInfo, media: MediaInfo, mp4: bool, plan: StreamPlan) -> None:
+def _video(stream: StreamInfo, media: MediaInfo, mp4: bool, plan: StreamPlan, held: frozenset[str]) -> None:
     if stream.attached_pic and not mp4:
         # Matroska keeps cover art as an attachment (the caller extracts it and adds -attach);
         # a copied stream would come back as a second video.
@@ -133,7 +143,7 @@ def _video(stream: StreamInfo, media: MediaInfo, mp4: bool, plan: StreamPlan) ->
         return
     if stream.attached_pic:
         plan.add(stream, "-c:{i}", "copy", "-disposition:{i}", "attached_pic")
-    elif stream is media.video or not mp4 or stream.codec in MP4_VIDEO:
+    elif stream is media.video or not mp4 or stream.codec in held:
         plan.add(stream, "-c:{i}", "copy")
     else:
         plan.notes.append(f"video stream {stream.index} ({stream.codec}) left out: MP4 cannot hold it")
