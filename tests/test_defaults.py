@@ -106,6 +106,9 @@ def test_smallest_job_on_audio_only_skips_the_burn(
     assert note.startswith(SKIPPED) and "no video stream (audio only)" in note
     assert f"burn {note}" in out
     assert manifest["failures"] == {}
+    assert main(["-q", "run", str(tmp_path / "job.toml"), "--json"]) == 0  # the result as JSON says it too
+    (video,) = json.loads(capsys.readouterr().out)["videos"]
+    assert video["notes"]["burn"] == [note]
 
 
 @pytest.mark.parametrize(

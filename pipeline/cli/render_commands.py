@@ -120,6 +120,7 @@ def _result_json(result: JobResult) -> str:
             "manifest": str(v.manifest) if v.manifest else None,
             "files": [asdict(e) for e in v.entries],
             "failures": v.failures,
+            "notes": v.notes,
             "qc": {lang: qc_verdict(found) for lang, found in sorted(v.qc.items())},
             "seconds": {k: round(s, 3) for k, s in v.seconds.items()},
         }
