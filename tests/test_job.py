@@ -18,7 +18,8 @@ def test_smallest_job(tmp_path: Path) -> None:
     job = parse_job('video = "clip.mp4"\ntranscript = "clip.json"\nlanguages = ["en", "ko"]\n', tmp_path / "job.toml")
     (v,) = job.videos
     assert v.name == "clip" and v.video == tmp_path / "clip.mp4" and v.default_language == "en"
-    assert job.outputs.burn and job.outputs.mux == ("mkv", "mp4") and job.output_dir == tmp_path / "output"
+    # burn and mux not named: None, the defaults that adapt to each source (pipeline.batch.defaults)
+    assert job.outputs.burn is None and job.outputs.mux is None and job.output_dir == tmp_path / "output"
 
 
 def test_embedded_default_job_parses() -> None:

@@ -43,7 +43,8 @@ def review_inputs(
         tag = item.profile.tag
         failure = failures.get(f"{tag}/burn", "")
         cut = cuts.get(tag)
-        ass = None if cut is not None or failure else _drawable(item, media, style, root / tag)
+        pictured = cut is None and not failure and media.video is not None  # audio only: no picture to draw on
+        ass = _drawable(item, media, style, root / tag) if pictured else None
         if isinstance(ass, FontCoverageError):
             ass, failure = None, str(ass)
         findings = tuple(qc.get(tag, ()))

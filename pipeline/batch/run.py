@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.batch.burnstep import BurnOptions, burn_tracks_each
+from pipeline.batch.defaults import check_requests, planned_outputs
 from pipeline.batch.executor import Executor, map_videos
 from pipeline.batch.preflight import check_inputs
 from pipeline.batch.rerun import PreviousCut, load_previous
@@ -44,8 +45,10 @@ def run_job(
 
     Raises:
         InputProblemsError: before any work, naming every input file of the job that is missing.
+        InputError, ContainerError: when the job names an output that one of its sources cannot give.
     """
     check_inputs(job)
+    check_requests(job)
     if executor is None:
         return JobResult([run_video(job, vj, progress, force=force) for vj in job.videos])
     return JobResult(map_videos(executor, functools.partial(run_video, force=force), job, progress))
@@ -133,10 +136,10 @@ def _burn_group(v: _Video, group: list[LangTrack], stills: Mapping[str, list[int
     return []
 
 
-def _mux(v: _Video, built: dict[str, LangTrack]) -> None:
+def _mux(v: _Video, built: dict[str, LangTrack], containers: tuple[str, ...]) -> None:
     vj, res = v.vj, v.res
     default = vj.default_language if vj.default_language in built else next(iter(built))
-    for container in v.job.outputs.mux:
+    for container in containers:
         target = v.root / f"{vj.name}.subs.{container}"
         try:
             notes: list[str] = []
@@ -192,12 +195,14 @@ def run_video(
         built = build_video_tracks(job, vj, media, res, root)
         if media is not None and vj.video is not None and built:
             v = _Video(job, vj, vj.video, media, res, root, progress, previous, work)
-            if job.outputs.burn:
+            planned = planned_outputs(job.outputs, media)  # the job's burn and mux, or the defaults that fit
+            res.notes.update(planned.notes)
+            if planned.burn:
                 with timed(res, "burn"):
                     _burn(v, built)
-            if job.outputs.mux:
+            if planned.mux:
                 with timed(res, "mux"):
-                    _mux(v, built)
+                    _mux(v, built, planned.mux)
             if job.outputs.review:
                 with timed(res, "review"):
                     _review(v, built)

@@ -12,6 +12,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TextIO
 
+from pipeline.batch.defaults import SKIPPED
 from pipeline.batch.files import burn_file, mux_files
 from pipeline.batch.results import JobResult
 from pipeline.batch.run import run_job
@@ -120,6 +121,7 @@ def _result_json(result: JobResult) -> str:
             "manifest": str(v.manifest) if v.manifest else None,
             "files": [asdict(e) for e in v.entries],
             "failures": v.failures,
+            "notes": v.notes,
             "qc": {lang: qc_verdict(found) for lang, found in sorted(v.qc.items())},
             "seconds": {k: round(s, 3) for k, s in v.seconds.items()},
         }
@@ -136,6 +138,8 @@ def _report(result: JobResult, as_json: bool = False) -> int:
         produced = len(video.entries)
         stages = ", ".join(f"{k} {v:.1f}s" for k, v in video.seconds.items())
         print(f"{video.name}: {produced} files ({stages}); manifest: {video.manifest}")
+        for what, lines in video.notes.items():  # the defaults that did not fit the source
+            print("".join(f"  {what} {line}\n" for line in lines if line.startswith(SKIPPED)), end="")
         for what, why in video.failures.items():
             print(f"  FAILED {what}: {why}", file=sys.stderr)
     return 0 if result.ok else 1

@@ -41,11 +41,12 @@ class VideoJob:
 
 @dataclass(frozen=True)
 class Outputs:
-    """Which files to produce."""
+    """Which files to produce. ``burn`` and ``mux`` are None when the job does not name them: the
+    defaults, which adapt to each source (:mod:`pipeline.batch.defaults`)."""
 
     formats: tuple[str, ...] = ("srt", "vtt", "ass")
-    burn: bool = True
-    mux: tuple[str, ...] = ("mkv", "mp4")
+    burn: bool | None = None
+    mux: tuple[str, ...] | None = None
     review: bool = True
 
 
@@ -144,8 +145,8 @@ def parse_job(text: str, path: Path) -> Job:
     out, ren = doc.get("outputs", {}), doc.get("render", {})
     outputs = Outputs(
         formats=tuple(out.get("formats", Outputs.formats)),
-        burn=out.get("burn", True),
-        mux=tuple(out.get("mux", Outputs.mux)),
+        burn=out.get("burn"),
+        mux=tuple(out["mux"]) if "mux" in out else None,
         review=out.get("review", True),
     )
     render = Render(
