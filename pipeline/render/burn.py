@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.media.commands import BurnOutput, burn_args, length_limit, picture_for
+from pipeline.media.commands import BurnOutput, burn_args, picture_for
 from pipeline.media.containers import burn_audio_plan, require_video
 from pipeline.media.ffmpeg import ProgressFn, run_ffmpeg
 from pipeline.media.fonts import make_fontsdir
@@ -90,7 +90,6 @@ def burn(
             picture=picture_for(media),
             audio=audio,
             stream=f"0:{stream.index}",
-            limit=length_limit(media),
         )
         log = log_path_for(requests[0].target.resolve())
         try:

@@ -22,7 +22,7 @@ import av
 
 from pipeline.core.errors import InputError, OutputError, UsageError, VerifyError
 from pipeline.core.profiles import canonical_tag, iso639_2b
-from pipeline.media.commands import Cover, SoftTrack, lead_seconds, length_limit, mux_args
+from pipeline.media.commands import Cover, SoftTrack, lead_seconds, mux_args, reencode_args
 from pipeline.media.containers import COVER_TYPES, StreamPlan, is_mp4, mux_plan
 from pipeline.media.ebml import EbmlFormatError
 from pipeline.media.ffmpeg import ProgressFn, run_ffmpeg
@@ -61,6 +61,9 @@ def mux(
 ) -> MuxResult:
     """Mux ``tracks`` into a stream copy of ``video``; return the partial path and the plan.
 
+    What the source's edit lists hide stays hidden: an MP4 copies them; in Matroska a hidden sound
+    pre-roll gets a ``CodecDelay`` and a picture cut between keyframes is encoded again (a note says so).
+
     Raises:
         ContainerError: when the video codec does not fit the container (before anything is written).
         FfmpegError: when ffmpeg fails (one line; the full log goes to ``<target>.ffmpeg.log``).
@@ -79,7 +82,9 @@ def mux(
             path.write_text(track.srt_text, encoding="utf-8")
             soft.append(SoftTrack(path, track.iso639_2, track.title, track.default))
         covers = _extract_covers(video, plan.covers, work)
-        argv = mux_args(video.resolve(), soft, partial, plan, covers, length_limit(media), lead_seconds(media))
+        if plan.reencoded is not None:
+            plan.args += reencode_args(media, plan.reencoded)
+        argv = mux_args(video.resolve(), soft, partial, plan, covers, lead_seconds(media))
         length_us = (media.video_duration_ms or media.duration_ms) * 1000
         try:
             run_ffmpeg(argv, duration_us=length_us, on_progress=on_progress, cwd=work, log_path=log_path_for(target))
