@@ -218,7 +218,8 @@ def test_mux_verification_measures_every_stream_against_the_video(
         []
         if kind == "full"
         else [
-            "the file plays from 0 to 8000 ms, the source from 0 to 5000 ms (counted from the first frame): a stream runs past it"
+            "the file plays from 0 to 8000 ms, the source from 0 to 5000 ms (counted from the first frame): "
+            "a stream runs past it"
         ]
     )
 
