@@ -187,7 +187,7 @@ def _not_utf8(data: bytes, path: str | Path, best: EncodingGuess | None) -> Inpu
         others = f"; or {', '.join(best.alternatives[:2])}" if best.alternatives else ""
         hint = f"; it may be {describe(best)}{others}"
         todo = (
-            f'declare it (--encoding {best.encoding}, or `encoding = "{best.encoding}"` in the job file), '
+            f"declare it (--encoding {best.encoding}, or `encoding = \"{best.encoding}\"` in the job file), "
             "or read it with the best guess (--encoding auto)"
         )
     return InputError(path, f"not UTF-8 (byte 0x{data[start]:02x}){hint}: {todo}", line=line)

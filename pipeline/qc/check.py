@@ -138,7 +138,9 @@ def problem_findings(problems: Sequence[Problem], *, lenient: bool = True) -> li
     return out
 
 
-def _read_for_lint(path: Path, lang: str, encoding: str | None) -> tuple[str, tuple[Problem, ...], list[Finding]]:
+def _read_for_lint(
+    path: Path, lang: str, encoding: str | None
+) -> tuple[str, tuple[Problem, ...], list[Finding]]:
     """The text to lint: a legacy encoding read with the best guess (an ``encoding`` finding says
     which), NUL bytes as U+FFFD (a problem per line)."""
     try:

@@ -209,7 +209,9 @@ def _batches(missing: Sequence[ChunkJob], group: int, jobs: int = 1) -> list[lis
     run: list[ChunkJob] = []
     for index, outs in sorted(by_chunk.items()):
         if run and (
-            len(run) + len(outs) > group or run[-1].chunk.index != index - 1 or index - run[0].chunk.index >= longest
+            len(run) + len(outs) > group
+            or run[-1].chunk.index != index - 1
+            or index - run[0].chunk.index >= longest
         ):
             batches.append(run)
             run = []
