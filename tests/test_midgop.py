@@ -22,6 +22,8 @@ import pytest
 
 from pipeline.cli.main import main
 from pipeline.media.ffmpeg import ffmpeg_exe
+from pipeline.media.mkvcheck import layout_problems
+from pipeline.media.mkvduration import lower_duration
 from pipeline.media.probe import probe
 from pipeline.render.verify import KeptStreams, verify_mux
 
@@ -210,9 +212,16 @@ def test_verification_refuses_what_plays_otherwise(
     assert any(refusal in p for p in problems), problems
 
 
-def test_verification_passes_the_plain_copy_of_an_audio_preroll(zoo: dict[str, Path], tmp_path: Path) -> None:
-    """The control of the sound checks: ffmpeg copies the hidden sound into Matroska with a CodecDelay as long."""
-    out = tmp_path / "copy.mkv"
-    _ffmpeg("-i", str(zoo["recut_audio_copied"]), "-map", "0", "-c", "copy", str(out))
-    assert plays_as(out, zoo["recut_audio_copied"]) == []
-    assert verify_mux(probe(out), [], probe(zoo["recut_audio_copied"]), [], KeptStreams()) == []
+def test_a_copied_sound_preroll_plays_in_sync_and_the_header_says_how_long(
+    zoo: dict[str, Path], tmp_path: Path
+) -> None:
+    """ffmpeg copies a hidden sound pre-roll into Matroska with a CodecDelay as long: the sound plays in sync,
+    but its Duration counts the pre-roll (a seek bar 1 s too long) until it is lowered to what plays."""
+    source, out = zoo["recut_audio_copied"], tmp_path / "copy.mkv"
+    _ffmpeg("-i", str(source), "-map", "0", "-c", "copy", str(out))
+    assert plays_as(out, source) == []
+    problems = verify_mux(probe(out), [], probe(source), [], KeptStreams())
+    assert len(problems) == 1 and "the header says the file lasts" in problems[0], problems
+    assert lower_duration(out, max(end for _, _, end in probe(out).spans))
+    assert verify_mux(probe(out), [], probe(source), [], KeptStreams()) == []
+    assert layout_problems(out) == []  # the Info element's CRC-32 still matches

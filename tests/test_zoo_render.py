@@ -31,7 +31,7 @@ pytestmark = pytest.mark.render
 
 MP4_AUDIO = {"aac", "mp3", "ac3", "eac3", "opus", "flac", "alac", "mp2"}
 REFUSED_IN_MP4 = {"prores_timecode": "prores", "vp8_webm": "vp8", "webm_browser": "vp8", "wmv2_asf": "wmv2",
-                  "mjpeg_avi": "mjpeg"}  # fmt: skip
+                  "mjpeg_avi": "mjpeg", "mjpeg_long_pcm": "mjpeg"}  # fmt: skip
 BURN_CASES = [
     "phone_rotated", "vertical_1080x1920", "uhd_4k", "camcorder_ts", "dvd_vob", "anamorphic_sd", "interlaced_h264",
     "odd_1279x719", "avi_wma", "dashcam_pcm_u8", "hevc_hlg", "two_audio", "webm_browser", "vfr_mp4",
@@ -56,8 +56,9 @@ def _srt(folder: Path, name: str, kind: str) -> Path:
 
 
 def _played(name: str) -> float:
-    """How long a player plays the source: its picture, or its sound when that lasts longer."""
-    return max(BY_NAME[name].duration, BY_NAME[name].audio_duration or 0.0)
+    """How long a player plays the source: its picture, or its sound or subtitles when they last longer."""
+    source = BY_NAME[name]
+    return max(source.duration, source.audio_duration or 0.0, source.subtitle_end or 0.0)
 
 
 def _cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:

@@ -27,8 +27,9 @@ from pipeline.media.containers import COVER_TYPES, StreamPlan, is_mp4, mux_plan
 from pipeline.media.ebml import EbmlFormatError
 from pipeline.media.ffmpeg import ProgressFn, run_ffmpeg
 from pipeline.media.mkvcheck import layout_problems, read_tracks
+from pipeline.media.mkvduration import lower_duration
 from pipeline.media.mkvlang import TrackLanguage, write_languages
-from pipeline.media.probe import MediaInfo, StreamInfo
+from pipeline.media.probe import MediaInfo, StreamInfo, probe
 from pipeline.render.outputs import discard, ensure_dir, log_path_for, partial_path, remove_partials_of
 
 
@@ -90,6 +91,7 @@ def mux(
             run_ffmpeg(argv, duration_us=length_us, on_progress=on_progress, cwd=work, log_path=log_path_for(target))
             if not is_mp4(target):
                 tag_languages(partial, mkv_languages(plan, tracks), target)
+                settle_duration(partial, media, target)
         except BaseException:
             discard(partial)
             raise
@@ -147,6 +149,23 @@ def tag_languages(partial: Path, wanted: Sequence[TrackLanguage], target: Path) 
     except BaseException:
         discard(tagged)
         raise
+
+
+def settle_duration(partial: Path, source: MediaInfo, target: Path) -> None:
+    """Give the MKV ``partial`` the Duration it plays, when the source hides a sound pre-roll (see
+    :mod:`pipeline.media.mkvduration`).
+
+    Raises:
+        InputError: when ffmpeg's file cannot be read as Matroska (names ``target``).
+    """
+    if not source.hidden_lead_ms:
+        return
+    end_ms = max((end for _, _, end in probe(partial).spans), default=0)
+    try:
+        if end_ms > 0:
+            lower_duration(partial, end_ms)
+    except EbmlFormatError as exc:
+        raise InputError(target, f"cannot set the duration of ffmpeg's Matroska file: {exc}") from None
 
 
 def _language_problems(path: Path, wanted: Sequence[TrackLanguage]) -> list[str]:

@@ -149,12 +149,13 @@ def played_as_source(out: MediaInfo, source: MediaInfo) -> list[str]:
     for n, (got, want) in enumerate(zip(out.audio_streams(), source.audio_streams(), strict=False)):
         problems += _sound_problems(n, out.span_ms(got), source.span_ms(want))
     (first, last), (src_first, src_last) = out.played_ms, source.played_ms
-    # Not the header's duration: Matroska's counts a sound's hidden pre-roll (its CodecDelay) too.
     if first < src_first - SYNC_SLACK_MS or last > src_last + DURATION_SLACK_MS:
         problems.append(
             f"the file plays from {first} to {last} ms, the source from {src_first} to {src_last} ms "
             "(counted from the first frame): a stream runs past it"
         )
+    elif out.duration_ms > src_last - min(src_first, 0) + DURATION_SLACK_MS:  # a player's seek bar
+        problems.append(f"the header says the file lasts {out.duration_ms} ms, it plays {last - min(first, 0)} ms")
     return problems
 
 
