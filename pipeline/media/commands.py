@@ -174,12 +174,23 @@ def mux_args(
     return [*argv, safe_path(target)]
 
 
-def reencode_args(media: MediaInfo, index: int, crf: int = 18, preset: str = "veryfast") -> list[str]:
-    """Options that encode output stream ``index`` (the main video) again with x264, as a burn lays it out
-    (upright, even size, the source's bit depth, colours and interlacing), close to the source's look."""
+REENCODERS = {"hevc": ("libx265", 20)}
+"""The encoder (and CRF) of a picture that must be encoded again, by its codec; x264 at CRF 18 for the rest."""
+
+
+def reencode_args(media: MediaInfo, index: int, preset: str = "veryfast") -> list[str]:
+    """Options that encode output stream ``index`` (the main video) again, in its codec where it is HEVC
+    (else H.264), as a burn lays it out (upright, even size, the source's bit depth, colours and
+    interlacing), close to the source's look."""
+    encoder, crf = REENCODERS.get(media.video_codec, ("libx264", 18))
     picture = picture_for(media)
-    argv = [f"-c:{index}", "libx264", f"-preset:{index}", preset, f"-crf:{index}", str(crf)]
-    argv += [f"-pix_fmt:{index}", picture.pix_fmt, *_fixed_threads(picture.options)]
+    argv = [f"-c:{index}", encoder, f"-preset:{index}", preset, f"-crf:{index}", str(crf)]
+    if encoder == "libx264":
+        options = _fixed_threads(picture.options)
+    else:
+        at = picture.options.index("-x264-params") if "-x264-params" in picture.options else len(picture.options)
+        options = [*picture.options[:at], *picture.options[at + 2 :], "-x265-params", "log-level=error"]
+    argv += [f"-pix_fmt:{index}", picture.pix_fmt, *options]
     return argv + ([f"-filter:{index}", "pad=ceil(iw/2)*2:ceil(ih/2)*2"] if picture.pad else [])
 
 
