@@ -62,6 +62,7 @@ def _lengths(path: Path) -> tuple[float, list[float]]:
         ("video_outlasts_audio", "burn", "mkv"),
         ("video_outlasts_audio", "mux", "mkv"),
         ("video_outlasts_audio", "mux", "mp4"),
+        ("subs_outlast_both", "burn", "mkv"),
         ("subs_outlast_both", "mux", "mkv"),
         ("subs_outlast_both", "mux", "mp4"),
         ("avi_long_audio", "mux", "mkv"),

@@ -37,7 +37,13 @@ BURN_CASES = [
     "odd_1279x719", "avi_wma", "dashcam_pcm_u8", "hevc_hlg", "two_audio", "webm_browser", "vfr_mp4",
     "avi_long_audio", "mkv_subs_fonts", "no_audio", "wmv2_asf", "prores_timecode", "mjpeg_avi",
 ]  # fmt: skip
-MUX_CASES = [name for name in BY_NAME if name not in ("audio_only_m4a", "uhd_4k", "vertical_1080x1920")]
+# The cuts and the sources of unequal stream lengths have their own tests (test_midgop, test_stream_lengths).
+OWN_TESTS = {"recut_audio_copied", "mjpeg_long_pcm", "video_outlasts_audio", "subs_outlast_both"}
+MUX_CASES = [
+    name
+    for name in BY_NAME
+    if name not in ("audio_only_m4a", "uhd_4k", "vertical_1080x1920", *OWN_TESTS) and not name.startswith("midgop")
+]
 Gray = npt.NDArray[np.uint8]
 FAST = Encoder(crf=30, preset="ultrafast")
 
