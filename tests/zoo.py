@@ -45,6 +45,8 @@ _QUIET = ("-nostdin", "-hide_banner", "-loglevel", "error", "-y")
 _H264 = ("-c:v", "libx264", "-preset", "ultrafast", "-crf", "30", "-pix_fmt", "yuv420p")
 _AAC = ("-c:a", "aac", "-b:a", "96k")
 _AVI_TS = ("-avoid_negative_ts", "disabled")  # else the audio encoder's priming leaves a gap after the first frame
+_GOP = ("-g", "150", "-keyint_min", "150", "-sc_threshold", "0")  # keyframes 5 s apart, as in long-GOP camera files
+_CUT = ("-ss", "2.5", "-t", "4", "-i")  # a cut 2.5 s after a keyframe (the next is 5 s in): `-ss` before `-i`
 
 
 def _a(args: str) -> tuple[str, ...]:
@@ -106,6 +108,10 @@ class ZooSource:
     audio_duration: float | None = None
     files: tuple[tuple[str, str], ...] = ()
     """Text files written into `{work}` before the steps run: (file name, content)."""
+    hidden: bool = False
+    """Its video starts between keyframes: an edit list hides the frames before the first one shown."""
+    subtitle_end: float | None = None
+    """Where its longest subtitle stream ends (s), when that is past the picture and the sound."""
 
 
 # Text inputs of the sources that carry subtitles and chapters.
@@ -547,13 +553,13 @@ ZOO: tuple[ZooSource, ...] = (
         file_name="audio_only_m4a.m4a",
         why="a voice memo or podcast: audio only, no picture to burn into",
         builder=((*_QUIET, *_tone(5), *_AAC, "{out}"),),
-        # The first AAC packet is 1024 samples before 0 (encoder priming, hidden by the edit list).
+        # The first AAC packet is 1024 samples before 0 (encoder priming): the edit list hides it, a player starts at 0.
         width=0,
         height=0,
         display_width=0,
         display_height=0,
         pix_fmt=None,
-        start=-0.021,
+        start=0.0,
         video_codec=None,
         audio_codec="aac",
         duration=5.0,
@@ -648,6 +654,187 @@ ZOO: tuple[ZooSource, ...] = (
         video_codec="h264",
         audio_codec="aac",
         duration=5.0,
+    ),
+    ZooSource(
+        name="midgop_h264_aac",
+        file_name="midgop_h264_aac.mp4",
+        why="a clip cut like the sample's with `ffmpeg -ss 2.5 -t 4 -i src.mp4 -c copy`: it starts 2.5 s into a GOP of"
+        " H.264 High/AAC at 29.97 fps, and the MP4's edit lists hide the frames and sound before its first frame",
+        builder=(
+            (
+                *_QUIET,
+                *_pattern("640x360", 8, "30000/1001"),
+                *_tone(8),
+                *_a("-c:v libx264 -preset veryfast -crf 30 -pix_fmt yuv420p"),  # High profile, B-frames
+                *_GOP,
+                *_AAC,
+                "-shortest",
+                "{work}/src.mp4",
+            ),
+            (*_QUIET, *_CUT, "{work}/src.mp4", *_a("-c copy -movflags +faststart {out}")),
+        ),
+        width=640,
+        height=360,
+        display_width=640,
+        display_height=360,
+        video_codec="h264",
+        audio_codec="aac",
+        duration=4.0,
+        hidden=True,
+    ),
+    ZooSource(
+        name="midgop_hevc",
+        file_name="midgop_hevc.mp4",
+        why="a `-c copy` cut between keyframes of an HEVC phone clip (hvc1, AAC)",
+        builder=(
+            (
+                *_QUIET,
+                *_pattern("640x360", 8),
+                *_tone(8),
+                *_a("-c:v libx265 -preset ultrafast -tag:v hvc1"),
+                "-x265-params",
+                "log-level=error:keyint=150:min-keyint=150:scenecut=0:bframes=0",
+                *_AAC,
+                "-shortest",
+                "{work}/src.mp4",
+            ),
+            (*_QUIET, *_CUT, "{work}/src.mp4", *_a("-c copy {out}")),
+        ),
+        width=640,
+        height=360,
+        display_width=640,
+        display_height=360,
+        video_codec="hevc",
+        audio_codec="aac",
+        duration=4.0,
+        hidden=True,
+    ),
+    ZooSource(
+        name="midgop_rotated",
+        file_name="midgop_rotated.mp4",
+        why="a `-c copy` cut between keyframes of a portrait phone video (display matrix -90)",
+        builder=(
+            (*_QUIET, *_pattern("640x360", 8), *_tone(8), *_H264, *_GOP, *_AAC, "-shortest", "{work}/src.mp4"),
+            (*_QUIET, *_a("-display_rotation:v:0 -90"), *_CUT, "{work}/src.mp4", *_a("-c copy {out}")),
+        ),
+        width=640,
+        height=360,
+        display_width=360,
+        display_height=640,
+        rotation=-90,
+        video_codec="h264",
+        audio_codec="aac",
+        duration=4.0,
+        hidden=True,
+    ),
+    ZooSource(
+        name="midgop_anamorphic",
+        file_name="midgop_anamorphic.mp4",
+        why="a `-c copy` cut between keyframes of anamorphic SD H.264 (720x480, pixel aspect 32:27)",
+        builder=(
+            (
+                *_QUIET,
+                *_pattern("720x480", 8, "25"),
+                *_tone(8),
+                *_a("-vf setsar=32/27"),
+                *_H264,
+                *_GOP,
+                *_AAC,
+                "-shortest",
+                "{work}/src.mp4",
+            ),
+            (*_QUIET, *_CUT, "{work}/src.mp4", *_a("-c copy {out}")),
+        ),
+        width=720,
+        height=480,
+        display_width=853,
+        display_height=480,
+        sar=Fraction(32, 27),
+        video_codec="h264",
+        audio_codec="aac",
+        duration=4.0,
+        hidden=True,
+    ),
+    ZooSource(
+        name="recut_audio_copied",
+        file_name="recut_audio_copied.mp4",
+        why="a clip cut with its picture encoded again but its sound copied (`-c:v libx264 -c:a copy`): only the"
+        " audio's edit list hides a pre-roll (most of an AAC packet)",
+        builder=(
+            (*_QUIET, *_pattern("640x360", 8), *_tone(8), *_H264, *_GOP, *_AAC, "-shortest", "{work}/src.mp4"),
+            (*_QUIET, *_CUT, "{work}/src.mp4", *_H264, *_a("-c:a copy {out}")),
+        ),
+        width=640,
+        height=360,
+        display_width=640,
+        display_height=360,
+        video_codec="h264",
+        audio_codec="aac",
+        duration=4.0,
+    ),
+    ZooSource(
+        name="mjpeg_long_pcm",
+        file_name="mjpeg_long_pcm.avi",
+        why="an old camera AVI (issue 19): MJPEG video of 4 s and PCM audio of 4.45 s; the header says 4 s",
+        builder=(
+            (
+                *_QUIET,
+                *_pattern("640x360", 4, "25"),
+                *_tone(4.45, rate=22050),
+                *_a("-vf format=yuvj420p -c:v mjpeg -q:v 8 -c:a pcm_s16le -ac 1"),
+                *_AVI_TS,
+                "{out}",
+            ),
+        ),
+        width=640,
+        height=360,
+        display_width=640,
+        display_height=360,
+        pix_fmt="yuvj420p",
+        audio_duration=4.45,
+        video_codec="mjpeg",
+        audio_codec="pcm_s16le",
+        duration=4.0,
+    ),
+    ZooSource(
+        name="video_outlasts_audio",
+        file_name="video_outlasts_audio.mp4",
+        why="a clip whose picture (5 s) runs on after its sound (3 s), as an exported timeline with a short music bed",
+        builder=((*_QUIET, *_pattern("640x360", 5), *_tone(3), *_H264, *_AAC, "{out}"),),
+        width=640,
+        height=360,
+        display_width=640,
+        display_height=360,
+        audio_duration=3.0,
+        video_codec="h264",
+        audio_codec="aac",
+        duration=5.0,
+    ),
+    ZooSource(
+        name="subs_outlast_both",
+        file_name="subs_outlast_both.mkv",
+        why="an MKV whose existing subtitle track runs to 6 s, past its picture and sound (4 s)",
+        files=(("late.srt", "1\n00:00:01,000 --> 00:00:02,000\nEarly.\n\n2\n00:00:04,500 --> 00:00:06,000\nLate.\n"),),
+        builder=(
+            (
+                *_QUIET,
+                *_pattern("640x360", 4),
+                *_tone(4),
+                *_a("-i {work}/late.srt -map 0:v -map 1:a -map 2:s"),
+                *_H264,
+                *_AAC,
+                *_a("-c:s srt -metadata:s:s:0 language=fre {out}"),
+            ),
+        ),
+        width=640,
+        height=360,
+        display_width=640,
+        display_height=360,
+        subtitle_streams=1,
+        subtitle_end=6.0,
+        video_codec="h264",
+        audio_codec="aac",
+        duration=4.0,
     ),
     ZooSource(
         name="no_audio",
@@ -843,6 +1030,7 @@ class ProbeFacts(TypedDict):
     header_duration: float | None  # the container's duration, None when the header has none
     audio_durations: list[float]
     span: float | None  # from `start` to the end of the last packet of any stream (subtitles included)
+    hidden_frames: int  # video packets an edit list hides (times above count only the packets a player shows)
 
 
 _TRC = {1: "bt709", 6: "smpte170m", 14: "bt2020-10", 15: "bt2020-12", 16: "smpte2084", 18: "arib-std-b67"}
@@ -894,8 +1082,12 @@ def probe_facts(path: Path | str) -> ProbeFacts:
         chapters = len(container.chapters())
 
         per_stream: dict[int, list[tuple[float, float]]] = {}
+        hidden: dict[int, int] = {}
         for packet in container.demux():
             if packet.pts is None or packet.stream.type not in ("video", "audio", "subtitle"):
+                continue
+            if packet.is_discard:  # what an edit list hides: demuxed (decoded for what follows), never shown
+                hidden[packet.stream.index] = hidden.get(packet.stream.index, 0) + 1
                 continue
             tb = packet.time_base
             per_stream.setdefault(packet.stream.index, []).append(
@@ -976,6 +1168,7 @@ def probe_facts(path: Path | str) -> ProbeFacts:
         header_duration=header,
         audio_durations=audio_durations,
         span=span,
+        hidden_frames=0 if video_index is None else hidden.get(video_index, 0),
     )
 
 
@@ -1013,7 +1206,10 @@ def check_source(source: ZooSource, facts: ProbeFacts, tolerance: float = 0.1) -
     expect("duration in the header", facts["header_duration"] is not None, source.header_duration)
     near("first timestamp", facts["start"], source.start)
     near("duration", facts["duration"], source.duration)
-    longest = max(source.duration, source.audio_duration or 0.0)
+    expect("frames hidden by an edit list", facts["hidden_frames"] > 0, source.hidden)
+    longest = max(source.duration, source.audio_duration or 0.0, source.subtitle_end or 0.0)
+    if source.subtitle_end is not None:
+        near("played span", facts["span"], source.subtitle_end)
     if facts["span"] is None or facts["span"] > longest + tolerance:
         problems.append(f"{source.name}: streams run to {facts['span']!r} s, expected at most {longest} s")
     if source.audio_duration is not None:

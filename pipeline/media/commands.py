@@ -91,7 +91,6 @@ def burn_args(
     picture: Picture = Picture(),
     audio: Sequence[str] = ("-map", "0:a?", "-c:a", "copy"),
     stream: str = "0:v:0",
-    limit: str | None = None,
 ) -> list[str]:
     """One process that decodes ``video``'s ``stream`` once and encodes every output (``split`` filter)."""
     n = len(outputs)
@@ -106,7 +105,7 @@ def burn_args(
     options = _fixed_threads(picture.options)
     for i, out in enumerate(outputs):
         argv += ["-map", f"[o{i}]", *audio, "-c:v", "libx264", "-preset", preset, "-crf", str(crf)]
-        argv += ["-pix_fmt", picture.pix_fmt, *options, *(["-t", limit] if limit else [])]
+        argv += ["-pix_fmt", picture.pix_fmt, *options]
         if out.target.suffix.lower() in MP4_SUFFIXES:
             argv += ["-movflags", "+faststart"]
         argv.append(safe_path(out.target))
@@ -147,7 +146,6 @@ def mux_args(
     target: Path,
     plan: StreamPlan | None = None,
     covers: Sequence[Cover] = (),
-    limit: str | None = None,
     lead: str = "",
 ) -> list[str]:
     """Stream-copy ``video``'s streams (by ``plan``, default: video and audio) and add ``tracks``.
@@ -173,19 +171,29 @@ def mux_args(
         argv += ["-movflags", "+faststart"]
     else:  # Matroska draws random UIDs unless bitexact: the same inputs give the same bytes
         argv += ["-fflags", "+bitexact"]
-    if limit:
-        argv += ["-t", limit]
     return [*argv, safe_path(target)]
 
 
-def length_limit(media: MediaInfo, slack_ms: int = 150) -> str | None:
-    """``-t`` seconds that end an output with the source's video, when other streams outlast it (AVI).
+REENCODERS = {"hevc": ("libx265", 20)}
+"""The encoder (and CRF) of a picture that must be encoded again, by its codec; x264 at CRF 18 for the rest."""
 
-    ``-t`` counts on the file's clock, which may start before the first frame (audio that leads).
-    """
-    if not media.video_duration_ms:
-        return None
-    video_end_ms = media.start_ms - media.container_start_ms + media.video_duration_ms
-    if media.duration_ms > video_end_ms + slack_ms:
-        return f"{video_end_ms / 1000:.3f}"
-    return None
+
+def reencode_args(media: MediaInfo, index: int, preset: str = "veryfast") -> list[str]:
+    """Options that encode output stream ``index`` (the main video) again, in its codec where it is HEVC
+    (else H.264), as a burn lays it out (upright, even size, the source's bit depth, colours and
+    interlacing), close to the source's look."""
+    encoder, crf = REENCODERS.get(media.video_codec, ("libx264", 18))
+    picture = picture_for(media)
+    argv = [f"-c:{index}", encoder, f"-preset:{index}", preset, f"-crf:{index}", str(crf)]
+    if encoder == "libx264":
+        options = _fixed_threads(picture.options)
+    else:
+        at = picture.options.index("-x264-params") if "-x264-params" in picture.options else len(picture.options)
+        options = [*picture.options[:at], *picture.options[at + 2 :], "-x265-params", "log-level=error"]
+    argv += [f"-pix_fmt:{index}", picture.pix_fmt, *options]
+    return argv + ([f"-filter:{index}", "pad=ceil(iw/2)*2:ceil(ih/2)*2"] if picture.pad else [])
+
+
+def outlasts_picture(media: MediaInfo, slack_ms: int = 150) -> bool:
+    """Whether a sound or subtitle stream of ``media`` plays on after its last frame (an AVI's audio)."""
+    return bool(media.video_duration_ms) and media.played_ms[1] > media.video_duration_ms + slack_ms

@@ -84,6 +84,8 @@ class StreamPlan:
     covers: list[StreamInfo] = field(default_factory=list)
     mapped: list[StreamInfo] = field(default_factory=list)
     """The source's streams in output order (without the covers that go in as MKV attachments)."""
+    reencoded: int | None = None
+    """The output index of a video stream that cannot be copied as it is shown (see :func:`mux_plan`)."""
 
     def add(self, stream: StreamInfo, *options: str) -> int:
         """Map ``stream`` as the next output stream with ``options`` (``{i}`` = its output index)."""
@@ -112,7 +114,11 @@ def burn_audio_plan(media: MediaInfo, target: Path) -> StreamPlan:
 
 
 def mux_plan(media: MediaInfo, target: Path) -> StreamPlan:
-    """Every stream of the source that ``target``'s container can hold, in order, stream-copied.
+    """Every stream of the source that ``target``'s container can hold, in order, stream-copied
+    (the main video encoded again for Matroska when it starts between keyframes).
+
+    A sound's pre-roll that an MP4 edit list hides is copied as it is: ffmpeg writes it into
+    Matroska before 0 with a ``CodecDelay`` as long, which players skip.
 
     Raises:
         ContainerError: when the main video's codec does not fit ``target``'s container.
@@ -143,6 +149,14 @@ def _video(stream: StreamInfo, media: MediaInfo, mp4: bool, plan: StreamPlan, he
         return
     if stream.attached_pic:
         plan.add(stream, "-c:{i}", "copy", "-disposition:{i}", "attached_pic")
+    elif stream is media.video and not mp4 and media.hidden_frames:
+        # A cut between keyframes: the frames before the first shown one must be decoded, and only an
+        # MP4 edit list can hide them. Matroska would play them, so the picture is encoded again.
+        plan.reencoded = plan.add(stream)
+        plan.notes.append(
+            f"video stream {stream.index} ({stream.codec}) encoded again: it starts between keyframes and "
+            f"Matroska cannot hide the {media.hidden_frames} frames before its first; an MP4 copies it as it is"
+        )
     elif stream is media.video or not mp4 or stream.codec in held:
         plan.add(stream, "-c:{i}", "copy")
     else:

@@ -16,7 +16,7 @@ from pathlib import Path
 import av
 
 from pipeline.core.errors import InputError
-from pipeline.media.scan import FrameFacts, PacketTimes, first_frame_facts, scan_packets
+from pipeline.media.scan import FrameFacts, PacketTimes, first_frame_facts, scan_packets, sound_starts
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,11 @@ class MediaInfo:
     has none); ``end_ms`` the end of the last packet of any stream, subtitles included (the
     header of an MP4 does not count a subtitle track that runs on). ``frame_times_ms`` (from the
     first frame, 0 first) is filled only when ``vfr``.
+
+    Every time counts what a player shows: packets an edit list hides are left out of them.
+    ``spans`` holds each stream's shown ``(index, first pts, end)`` in ms on its own clock;
+    ``hidden_frames`` counts the video packets an edit list hides (a ``-c copy`` cut between
+    keyframes), ``hidden_lead_ms`` how long the longest hidden pre-roll of a stream lasts.
     """
 
     path: str
@@ -75,6 +80,9 @@ class MediaInfo:
     chapters: int = 0
     header_duration: bool = True
     end_ms: int = 0
+    spans: tuple[tuple[int, int, int], ...] = ()
+    hidden_frames: int = 0
+    hidden_lead_ms: int = 0
 
     def subtitle_streams(self) -> list[StreamInfo]:
         """The subtitle streams, in order."""
@@ -83,6 +91,20 @@ class MediaInfo:
     def audio_streams(self) -> list[StreamInfo]:
         """The audio streams, in order."""
         return [s for s in self.streams if s.kind == "audio"]
+
+    def span_ms(self, stream: StreamInfo) -> tuple[int, int] | None:
+        """``stream``'s shown packets from the first video frame (the first packet without video):
+        ``(start, end)`` in ms, None when it has no packets."""
+        found = next(((a, b) for i, a, b in self.spans if i == stream.index), None)
+        return None if found is None else (found[0] - self.start_ms, found[1] - self.start_ms)
+
+    @property
+    def played_ms(self) -> tuple[int, int]:
+        """What a player plays, from the first video frame: the earliest shown packet of any stream
+        to the end of the last (a sound or subtitle that outlasts the picture included)."""
+        if not self.spans:
+            return (0, self.duration_ms)
+        return (min(a for _, a, _ in self.spans) - self.start_ms, max(b for _, _, b in self.spans) - self.start_ms)
 
     @property
     def video(self) -> StreamInfo | None:
@@ -151,6 +173,7 @@ def probe(path: str | Path) -> MediaInfo:
             main = next((s for s in streams if s.kind == "video" and not s.attached_pic), None)
             times = scan_packets(container, main.index if main else None)
         facts = first_frame_facts(source, main.index) if main else None
+        sound_starts(source, times.spans, [s.index for s in streams if s.kind == "audio"])
     except av.error.FFmpegError as exc:
         raise InputError(p, f"not a video (not a media file PyAV can read: {exc})") from None
     return _media_info(source, streams, header_us, start_us, chapters, times, facts)
@@ -177,7 +200,7 @@ def _media_info(
         streams,
         rotation=f.rotation if f else 0,
         sar=f.sar if f else Fraction(1),
-        start_ms=times.video_start_ms if times.video_ms else times.first_ms,
+        start_ms=times.video_start_ms if times.video_ms else min((a for a, _ in times.spans.values()), default=0),
         container_start_ms=start_us // 1000,
         lead_us=max((times.video_start_us or start_us) - start_us, 0),
         video_duration_ms=times.video_duration_ms,
@@ -193,6 +216,9 @@ def _media_info(
         chapters=chapters,
         header_duration=bool(header_us),
         end_ms=times.last_end_ms,
+        spans=tuple((i, a, b) for i, (a, b) in sorted(times.spans.items())),
+        hidden_frames=times.hidden_frames,
+        hidden_lead_ms=times.hidden_lead_ms,
     )
 
 

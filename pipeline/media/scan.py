@@ -30,6 +30,13 @@ class PacketTimes:
     first_ms: int = 0
     longest_ms: int = 0
     last_end_ms: int = 0
+    spans: dict[int, tuple[int, int]] = field(default_factory=dict)
+    """Each stream's shown packets, ``(first pts, last end)``: subtitles included, hidden packets not."""
+    hidden_frames: int = 0
+    """Video packets an edit list hides (decoded for the frames after them, never shown)."""
+    hidden_lead_ms: int = 0
+    """The longest run of hidden packets before the first shown one of a stream other than the video's
+    (an audio pre-roll that an edit list hides)."""
 
     @property
     def video_start_ms(self) -> int:
@@ -64,16 +71,21 @@ def scan_packets(container: Any, video_index: int | None) -> PacketTimes:
     ends: dict[int, int] = {}
     steps: list[int] = []
     kinds = {s.index: (s.type, *_ratio(s.time_base)) for s in container.streams}
+    hidden: dict[int, int] = {}
     for packet in container.demux():
         index = packet.stream_index
         kind, num, den = kinds.get(index, ("", 1, 1))
         if packet.pts is None or kind not in ("video", "audio", "subtitle"):
             continue
-        if index == video_index and packet.is_discard:
-            continue  # frames an edit list hides (a stream copy cut between keyframes)
         pts = _trunc(packet.pts * num * 1000, den)
+        if packet.is_discard:  # what an edit list hides (a stream copy cut between keyframes): never shown
+            hidden[index] = min(hidden.get(index, pts), pts)
+            times.hidden_frames += index == video_index
+            continue
         end = _trunc((packet.pts + (packet.duration or 0)) * num * 1000, den)
         times.last_end_ms = max(times.last_end_ms, end)
+        first, last = times.spans.get(index, (pts, end))
+        times.spans[index] = (min(first, pts), max(last, end))
         if kind == "subtitle":
             continue  # a subtitle track may run on, but it does not make the file a longer video
         starts[index] = min(starts.get(index, pts), pts)
@@ -87,10 +99,31 @@ def scan_packets(container: Any, video_index: int | None) -> PacketTimes:
         # a missing packet duration (some AVI, TS): one typical frame step
         last_step = sorted(steps)[len(steps) // 2] if steps else 0
         times.video_end_ms = max(ends[video_index], max(times.video_ms) + last_step)
+        times.spans[video_index] = (times.video_start_ms, times.video_end_ms)
+    leads = [times.spans[i][0] - t for i, t in hidden.items() if i in times.spans and i != video_index]
+    times.hidden_lead_ms = max([0, *leads])
     if starts:
         times.first_ms = min(starts.values())
         times.longest_ms = max(ends[i] - starts[i] for i in starts)
     return times
+
+
+def sound_starts(source: str, spans: dict[int, tuple[int, int]], indexes: list[int]) -> None:
+    """Move each audio stream's start in ``spans`` to its first decoded sample: the decoder skips what
+    the container says to (a Matroska ``CodecDelay``, an MP4 edit list inside the first packet), so
+    this is where a player's sound begins. A stream that cannot be decoded keeps its packet time."""
+    for index in indexes:
+        if index not in spans:
+            continue
+        try:
+            with av.open(source) as container:
+                stream = next(s for s in container.streams if s.index == index)
+                frame: Any = next(iter(container.decode(stream)), None)
+        except (av.error.FFmpegError, StopIteration):
+            continue
+        if frame is not None and frame.pts is not None and frame.time_base:
+            num, den = _ratio(frame.time_base)
+            spans[index] = (_trunc(frame.pts * num * 1000, den), spans[index][1])
 
 
 def _ratio(time_base: Any) -> tuple[int, int]:

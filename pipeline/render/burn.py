@@ -12,11 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.media.commands import BurnOutput, burn_args, length_limit, picture_for
-from pipeline.media.containers import burn_audio_plan, require_video
+from pipeline.media.commands import BurnOutput, burn_args, picture_for
+from pipeline.media.containers import burn_audio_plan, is_mp4, require_video
 from pipeline.media.ffmpeg import ProgressFn, run_ffmpeg
 from pipeline.media.fonts import make_fontsdir
 from pipeline.media.probe import MediaInfo
+from pipeline.render.mux import settle_duration
 from pipeline.render.outputs import discard, ensure_dir, log_path_for, partial_path, remove_partials_of
 
 DEFAULT_CRF = 23
@@ -90,11 +91,13 @@ def burn(
             picture=picture_for(media),
             audio=audio,
             stream=f"0:{stream.index}",
-            limit=length_limit(media),
         )
         log = log_path_for(requests[0].target.resolve())
         try:
             run_ffmpeg(argv, duration_us=_length_us(media), on_progress=on_progress, cwd=work, log_path=log)
+            for req, partial in zip(requests, partials, strict=True):
+                if not is_mp4(req.target):
+                    settle_duration(partial, media, req.target)
         except BaseException:
             discard(*partials)
             raise

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from pipeline.media.chunkargs import ChunkSettings, ffmpeg_version
-from pipeline.media.commands import BURN_X264, length_limit, picture_for
+from pipeline.media.commands import BURN_X264, outlasts_picture, picture_for
 from pipeline.media.containers import MP4_SUFFIXES, burn_audio_plan
 from pipeline.media.ffmpeg import ProgressFn
 from pipeline.media.probe import MediaInfo
@@ -87,7 +87,7 @@ def chunk_blockers(media: MediaInfo, target: Path) -> list[str]:
         (media.sar != 1, "non-square pixels"),
         (bool(picture.lead) or media.lead_us > 0, "audio starts before the picture"),
         (bool(burn_audio_plan(media, target).notes), "audio converted"),
-        (length_limit(media) is not None, "streams outlast the picture"),
+        (outlasts_picture(media), "streams outlast the picture"),
         (not videos or videos[0] is not media.video, "the picture is not the first video stream"),
         (target.suffix.lower() not in MP4_SUFFIXES, "not an MP4 target"),
         (0 < media.frames < 2, "fewer than two frames"),

@@ -22,13 +22,14 @@ import av
 
 from pipeline.core.errors import InputError, OutputError, UsageError, VerifyError
 from pipeline.core.profiles import canonical_tag, iso639_2b
-from pipeline.media.commands import Cover, SoftTrack, lead_seconds, length_limit, mux_args
+from pipeline.media.commands import Cover, SoftTrack, lead_seconds, mux_args, reencode_args
 from pipeline.media.containers import COVER_TYPES, StreamPlan, is_mp4, mux_plan
 from pipeline.media.ebml import EbmlFormatError
 from pipeline.media.ffmpeg import ProgressFn, run_ffmpeg
 from pipeline.media.mkvcheck import layout_problems, read_tracks
+from pipeline.media.mkvduration import lower_duration
 from pipeline.media.mkvlang import TrackLanguage, write_languages
-from pipeline.media.probe import MediaInfo, StreamInfo
+from pipeline.media.probe import MediaInfo, StreamInfo, probe
 from pipeline.render.outputs import discard, ensure_dir, log_path_for, partial_path, remove_partials_of
 
 
@@ -61,6 +62,9 @@ def mux(
 ) -> MuxResult:
     """Mux ``tracks`` into a stream copy of ``video``; return the partial path and the plan.
 
+    What the source's edit lists hide stays hidden: an MP4 copies them; in Matroska a hidden sound
+    pre-roll gets a ``CodecDelay`` and a picture cut between keyframes is encoded again (a note says so).
+
     Raises:
         ContainerError: when the video codec does not fit the container (before anything is written).
         FfmpegError: when ffmpeg fails (one line; the full log goes to ``<target>.ffmpeg.log``).
@@ -79,12 +83,15 @@ def mux(
             path.write_text(track.srt_text, encoding="utf-8")
             soft.append(SoftTrack(path, track.iso639_2, track.title, track.default))
         covers = _extract_covers(video, plan.covers, work)
-        argv = mux_args(video.resolve(), soft, partial, plan, covers, length_limit(media), lead_seconds(media))
+        if plan.reencoded is not None:
+            plan.args += reencode_args(media, plan.reencoded)
+        argv = mux_args(video.resolve(), soft, partial, plan, covers, lead_seconds(media))
         length_us = (media.video_duration_ms or media.duration_ms) * 1000
         try:
             run_ffmpeg(argv, duration_us=length_us, on_progress=on_progress, cwd=work, log_path=log_path_for(target))
             if not is_mp4(target):
                 tag_languages(partial, mkv_languages(plan, tracks), target)
+                settle_duration(partial, media, target)
         except BaseException:
             discard(partial)
             raise
@@ -142,6 +149,23 @@ def tag_languages(partial: Path, wanted: Sequence[TrackLanguage], target: Path) 
     except BaseException:
         discard(tagged)
         raise
+
+
+def settle_duration(partial: Path, source: MediaInfo, target: Path) -> None:
+    """Give the MKV ``partial`` the Duration it plays, when the source hides a sound pre-roll (see
+    :mod:`pipeline.media.mkvduration`).
+
+    Raises:
+        InputError: when ffmpeg's file cannot be read as Matroska (names ``target``).
+    """
+    if not source.hidden_lead_ms:
+        return
+    end_ms = max((end for _, _, end in probe(partial).spans), default=0)
+    try:
+        if end_ms > 0:
+            lower_duration(partial, end_ms)
+    except EbmlFormatError as exc:
+        raise InputError(target, f"cannot set the duration of ffmpeg's Matroska file: {exc}") from None
 
 
 def _language_problems(path: Path, wanted: Sequence[TrackLanguage]) -> list[str]:

@@ -29,6 +29,7 @@ MIN_CORE_PIXELS = 8
 CHANGE_LEVELS = 48  # outside the mask a pixel "changed" when it moved by more than this
 BLOCK_CHANGED = 0.12  # a block with this share of changed pixels holds marks that are not codec noise
 DURATION_SLACK_MS = 150
+SYNC_SLACK_MS = 50  # a sound starts with the picture as in the source to within about one audio packet
 
 
 @dataclass(frozen=True)
@@ -128,22 +129,49 @@ def _burn_streams(out: MediaInfo, source: MediaInfo) -> list[str]:
         problems.append(f"picture is {out.width}x{out.height}, expected {want[0]}x{want[1]}")
     if out.rotation:
         problems.append(f"the output still carries a {out.rotation} degree rotation")
-    if abs(out.video_duration_ms - source.video_duration_ms) > DURATION_SLACK_MS:
-        problems.append(f"video lasts {out.video_duration_ms} ms, the source's {source.video_duration_ms} ms")
     if len(out.audio_streams()) != len(source.audio_streams()):
         problems.append(f"{len(out.audio_streams())} audio streams, the source has {len(source.audio_streams())}")
-    return problems + _not_longer(out, source)
+    return problems + played_as_source(out, source)
 
 
-def _not_longer(out: MediaInfo, source: MediaInfo) -> list[str]:
-    """No output outlasts the source's video (its whole length, for a file without video)."""
-    # on the file's clock, which may start before the first frame (audio that leads the picture)
-    lead = source.start_ms - source.container_start_ms
-    length = lead + source.video_duration_ms if source.video_duration_ms else source.duration_ms
-    lasts = max(out.duration_ms, out.end_ms - out.container_start_ms)
-    if lasts > length + DURATION_SLACK_MS:
-        return [f"the file lasts {lasts} ms, the source's video ends at {length} ms: a stream runs past it"]
-    return []
+def played_as_source(out: MediaInfo, source: MediaInfo) -> list[str]:
+    """Problems with what a player plays of ``out`` against what it plays of ``source``.
+
+    Times count from each file's first shown video frame (packets an edit list hides are not
+    played; a file may start at any time): the picture lasts as long, each sound stream starts with
+    the picture as the source's does (in sync) and ends as it does, and nothing plays before the
+    source's first packet or after its last. A sound that outlasts the picture in the source may
+    outlast it in the output: a player plays it.
+    """
+    problems = []
+    if abs(out.video_duration_ms - source.video_duration_ms) > DURATION_SLACK_MS:
+        problems.append(f"video lasts {out.video_duration_ms} ms, the source's {source.video_duration_ms} ms")
+    for n, (got, want) in enumerate(zip(out.audio_streams(), source.audio_streams(), strict=False)):
+        problems += _sound_problems(n, out.span_ms(got), source.span_ms(want))
+    (first, last), (src_first, src_last) = out.played_ms, source.played_ms
+    if first < src_first - SYNC_SLACK_MS or last > src_last + DURATION_SLACK_MS:
+        problems.append(
+            f"the file plays from {first} to {last} ms, the source from {src_first} to {src_last} ms "
+            "(counted from the first frame): a stream runs past it"
+        )
+    elif out.duration_ms > src_last - min(src_first, 0) + DURATION_SLACK_MS:  # a player's seek bar
+        problems.append(f"the header says the file lasts {out.duration_ms} ms, it plays {last - min(first, 0)} ms")
+    return problems
+
+
+def _sound_problems(n: int, got: tuple[int, int] | None, want: tuple[int, int] | None) -> list[str]:
+    if got is None or want is None:
+        return (
+            [] if got == want else [f"audio stream {n} has {'no' if got is None else 'its'} packets, the source's not"]
+        )
+    problems = []
+    if abs(got[0] - want[0]) > SYNC_SLACK_MS:
+        problems.append(
+            f"audio stream {n} starts {got[0]} ms from the first frame, the source's {want[0]} ms: out of sync"
+        )
+    if abs(got[1] - want[1]) > DURATION_SLACK_MS:
+        problems.append(f"audio stream {n} ends {got[1]} ms from the first frame, the source's {want[1]} ms")
+    return problems
 
 
 def judge(sample: Sample, source: Gray, output: Gray, mask: Mask) -> list[str]:
@@ -234,12 +262,7 @@ def verify_mux(
 
 
 def _mux_streams(out: MediaInfo, source: MediaInfo, kept: KeptStreams) -> list[str]:
-    problems = []
-    # The video stream against the video stream: a container's duration also counts audio that
-    # outlasts the picture (AVI) or subtitles that do.
-    if abs(out.video_duration_ms - source.video_duration_ms) > DURATION_SLACK_MS:
-        problems.append(f"video lasts {out.video_duration_ms} ms, the source's {source.video_duration_ms} ms")
-    problems += _not_longer(out, source)
+    problems = played_as_source(out, source)
     if len(out.audio_streams()) != len(source.audio_streams()):
         problems.append(f"{len(out.audio_streams())} audio streams, the source has {len(source.audio_streams())}")
     attachments = sum(1 for s in out.streams if s.kind == "attachment")
