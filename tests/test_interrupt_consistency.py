@@ -29,6 +29,8 @@ import pytest
 from pipeline.cli.main import main
 from pipeline.core.filecache import sha256_file
 from pipeline.media.ffmpeg import ffmpeg_exe
+from pipeline.render import staging
+from pipeline.render.outputs import write_text
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "assets" / "promo" / "promo.mp4"
@@ -220,3 +222,69 @@ def test_an_interrupted_run_leaves_a_consistent_folder_and_the_next_run_reuses_i
         cut = f"{lang}/c.{lang}.mp4"
         assert after[cut] == before[cut], f"the unchanged {lang} cut was made again"
     assert after["en/c.en.mp4"] != before["en/c.en.mp4"]
+
+
+CRASH_MID_COMMIT = """
+import os, signal, sys
+from pathlib import Path
+from pipeline.render import staging
+from pipeline.render.outputs import write_text
+
+root, renames = Path(sys.argv[1]), []
+real_replace = os.replace
+
+
+def replace_then_die(src, dst):
+    renames.append(dst)
+    if len(renames) == 3:  # the journal and the first file are in place: a SIGKILL now
+        os.kill(os.getpid(), signal.SIGKILL)
+    real_replace(src, dst)
+
+
+with staging.transaction(root) as txn:
+    write_text(root / "en" / "a.srt", "new a")
+    write_text(root / "en" / "c.srt", "new c")
+    write_text(root / "manifest.json", "new manifest")
+    os.replace = replace_then_die
+    txn.finish(["en/a.srt", "en/b.srt"], ["en/a.srt", "en/c.srt"])
+"""
+
+
+def test_a_commit_cut_short_by_sigkill_is_finished_by_the_next_run(tmp_path: Path) -> None:
+    root = tmp_path / "c"
+    (root / "en").mkdir(parents=True)
+    for name, text in [("en/a.srt", "old a"), ("en/b.srt", "old b"), ("manifest.json", "old manifest")]:
+        (root / name).write_text(text, encoding="utf-8")
+    child = subprocess.run([sys.executable, "-c", CRASH_MID_COMMIT, str(root)], cwd=ROOT, check=False)
+    assert child.returncode == -signal.SIGKILL
+    # Killed between two renames: one new file beside the old manifest, the journal says what is left.
+    assert (root / "en" / "a.srt").read_text(encoding="utf-8") == "new a"
+    assert (root / "manifest.json").read_text(encoding="utf-8") == "old manifest"
+    assert staging.recover(root) and staging.sweep(root) == 0
+    found = {p.relative_to(root).as_posix(): p.read_text(encoding="utf-8") for p in root.rglob("*") if p.is_file()}
+    assert found == {"en/a.srt": "new a", "en/c.srt": "new c", "manifest.json": "new manifest"}
+    assert not staging.recover(root)  # done: nothing left to replay
+
+
+def test_an_unfinished_transaction_leaves_the_folder_as_it_was(tmp_path: Path) -> None:
+    root = tmp_path / "c"
+    (root / "review" / "en").mkdir(parents=True)
+    (root / "review" / "en" / "f000001.jpg").write_bytes(b"old still")
+    (root / "a.srt").write_text("old a", encoding="utf-8")
+    before = _listing(root)
+    with pytest.raises(KeyboardInterrupt), staging.transaction(root):
+        write_text(root / "a.srt", "new a")
+        assert staging.readable(root / "a.srt").read_text(encoding="utf-8") == "new a"
+        (staging.fresh_folder(root / "review" / "en") / "f000002.jpg").write_bytes(b"new still")
+        raise KeyboardInterrupt
+    assert _listing(root) == before and (root / "a.srt").read_text(encoding="utf-8") == "old a"
+
+
+def test_only_files_inside_the_folder_are_removed_as_no_longer_made(tmp_path: Path) -> None:
+    root, outside = tmp_path / "c", tmp_path / "outside.txt"
+    root.mkdir()
+    outside.write_text("not ours", encoding="utf-8")
+    (root / "gone.srt").write_text("old", encoding="utf-8")
+    with staging.transaction(root) as txn:
+        txn.finish(["gone.srt", "../outside.txt", str(outside)], [])
+    assert outside.exists() and not (root / "gone.srt").exists()
