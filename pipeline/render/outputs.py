@@ -78,11 +78,6 @@ def remove_partials_of(target: Path) -> int:
     return _remove_matching(target.parent, lambda name: name.startswith(prefix) and name.endswith(target.suffix))
 
 
-def remove_stale_partials(folder: Path) -> int:
-    """Delete partial files left in ``folder`` by a killed run; return how many."""
-    return _remove_matching(folder, lambda name: name.startswith(".") and PARTIAL_TAG in name)
-
-
 def _remove_matching(folder: Path, is_partial: Callable[[str], bool]) -> int:
     if not folder.is_dir():
         return 0
