@@ -17,6 +17,7 @@ import pytest
 
 from pipeline.cli.main import main
 from pipeline.core.errors import OutputError
+from pipeline.core.filecache import sha256_file
 from pipeline.media.probe import probe
 from pipeline.render.outputs import write_text
 
@@ -88,7 +89,7 @@ def test_ctrl_c_mid_encode_exits_130_and_leaves_nothing(tmp_path: Path, clip15: 
     assert not out.exists() or list(out.iterdir()) == []
 
 
-def test_a_run_killed_mid_burn_leaves_no_manifest_and_the_rerun_completes(
+def test_a_run_killed_mid_burn_keeps_the_last_manifest_and_the_rerun_completes(
     tmp_path: Path, clip15: Path, clip15_transcript: Path
 ) -> None:
     job = tmp_path / "job.toml"
@@ -100,15 +101,17 @@ def test_a_run_killed_mid_burn_leaves_no_manifest_and_the_rerun_completes(
     argv = [sys.executable, "-m", "pipeline", "-q", "run", str(job)]
     root = tmp_path / "out" / "c"
     assert subprocess.run(argv, cwd=ROOT, capture_output=True, check=False).returncode == 0
-    assert (root / "manifest.json").is_file()
+    last = (root / "manifest.json").read_bytes()
     # --force: the unchanged job would keep its cut (the manifest proves it); this run must burn
     forced = [*argv, "--force"]
     proc = subprocess.Popen(forced, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     _wait_for_encode(proc)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    # The last run's manifest is gone (it would describe files this run was rewriting).
-    assert not (root / "manifest.json").exists()
+    # Nothing of the killed run was renamed into place: the last run's manifest still describes the folder.
+    assert (root / "manifest.json").read_bytes() == last
+    for entry in json.loads(last)["files"]:
+        assert sha256_file(root / entry["path"]) == entry["sha256"]
     assert subprocess.run(argv, cwd=ROOT, capture_output=True, check=False).returncode == 0
     manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
     assert sorted(f["path"] for f in manifest["files"]) == ["en/c.en.mp4", "en/c.en.srt", "review.html"]

@@ -28,9 +28,9 @@ from pipeline.media.fonts import check_coverage
 from pipeline.media.probe import MediaInfo, probe
 from pipeline.render.batchrun import HERE, ChunkWork
 from pipeline.render.burn import Encoder
-from pipeline.render.manifest import entry_for, write_manifest
-from pipeline.render.outputs import discard, remove_stale_partials
+from pipeline.render.manifest import entry_for, listed_paths, write_manifest
 from pipeline.render.review import review_frames
+from pipeline.render.staging import recover, sweep, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -187,38 +187,46 @@ def run_video(
     try:
         with timed(res, "probe"):
             media = probe(vj.video) if vj.video else None
-        for folder in [root, *(root / lang for lang in vj.languages)]:
-            remove_stale_partials(folder)
+        recover(root)  # a commit that a killed run cut short is finished, and its partials removed
+        sweep(root)
         previous = None if force else load_previous(root)
-        # An interrupted run must not leave the last run's manifest describing files it rewrote.
-        discard(root / "manifest.json")
-        built = build_video_tracks(job, vj, media, res, root)
-        if media is not None and vj.video is not None and built:
-            v = _Video(job, vj, vj.video, media, res, root, progress, previous, work)
-            planned = planned_outputs(job.outputs, media)  # the job's burn and mux, or the defaults that fit
-            res.notes.update(planned.notes)
-            if planned.burn:
-                with timed(res, "burn"):
-                    _burn(v, built)
-            if planned.mux:
-                with timed(res, "mux"):
-                    _mux(v, built, planned.mux)
-            if job.outputs.review:
-                with timed(res, "review"):
-                    _review(v, built)
-        with timed(res, "manifest"):
-            inputs = {"transcript": vj.transcript, **({"video": vj.video} if vj.video else {})}
-            res.manifest = write_manifest(
-                root / "manifest.json",
-                vj.name,
-                res.entries,
-                inputs,
-                res.failures,
-                res.qc,
-                res.notes,
-                res.burns,
-                res.muxes,
-            )
+        listed = listed_paths(root / "manifest.json")
+        # Every output is staged until the manifest that describes it is written: an interrupted run
+        # leaves the last run's manifest and files as they were (pipeline.render.staging).
+        with transaction(root) as txn:
+            built = build_video_tracks(job, vj, media, res, root)
+            if media is not None and vj.video is not None and built:
+                _render(_Video(job, vj, vj.video, media, res, root, progress, previous, work), built)
+            with timed(res, "manifest"):
+                inputs = {"transcript": vj.transcript, **({"video": vj.video} if vj.video else {})}
+                res.manifest = write_manifest(
+                    root / "manifest.json",
+                    vj.name,
+                    res.entries,
+                    inputs,
+                    res.failures,
+                    res.qc,
+                    res.notes,
+                    res.burns,
+                    res.muxes,
+                )
+                txn.finish(listed, [e.path for e in res.entries])
     except PipelineError as exc:
         res.failures["job"] = str(exc)
     return res
+
+
+def _render(v: _Video, built: dict[str, LangTrack]) -> None:
+    """The burned cuts, the soft-subtitled files and the review page of one video, as its job asks
+    (or, for what it does not name, as the defaults that fit the source give)."""
+    planned = planned_outputs(v.job.outputs, v.media)
+    v.res.notes.update(planned.notes)
+    if planned.burn:
+        with timed(v.res, "burn"):
+            _burn(v, built)
+    if planned.mux:
+        with timed(v.res, "mux"):
+            _mux(v, built, planned.mux)
+    if v.job.outputs.review:
+        with timed(v.res, "review"):
+            _review(v, built)

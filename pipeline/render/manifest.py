@@ -14,6 +14,7 @@ from pathlib import Path
 from pipeline.core.filecache import sha256_file
 from pipeline.core.findings import ERROR, INFO, WARNING, Finding
 from pipeline.render.outputs import write_text
+from pipeline.render.staging import readable
 
 MANIFEST_VERSION = 1
 
@@ -31,10 +32,20 @@ class ManifestEntry:
 
 
 def entry_for(path: Path, root: Path, kind: str, language: str, verified: bool = True) -> ManifestEntry:
-    """Describe ``path`` (relative to ``root``)."""
+    """Describe ``path`` (relative to ``root``; its content is read where it is staged, if it is)."""
+    held = readable(path)
     return ManifestEntry(
-        path.relative_to(root).as_posix(), kind, language, path.stat().st_size, sha256_file(path), verified
+        path.relative_to(root).as_posix(), kind, language, held.stat().st_size, sha256_file(held), verified
     )
+
+
+def listed_paths(manifest: Path) -> list[str]:
+    """The paths (relative to its folder) that ``manifest`` lists; empty when it is missing or damaged."""
+    try:
+        doc = json.loads(manifest.read_text(encoding="utf-8"))
+        return [str(f["path"]) for f in doc["files"]]
+    except (OSError, ValueError, TypeError, KeyError):
+        return []
 
 
 def qc_verdict(findings: Sequence[Finding]) -> dict[str, object]:

@@ -1,7 +1,8 @@
 """Writing outputs so that an interrupted run never leaves a file under a final name.
 
 Every output is first written to a partial name beside its target (same folder, same file
-system, same extension so ffmpeg picks the same muxer) and renamed only when complete.
+system, same extension so ffmpeg picks the same muxer) and renamed only when complete; inside a
+run's transaction (:mod:`pipeline.render.staging`) only together with the rest of the run.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.core.errors import OutputError
-
-PARTIAL_TAG = ".partial-"
+from pipeline.render.staging import PARTIAL_TAG, stage
 
 
 def partial_path(target: Path) -> Path:
@@ -38,8 +38,10 @@ def ensure_dir(folder: Path) -> None:
 
 
 def commit(partial: Path, target: Path) -> Path:
-    """Rename a finished ``partial`` to ``target`` (atomic on one file system)."""
-    os.replace(partial, target)
+    """Rename a finished ``partial`` to ``target`` (atomic on one file system); inside a run's
+    transaction, stage it to be renamed with the run's manifest (:func:`pipeline.render.staging.stage`)."""
+    if stage(partial, target) is None:
+        os.replace(partial, target)
     return target
 
 
@@ -74,11 +76,6 @@ def remove_partials_of(target: Path) -> int:
     """Delete partial files of ``target`` left by a killed run (a rerun of one command); return how many."""
     prefix = f".{target.stem}{PARTIAL_TAG}"
     return _remove_matching(target.parent, lambda name: name.startswith(prefix) and name.endswith(target.suffix))
-
-
-def remove_stale_partials(folder: Path) -> int:
-    """Delete partial files left in ``folder`` by a killed run; return how many."""
-    return _remove_matching(folder, lambda name: name.startswith(".") and PARTIAL_TAG in name)
 
 
 def _remove_matching(folder: Path, is_partial: Callable[[str], bool]) -> int:

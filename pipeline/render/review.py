@@ -10,7 +10,6 @@ language's subtitles drawn by libass, as a burn would.
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -25,6 +24,7 @@ from pipeline.render.chunkcache import ChunkCache
 from pipeline.render.chunkstills import ChunkSpan, chunk_stills
 from pipeline.render.outputs import write_text
 from pipeline.render.review_html import LangReview, review_page
+from pipeline.render.staging import fresh_folder, readable
 
 REVIEW_DIR = "review"
 STAMP = ".stills.json"  # which cut (SHA-256) and frames the stills of a language were taken from
@@ -109,20 +109,23 @@ def _review_one(
 
 
 def _stills(folder: Path, source: Path, item: ReviewInput, wanted: set[int], cache: ChunkCache) -> dict[int, Path]:
-    """The frames ``wanted`` of the language's cut (or drawn on the source), in one decoding pass."""
+    """The frames ``wanted`` of the language's cut (or drawn on the source), in one decoding pass.
+
+    New stills replace the folder's whole (staged with the run's other outputs,
+    :func:`pipeline.render.staging.fresh_folder`); the paths returned are their final ones."""
     stamp = json.dumps({"cut": item.cut_sha256, "frames": sorted(wanted)}) if item.cut_sha256 else ""
     kept = _kept_stills(folder, stamp, wanted)
     if kept is not None:
         return kept
-    shutil.rmtree(folder, ignore_errors=True)  # stills of an earlier run
+    out = fresh_folder(folder)  # replaces the stills of an earlier run
+    stills: dict[int, Path] = {}
     if item.cut is not None:
-        stills = _cut_stills(item.cut, item.chunks, wanted, folder, cache)
+        stills = _cut_stills(readable(item.cut), item.chunks, wanted, out, cache)
         if stamp:
-            write_text(folder / STAMP, stamp)
-        return stills
-    if item.ass_text is not None:
-        return extract_stills(source, wanted, folder, ass_text=item.ass_text, font_keys=[item.font_key])
-    return {}
+            write_text(out / STAMP, stamp)
+    elif item.ass_text is not None:
+        stills = extract_stills(source, wanted, out, ass_text=item.ass_text, font_keys=[item.font_key])
+    return {frame: folder / path.relative_to(out) for frame, path in stills.items()}
 
 
 def _cut_stills(
@@ -133,7 +136,8 @@ def _cut_stills(
         try:
             return chunk_stills(cache, chunks, wanted, folder)
         except LookupError:  # a chunk left the cache (pruned): decode the cut
-            shutil.rmtree(folder, ignore_errors=True)
+            for still in folder.glob("*.jpg"):
+                still.unlink()
     return extract_stills(cut, wanted, folder)
 
 

@@ -39,13 +39,14 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 import psutil
-from distributed import Client, Future, LocalCluster, as_completed
+from distributed import Client, Future, LocalCluster, as_completed, wait
 from distributed.scheduler import KilledWorker
 
 from pipeline.batch.distributed.tasks import (
     ClusterRunner,
     EventProgress,
     JobStoppedError,
+    Stopped,
     check_visible,
     run_task,
     stop_event,
@@ -235,8 +236,14 @@ class DaskExecutor:
         """Stop the job: set its stop event (video tasks cancel their chunk tasks), cancel ``futures``, and
         wait until no task whose key holds one of ``marks`` is running (a chunk ends within seconds)."""
         stop_event(self.token, self.client).set()
-        self.client.cancel(list(futures), force=True)
         deadline = time.monotonic() + timeout_s
+        # A running video task is let end (it stops at its next wait for a chunk), so that it removes the
+        # outputs it staged (pipeline.render.staging); cancelled, it would be forgotten while it runs on.
+        busy = {str(k) for keys in self.client.processing().values() for k in keys}
+        self.client.cancel([f for f in futures if str(f.key) not in busy], force=True)
+        with contextlib.suppress(TimeoutError):
+            wait([f for f in futures if str(f.key) in busy], timeout=timeout_s)
+        self.client.cancel(list(futures), force=True)
         while time.monotonic() < deadline:
             running = [str(k) for keys in self.client.processing().values() for k in keys]
             if not any(mark in key for key in running for mark in marks):
@@ -244,14 +251,17 @@ class DaskExecutor:
             time.sleep(0.1)
         logger.warning("tasks of this job still running on the cluster after %.0f s", timeout_s)
 
-    def _collect(self, futures: list[Future[R]]) -> list[R]:
+    def _collect(self, futures: list[Future[R | Stopped]]) -> list[R]:
         started = time.monotonic()
         results: dict[Any, R] = {}  # by task key
         for future in as_completed(futures):
             try:
-                results[future.key] = future.result()
+                result = future.result()
             except KilledWorker as exc:
                 raise ClusterError(f"task {future.key} was running on every worker that died: {exc}") from None
+            if isinstance(result, Stopped):  # the task saw the job stopped (run_task)
+                raise JobStoppedError(result.reason)
+            results[future.key] = result
             if self.on_progress is not None:
                 self.on_progress(TaskProgress(len(results), len(futures), time.monotonic() - started))
         return [results[f.key] for f in futures]

@@ -44,10 +44,21 @@ def _host() -> str:
         return socket.gethostname()
 
 
-def run_task(fn: Callable[[T], R], item: T, needs: Sequence[Path]) -> R:
+@dataclass(frozen=True)
+class Stopped:
+    """A task's result when its job was stopped: the client, which waits for the task to end (and
+    clean up), hears it without the worker logging a failure."""
+
+    reason: str
+
+
+def run_task(fn: Callable[[T], R], item: T, needs: Sequence[Path]) -> R | Stopped:
     """What runs on a worker: the visibility check, then the task."""
     check_visible(needs)
-    return fn(item)
+    try:
+        return fn(item)
+    except JobStoppedError as exc:
+        return Stopped(str(exc))
 
 
 def topic(token: str) -> str:
