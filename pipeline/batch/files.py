@@ -105,8 +105,9 @@ def sync_files(
 
     All files share the first one's correction (tracks of one cut in several languages). When the
     alignment does not show that the track belongs to this audio (``result.ok`` false: confidence
-    under ``min_confidence``, default ``syncproof.SYNC_MIN_CONFIDENCE``, or no margin over the same
-    cues shuffled; ``syncproof.refusal`` says which) nothing is written.
+    under ``min_confidence``, default ``syncproof.SYNC_MIN_CONFIDENCE``, too few pauses in the speech,
+    or no margin over the same cues shuffled; ``syncproof.refusal`` says which) nothing is written.
+    ``min_confidence`` 0 applies any fit.
 
     Raises:
         InputError: for unreadable inputs or a video without audio.

@@ -7,7 +7,7 @@ and with music; the espeak-ng sentences of tests/data/speech), subtitles of anot
 language reached confidence 0.86 on a 20 s clip, 0.67 on 30 s, 0.57 on 45 s, 0.48 on 60 s; right
 subtitles (shifted, drifted, across a cut) went as low as 0.30, 0.30, 0.46 and 0.52. No floor on the
 confidence alone separates them, so a track must pass three tests, the numbers chosen where no wrong
-pair of the benchmark passed all three (0 of 602) and most right ones did (181 of 189 at 45 s):
+pair of the benchmark passed all three (0 of 856) and most right ones did (181 of 189 at 45 s):
 
 - its confidence is at least the floor (``SYNC_MIN_CONFIDENCE``);
 - the audio has at least ``MIN_SPEECH_SPANS`` stretches of speech: with fewer pauses, a shift and
