@@ -7,13 +7,15 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pipeline.cli.main import main
 from pipeline.core.cues import Cue, Track
 from pipeline.core.findings import Finding
 from pipeline.core.profiles import get_profile
 from pipeline.qc.audiocheck import audio_findings, estimate_offset, offset_findings
-from pipeline.qc.check import VideoFacts, order_findings, video_facts
+from pipeline.qc.check import VideoFacts, check_file, order_findings, video_facts
 from pipeline.qc.rules import Frames, RuleContext, check_rules
 
 PAL = Fraction(25)
@@ -164,3 +166,64 @@ def test_cli_check_exit_codes_and_formats(tmp_path: Path, clip15: Path, capsys: 
     missing = tmp_path / "none.en.srt"
     assert main(["check", str(missing)]) == 2
     assert main(["check", str(good), "--fps", "zero"]) == 2
+
+
+def _starts_and_durations() -> st.SearchStrategy[list[tuple[int, int, int]]]:
+    # (gap to the previous cue's end, possibly negative: an overlap; duration; characters of text)
+    item = st.tuples(st.integers(-400, 1500), st.integers(40, 8000), st.integers(1, 90))
+    return st.lists(item, min_size=1, max_size=8)
+
+
+@st.composite
+def _checked(draw: st.DrawFn) -> tuple[Track, RuleContext]:
+    at: int = draw(st.integers(0, 3000))
+    cues: list[Cue] = []
+    for gap, duration, chars in draw(_starts_and_durations()):
+        start = max(at + gap, cues[-1].start_ms + 1 if cues else 0)
+        words = ("word " * chars)[:chars].strip() or "w"
+        cues.append(Cue(start, start + duration, (words[:60], words[60:]) if chars > 60 else (words,)))
+        at = start + duration
+    fps = draw(st.sampled_from([PAL, NTSC, Fraction(24), None]))
+    video_ms = draw(st.one_of(st.none(), st.integers(max(at - 3000, 1), at + 500)))
+    changes = tuple(sorted(draw(st.sets(st.integers(0, at + 500), max_size=4))))
+    return Track("en", tuple(cues)), RuleContext(get_profile("en"), fps, video_ms, changes)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_checked())
+def test_no_proposed_fix_creates_a_new_finding(case: tuple[Track, RuleContext]) -> None:
+    """Applying any proposed fix that moves a time, alone, raises no finding the track did not have."""
+    from pipeline.qc.fixes import retimed, settle_fixes
+
+    track, ctx = case
+    found = check_rules(track, ctx)
+    before = {(f.rule, f.cue) for f in found}
+    for f in settle_fixes(track, ctx, found):
+        if f.edit is None:
+            continue
+        moved = retimed(track, f.edit)
+        assert moved is not None, f
+        after = {(g.rule, g.cue) for g in check_rules(moved, ctx)}
+        assert after <= before, (f, sorted(after - before))
+
+
+def test_a_fix_that_would_overlap_the_next_cue_is_not_proposed(tmp_path: Path) -> None:
+    """Issue 18: `end at 0:00:22.833` for a short cue would have run into the next one (at 22.480)."""
+    path = tmp_path / "short.en.srt"
+    path.write_text("1\n00:00:22,000 --> 00:00:22,400\nHi.\n\n2\n00:00:22,480 --> 00:00:25,000\nThen.\n", "utf-8")
+    (short,) = [f for f in check_file(path, "en", None, PAL).findings if f.rule == "min_duration"]
+    assert "0:00:22.833" not in short.fix and short.edit is None
+    assert "would raise 'overlap' on cue 2" in short.fix and "merge" in short.fix
+    # With room after it, the fix moves the end onto the frame grid, past the minimum.
+    path.write_text("1\n00:00:22,000 --> 00:00:22,400\nHi.\n\n2\n00:00:24,000 --> 00:00:25,000\nThen.\n", "utf-8")
+    (short,) = [f for f in check_file(path, "en", None, PAL).findings if f.rule == "min_duration"]
+    assert short.fix.startswith("end at 0:00:22.840") and short.edit is not None
+
+
+def test_an_overlap_fix_moves_the_later_start_when_the_earlier_end_cannot_move() -> None:
+    from pipeline.qc.fixes import settle_fixes
+
+    track = Track("en", (_cue(0, 900), _cue(800, 3000)))  # ending cue 1 at 720 would make it too short
+    ctx = RuleContext(get_profile("en"), PAL, None, ())
+    (overlap,) = [f for f in settle_fixes(track, ctx, check_rules(track, ctx)) if f.rule == "overlap"]
+    assert overlap.fix == "start cue 2 at 0:00:01.000"  # 2 frames (80 ms) after 900, on the grid

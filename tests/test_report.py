@@ -16,7 +16,7 @@ from pipeline.qc.report_html import to_html
 def _report(path: str = "a.en.srt", text: str = "Hello <b>there</b> & co.") -> FileReport:
     track = Track("en", (Cue(1000, 2500, (text,)), Cue(61_000, 62_000, ("Next minute.",))))
     findings = (
-        Finding("overlap", "error", 2, 61_000, "overlaps cue 1 by 10 ms", "end cue 1 at 0:01:00.933"),
+        Finding("overlap", "error", 2, 61_000, "overlaps cue 1 by 10 ms", "end cue 1 at 0:01:00.933", line=7),
         Finding("frame_grid", "info", 1, 1000, "start 1000 ms is off the frame grid", "move it"),
     )
     return FileReport(path, "en", Fraction(25), track, findings)
@@ -33,6 +33,7 @@ def test_json_is_stable_and_documented_keys() -> None:
         "rule": "overlap",
         "severity": "error",
         "cue": 2,
+        "line": 7,
         "start_ms": 61_000,
         "time": "0:01:01.000",
         "message": "overlaps cue 1 by 10 ms",

@@ -99,11 +99,15 @@ def sync_files(
     encoding: str | None = None,
     max_offset_s: int = 60,
     splits: bool = True,
+    min_confidence: float | None = None,
 ) -> tuple[SyncResult, list[Path]]:
     """Align the first file of ``pairs`` (source, target) to the speech of ``video``; write every target.
 
     All files share the first one's correction (tracks of one cut in several languages). When the
-    alignment is not confident (``result.ok`` false) nothing is written.
+    alignment does not show that the track belongs to this audio (``result.ok`` false: confidence
+    under ``min_confidence``, default ``syncproof.SYNC_MIN_CONFIDENCE``, too few pauses in the speech,
+    or no margin over the same cues shuffled; ``syncproof.refusal`` says which) nothing is written.
+    ``min_confidence`` 0 applies any fit.
 
     Raises:
         InputError: for unreadable inputs or a video without audio.
@@ -111,13 +115,16 @@ def sync_files(
     # The audio stack (PyAV, numpy, WebRTC VAD) loads only when a sync runs.
     from pipeline.media.vad import detect_speech
     from pipeline.qc.sync import apply, synchronize
+    from pipeline.qc.syncproof import SYNC_MIN_CONFIDENCE, prove
 
     tracks = [read_subtitles(src, lang, encoding) for (src, _), lang in zip(pairs, langs, strict=True)]
     media = probe(Path(video))
     if not media.has_audio:
         raise InputError(video, "no audio stream to synchronise against")
     speech = detect_speech(Path(video))
-    result = synchronize(tracks[0], speech, max_offset_ms=max_offset_s * 1000, splits=splits)
+    max_offset_ms, floor = max_offset_s * 1000, SYNC_MIN_CONFIDENCE if min_confidence is None else min_confidence
+    fitted = synchronize(tracks[0], speech, max_offset_ms=max_offset_ms, splits=splits)
+    result = prove(tracks[0], speech, fitted, min_confidence=floor, max_offset_ms=max_offset_ms, splits=splits)
     written: list[Path] = []
     if result.ok:
         for track, (_, target) in zip(tracks, pairs, strict=True):

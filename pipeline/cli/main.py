@@ -170,6 +170,12 @@ def _add_qc_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "--max-offset", type=int, default=60, metavar="S", help="the largest shift searched, in seconds (default 60)"
     )
     p.add_argument("--no-splits", action="store_true", help="one offset for the whole file")
+    p.add_argument(
+        "--min-confidence",
+        type=float,
+        metavar="C",
+        help="refuse under this confidence, 0-1 (default 0.6; 0 applies any fit, with no proof asked)",
+    )
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--encoding", help=_ENCODING_HELP)
     p = _command(sub, "convert")

@@ -61,7 +61,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _sync_json(result: SyncResult, written: Sequence[Path]) -> str:
-    from pipeline.qc.sync import MIN_CONFIDENCE
+    from pipeline.qc.syncproof import MIN_MARGIN, MIN_SPEECH_SPANS, refusal
 
     doc = {
         "ok": result.ok,
@@ -69,7 +69,11 @@ def _sync_json(result: SyncResult, written: Sequence[Path]) -> str:
         "offset_ms": result.offset_ms,
         "pieces": [{"from_ms": p.from_ms, "offset_ms": p.offset_ms} for p in result.pieces],
         "confidence": result.confidence,
-        "min_confidence": MIN_CONFIDENCE,
+        "min_confidence": result.min_confidence,
+        "decoy_confidence": result.decoy_confidence,
+        "min_margin": MIN_MARGIN,
+        "min_speech_spans": MIN_SPEECH_SPANS,
+        "refused": refusal(result) or None,
         "written": [str(p) for p in written],
     }
     return json.dumps(doc, indent=2)
@@ -90,12 +94,20 @@ def _sync_targets(args: argparse.Namespace) -> list[tuple[Path, Path]]:
 def cmd_sync(args: argparse.Namespace) -> int:
     """Align subtitles to the video's speech (offset, frame-rate ratio, split edits); refuse when unsure."""
     from pipeline.batch.files import sync_files
-    from pipeline.qc.sync import MIN_CONFIDENCE
+    from pipeline.qc.syncproof import refusal
 
+    if args.min_confidence is not None and not 0 <= args.min_confidence <= 1:
+        raise UsageError(f"--min-confidence {args.min_confidence:g}: give a number from 0 to 1")
     pairs = _sync_targets(args)
     langs = langs_of(args, [src for src, _ in pairs])
     result, written = sync_files(
-        args.video, pairs, langs, encoding=args.encoding, max_offset_s=args.max_offset, splits=not args.no_splits
+        args.video,
+        pairs,
+        langs,
+        encoding=args.encoding,
+        max_offset_s=args.max_offset,
+        splits=not args.no_splits,
+        min_confidence=args.min_confidence,
     )
     if args.json:
         print(_sync_json(result, written))
@@ -105,6 +117,6 @@ def cmd_sync(args: argparse.Namespace) -> int:
         for path in written:
             print(path)
     if not result.ok:
-        print(f"error: confidence {result.confidence:.2f} < {MIN_CONFIDENCE}: nothing written", file=sys.stderr)
+        print(f"error: {args.subtitle}: {refusal(result)}; nothing written", file=sys.stderr)
         return 1
     return 0

@@ -16,8 +16,21 @@ SEVERITIES = (ERROR, WARNING, INFO)
 
 
 @dataclass(frozen=True)
+class Retime:
+    """A fix that moves one time of one cue: its ``start`` or ``end`` (``which``) to ``ms``."""
+
+    cue: int
+    which: str
+    ms: int
+
+
+@dataclass(frozen=True)
 class Finding:
-    """One problem found: ``cue`` is the 1-based cue number in time order (None: the whole file)."""
+    """One problem found: ``cue`` is the 1-based cue number in time order (None: the whole file).
+
+    ``line`` is where to look in the file (the cue's timing line, or the line of a reader's
+    problem); ``edit`` is the fix as data when the fix moves a time (checked by qc.fixes).
+    """
 
     rule: str
     severity: str
@@ -25,6 +38,8 @@ class Finding:
     start_ms: int
     message: str
     fix: str = ""
+    line: int | None = None
+    edit: Retime | None = None
 
     @property
     def time(self) -> str:

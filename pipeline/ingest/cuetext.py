@@ -56,13 +56,33 @@ class Problem:
         return f"{self.where}: {self.message}" + ("; dropped" if self.dropped else "")
 
 
+@dataclass(frozen=True)
+class CueLines:
+    """Where a cue sits in its file: its first line (number or identifier), its timing line, its last
+    text line, and its place among the file's cues (1-based, in file order)."""
+
+    first: int
+    timing: int
+    last: int
+    index: int
+
+    def holds(self, line: int) -> bool:
+        """Whether ``line`` is one of the cue's lines."""
+        return self.first <= line <= self.last
+
+
 @dataclass
 class Collector:
-    """The problems of one file, in the order found."""
+    """The problems of one file, in the order found, and where each usable cue sits."""
 
     path: str
     vtt: bool
     problems: list[Problem] = field(default_factory=list)
+    cue_lines: list[CueLines] = field(default_factory=list)
+
+    def placed(self, first: int, timing: int, last: int) -> None:
+        """Record where the cue just read sits (called once per usable cue, in file order)."""
+        self.cue_lines.append(CueLines(first, timing, last, len(self.cue_lines) + 1))
 
     def fix(self, line: int | None, problem: str, repair: str, *, dropped: bool = False) -> None:
         """Record a repair (an error in strict mode, which adds the hint)."""

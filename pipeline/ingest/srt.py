@@ -135,6 +135,7 @@ class _SrtReader:
         if not body:
             self.out.fix(number, "cue has no text", f"empty cue at {format_srt_time(times[0])} dropped", dropped=True)
             return None, rest
+        self.out.placed(block.line, number, block.line + len(block.lines) - 1)
         return Cue(times[0], times[1], tuple(body)), rest
 
 

@@ -19,12 +19,21 @@ from pipeline.core.cues import Cue, Track
 from pipeline.core.errors import InputError
 from pipeline.core.findings import ERROR
 from pipeline.core.textio import Repair, decode_bytes, read_text
-from pipeline.ingest.cuetext import LENIENT_HINT, Collector, Problem, check_order, clean_line, parse_timing
+from pipeline.ingest.cuetext import (
+    LENIENT_HINT,
+    Collector,
+    CueLines,
+    Problem,
+    check_order,
+    clean_line,
+    parse_timing,
+)
 from pipeline.ingest.srt import parse_canonical, read_srt
 from pipeline.ingest.webvtt import VttBlock, has_signature, webvtt_blocks
 from pipeline.ingest.webvtt import parse_timing as vtt_timing
 
 __all__ = [
+    "CueLines",
     "ParsedSubtitles",
     "Problem",
     "lint_subtitles",
@@ -46,6 +55,7 @@ class ParsedSubtitles:
     repairs: tuple[Repair, ...] = ()
     starts_in_file_order: tuple[int, ...] = ()  # the track is sorted; this keeps the file's order
     problems: tuple[Problem, ...] = ()
+    cue_lines: tuple[CueLines, ...] = ()  # where each cue of the track (same order) sits in the file
 
 
 def _other_block(out: Collector, block: VttBlock, line: int) -> None:
@@ -71,6 +81,7 @@ def _vtt_cue(out: Collector, block: VttBlock, line: int) -> Cue | None:
     if not body:
         out.fix(number, "cue has no text", f"empty cue at line {number} dropped", dropped=True)
         return None
+    out.placed(line, number, line + len(block.lines) - 1)
     return Cue(times[0], times[1], tuple(body))
 
 
@@ -101,12 +112,24 @@ def _read_vtt(out: Collector, text: str) -> list[Cue]:
     return cues
 
 
-def _sorted(cues: list[Cue], lang: str, problems: list[Problem]) -> ParsedSubtitles:
+def _sorted(cues: list[Cue], lang: str, problems: list[Problem], lines: list[CueLines]) -> ParsedSubtitles:
     order = tuple(c.start_ms for c in cues)
-    track = Track(lang, tuple(sorted(cues, key=lambda c: (c.start_ms, c.end_ms))))
+    pairs = sorted(zip(cues, lines, strict=True), key=lambda p: (p[0].start_ms, p[0].end_ms))
+    track = Track(lang, tuple(c for c, _ in pairs))
     ordered = tuple(sorted(problems, key=lambda p: p.line if p.line is not None else 1 << 62))
     repairs = tuple(Repair(p.path, p.line, p.repair) for p in ordered if p.repair)
-    return ParsedSubtitles(track, repairs, order, ordered)
+    return ParsedSubtitles(track, repairs, order, ordered, tuple(at for _, at in pairs))
+
+
+def _canonical_lines(text: str, cues: list[Cue]) -> list[CueLines]:
+    """Where each cue of a canonical SRT sits: number, timing line, text, one blank line, in turn."""
+    line = len(text) - len(text.lstrip("\n")) + 1
+    out = []
+    for index, cue in enumerate(cues, start=1):
+        last = line + 1 + len(cue.lines)
+        out.append(CueLines(line, line + 1, last, index))
+        line = last + 2
+    return out
 
 
 def _is_vtt(text: str, path: str | Path) -> bool:
@@ -143,7 +166,7 @@ def lint_subtitles(text: str, path: str | Path, lang: str, problems: tuple[Probl
     vtt = _is_vtt(text, path)
     fast = None if problems or vtt else parse_canonical(text)
     if fast is not None:  # a canonical SRT, read in one regex pass (no problems to find)
-        return _sorted(fast, lang, [])
+        return _sorted(fast, lang, [], _canonical_lines(text, fast))
     out = Collector(str(path), vtt, list(problems))
     cues = _read_vtt(out, text) if vtt else read_srt(out, text)
     if not cues and "-->" not in text and not text.lstrip().startswith("WEBVTT"):  # not subtitles at all
@@ -153,7 +176,7 @@ def lint_subtitles(text: str, path: str | Path, lang: str, problems: tuple[Probl
     if not cues:
         what = "no usable cue (each has a problem listed)" if out.problems else "no cues found"
         out.problems.append(Problem(str(path), None, what, ERROR))
-    return _sorted(cues, lang, out.problems)
+    return _sorted(cues, lang, out.problems, out.cue_lines)
 
 
 def parse_subtitles(

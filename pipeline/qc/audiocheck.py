@@ -15,7 +15,7 @@ from fractions import Fraction
 import numpy as np
 
 from pipeline.core.cues import Cue, Track
-from pipeline.core.findings import Finding
+from pipeline.core.findings import Finding, Retime
 from pipeline.core.timecode import format_clock
 from pipeline.media.vad import STEP_MS, Speech
 from pipeline.qc.rules import ZONE_FRAMES_24, Frames
@@ -69,6 +69,7 @@ def _onset_findings(cues: Sequence[Cue], speech: Speech, grid: Frames) -> Iterat
                     cue.start_ms,
                     f"starts {d} ms ({grid.frame(d)} frames) before the speech at {format_clock(after)}",
                     f"start at {format_clock(grid.ms(grid.frame(after)))}",
+                    edit=Retime(n, "start", grid.ms(grid.frame(after))),
                 )
             continue
         before = onsets[i - 1] if i > 0 else None
@@ -81,6 +82,7 @@ def _onset_findings(cues: Sequence[Cue], speech: Speech, grid: Frames) -> Iterat
                 cue.start_ms,
                 f"starts {d} ms ({grid.frame(d)} frames) after the speech onset at {format_clock(before)}",
                 f"start at {format_clock(grid.ms(grid.frame(before)))}",
+                edit=Retime(n, "start", grid.ms(grid.frame(before))),
             )
 
 

@@ -6,6 +6,7 @@ check of a large file does not pay for it.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -18,7 +19,8 @@ from pipeline.core.findings import ERROR, WARNING, Finding
 from pipeline.core.profiles import get_profile
 from pipeline.core.textio import read_for_check
 from pipeline.core.timecode import format_clock
-from pipeline.ingest.subparse import Problem, lint_subtitles, read_subtitle_text
+from pipeline.ingest.subparse import CueLines, ParsedSubtitles, Problem, lint_subtitles, read_subtitle_text
+from pipeline.qc.fixes import settle_fixes
 from pipeline.qc.rules import RuleContext, check_rules, sort_findings
 
 if TYPE_CHECKING:
@@ -120,21 +122,47 @@ def check_track(
 
         estimate = estimate_offset(track, facts.speech)
         found += offset_findings(estimate, rate) + audio_findings(track, facts.speech, rate)
-    return sort_findings(found), estimate
+    return sort_findings(settle_fixes(track, ctx, found)), estimate
 
 
-def problem_findings(problems: Sequence[Problem], *, lenient: bool = True) -> list[Finding]:
+def problem_findings(
+    problems: Sequence[Problem], *, lenient: bool = True, parsed: ParsedSubtitles | None = None
+) -> list[Finding]:
     """The reader's problems as findings, each naming its line: unusable cues are errors; repairs
-    are warnings (errors when not ``lenient``: a release would refuse them)."""
+    are warnings (errors when not ``lenient``: a release would refuse them). A repair names the cue
+    whose lines hold it (``parsed``: where each cue sits), with that cue's start."""
     out = []
     for p in problems:
         where = f"line {p.line}: " if p.line is not None else ""
         if p.severity == ERROR:
             what = f"{where}{p.message}" + ("; left out" if p.dropped and p.line is not None else "")
-            out.append(Finding("unusable", ERROR, None, 0, what, "fix or remove it"))
+            out.append(Finding("unusable", ERROR, None, 0, what, "fix or remove it", line=p.line))
         else:
             severity = WARNING if lenient else ERROR
-            out.append(Finding("repaired", severity, None, 0, f"{where}{p.repair or p.message}", "fix the file"))
+            n = _cue_holding(parsed, p.line)
+            start = parsed.track.cues[n - 1].start_ms if parsed and n else 0
+            what = f"{where}{p.repair or p.message}"
+            out.append(Finding("repaired", severity, n, start, what, "fix the file", line=p.line))
+    return out
+
+
+def _cue_holding(parsed: ParsedSubtitles | None, line: int | None) -> int | None:
+    if parsed is None or line is None:
+        return None
+    return next((n for n, at in enumerate(parsed.cue_lines, start=1) if at.holds(line)), None)
+
+
+def with_lines(findings: Sequence[Finding], cue_lines: Sequence[CueLines]) -> list[Finding]:
+    """Each cue finding with the line of its cue's timing line (``order`` counts cues in file order)."""
+    if not cue_lines:
+        return list(findings)
+    by_index = {at.index: at.timing for at in cue_lines}
+    out = []
+    for f in findings:
+        if f.cue is not None and f.line is None:
+            line = by_index.get(f.cue) if f.rule == "order" else cue_lines[f.cue - 1].timing
+            f = dataclasses.replace(f, line=line)
+        out.append(f)
     return out
 
 
@@ -175,7 +203,8 @@ def check_file(
     parsed = lint_subtitles(text, path, lang, early)
     track = parsed.track
     findings, estimate = check_track(track, lang, facts, fps, parsed.starts_in_file_order)
-    findings = [*decoding, *problem_findings(parsed.problems, lenient=lenient), *findings]
+    problems = problem_findings(parsed.problems, lenient=lenient, parsed=parsed)
+    findings = [*decoding, *problems, *with_lines(findings, parsed.cue_lines)]
     rate = facts.media.fps if facts else fps
     return FileReport(str(path), lang, rate, track, tuple(findings), facts, estimate)
 

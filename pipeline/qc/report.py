@@ -29,6 +29,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "rule": f.rule,
         "severity": f.severity,
         "cue": f.cue,
+        "line": f.line,
         "start_ms": f.start_ms,
         "time": f.time,
         "message": f.message,
@@ -77,23 +78,24 @@ def to_json(reports: Sequence[FileReport]) -> str:
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def to_text(reports: Sequence[FileReport]) -> str:
-    """A plain table per file: severity, cue, time, rule, message, fix; then the totals."""
+    """A plain table per file: severity, cue, line, time, rule, message, fix; then the totals.
+
+    Messages and fixes are never shortened: the report is read in files and pipes as much as on
+    a terminal (where long lines wrap).
+    """
     out: list[str] = []
     for r in reports:
         counts = ", ".join(f"{r.count(s)} {s}" for s in SEVERITIES)
         out.append(f"{r.path} [{r.lang}, {len(r.track.cues)} cues]: {counts}")
         if r.offset is not None:
             out.append(f"  {r.offset.describe()}")
-        out.append(f"  {'severity':<8} {'cue':>6} {'time':<12} {'rule':<17} message / fix")
+        out.append(f"  {'severity':<8} {'cue':>6} {'line':>7} {'time':<12} {'rule':<17} message / fix")
         for f in r.findings:
             cue = "-" if f.cue is None else str(f.cue)
-            out.append(f"  {f.severity:<8} {cue:>6} {f.time:<12} {f.rule:<17} {_clip(f.message, 70)}")
-            out.append(f"  {'':<8} {'':>6} {'':<12} {'':<17} -> {_clip(f.fix, 70)}")
+            line = "-" if f.line is None else str(f.line)
+            out.append(f"  {f.severity:<8} {cue:>6} {line:>7} {f.time:<12} {f.rule:<17} {f.message}")
+            out.append(f"  {'':<8} {'':>6} {'':>7} {'':<12} {'':<17} -> {f.fix}")
     out.append(summary_line(reports))
     return "\n".join(out) + "\n"
 

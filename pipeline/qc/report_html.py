@@ -93,7 +93,8 @@ def _markers(report: FileReport) -> Iterator[str]:
     for f in report.findings:
         row = f.start_ms // ROW_MS
         x, y = _x(f.start_ms, row), row * ROW_H + 56
-        title = html.escape(f"{f.severity} {f.rule}: {f.message}")
+        where = "" if f.line is None else f" (line {f.line})"
+        title = html.escape(f"{f.severity} {f.rule}{where}: {f.message}")
         yield (
             f'<polygon class="finding {f.severity}" points="{x:.1f},{y} {x - 5:.1f},{y + 9} {x + 5:.1f},{y + 9}"'
             f' fill="{COLORS[f.severity]}"><title>{title}</title></polygon>'
@@ -112,13 +113,14 @@ def timeline_svg(report: FileReport) -> str:
 
 def _table(findings: Sequence[Finding]) -> str:
     rows = [
-        f'<tr><td class="{f.severity}">{f.severity}</td><td>{"" if f.cue is None else f.cue}</td><td>{f.time}</td>'
+        f'<tr><td class="{f.severity}">{f.severity}</td><td>{"" if f.cue is None else f.cue}</td>'
+        f'<td>{"" if f.line is None else f.line}</td><td>{f.time}</td>'
         f"<td>{html.escape(f.rule)}</td><td>{html.escape(f.message)}</td><td>{html.escape(f.fix)}</td></tr>"
         for f in findings[:MAX_TABLE_ROWS]
     ]
     more = len(findings) - MAX_TABLE_ROWS
     note = f"<p>{more} more finding(s) are in the JSON report.</p>" if more > 0 else ""
-    head = "<tr><th>severity</th><th>cue</th><th>time</th><th>rule</th><th>message</th><th>fix</th></tr>"
+    head = "<tr><th>severity</th><th>cue</th><th>line</th><th>time</th><th>rule</th><th>message</th><th>fix</th></tr>"
     return f"<table>{head}{''.join(rows)}</table>{note}" if rows else "<p>No findings.</p>"
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from pipeline.core.cues import Cue, Track
-from pipeline.core.findings import SEVERITIES, Finding
+from pipeline.core.findings import SEVERITIES, Finding, Retime
 from pipeline.core.profiles import Profile
 from pipeline.core.timecode import DEFAULT_FPS, format_clock, frame_to_ms, ms_to_frame
 from pipeline.tracks.wrap import count_chars, visible_text
@@ -46,6 +46,11 @@ class Frames:
     def span(self, frames: int) -> int:
         """The length of ``frames`` frames in ms."""
         return self.ms(frames)
+
+    def at_or_after(self, ms: int) -> int:
+        """The first frame time at or after ``ms``."""
+        frame = self.frame(ms)
+        return self.ms(frame) if self.ms(frame) >= ms else self.ms(frame + 1)
 
     def scaled(self, frames_at_24: int) -> int:
         """A count of frames given at 24 fps, at this rate (12 -> 15 at 30 fps)."""
@@ -83,6 +88,7 @@ def _timing_rules(cues: Sequence[Cue], ctx: RuleContext, grid: Frames) -> Iterat
                     cue.start_ms,
                     f"overlaps cue {n - 1} by {-gap} ms",
                     f"end cue {n - 1} at {format_clock(target)}",
+                    edit=Retime(n - 1, "end", target),
                 )
             elif grid.frame(cue.start_ms) - grid.frame(prev.end_ms) < gap_frames and gap < min_gap + 2:
                 yield Finding(
@@ -92,15 +98,18 @@ def _timing_rules(cues: Sequence[Cue], ctx: RuleContext, grid: Frames) -> Iterat
                     cue.start_ms,
                     f"gap to cue {n - 1} is {gap} ms, under {gap_frames} frames ({min_gap} ms)",
                     f"end cue {n - 1} at {format_clock(target)}",
+                    edit=Retime(n - 1, "end", target),
                 )
         if cue.duration_ms < p.min_duration_ms:
+            end = grid.at_or_after(cue.start_ms + p.min_duration_ms)
             yield Finding(
                 "min_duration",
                 "warning",
                 n,
                 cue.start_ms,
                 f"shown {cue.duration_ms} ms, under the minimum {p.min_duration_ms} ms",
-                f"end at {format_clock(cue.start_ms + p.min_duration_ms)} or merge with a neighbour",
+                f"end at {format_clock(end)} or merge with a neighbour",
+                edit=Retime(n, "end", end),
             )
         elif cue.duration_ms > p.max_duration_ms:
             yield Finding(
@@ -126,6 +135,7 @@ def _grid_rule(n: int, cue: Cue, grid: Frames) -> Iterator[Finding]:
                 cue.start_ms,
                 f"{what} {ms} ms is off the frame grid",
                 f"move the {what} to {snapped} ms (frame {grid.frame(ms)})",
+                edit=Retime(n, what, snapped),
             )
             return
 
@@ -137,7 +147,7 @@ def line_width(line: str, profile: Profile) -> float:
     return count_chars(line, profile)
 
 
-def _text_rules(cues: Sequence[Cue], p: Profile) -> Iterator[Finding]:
+def _text_rules(cues: Sequence[Cue], p: Profile, grid: Frames) -> Iterator[Finding]:
     for n, cue in enumerate(cues, start=1):
         widths = [line_width(line, p) for line in cue.lines]
         if not any(visible_text(line).strip() for line in cue.lines):
@@ -165,18 +175,21 @@ def _text_rules(cues: Sequence[Cue], p: Profile) -> Iterator[Finding]:
         seconds = cue.duration_ms / 1000
         cps = sum(widths) / seconds if seconds > 0 else float("inf")
         if cps > p.max_cps:
-            need = round(sum(widths) / p.max_cps * 1000)
+            end = grid.at_or_after(cue.start_ms + round(sum(widths) / p.max_cps * 1000))
             yield Finding(
                 "reading_speed",
                 "warning",
                 n,
                 cue.start_ms,
                 f"{cps:.1f} characters per second, over {p.max_cps:g}",
-                f"show it {need} ms (end at {format_clock(cue.start_ms + need)}) or shorten the text",
+                f"show it {end - cue.start_ms} ms (end at {format_clock(end)}) or shorten the text",
+                edit=Retime(n, "end", end),
             )
 
 
-def _end_rules(cues: Sequence[Cue], video_ms: int) -> Iterator[Finding]:
+def _end_rules(cues: Sequence[Cue], video_ms: int, grid: Frames) -> Iterator[Finding]:
+    last = grid.at_or_after(video_ms)
+    last = last if last == video_ms else grid.ms(grid.frame(last) - 1)  # the last frame time in the video
     for n, cue in enumerate(cues, start=1):
         if cue.start_ms >= video_ms:
             yield Finding(
@@ -194,7 +207,8 @@ def _end_rules(cues: Sequence[Cue], video_ms: int) -> Iterator[Finding]:
                 n,
                 cue.start_ms,
                 f"ends {cue.end_ms - video_ms} ms after the video ends ({format_clock(video_ms)})",
-                f"end at {format_clock(video_ms)}",
+                f"end at {format_clock(last)}",
+                edit=Retime(n, "end", last),
             )
 
 
@@ -204,14 +218,17 @@ def _nearest(changes: Sequence[int], ms: int) -> int | None:
     return min(near, key=lambda c: abs(c - ms)) if near else None
 
 
-def _in_cue_fix(d: int, sc: int, zone: int, red: int, grid: Frames) -> str | None:
-    """Where an in-cue ``d`` frames before (+) or after (-) the shot change ``sc`` should go."""
+def _in_cue_fix(d: int, sc: int, zone: int, red: int, grid: Frames) -> tuple[str, int] | None:
+    """Where an in-cue ``d`` frames before (+) or after (-) the shot change ``sc`` should go (text, ms)."""
     if 0 < d <= red or -zone * 3 // 4 <= d < 0:
-        return f"start on the shot change at {format_clock(sc)}"
+        at = grid.ms(grid.frame(sc))
+        return f"start on the shot change at {format_clock(at)}", at
     if red < d < zone:
-        return f"start {zone} frames before the shot change, at {format_clock(grid.ms(grid.frame(sc) - zone))}"
+        at = grid.ms(grid.frame(sc) - zone)
+        return f"start {zone} frames before the shot change, at {format_clock(at)}", at
     if -zone < d < 0:
-        return f"start {zone} frames after the shot change, at {format_clock(grid.ms(grid.frame(sc) + zone))}"
+        at = grid.ms(grid.frame(sc) + zone)
+        return f"start {zone} frames after the shot change, at {format_clock(at)}", at
     return None
 
 
@@ -233,7 +250,8 @@ def _shot_rules(cues: Sequence[Cue], ctx: RuleContext, grid: Frames) -> Iterator
                     n,
                     cue.start_ms,
                     f"starts {abs(d)} frames {side} a shot change (zone: {zone} frames)",
-                    fix,
+                    fix[0],
+                    edit=Retime(n, "start", fix[1]),
                 )
         sc = _nearest(changes, cue.end_ms)
         if sc is not None:
@@ -249,6 +267,7 @@ def _shot_rules(cues: Sequence[Cue], ctx: RuleContext, grid: Frames) -> Iterator
                     cue.start_ms,
                     f"ends {abs(d)} frames {side} a shot change (zone: {zone} frames)",
                     f"end {back} frames before the shot change, at {format_clock(target)}",
+                    edit=Retime(n, "end", target),
                 )
 
 
@@ -256,9 +275,9 @@ def check_rules(track: Track, ctx: RuleContext) -> list[Finding]:
     """Every rule finding of ``track`` (cues in time order), sorted by time."""
     cues = track.cues
     grid = Frames.of(ctx.fps or DEFAULT_FPS)
-    found = [*_timing_rules(cues, ctx, grid), *_text_rules(cues, ctx.profile)]
+    found = [*_timing_rules(cues, ctx, grid), *_text_rules(cues, ctx.profile, grid)]
     if ctx.video_ms:
-        found.extend(_end_rules(cues, ctx.video_ms))
+        found.extend(_end_rules(cues, ctx.video_ms, grid))
     if ctx.shot_changes_ms:
         found.extend(_shot_rules(cues, ctx, grid))
     return sort_findings(found)

@@ -62,6 +62,9 @@ class SyncResult:
     pieces: tuple[Piece, ...]
     confidence: float
     score: float
+    decoy_confidence: float | None = None  # the best of the shuffled tracks (syncproof); None: not fitted
+    min_confidence: float = MIN_CONFIDENCE
+    refused: str = ""  # why syncproof.prove found no proof that the track belongs to the audio
 
     @property
     def offset_ms(self) -> int:
@@ -70,8 +73,8 @@ class SyncResult:
 
     @property
     def ok(self) -> bool:
-        """Whether the confidence is high enough to apply the result."""
-        return self.confidence >= MIN_CONFIDENCE
+        """Whether the result may be applied: confident enough, and not refused by syncproof.prove."""
+        return self.confidence >= self.min_confidence and not self.refused
 
     def map_ms(self, ms: int, *, clamp: bool = True) -> int:
         """Where source time ``ms`` lands (not before 0 unless ``clamp`` is false)."""

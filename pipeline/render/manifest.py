@@ -48,13 +48,16 @@ def listed_paths(manifest: Path) -> list[str]:
         return []
 
 
+_CHECK_ONLY = ("line", "edit")  # a finding's file line and fix as data: for `subpipe check`, not the manifest
+
+
 def qc_verdict(findings: Sequence[Finding]) -> dict[str, object]:
     """A language's QC section: ``pass`` or ``fail`` (any error-level finding), counts, the findings."""
     counts = {sev: sum(1 for f in findings if f.severity == sev) for sev in (ERROR, WARNING, INFO)}
     return {
         "verdict": "fail" if counts[ERROR] else "pass",
         "counts": counts,
-        "findings": [asdict(f) for f in findings],
+        "findings": [{k: v for k, v in asdict(f).items() if k not in _CHECK_ONLY} for f in findings],
     }
 
 
