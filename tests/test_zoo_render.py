@@ -148,7 +148,8 @@ def test_mux(
         assert "01:00:00:00" in json.dumps([dict(s.metadata) for s in av.open(str(out)).streams])
 
 
-@pytest.mark.parametrize("name", ["phone_rotated", "camcorder_ts", "mkv_subs_fonts"])
+# The smallest job on every other source: tests/test_smallest_job.py.
+@pytest.mark.parametrize("name", ["mkv_subs_fonts"])
 def test_run(zoo: dict[str, Path], name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     srt = _srt(tmp_path, name, "full")
     job = tmp_path / "job.toml"
