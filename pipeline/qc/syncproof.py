@@ -109,7 +109,13 @@ def prove(
         )
         return dataclasses.replace(out, refused=why)
     best = decoy_confidence(track, speech, max_offset_ms=max_offset_ms, splits=splits)
-    best = result.confidence if best is None else best
+    if best is None:
+        why = (
+            f"confidence {result.confidence:.2f}, but its cues all have one length and one gap (or there is one): "
+            "with no rhythm of their own, nothing shows that they belong to this audio "
+            "(--min-confidence 0 applies the fit anyway)"
+        )
+        return dataclasses.replace(out, refused=why)
     out = dataclasses.replace(out, decoy_confidence=best)
     if result.confidence - best < MIN_MARGIN:
         why = (
