@@ -1,0 +1,72 @@
+"""A video's output folder is its own, and a run removes only its own old outputs there.
+
+Two videos sharing ``<output_dir>/<name>/`` (or a name reaching outside it) are refused when the job
+is read; an input inside its video's output folder is refused before any work; the commit
+(:mod:`pipeline.render.staging`) refuses a staged file gone missing, and never removes an input, nor
+an old path that is the same file as a new one (``Clip/`` and ``clip/`` on a case-insensitive file
+system: simulated here with a folder link, which gives the same aliasing on Linux).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli.main import main
+from pipeline.core.errors import InputProblemsError
+from pipeline.ingest.job import parse_job
+
+
+def _problems(text: str, tmp_path: Path) -> list[tuple[int | None, str]]:
+    with pytest.raises(InputProblemsError) as caught:
+        parse_job(text, tmp_path / "job.toml")
+    return caught.value.problems
+
+
+def _videos(*tables: str) -> str:
+    return "".join(f'[[videos]]\n{t}\nlanguages = ["en"]\n\n' for t in tables)
+
+
+@pytest.mark.parametrize(
+    "tables",
+    [
+        ('transcript = "a/t.csv"', 'transcript = "b/t.csv"'),  # the default name: both stems are "t"
+        ('video = "ep1/video.mp4"\ntranscript = "ep1/t.json"', 'video = "ep2/video.mp4"\ntranscript = "ep2/t.json"'),
+        ('name = "Intro"\ntranscript = "a.json"', 'name = "intro"\ntranscript = "b.json"'),  # case aside
+    ],
+)
+def test_two_videos_with_one_output_folder_are_refused_naming_both_lines(
+    tables: tuple[str, str], tmp_path: Path
+) -> None:
+    text = _videos(*tables)
+    ((line, problem),) = _problems(text, tmp_path)
+    first, second = (text.splitlines().index(t.splitlines()[0]) + 1 for t in tables)
+    assert line == second
+    assert f"line {first} and line {second}" in problem and "set a different 'name'" in problem
+
+
+def test_the_cli_refuses_a_shared_output_folder_with_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    job = tmp_path / "job.toml"
+    job.write_text(_videos('transcript = "a/t.json"', 'transcript = "b/t.json"'), encoding="utf-8")
+    assert main(["run", str(job)]) == 2
+    assert "job.toml:6: [[videos]] #1 and [[videos]] #2 both write to the output folder 't'" in capsys.readouterr().err
+    assert not (tmp_path / "output").exists()
+
+
+@pytest.mark.parametrize("name", ["", ".", "..", "../x", "/abs", "a/b", "a\\b", "C:x", " x"])
+def test_a_name_that_is_not_one_ordinary_folder_name_is_refused(name: str, tmp_path: Path) -> None:
+    text = f'transcript = "t.json"\nlanguages = ["en"]\nname = {json.dumps(name)}\n'
+    ((line, problem),) = _problems(text, tmp_path)
+    assert line == 3 and f"name {name!r}" in problem and "<output_dir>/<name>/" in problem
+
+
+def test_a_default_name_that_is_no_folder_name_says_to_set_name(tmp_path: Path) -> None:
+    ((line, problem),) = _problems('transcript = "."\nlanguages = ["en"]\n', tmp_path)
+    assert line == 1 and "set 'name'" in problem
+
+
+def test_distinct_ordinary_names_are_accepted(tmp_path: Path) -> None:
+    text = _videos('transcript = "a/t.json"', 'name = "t2"\ntranscript = "b/t.json"', 'transcript = "c/clip.v2.json"')
+    assert [v.name for v in parse_job(text, tmp_path / "job.toml").videos] == ["t", "t2", "clip.v2"]
