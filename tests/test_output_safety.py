@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.batch.preflight import input_problems
 from pipeline.cli.main import main
 from pipeline.core.errors import InputProblemsError
 from pipeline.ingest.job import parse_job
@@ -70,3 +71,34 @@ def test_a_default_name_that_is_no_folder_name_says_to_set_name(tmp_path: Path) 
 def test_distinct_ordinary_names_are_accepted(tmp_path: Path) -> None:
     text = _videos('transcript = "a/t.json"', 'name = "t2"\ntranscript = "b/t.json"', 'transcript = "c/clip.v2.json"')
     assert [v.name for v in parse_job(text, tmp_path / "job.toml").videos] == ["t", "t2", "clip.v2"]
+
+
+def _job_with_files(tmp_path: Path, text: str, *files: str) -> list[tuple[int | None, str]]:
+    for name in files:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"x")
+    return input_problems(parse_job(text, tmp_path / "job.toml"))
+
+
+def test_a_transcript_inside_its_output_folder_is_refused(tmp_path: Path) -> None:
+    text = (
+        'output_dir = "."\nname = "clip"\nvideo = "clip.mp4"\ntranscript = "clip/en/clip.en.srt"\nlanguages = ["en"]\n'
+    )
+    ((line, problem),) = _job_with_files(tmp_path, text, "clip.mp4", "clip/en/clip.en.srt")
+    assert line == 4 and "lies inside this video's output folder" in problem and "move it out" in problem
+
+
+def test_a_video_inside_its_output_folder_is_refused_through_a_link(tmp_path: Path) -> None:
+    (tmp_path / "out" / "clip").mkdir(parents=True)
+    (tmp_path / "media").symlink_to(tmp_path / "out" / "clip")
+    text = 'output_dir = "out"\nvideo = "media/clip.mp4"\ntranscript = "clip.json"\nlanguages = ["en"]\n'
+    ((line, problem),) = _job_with_files(tmp_path, text, "out/clip/clip.mp4", "clip.json")
+    assert line == 2 and problem.startswith("video ") and "output folder" in problem
+
+
+def test_the_usual_layout_is_accepted(tmp_path: Path) -> None:
+    text = 'video = "clip.mp4"\ntranscript = "clip.json"\nlanguages = ["en"]\n'
+    assert _job_with_files(tmp_path, text, "clip.mp4", "clip.json") == []
+    # output_dir "." is fine while the inputs are outside the video's own folder
+    text = 'output_dir = "."\nvideo = "media/clip.mp4"\ntranscript = "media/clip.json"\nlanguages = ["en"]\n'
+    assert _job_with_files(tmp_path, text, "media/clip.mp4", "media/clip.json") == []
