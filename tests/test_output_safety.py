@@ -10,14 +10,17 @@ system: simulated here with a folder link, which gives the same aliasing on Linu
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 
 from pipeline.batch.preflight import input_problems
 from pipeline.cli.main import main
-from pipeline.core.errors import InputProblemsError
+from pipeline.core.errors import InputProblemsError, OutputError
 from pipeline.ingest.job import parse_job
+from pipeline.render import staging
+from pipeline.render.outputs import write_text
 
 
 def _problems(text: str, tmp_path: Path) -> list[tuple[int | None, str]]:
@@ -102,3 +105,43 @@ def test_the_usual_layout_is_accepted(tmp_path: Path) -> None:
     # output_dir "." is fine while the inputs are outside the video's own folder
     text = 'output_dir = "."\nvideo = "media/clip.mp4"\ntranscript = "media/clip.json"\nlanguages = ["en"]\n'
     assert _job_with_files(tmp_path, text, "media/clip.mp4", "media/clip.json") == []
+
+
+def _old_run(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+
+
+def test_a_commit_with_a_staged_file_gone_is_refused_and_the_old_run_stays(tmp_path: Path) -> None:
+    root = tmp_path / "c"
+    _old_run(root, {"a.srt": "old a", "b.srt": "old b", "manifest.json": "old manifest"})
+    with pytest.raises(OutputError, match=r"a\.srt"), staging.transaction(root) as txn:
+        write_text(root / "a.srt", "new a")
+        write_text(root / "manifest.json", "new manifest")
+        staging.readable(root / "a.srt").unlink()  # e.g. another run's sweep of the same folder
+        txn.finish(["a.srt", "b.srt"], ["a.srt"])
+    found = {p.name: p.read_text(encoding="utf-8") for p in root.iterdir()}
+    assert found == {"a.srt": "old a", "b.srt": "old b", "manifest.json": "old manifest"}
+
+
+def test_a_commit_never_removes_an_input_the_old_manifest_listed(tmp_path: Path) -> None:
+    root = tmp_path / "clip"
+    _old_run(root, {"en/clip.en.srt": "the transcript", "gone.vtt": "old", "manifest.json": "old manifest"})
+    with staging.transaction(root, [tmp_path / "clip" / "en" / ".." / "en" / "clip.en.srt"]) as txn:
+        write_text(root / "manifest.json", "new manifest")
+        txn.finish(["en/clip.en.srt", "gone.vtt"], [])
+    assert (root / "en" / "clip.en.srt").read_text(encoding="utf-8") == "the transcript"
+    assert not (root / "gone.vtt").exists()
+
+
+def test_an_old_path_that_is_the_new_file_under_another_case_is_kept(tmp_path: Path) -> None:
+    root = tmp_path / "c"
+    _old_run(root, {"clip/a.srt": "old a", "manifest.json": "old manifest"})
+    os.symlink("clip", root / "Clip")  # Clip/a.srt and clip/a.srt: one file, as on a case-insensitive system
+    with staging.transaction(root) as txn:
+        write_text(root / "clip" / "a.srt", "new a")
+        write_text(root / "manifest.json", "new manifest")
+        txn.finish(["Clip/a.srt"], ["clip/a.srt"])
+    assert (root / "clip" / "a.srt").read_text(encoding="utf-8") == "new a"
+    assert (root / "manifest.json").read_text(encoding="utf-8") == "new manifest"
