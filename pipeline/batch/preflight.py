@@ -1,4 +1,5 @@
-"""Before a job runs: every input file it names must be there, all checked at once.
+"""Before a job runs: every input file it names must be there, outside its video's output folder, all
+checked at once.
 
 A missing transcript found only after the video was probed (or one of ten videos burned) wastes
 the work before it; so :func:`check_inputs` looks at every video's transcript and video file and
@@ -7,13 +8,14 @@ every language's burn-in font before anything runs, and names all that are missi
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 from pathlib import Path
 
 from pipeline.core.errors import InputProblemsError, UsageError
 from pipeline.core.profiles import get_profile
-from pipeline.ingest.job import Job
+from pipeline.ingest.job import Job, VideoJob
 from pipeline.media.fonts import FONTS
 
 
@@ -44,14 +46,43 @@ def _font_problem(key: str) -> str | None:
     return None
 
 
+def _within(path: Path, folder: Path) -> bool:
+    """Whether ``path`` lies inside ``folder`` (links followed; on a case-insensitive file system, case aside)."""
+    real, home = path.resolve(), folder.resolve()
+    if real.is_relative_to(home):
+        return True
+    if not home.is_dir():
+        return False
+    with contextlib.suppress(OSError):
+        return any(p.is_dir() and os.path.samefile(p, home) for p in real.parents)
+    return False
+
+
+def _in_output(job: Job, vj: VideoJob, key: str, path: Path) -> str | None:
+    """Why ``path`` (``vj``'s ``key``) cannot be read from where it is, or None when it can: inside the
+    video's output folder a run overwrites it or removes it as an output no longer made."""
+    folder = job.output_dir / vj.name
+    if not _within(path, folder):
+        return None
+    return (
+        f"{key} {path} lies inside this video's output folder {folder}, where a run writes its outputs "
+        "and removes the ones it no longer makes: move it out of that folder, or set 'output_dir' "
+        "(or this video's 'name') so the outputs go elsewhere"
+    )
+
+
 def input_problems(job: Job) -> list[tuple[int | None, str]]:
-    """Every missing or unreadable input of ``job``, as ``(line in the job file, problem)`` pairs."""
+    """Every missing or unreadable input of ``job``, and every one inside its video's output folder,
+    as ``(line in the job file, problem)`` pairs."""
     problems: list[tuple[int | None, str]] = []
     for vj in job.videos:
         for key, path in (("transcript", vj.transcript), ("video", vj.video)):
-            why = _missing(path) if path is not None else None
-            if why:
-                problems.append((job.line_of(*vj.table, key), f"{key} {path}: {why}"))
+            if path is None:
+                continue
+            why = _missing(path)
+            problem = f"{key} {path}: {why}" if why else _in_output(job, vj, key, path)
+            if problem:
+                problems.append((job.line_of(*vj.table, key), problem))
     langs = dict.fromkeys(lang for vj in job.videos for lang in vj.languages)
     for lang in langs:
         try:

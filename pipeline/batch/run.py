@@ -193,7 +193,7 @@ def run_video(
         listed = listed_paths(root / "manifest.json")
         # Every output is staged until the manifest that describes it is written: an interrupted run
         # leaves the last run's manifest and files as they were (pipeline.render.staging).
-        with transaction(root) as txn:
+        with transaction(root, [p for p in (vj.transcript, vj.video) if p is not None]) as txn:
             built = build_video_tracks(job, vj, media, res, root)
             if media is not None and vj.video is not None and built:
                 _render(_Video(job, vj, vj.video, media, res, root, progress, previous, work), built)

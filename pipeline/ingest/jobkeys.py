@@ -15,6 +15,7 @@ import re
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import PurePath, PureWindowsPath
 from typing import Any
 
 from pipeline.core.profiles import Profile
@@ -208,6 +209,45 @@ def _check_style_and_profile(walk: _Walk, doc: Mapping[str, Any], langs: set[str
     _check_languages(walk, ("profile",), profile, langs)
 
 
+def _folder_name(table: Mapping[str, Any]) -> str | None:
+    """The output folder's name of a video table: its ``name``, else its video's or transcript's stem
+    (as :mod:`pipeline.ingest.job` gives it); None when its keys are of the wrong type (reported elsewhere)."""
+    if "name" in table:
+        return table["name"] if isinstance(table["name"], str) else None
+    source = table.get("video", table.get("transcript"))
+    return PurePath(source).stem if isinstance(source, str) else None
+
+
+def _bad_name(name: str) -> str | None:
+    """Why ``name`` cannot be a folder of its own directly under ``output_dir``, or None when it can."""
+    if name in ("", ".", "..") or name != name.strip():
+        return "is not a folder name"
+    if any(c in name for c in "/\\\0") or PurePath(name).is_absolute() or PureWindowsPath(name).drive:
+        return "is not a single folder name (no '/', '\\', NUL or drive)"
+    return None
+
+
+def _check_names(walk: _Walk, videos: list[tuple[KeyPath, Mapping[str, Any]]]) -> None:
+    """Each video's output folder is its own: a single ordinary name under ``output_dir``, no two the
+    same (case aside, as a case-insensitive file system sees them): else one's run deletes the other's outputs."""
+    seen: dict[str, tuple[KeyPath, KeyPath]] = {}
+    for path, table in videos:
+        name = _folder_name(table)
+        if name is None:
+            continue
+        at = (*path, next(k for k in ("name", "video", "transcript") if k in table))
+        why = _bad_name(name)
+        if why:
+            given = "" if "name" in table else " (the default, its file's stem: set 'name')"
+            walk.add(at, f"name {name!r} {_in(path)}{given} {why}: the outputs go to <output_dir>/<name>/")
+            continue
+        first, first_at = seen.setdefault(name.casefold(), (path, at))
+        if first != path:
+            lines = f"line {line_of(walk.lines, first_at)} and line {line_of(walk.lines, at)}"
+            problem = f"{table_name(first)} and {table_name(path)} both write to the output folder {name!r}"
+            walk.add(at, f"{problem} ({lines}; case aside): set a different 'name' in one of them")
+
+
 def job_problems(doc: Mapping[str, Any], lines: Mapping[KeyPath, int]) -> list[tuple[int | None, str]]:
     """Every problem of a parsed job file, as ``(line, message)`` pairs (line None: the whole file)."""
     walk = _Walk(lines)
@@ -215,6 +255,7 @@ def job_problems(doc: Mapping[str, Any], lines: Mapping[KeyPath, int]) -> list[t
     videos = _video_tables(walk, doc)
     if not videos and not walk.problems:
         walk.problems.append((None, "no video: give 'transcript' and 'languages', or [[videos]] tables"))
+    _check_names(walk, videos)
     langs: set[str] = set()
     for path, table in videos:
         _check_video(walk, path, table)

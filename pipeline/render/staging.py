@@ -28,6 +28,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.core.errors import OutputError
+
 PARTIAL_TAG = ".partial-"
 JOURNAL = ".commit-journal.json"
 MANIFEST = "manifest.json"
@@ -49,6 +51,7 @@ class Transaction:
     root: Path
     files: dict[Path, Path] = field(default_factory=dict)
     folders: dict[Path, Path] = field(default_factory=dict)
+    inputs: tuple[Path, ...] = ()  # the job's input files: never removed, whatever a manifest lists
 
     def covers(self, target: Path) -> bool:
         """Whether ``target`` is a final name of this transaction (under ``root``, not inside a staged folder)."""
@@ -68,9 +71,21 @@ class Transaction:
 
     def finish(self, listed_before: Iterable[str] = (), listed_now: Iterable[str] = ()) -> None:
         """Rename everything staged into place, manifest last; remove what the last manifest listed
-        (``listed_before``, paths relative to ``root``) and the new one does not (``listed_now``)."""
+        (``listed_before``, paths relative to ``root``) and the new one does not (``listed_now``), unless it
+        is the same file as one kept (``Clip/a.srt`` is ``clip/a.srt`` on a case-insensitive file system)
+        or as an input of the job.
+
+        Raises:
+            OutputError: when a staged file or folder is missing; nothing is then renamed or removed.
+        """
+        self._check_staged()
         keep = set(listed_now)
-        obsolete = sorted(p for p in set(listed_before) - keep if _inside(p) and (self.root / p).is_file())
+        spared = _identities([*(self.root / p for p in keep if _inside(p)), *self.files, *self.inputs])
+        obsolete = sorted(
+            p
+            for p in set(listed_before) - keep
+            if _inside(p) and (self.root / p).is_file() and _identity(self.root / p) not in spared
+        )
         if not self.files and not self.folders and not obsolete:
             return
         manifest = self.root / MANIFEST
@@ -87,6 +102,12 @@ class Transaction:
             (self.root / JOURNAL).unlink(missing_ok=True)
         self.files.clear()
         self.folders.clear()
+
+    def _check_staged(self) -> None:
+        for target, staged in [*self.files.items(), *self.folders.items()]:
+            there = staged.is_dir() if target in self.folders else staged.is_file()
+            if not there:
+                raise OutputError(target, f"its staged copy {staged.name} is gone (removed while the run went on?)")
 
     def abort(self) -> None:
         """Remove every staged file and folder: the folder stays as the last run left it."""
@@ -105,11 +126,11 @@ _ACTIVE: ContextVar[Transaction | None] = ContextVar("subpipe_transaction", defa
 
 
 @contextlib.contextmanager
-def transaction(root: Path) -> Iterator[Transaction]:
+def transaction(root: Path, inputs: Iterable[Path] = ()) -> Iterator[Transaction]:
     """Stage this context's outputs under ``root`` (see the module's text). Whatever was not
     :meth:`~Transaction.finish`-ed when it ends (an error, Ctrl-C, SIGTERM) is removed, and so is
-    every partial file left under ``root``."""
-    txn = Transaction(_abs(root))
+    every partial file left under ``root``. No file that is one of ``inputs`` is ever removed."""
+    txn = Transaction(_abs(root), inputs=tuple(inputs))
     token = _ACTIVE.set(txn)
     try:
         yield txn
@@ -193,6 +214,19 @@ def replay(root: Path, journal: dict[str, object]) -> None:
     manifest = journal.get("manifest")
     if isinstance(manifest, str) and (root / manifest).is_file():
         os.replace(root / manifest, root / MANIFEST)
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """The file ``path`` is (its device and inode, links followed), or None when there is none."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def _identities(paths: Iterable[Path]) -> set[tuple[int, int]]:
+    return {i for i in map(_identity, paths) if i is not None}
 
 
 def _inside(rel: str) -> bool:
