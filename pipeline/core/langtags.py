@@ -122,6 +122,49 @@ def _same_language_and_script(a: str, b: str) -> bool:
     return (la.language, la.script) == (lb.language, lb.script)
 
 
+def fallbacks(tag: str) -> list[str]:
+    """The tables that serve ``tag``, most specific first: the tag, its BCP 47 lookup truncations, and
+    its language with its region and (likely) script: ``zh-TW`` -> ``zh-TW``, ``zh-Hant-TW``,
+    ``zh-Hant``, ``zh``; ``pt-BR`` -> ``pt-BR``, ``pt-Latn-BR``, ``pt-Latn``, ``pt``; ``tl`` -> ``tl``,
+    ``fil-Latn``, ``fil``. Compared as :func:`same_tag` compares tags."""
+    subtags = tag.replace("_", "-").split("-")
+    cut = ["-".join(subtags[:n]) for n in range(len(subtags), 1, -1) if len(subtags[n - 1]) > 1]
+    chain = [tag.replace("_", "-"), *cut]
+    try:
+        parsed = langcodes.Language.get(chain[0])
+        script = parsed.script or parsed.maximize().script
+    except (LookupError, ValueError):
+        parsed, script = None, None
+    if parsed is not None and parsed.language and "-" not in parsed.language:
+        lang, region = parsed.language, parsed.territory
+        chain += [f"{lang}-{script}-{region}"] if region and script else []
+        chain += [f"{lang}-{region}"] if region else []
+        chain += [f"{lang}-{script}"] if script else []
+        chain.append(lang)
+    chain += [subtags[0]] if len(subtags[0]) > 1 else []  # x-foo: no x
+    seen: dict[str, str] = {}
+    for key in chain:
+        seen.setdefault(key.lower(), key)
+    return list(seen.values())
+
+
+def tables_for(tag: str, tables: Mapping[str, object]) -> list[str]:
+    """The keys of ``tables`` (per-language tables) that serve ``tag``, least specific first: merge
+    them in this order and the most specific wins, field by field."""
+    chain = [t.lower() for t in fallbacks(tag)]
+    keys = [k for k in tables if k.replace("_", "-").lower() in chain]
+    return sorted(keys, key=lambda k: -chain.index(k.replace("_", "-").lower()))
+
+
+def merged_table(tag: str, tables: Mapping[str, object]) -> dict[str, object]:
+    """The per-language tables of ``tables`` that serve ``tag`` (:func:`tables_for`), merged field by field."""
+    merged: dict[str, object] = {}
+    for key in tables_for(tag, tables):
+        value = tables[key]
+        merged.update(value if isinstance(value, Mapping) else {})
+    return merged
+
+
 def has_region(tag: str) -> bool:
     """Whether ``tag`` names a region (``pt-BR``, ``zh-Hant-TW``, ``es-419``)."""
     return langcodes.Language.get(tag).territory is not None
