@@ -60,7 +60,11 @@ _noted: set[str] = set()
 
 
 def parse_tag(raw: str, names: Mapping[str, str] = ENGLISH_NAMES) -> str:
-    """``raw`` as a well-formed BCP 47 tag in its standard spelling (``zh-hant-tw`` -> ``zh-Hant-TW``).
+    """``raw`` as a well-formed BCP 47 tag in its standard case (``zh-hant-tw`` -> ``zh-Hant-TW``).
+
+    The tag is kept as given otherwise: a deprecated or alternate tag (``tl``, ``iw``, ``zh-yue``)
+    stays what the user (and the transcript's column) calls the language; :func:`standard_tag` gives
+    the form it stands for (``fil``, ``he``, ``yue``), for looking up its profile.
 
     ``zh_TW`` is read as ``zh-TW``, with a note in the log (once per spelling). ``names`` maps a
     lower-case language name to its tag, for the suggestion when a name is given instead of a tag.
@@ -72,11 +76,30 @@ def parse_tag(raw: str, names: Mapping[str, str] = ENGLISH_NAMES) -> str:
     spelled = text.replace("_", "-")
     if not spelled or not langcodes.tag_is_valid(spelled):
         raise UsageError(_not_a_tag(raw, names))
-    tag = str(langcodes.standardize_tag(spelled))
+    tag = _cased(spelled)
     if spelled != text and raw not in _noted:
         _noted.add(raw)
         logger.warning("language tag %r read as %r (BCP 47 joins subtags with '-')", raw, tag)
     return tag
+
+
+def _cased(tag: str) -> str:
+    """``tag`` in the case BCP 47 recommends: ``en-us`` -> ``en-US``, ``zh-hant`` -> ``zh-Hant``,
+    ``en-a-bbb`` and ``x-foo`` lower (after a singleton, extension and private subtags)."""
+    out: list[str] = []
+    for i, sub in enumerate(tag.split("-")):
+        if i == 0 or len(out[-1]) == 1 or any(len(s) == 1 for s in out):
+            out.append(sub.lower())
+        elif len(sub) == 2:
+            out.append(sub.upper())
+        else:
+            out.append(sub.title() if len(sub) == 4 else sub.lower())
+    return "-".join(out)
+
+
+def standard_tag(tag: str) -> str:
+    """The standard form of a well-formed tag (``tl`` -> ``fil``, ``iw`` -> ``he``, ``zh-yue`` -> ``yue``)."""
+    return str(langcodes.standardize_tag(tag))
 
 
 def suggestion(word: str, names: Mapping[str, str] = ENGLISH_NAMES) -> str | None:
