@@ -188,6 +188,16 @@ def merged_table(tag: str, tables: Mapping[str, object]) -> dict[str, object]:
     return merged
 
 
+def two_letter(code: str) -> str | None:
+    """The 2-letter ISO 639-1 code a language code stands for (``eng`` -> ``en``, ``ger`` -> ``de``,
+    ``zho`` -> ``zh``, ``fr`` -> ``fr``), None when it has none (``new``, ``sdh``)."""
+    try:
+        language = langcodes.Language.get(code).language
+    except (LookupError, ValueError):
+        return None
+    return language if language is not None and len(language) == 2 and language.isalpha() else None
+
+
 def has_region(tag: str) -> bool:
     """Whether ``tag`` names a region (``pt-BR``, ``zh-Hant-TW``, ``es-419``)."""
     return langcodes.Language.get(tag).territory is not None
