@@ -139,3 +139,33 @@ def test_a_text_file_as_the_video_is_not_a_video(
         m4a = build_zoo(zoo_dir, ["audio_only_m4a"])["audio_only_m4a"]
         assert main(["-q", "burn", str(m4a), str(sub), "-o", out]) == 2
         assert "no video stream (audio only)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "lang"),
+    [
+        ("clip.en.forced.srt", "Hello there.", "en"),  # media-server flags after the tag
+        ("clip.en.sdh.srt", "[door slams]", "en"),
+        ("clip.EN.SDH.forced.srt", "Hello there.", "en"),
+        ("clip.eng.srt", "Hello there.", "en"),  # 3-letter codes with a 2-letter one
+        ("clip.ger.srt", "Guten Tag.", "de"),
+        ("clip.chi.srt", "你好", "zh"),
+        ("clip.hi.srt", "नमस्ते", "hi"),  # alone, hi is Hindi
+        ("clip.sdh.srt", KOREAN, "ko"),  # a flag alone, and words, are no tag: the script says
+        ("clip.new.srt", KOREAN, "ko"),
+        ("ep.the.srt", "こんにちは、世界", "ja"),
+    ],
+)
+def test_a_name_takes_its_tag_past_flags_and_ignores_words(
+    name: str, text: str, lang: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sub = _srt(tmp_path / name, text)
+    assert main(["check", "--format", "json", str(sub)]) in (0, 1)  # judged, not refused
+    assert json.loads(capsys.readouterr().out)["files"][0]["lang"] == lang
+
+
+def test_a_word_in_the_name_of_latin_text_asks_for_lang(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sub = _srt(tmp_path / "clip.new.srt", "Hello there, how are you?")
+    assert main(["check", str(sub)]) == 2
+    assert f"{sub}: cannot tell its language" in capsys.readouterr().err
+    assert main(["check", "--format", "json", str(sub), "--lang", "en"]) == 0

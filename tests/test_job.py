@@ -6,8 +6,11 @@ import pytest
 
 from pipeline.batch.preflight import input_problems
 from pipeline.batch.run import run_job
+from pipeline.batch.steps import style_for
 from pipeline.cli.main import main
 from pipeline.core.errors import InputError, InputProblemsError
+from pipeline.core.langtags import merged_table
+from pipeline.core.profiles import get_profile
 from pipeline.ingest.job import load_job, parse_job
 from pipeline.ingest.jobkeys import OUTPUTS_KEYS, PROFILE_KEYS, RENDER_KEYS, STYLE_KEYS, VIDEO_KEYS
 
@@ -237,3 +240,51 @@ def test_run_job_refuses_a_missing_transcript_and_accepts_present_inputs(
         run_job(gone)
     assert info.value.problems == [(2, f"transcript {tmp_path / 'gone.json'}: no such file")]
     assert not (tmp_path / "output").exists()
+
+
+# --- per-language tables: applied by BCP 47 fallback, as the check promises ---------------------------
+
+
+@pytest.mark.parametrize("table", ["zh-TW", "zh-Hant", "zh", "zh-Hant-TW"])
+def test_a_profile_table_that_serves_a_regional_tag_is_applied(tmp_path: Path, table: str) -> None:
+    text = f'transcript = "t.json"\nlanguages = ["zh-TW", "en"]\n\n[profile.{table}]\nfont = "No Such Font"\n'
+    (tmp_path / "t.json").write_text("[]", encoding="utf-8")
+    problems = input_problems(parse_job(text, tmp_path / "job.toml"))
+    assert [(line, p.split(":")[0]) for line, p in problems] == [(5, "zh-TW")]
+
+
+def test_a_table_that_serves_no_language_of_the_job_is_refused(tmp_path: Path) -> None:
+    for table in ("zh-Hans", "zh-CN", "pt-PT"):
+        text = f'transcript = "t.json"\nlanguages = ["zh-TW", "pt-BR"]\n\n[profile.{table}]\nmax_lines = 1\n'
+        with pytest.raises(InputProblemsError) as info:
+            parse_job(text, tmp_path / "job.toml")
+        assert f"[profile.{table}] names no language of this job" in str(info.value)
+
+
+def test_language_tables_merge_field_by_field_most_specific_winning(tmp_path: Path) -> None:
+    text = """transcript = "t.json"
+languages = ["zh-TW", "pt-BR"]
+[style.zh]
+outline = 3
+bold = true
+[style.zh-TW]
+outline = 1
+[style.pt]
+shadow = 2
+[profile.zh]
+max_lines = 1
+max_cps = 9.0
+[profile.zh-Hant]
+max_cps = 7.0
+[profile.pt]
+max_lines = 3
+"""
+    job = parse_job(text, tmp_path / "job.toml")
+    zh = get_profile("zh-TW", merged_table("zh-TW", job.profiles))
+    assert (zh.max_lines, zh.max_cps, zh.key) == (1, 7.0, "zh-Hant")
+    assert get_profile("pt-BR", merged_table("pt-BR", job.profiles)).max_lines == 3
+    assert get_profile("ko", merged_table("ko", job.profiles)).max_lines == get_profile("ko").max_lines
+    style = style_for(zh, job.style)
+    assert (style.outline, style.bold) == (1, True)
+    assert style_for(get_profile("pt-BR"), job.style).shadow == 2
+    assert style_for(get_profile("en"), job.style).shadow != 2

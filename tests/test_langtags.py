@@ -227,3 +227,22 @@ def test_convert_takes_a_tag_in_any_case(tmp_path: Path, capsys: pytest.CaptureF
     assert TEXT["zh-TW"] in out.read_text(encoding="utf-8")
     assert main(["convert", str(src), str(out), "--lang", "english"]) == 2
     assert "did you mean 'en'?" in capsys.readouterr().err
+
+
+def test_deprecated_tags_are_kept_as_given_and_take_the_standard_profile(tmp_path: Path) -> None:
+    texts = {"tl": "Kumusta.", "IW": "שלום.", "in": "Halo.", "zh-yue": "你好。", "mo": "Salut."}
+    segments = [{"id": "1", "start_ms": 100, "end_ms": 1300, "text": {k.lower(): v for k, v in texts.items()}}]
+    (tmp_path / "t.json").write_text(json.dumps({"segments": segments}, ensure_ascii=False), encoding="utf-8")
+    (tmp_path / "job.toml").write_text(
+        f'transcript = "t.json"\nlanguages = {json.dumps(list(texts))}\n[outputs]\nformats = ["srt"]\n'
+        "burn = false\nmux = []\nreview = false\n[profile.id]\nmax_lines = 1\n",
+        encoding="utf-8",
+    )
+    assert main(["-q", "run", str(tmp_path / "job.toml")]) == 0
+    root = tmp_path / "output" / "t"
+    for tag in ("tl", "iw", "in", "zh-yue", "mo"):
+        assert texts[tag if tag != "iw" else "IW"] in (root / tag / f"t.{tag}.srt").read_text(encoding="utf-8")
+    assert sorted(p.name for p in root.iterdir() if p.is_dir()) == ["in", "iw", "mo", "tl", "zh-yue"]
+    assert (get_profile("in").key, get_profile("in").tag, get_profile("IN").iso639_2) == ("id", "in", "ind")
+    assert (get_profile("iw").tag, get_profile("iw").iso639_2, get_profile("tl").iso639_2) == ("iw", "heb", "fil")
+    assert get_profile("zh-yue").tag == "zh-yue" and get_profile("en-us").tag == "en-US"

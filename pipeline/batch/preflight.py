@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 from pipeline.core.errors import InputProblemsError, UsageError
+from pipeline.core.langtags import merged_table, tables_for
 from pipeline.core.profiles import get_profile
 from pipeline.ingest.job import Job, VideoJob
 from pipeline.media.fonts import FONTS
@@ -86,13 +87,14 @@ def input_problems(job: Job) -> list[tuple[int | None, str]]:
     langs = dict.fromkeys(lang for vj in job.videos for lang in vj.languages)
     for lang in langs:
         try:
-            font = get_profile(lang, job.profiles.get(lang)).font
+            font = get_profile(lang, merged_table(lang, job.profiles)).font
         except UsageError:
             continue  # an invalid tag is refused with its reason where the track is built
         why = _font_problem(font)
         if why:
-            given = "font" in job.profiles.get(lang, {})  # else the profile's own font: no line to name
-            problems.append((job.line_of("profile", lang, "font") if given else None, f"{lang}: {why}"))
+            # the most specific table that sets it; none: the profile's own font, no line to name
+            given = [k for k in tables_for(lang, job.profiles) if "font" in job.profiles[k]]
+            problems.append((job.line_of("profile", given[-1], "font") if given else None, f"{lang}: {why}"))
     return problems
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from pipeline.core.cues import Track
 from pipeline.core.errors import UsageError, VerifyError
 from pipeline.core.findings import Finding
+from pipeline.core.langtags import merged_table
 from pipeline.core.profiles import Profile, get_profile
 from pipeline.ingest.jobkeys import STYLE_KEYS
 from pipeline.ingest.segments import Transcript
@@ -53,7 +54,8 @@ def no_progress(_label: str) -> ProgressFn | None:
 
 
 def style_for(profile: Profile, style: Mapping[str, Any], height: int = 720) -> AssStyle:
-    """The ASS style of ``profile``'s language: job-wide ``[style]`` keys, then ``[style.<lang>]``.
+    """The ASS style of ``profile``'s language: job-wide ``[style]`` keys, then ``[style.<lang>]``
+    (the tables that serve its tag, :func:`pipeline.core.langtags.tables_for`: ``[style.zh]``, ``[style.zh-TW]``).
 
     A job-wide (or default) font size is scaled by the profile's ``font_scale``, so every script
     looks the same size; a ``[style.<lang>]`` font size is taken as it is.
@@ -63,8 +65,7 @@ def style_for(profile: Profile, style: Mapping[str, Any], height: int = 720) -> 
     """
     merged = {k: v for k, v in style.items() if not isinstance(v, Mapping)}
     merged["font_size"] = merged.get("font_size", round(height * 0.06)) * profile.font_scale
-    lang_style = style.get(profile.tag, {})
-    merged.update(lang_style if isinstance(lang_style, Mapping) else {})
+    merged.update(merged_table(profile.tag, {k: v for k, v in style.items() if isinstance(v, Mapping)}))
     unknown = sorted(set(merged) - _STYLE_KEYS)
     if unknown:
         raise UsageError(f"unknown style key(s) {unknown}; known: {sorted(_STYLE_KEYS)}")
@@ -107,7 +108,7 @@ def build_tracks(
     timeline = Timeline(media.video_duration_ms or None, media.frame_times_ms if media.vfr else ()) if media else None
     display = (media.display_width, media.display_height) if media else (0, 0)
     for lang in langs:
-        profile = get_profile(lang, profiles.get(lang))
+        profile = get_profile(lang, merged_table(lang, profiles))
         box = text_box(profile, display_style({}, display), display) if media else None
         report = build_track_report(transcript.segments, lang, profile, fps, shot_changes_ms, pauses_ms, timeline, box)
         built[lang] = LangTrack(report.track, profile, report.findings, report.shot_moves)

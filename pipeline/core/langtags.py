@@ -60,7 +60,11 @@ _noted: set[str] = set()
 
 
 def parse_tag(raw: str, names: Mapping[str, str] = ENGLISH_NAMES) -> str:
-    """``raw`` as a well-formed BCP 47 tag in its standard spelling (``zh-hant-tw`` -> ``zh-Hant-TW``).
+    """``raw`` as a well-formed BCP 47 tag in its standard case (``zh-hant-tw`` -> ``zh-Hant-TW``).
+
+    The tag is kept as given otherwise: a deprecated or alternate tag (``tl``, ``iw``, ``zh-yue``)
+    stays what the user (and the transcript's column) calls the language; :func:`standard_tag` gives
+    the form it stands for (``fil``, ``he``, ``yue``), for looking up its profile.
 
     ``zh_TW`` is read as ``zh-TW``, with a note in the log (once per spelling). ``names`` maps a
     lower-case language name to its tag, for the suggestion when a name is given instead of a tag.
@@ -72,11 +76,30 @@ def parse_tag(raw: str, names: Mapping[str, str] = ENGLISH_NAMES) -> str:
     spelled = text.replace("_", "-")
     if not spelled or not langcodes.tag_is_valid(spelled):
         raise UsageError(_not_a_tag(raw, names))
-    tag = str(langcodes.standardize_tag(spelled))
+    tag = _cased(spelled)
     if spelled != text and raw not in _noted:
         _noted.add(raw)
         logger.warning("language tag %r read as %r (BCP 47 joins subtags with '-')", raw, tag)
     return tag
+
+
+def _cased(tag: str) -> str:
+    """``tag`` in the case BCP 47 recommends: ``en-us`` -> ``en-US``, ``zh-hant`` -> ``zh-Hant``,
+    ``en-a-bbb`` and ``x-foo`` lower (after a singleton, extension and private subtags)."""
+    out: list[str] = []
+    for i, sub in enumerate(tag.split("-")):
+        if i == 0 or len(out[-1]) == 1 or any(len(s) == 1 for s in out):
+            out.append(sub.lower())
+        elif len(sub) == 2:
+            out.append(sub.upper())
+        else:
+            out.append(sub.title() if len(sub) == 4 else sub.lower())
+    return "-".join(out)
+
+
+def standard_tag(tag: str) -> str:
+    """The standard form of a well-formed tag (``tl`` -> ``fil``, ``iw`` -> ``he``, ``zh-yue`` -> ``yue``)."""
+    return str(langcodes.standardize_tag(tag))
 
 
 def suggestion(word: str, names: Mapping[str, str] = ENGLISH_NAMES) -> str | None:
@@ -120,6 +143,59 @@ def find_key(tag: str, keys: Sequence[str]) -> str | None:
 def _same_language_and_script(a: str, b: str) -> bool:
     la, lb = (langcodes.Language.get(langcodes.standardize_tag(t, macro=True)).maximize() for t in (a, b))
     return (la.language, la.script) == (lb.language, lb.script)
+
+
+def fallbacks(tag: str) -> list[str]:
+    """The tables that serve ``tag``, most specific first: the tag, its BCP 47 lookup truncations, and
+    its language with its region and (likely) script: ``zh-TW`` -> ``zh-TW``, ``zh-Hant-TW``,
+    ``zh-Hant``, ``zh``; ``pt-BR`` -> ``pt-BR``, ``pt-Latn-BR``, ``pt-Latn``, ``pt``; ``tl`` -> ``tl``,
+    ``fil-Latn``, ``fil``. Compared as :func:`same_tag` compares tags."""
+    subtags = tag.replace("_", "-").split("-")
+    cut = ["-".join(subtags[:n]) for n in range(len(subtags), 1, -1) if len(subtags[n - 1]) > 1]
+    chain = [tag.replace("_", "-"), *cut]
+    try:
+        parsed = langcodes.Language.get(chain[0])
+        script = parsed.script or parsed.maximize().script
+    except (LookupError, ValueError):
+        parsed, script = None, None
+    if parsed is not None and parsed.language and "-" not in parsed.language:
+        lang, region = parsed.language, parsed.territory
+        chain += [f"{lang}-{script}-{region}"] if region and script else []
+        chain += [f"{lang}-{region}"] if region else []
+        chain += [f"{lang}-{script}"] if script else []
+        chain.append(lang)
+    chain += [subtags[0]] if len(subtags[0]) > 1 else []  # x-foo: no x
+    seen: dict[str, str] = {}
+    for key in chain:
+        seen.setdefault(key.lower(), key)
+    return list(seen.values())
+
+
+def tables_for(tag: str, tables: Mapping[str, object]) -> list[str]:
+    """The keys of ``tables`` (per-language tables) that serve ``tag``, least specific first: merge
+    them in this order and the most specific wins, field by field."""
+    chain = [t.lower() for t in fallbacks(tag)]
+    keys = [k for k in tables if k.replace("_", "-").lower() in chain]
+    return sorted(keys, key=lambda k: -chain.index(k.replace("_", "-").lower()))
+
+
+def merged_table(tag: str, tables: Mapping[str, object]) -> dict[str, object]:
+    """The per-language tables of ``tables`` that serve ``tag`` (:func:`tables_for`), merged field by field."""
+    merged: dict[str, object] = {}
+    for key in tables_for(tag, tables):
+        value = tables[key]
+        merged.update(value if isinstance(value, Mapping) else {})
+    return merged
+
+
+def two_letter(code: str) -> str | None:
+    """The 2-letter ISO 639-1 code a language code stands for (``eng`` -> ``en``, ``ger`` -> ``de``,
+    ``zho`` -> ``zh``, ``fr`` -> ``fr``), None when it has none (``new``, ``sdh``)."""
+    try:
+        language = langcodes.Language.get(code).language
+    except (LookupError, ValueError):
+        return None
+    return language if language is not None and len(language) == 2 and language.isalpha() else None
 
 
 def has_region(tag: str) -> bool:

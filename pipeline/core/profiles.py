@@ -18,7 +18,7 @@ from importlib import resources
 from typing import Any
 
 from pipeline.core.errors import UsageError
-from pipeline.core.langtags import ENGLISH_NAMES, find_key, has_region, parse_tag, suggestion
+from pipeline.core.langtags import ENGLISH_NAMES, find_key, has_region, parse_tag, standard_tag, suggestion
 from pipeline.core.langtags import iso639_2b as iso639_2b
 
 logger = logging.getLogger(__name__)
@@ -85,7 +85,8 @@ _warned: set[str] = set()
 
 
 def canonical_tag(tag: str) -> str:
-    """A language tag in its standard spelling (``zh-hans`` -> ``zh-Hans``, ``zh_TW`` -> ``zh-TW``).
+    """A language tag in its standard case (``zh-hans`` -> ``zh-Hans``, ``zh_TW`` -> ``zh-TW``), kept as
+    given otherwise (``tl`` stays ``tl``: the profile lookup standardizes it to ``fil`` itself).
 
     Raises:
         UsageError: when the tag is not a valid language tag (a language's name suggests its tag).
@@ -120,7 +121,7 @@ def get_profile(tag: str, overrides: Mapping[str, Any] | None = None) -> Profile
         UsageError: on an invalid tag or an override naming an unknown field.
     """
     full = canonical_tag(tag)
-    key = find_key(full, _KEYS)
+    key = find_key(standard_tag(full), _KEYS)  # tl: fil's rules, iw: he's
     if key is not None:
         fields = _table_fields(key)
     else:

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import re
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePath, PureWindowsPath
 from typing import Any
 
+from pipeline.core.langtags import fallbacks
 from pipeline.core.profiles import Profile
 from pipeline.ingest.tomllines import KeyPath, line_of
 
@@ -131,10 +131,6 @@ def _loose(tag: str) -> str:
     return tag.replace("_", "-").lower()
 
 
-def _primary(tag: str) -> str:
-    return re.split(r"[-_]", tag, maxsplit=1)[0].lower()
-
-
 def _video_tables(walk: _Walk, doc: Mapping[str, Any]) -> list[tuple[KeyPath, Mapping[str, Any]]]:
     """The video tables: the top level when it holds video keys, then each ``[[videos]]``."""
     found: list[tuple[KeyPath, Mapping[str, Any]]] = []
@@ -181,11 +177,12 @@ def _check_choices(walk: _Walk, outputs: Mapping[str, Any]) -> None:
 
 
 def _check_languages(walk: _Walk, path: KeyPath, tables: Mapping[str, Any], langs: set[str]) -> None:
-    """Each ``[style.<lang>]`` / ``[profile.<lang>]`` must name a language of the job (its primary
-    subtag: ``[profile.zh-Hant]`` serves ``zh-TW``), else the table is a typo that nothing reads."""
-    primaries = {_primary(lang) for lang in langs}
+    """Each ``[style.<lang>]`` / ``[profile.<lang>]`` must serve a language of the job as the runs
+    apply them (:func:`pipeline.core.langtags.tables_for`: ``[profile.zh-Hant]`` and ``[profile.zh]``
+    serve ``zh-TW``, ``[profile.zh-Hans]`` does not), else the table is a typo that nothing reads."""
+    served = {_loose(key) for lang in langs for key in fallbacks(lang)}
     for tag, value in tables.items():
-        if isinstance(value, Mapping) and langs and _primary(tag) not in primaries:
+        if isinstance(value, Mapping) and langs and _loose(tag) not in served:
             alike = sorted(lang for lang in langs if lang[:1].lower() == tag[:1].lower())  # jp -> ja, not ar -> ja
             close = difflib.get_close_matches(tag, alike, n=1, cutoff=0.5)
             hint = f"did you mean [{path[0]}.{close[0]}]?" if close else "languages: " + ", ".join(sorted(langs))

@@ -21,6 +21,7 @@ from pathlib import Path
 import av
 
 from pipeline.core.errors import InputError, OutputError, UsageError, VerifyError
+from pipeline.core.langtags import standard_tag
 from pipeline.core.profiles import canonical_tag, iso639_2b
 from pipeline.media.commands import Cover, SoftTrack, lead_seconds, mux_args, reencode_args
 from pipeline.media.containers import COVER_TYPES, StreamPlan, is_mp4, mux_plan
@@ -113,7 +114,7 @@ def _bcp47(code: str) -> str | None:
     if not code or code.lower() in ("und", "unk"):
         return None
     try:
-        return canonical_tag(code)
+        return standard_tag(canonical_tag(code))  # eng -> en
     except UsageError:
         return None
 
