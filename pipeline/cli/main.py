@@ -186,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0) if exc.code in (0, None) else 2
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s: %(message)s")
+    _configure_logging(args.verbose)
     try:
         code = _resolve(args.command)(args)
     except (InputError, UsageError) as exc:
@@ -209,6 +209,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         return 1
     return code
+
+
+def _configure_logging(verbose: bool) -> None:
+    """Warnings to stderr; with ``-v`` also pipeline's INFO lines (what each stage decided), not other
+    libraries'. The level is set on the ``pipeline`` logger itself: ``basicConfig`` does nothing when
+    the root logger already has a handler, and an earlier ``main()`` in the process must not leave it."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    logging.getLogger("pipeline").setLevel(logging.INFO if verbose else logging.NOTSET)
 
 
 def _print_log(exc: PipelineError, *, verbose: bool) -> None:
