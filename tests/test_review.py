@@ -127,7 +127,7 @@ def test_captions_carry_the_direction_of_their_language_profile(burned_run: Path
         texts = re.findall(r'<figcaption>[^<]*<span lang="([^"]+)" dir="([^"]+)">', section)
         cues = read_subtitles(burned_run / lang / f"clip.{lang}.srt", lang).cues
         assert texts == [(lang, direction)] * len(cues)
-    cells = re.findall(r'<div><span lang="(\w+)" dir="(\w+)">', page)
+    cells = re.findall(r'</a><div lang="(\w+)" dir="(\w+)">', page)
     assert cells and set(cells) == {("en", "ltr"), ("ar", "rtl")}
 
 

@@ -56,9 +56,9 @@ class LangReview:
             return still, "the still alone"
         return f"{self.cut_href}#t={ms / 1000:.3f}", f"the cut at {format_clock(ms)}"
 
-    def text(self, text: str) -> str:
+    def text(self, text: str, element: str = "span") -> str:
         """Caption text marked with the language and its direction."""
-        return f'<span lang="{html.escape(self.lang)}" dir="{self.direction}">{html.escape(text)}</span>'
+        return f'<{element} lang="{html.escape(self.lang)}" dir="{self.direction}">{html.escape(text)}</{element}>'
 
 
 def _badges(findings: Sequence[Finding]) -> str:
@@ -131,7 +131,7 @@ def _moment_cell(review: LangReview, ms: int) -> str:
     cue_attr = f' data-cue="{n}"' if n is not None else ""
     alt = html.escape(text or "(no subtitle)", quote=True)
     attrs = f'alt="{alt}" data-lang="{html.escape(review.lang)}" data-moment="{ms}"{cue_attr}'
-    return f"<td>{_picture(review, src, ms, attrs)}<div>{review.text(text)}</div></td>"
+    return f"<td>{_picture(review, src, ms, attrs)}{review.text(text, 'div')}</td>"
 
 
 def _moments_table(reviews: Sequence[LangReview], moments: Sequence[int]) -> str:
