@@ -130,7 +130,7 @@ def test_one_failing_language_is_summarised_and_sets_the_exit_code(
     )
     assert main(["-q", "run", str(job)]) == 1
     captured = capsys.readouterr()
-    assert "FAILED ko/burn: font 'Noto Sans' for 'ko' lacks" in captured.err and "Traceback" not in captured.err
+    assert "FAILED ko/burn: font 'Noto Sans' for 'ko' lacks" in captured.out and "Traceback" not in captured.err
     root = tmp_path / "out" / "c"
     manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
     listed = {f["path"] for f in manifest["files"]}

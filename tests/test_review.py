@@ -12,11 +12,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from pipeline.batch.review import caption_direction
 from pipeline.batch.run import run_job
 from pipeline.core.cues import Cue, Track
+from pipeline.core.profiles import get_profile
 from pipeline.ingest.job import parse_job
 from pipeline.ingest.subparse import read_subtitles
 from pipeline.media.ffmpeg import ffmpeg_exe
+from pipeline.media.probe import probe
 from pipeline.media.stills import extract_stills, select_expr
 from pipeline.render.review import frame_at, moments_of
 
@@ -93,6 +96,60 @@ def test_moments_row_shows_the_same_time_in_every_language(burned_run: Path) -> 
         assert re.findall(r'data-lang="(\w+)" data-moment="(\d+)"', row) == [("en", ms), ("ar", ms)]
 
 
+def _links(page: str, lang: str) -> list[tuple[str, dict[str, str]]]:
+    """Each thumbnail of ``lang``'s section: the link around it and its attributes."""
+    section = page.split(f'<section class="lang" id="lang-{lang}"')[1].split("</section>")[0]
+    found = re.findall(r'<a href="([^"]*)"[^>]*>(<img [^>]*>)</a>', section)
+    attrs = [{k: html.unescape(v) for k, v in re.findall(r'(\w[\w-]*)="([^"]*)"', t)} for _, t in found]
+    return [(html.unescape(h), a) for (h, _), a in zip(found, attrs, strict=True)]
+
+
+def test_each_thumbnail_opens_the_cut_at_its_time(burned_run: Path) -> None:
+    page = (burned_run / "review.html").read_text(encoding="utf-8")
+    for lang in ("en", "ar"):
+        cues = read_subtitles(burned_run / lang / f"clip.{lang}.srt", lang).cues
+        links = _links(page, lang)
+        assert [int(img["data-cue"]) for _, img in links] == list(range(1, len(cues) + 1))
+        for (href, _), cue in zip(links, cues, strict=True):
+            assert href == f"{lang}/clip.{lang}.mp4#t={(cue.start_ms + cue.end_ms) // 2 / 1000:.3f}"
+        assert f'Cut: <a class="cut" href="{lang}/clip.{lang}.mp4">' in page
+        assert (burned_run / lang / f"clip.{lang}.mp4").is_file()
+    assert "<script" not in page and not re.search(r'(src|href)="(https?:)?//', page)  # offline, no script
+    for ms, row in re.findall(r'<tr data-moment="(\d+)">(.*?)</tr>', page):
+        at = f"{int(ms) / 1000:.3f}"
+        assert re.findall(r'<a href="(\w+)/clip\.\w+\.mp4#t=([\d.]+)"', row) == [("en", at), ("ar", at)]
+
+
+def test_captions_carry_the_direction_of_their_language_profile(burned_run: Path) -> None:
+    page = (burned_run / "review.html").read_text(encoding="utf-8")
+    for lang, direction in (("en", "ltr"), ("ar", "rtl")):
+        section = page.split(f'<section class="lang" id="lang-{lang}"')[1].split("</section>")[0]
+        texts = re.findall(r'<figcaption>[^<]*<span lang="([^"]+)" dir="([^"]+)">', section)
+        cues = read_subtitles(burned_run / lang / f"clip.{lang}.srt", lang).cues
+        assert texts == [(lang, direction)] * len(cues)
+    cells = re.findall(r'</a><div lang="(\w+)" dir="(\w+)">', page)
+    assert cells and set(cells) == {("en", "ltr"), ("ar", "rtl")}
+
+
+def test_caption_direction_comes_from_the_profile() -> None:
+    assert [caption_direction(get_profile(lang)) for lang in ("en", "ar", "ko")] == ["ltr", "rtl", "ltr"]
+    assert caption_direction(get_profile("he")) == "auto"  # no profile of its own: the letters decide
+    assert caption_direction(get_profile("he", {"direction": "rtl"})) == "rtl"  # a job's [profile.he]
+    assert caption_direction(get_profile("ar", {"direction": "ltr"})) == "ltr"
+
+
+def test_the_timeline_is_as_long_as_the_video(burned_run: Path, clip15: Path) -> None:
+    page = (burned_run / "review.html").read_text(encoding="utf-8")
+    video_ms = probe(clip15).duration_ms
+    for lang in ("en", "ar"):
+        last_cue = read_subtitles(burned_run / lang / f"clip.{lang}.srt", lang).cues[-1].end_ms
+        assert last_cue < video_ms - 500  # the clip's last cue ends well before the video does
+        section = page.split(f'<section class="lang" id="lang-{lang}"')[1].split("</section>")[0]
+        ends = re.findall(r'<line class="video-end" data-ms="(\d+)" x1="([\d.]+)"', section)
+        assert [int(ms) for ms, _ in ends] == [video_ms]
+        assert float(ends[0][1]) == pytest.approx(8 + video_ms * (1200 - 16) / 60_000, abs=0.1)
+
+
 def test_without_a_burn_the_subtitles_are_drawn_on_the_source(
     tmp_path: Path, clip15: Path, clip15_transcript: Path
 ) -> None:
@@ -102,6 +159,8 @@ def test_without_a_burn_the_subtitles_are_drawn_on_the_source(
     page = (root / "review.html").read_text(encoding="utf-8")
     assert "drawn by libass" in page and not list(root.rglob("*.mp4"))
     stills = [root / i["src"] for i in _imgs(page, "ar")]
+    assert [href for href, _ in _links(page, "ar")] == [i["src"] for i in _imgs(page, "ar")]  # no cut: the still
+    assert '<a class="cut"' not in page
     plain = _plain_frames(clip15, stills, tmp_path / "plain")
     assert stills and all(_shows_subtitle(s, plain[int(s.stem[1:])]) for s in stills)
 

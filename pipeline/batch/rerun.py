@@ -22,6 +22,7 @@ from pathlib import Path
 from pipeline.core.cues import Track
 from pipeline.core.errors import VerifyError
 from pipeline.core.filecache import sha256_file
+from pipeline.core.timecode import format_clock
 from pipeline.media.probe import MediaInfo, probe
 from pipeline.render.burn import BurnRequest
 from pipeline.render.chunkpath import CHUNKED, CutRecord
@@ -125,8 +126,14 @@ def verify_commit(
 ) -> Path | VerifyError:
     """Verify ``partial`` (only where it can differ from ``previous``) and commit it, or say why not."""
     window = verify_window(record, previous, partial)
+    name = req.target.name
     if window == SAME_CUT:
+        logger.info("%s: byte for byte the cut verified last run: not verified again", name)
         return commit(partial, req.target)
+    if window is not None:
+        start, end = (format_clock(ms) for ms in window)
+        why = "the chunks that changed; the rest is last run's verified cut"
+        logger.info("%s: verifying %s-%s only (%s)", name, start, end, why)
     cues = [(c.start_ms, c.end_ms) for c in track.cues]
     problems = verify_burn(probe(partial), media, BurnCheck(req.ass_text, (req.font_key,), cues, window))
     if problems:

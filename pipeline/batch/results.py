@@ -13,6 +13,27 @@ from pipeline.render.manifest import ManifestEntry
 
 
 @dataclass
+class Reuse:
+    """What one stage of a video's run made and what it kept: outputs made now, outputs the last
+    manifest proved unchanged (``kept``), and of a chunked burn's chunk outputs, how many were
+    encoded and how many came from the chunk cache."""
+
+    made: int = 0
+    kept: int = 0
+    encoded: int = 0
+    cached: int = 0
+
+    def describe(self) -> str:
+        """``unchanged`` when everything was kept, else what was made and kept (``2 made; 3/5 chunks from cache``)."""
+        if self.kept and not self.made:
+            return "unchanged"
+        made = ", ".join([f"{self.made} made"] * bool(self.made) + [f"{self.kept} unchanged"] * bool(self.kept))
+        chunks = self.encoded + self.cached
+        cached = f"{self.cached}/{chunks} chunks from cache" if chunks else ""
+        return "; ".join(part for part in (made, cached) if part)
+
+
+@dataclass
 class VideoResult:
     """What one video's run produced and what failed."""
 
@@ -24,12 +45,18 @@ class VideoResult:
     notes: dict[str, list[str]] = field(default_factory=dict)
     burns: dict[str, dict[str, object]] = field(default_factory=dict)
     muxes: dict[str, dict[str, object]] = field(default_factory=dict)
+    reuse: dict[str, Reuse] = field(default_factory=dict)
+    """Per stage (``burn``, ``mux``): what was made and what was kept from the last run."""
     manifest: Path | None = None
 
     @property
     def ok(self) -> bool:
         """Whether every output was produced."""
         return not self.failures
+
+    def reuse_of(self, stage: str) -> Reuse:
+        """The :class:`Reuse` of ``stage`` (created empty)."""
+        return self.reuse.setdefault(stage, Reuse())
 
 
 @dataclass

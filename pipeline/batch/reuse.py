@@ -31,6 +31,7 @@ from pipeline.tracks.formats import compose_srt
 from pipeline.tracks.timeline import clip_to_video
 
 logger = logging.getLogger(__name__)
+KEPT = "unchanged since the last run (recipe and SHA-256 as recorded): kept"
 
 
 class RunRecord(Protocol):
@@ -60,10 +61,7 @@ def keep_unchanged(
     if not ready:
         return [], 1
     items = [(item, target_of(vj, root, item.profile.tag)) for item in ready]
-    blockers = chunk_blockers(media, items[0][1])
-    if blockers:
-        logger.info("%s: monolithic burn (%s)", vj.name, ", ".join(blockers))
-    size = job.render.burn_group if blockers else len(ready)
+    size = job.render.burn_group if chunk_blockers(media, items[0][1]) else len(ready)
     if not previous:
         return list(ready), size
     try:
@@ -74,6 +72,7 @@ def keep_unchanged(
         return list(ready), size  # the burn itself will say what is wrong
     kept = unchanged(previous, root, requests, made)
     for tag, cut in kept.items():
+        logger.info("%s: %s", target_of(vj, root, tag).name, KEPT)
         res.entries.append(cut.entry)
         res.burns[tag] = dict(cut.record)
     notes = burn_notes(media, items[0][1])
@@ -129,8 +128,11 @@ def mux_or_keep(
     recipe = mux_recipe(video, media, items, default, target)
     root = target.parent
     if previous is not None and proven(previous, root, recipe):
+        logger.info("%s: %s", target.name, KEPT)
         kept = previous.record.get("notes", [])
         notes.extend(str(n) for n in (kept if isinstance(kept, list) else []))
         return Muxed(target, dict(previous.record), previous.entry)
+    if previous is not None:
+        logger.info("%s: muxed again (its tracks, the source or the file changed)", target.name)
     path = mux_tracks(video, media, items, default, target, progress(f"mux {target.name}"), notes)
     return Muxed(path, {"recipe": recipe, "notes": list(notes)})

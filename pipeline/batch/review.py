@@ -14,6 +14,7 @@ from pipeline.batch.burnstep import burn_requests
 from pipeline.batch.steps import LangTrack
 from pipeline.core.errors import FontCoverageError
 from pipeline.core.findings import Finding
+from pipeline.core.profiles import KNOWN_LANGUAGES, Profile
 from pipeline.media.probe import MediaInfo
 from pipeline.render.chunkcache import ChunkCache
 from pipeline.render.chunkstills import ChunkSpan
@@ -50,8 +51,16 @@ def review_inputs(
         findings = tuple(qc.get(tag, ()))
         sha = digests.get(tag, "")
         spans = _chunks((burns or {}).get(tag, {})) if cut is not None else ()
-        items.append(ReviewInput(tag, item.track, findings, cut, ass, item.profile.font, failure, sha, spans))
+        font, direction = item.profile.font, caption_direction(item.profile)
+        items.append(ReviewInput(tag, item.track, findings, cut, ass, font, failure, sha, spans, direction))
     return items
+
+
+def caption_direction(profile: Profile) -> str:
+    """The ``dir`` of a language's captions on the page: its profile's direction, or ``auto`` (the
+    browser reads it from the letters) for a language that has no profile of its own and whose
+    default profile does not say it is written right to left (Hebrew today)."""
+    return profile.direction if profile.rtl or profile.tag in KNOWN_LANGUAGES else "auto"
 
 
 def _chunks(record: Mapping[str, object]) -> tuple[ChunkSpan, ...]:
@@ -97,4 +106,4 @@ def write_video_review(
     """
     items = review_inputs(built, entries, qc, failures, root, media, style, burns)
     items.sort(key=lambda i: i.lang != first)  # stable: the default language first, then job order
-    return write_review(root, name, video, media, items, cache)
+    return write_review(root, name, video, media, items, cache, failures)

@@ -84,7 +84,11 @@ def _burn(v: _Video, built: dict[str, LangTrack]) -> None:
             v.res.failures[f"{lang}/burn"] = str(exc)
             continue
         ready.append(item)
+    if v.previous is None:
+        logger.info("%s: --force: every cut is burned again, no manifest or cached chunk reused", v.vj.name)
+    waiting = len(ready)
     ready, size = keep_unchanged(v.job, v.vj, v.media, ready, v.res, v.root, v.previous or {})
+    v.res.reuse_of("burn").kept += waiting - len(ready)
     tracks = {lang: item.track for lang, item in built.items()}
     stills = review_frames(tracks, v.vj.default_language, v.media) if v.job.outputs.review else {}
     for start in range(0, len(ready), size):
@@ -126,6 +130,11 @@ def _burn_group(v: _Video, group: list[LangTrack], stills: Mapping[str, list[int
         return []
     if opts.notes:
         res.notes["burn"] = opts.notes
+    made = [opts.records[tag] for tag in tags if tag in opts.records]
+    counts = res.reuse_of("burn")
+    counts.made += len(made)
+    if made:  # the group's chunk outputs, shared by its languages
+        counts.encoded, counts.cached = counts.encoded + made[0].encoded, counts.cached + made[0].cached
     for tag, result in zip(tags, results, strict=True):
         if isinstance(result, Path):
             res.entries.append(entry_for(result, v.root, "burned", tag))
@@ -151,6 +160,8 @@ def _mux(v: _Video, built: dict[str, LangTrack], containers: tuple[str, ...]) ->
             res.failures[f"mux/{container}"] = str(exc)
             continue
         res.entries.append(made.entry or entry_for(made.path, v.root, f"soft-{container}", "+".join(built)))
+        counts = res.reuse_of("mux")
+        counts.kept, counts.made = counts.kept + (made.entry is not None), counts.made + (made.entry is None)
         res.muxes[container] = made.record
 
 

@@ -8,17 +8,14 @@ when it runs, so ``subpipe check`` does not pay for the render stack's imports.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib
 import importlib.metadata
-import logging
-import signal
 import sys
-import threading
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from pipeline.cli.process import Terminated, configure_logging, sigterm_as_interrupt
 from pipeline.core.errors import InputError, PipelineError, UsageError
 
 # command -> (module, function, description)
@@ -233,32 +230,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:  # a bare `subpipe`: the help, and 2 as for any usage that asks for nothing
         parser.print_help()
         return 2
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s: %(message)s")
-    with _sigterm_as_interrupt():
+    configure_logging(args.verbose)
+    with sigterm_as_interrupt():
         return _dispatch(args)
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where Ctrl-C would be, so that it stops the run as cleanly (exit 143)."""
-
-
-@contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """While a command runs, SIGTERM (a job killer's, ``kill``'s) stops it as Ctrl-C does: partial
-    outputs removed, the last complete outputs kept, no traceback."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def terminate(_signum: int, _frame: object) -> None:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one clean stop: a second SIGTERM does not cut it short
-        raise Terminated
-
-    before = signal.signal(signal.SIGTERM, terminate)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, before)
 
 
 def _dispatch(args: argparse.Namespace) -> int:

@@ -14,7 +14,7 @@ from typing import TextIO
 
 from pipeline.batch.defaults import SKIPPED
 from pipeline.batch.files import burn_file, mux_files
-from pipeline.batch.results import JobResult
+from pipeline.batch.results import JobResult, VideoResult
 from pipeline.batch.run import run_job
 from pipeline.batch.steps import ProgressFactory, build_tracks, display_style, write_track_files
 from pipeline.cli.common import langs_of
@@ -55,8 +55,12 @@ class BarLine:
     def chunks(self, progress: ChunkProgress) -> None:
         """Show chunks done/total, frames per second and the seconds left."""
         self.done = progress.done
+        if not progress.total:  # nothing to encode
+            self.detail = f" {progress.cached}/{progress.cached} chunks from cache"
+            return  # the finished line shows it
         eta = f"ETA {progress.eta_s:4.0f}s" if progress.done < progress.total else "ETA    0s"
-        self.detail = f" {progress.done}/{progress.total} chunks {progress.fps:5.0f} fps {eta}"
+        cached = f" (+{progress.cached} from cache)" if progress.cached else ""
+        self.detail = f" {progress.done}/{progress.total} chunks{cached} {progress.fps:5.0f} fps {eta}"
         self._draw()
 
     def rate(self, rate: EncodeRate) -> None:
@@ -135,14 +139,25 @@ def _report(result: JobResult, as_json: bool = False) -> int:
         print(_result_json(result))
         return 0 if result.ok else 1
     for video in result.videos:
-        produced = len(video.entries)
-        stages = ", ".join(f"{k} {v:.1f}s" for k, v in video.seconds.items())
-        print(f"{video.name}: {produced} files ({stages}); manifest: {video.manifest}")
+        print(_summary(video))
         for what, lines in video.notes.items():  # the defaults that did not fit the source
             print("".join(f"  {what} {line}\n" for line in lines if line.startswith(SKIPPED)), end="")
         for what, why in video.failures.items():
-            print(f"  FAILED {what}: {why}", file=sys.stderr)
+            print(f"  FAILED {what}: {' '.join(why.split())}")
+        if video.failures:
+            failed = ", ".join(video.failures)
+            print(f"error: {video.name}: {len(video.failures)} output(s) failed: {failed}", file=sys.stderr)
     return 0 if result.ok else 1
+
+
+def _summary(video: VideoResult) -> str:
+    """``clip: 6 files, 1 FAILED (probe 0.0s, ..., burn 0.0s (unchanged), ...); manifest: ...``"""
+    stages = []
+    for stage, seconds in video.seconds.items():
+        reuse = video.reuse[stage].describe() if stage in video.reuse else ""
+        stages.append(f"{stage} {seconds:.1f}s" + (f" ({reuse})" if reuse else ""))
+    failed = f", {len(video.failures)} FAILED" if video.failures else ""
+    return f"{video.name}: {len(video.entries)} files{failed} ({', '.join(stages)}); manifest: {video.manifest}"
 
 
 def cmd_run(args: argparse.Namespace) -> int:

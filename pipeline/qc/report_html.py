@@ -101,10 +101,24 @@ def _markers(report: FileReport) -> Iterator[str]:
         )
 
 
+def _video_end(report: FileReport) -> Iterator[str]:
+    """With the video known: the time past its end greyed out, and a line where it ends."""
+    if report.video is None or report.video.media.duration_ms <= 0:
+        return
+    end = report.video.media.duration_ms
+    row, x = end // ROW_MS, _x(end, end // ROW_MS)
+    y = row * ROW_H
+    yield f'<rect class="past-end" x="{x:.1f}" y="{y + 14}" width="{WIDTH - x:.1f}" height="48" fill="#f1f3f5"/>'
+    yield (
+        f'<line class="video-end" data-ms="{end}" x1="{x:.1f}" y1="{y + 14}" x2="{x:.1f}" y2="{y + 62}"'
+        f' stroke="#212529" stroke-width="2"><title>the video ends at {html.escape(clock(end))}</title></line>'
+    )
+
+
 def timeline_svg(report: FileReport) -> str:
-    """The timeline of one file as an inline SVG element."""
+    """The timeline of one file as an inline SVG element (as long as the video when it is known)."""
     rows = max(-(-duration_of(report) // ROW_MS), 1)
-    body = "\n".join([*_axis(rows), *_spans(report), *_markers(report)])
+    body = "\n".join([*_axis(rows), *_video_end(report), *_spans(report), *_markers(report)])
     return (
         f'<svg class="timeline" data-cues="{len(report.track.cues)}" xmlns="http://www.w3.org/2000/svg"'
         f' width="{WIDTH}" height="{rows * ROW_H}" viewBox="0 0 {WIDTH} {rows * ROW_H}">\n{body}\n</svg>'

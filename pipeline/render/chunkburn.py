@@ -37,7 +37,7 @@ from pipeline.render.chunkcache import ChunkCache, font_digest, source_digest
 from pipeline.render.chunkcut import assemble_cuts
 from pipeline.render.chunkprogress import ChunkProgress as ChunkProgress
 from pipeline.render.chunkprogress import ChunkProgressFn as ChunkProgressFn
-from pipeline.render.chunkprogress import Tracker
+from pipeline.render.chunkprogress import Tracker, log_plan
 from pipeline.render.chunks import (
     Chunk,
     FrameTable,
@@ -131,10 +131,13 @@ def render_chunked(
     unique = _with_stills(per_request, stills)
     found = {} if force else {key: path for key in unique if (path := cache.get(key)) is not None}
     missing = [job for key, job in unique.items() if key not in found]
+    names = [req.target.name for req in requests]
+    log_plan(video.name, names, len(plan), missing, len(found), lambda f: float(table.ms(f)), force)
     with cache.workdir() as work:
         batches = _batches(missing, group, jobs or os.cpu_count() or 1)
-        tracker = Tracker(batches, on_progress, on_chunks)
+        tracker = Tracker(batches, on_progress, on_chunks, len(found))
         found.update(_encode_missing(ctx, batches, cache, work, runner or ThreadRunner(jobs), tracker))
+        tracker.all_cached()
         chunk_lists = [[found[job.key] for job in jobs_] for jobs_ in per_request]
         partials = assemble_cuts(video, table, plan, chunk_lists, [req.target for req in requests], work, jobs)
     if on_progress:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,7 @@ from pipeline.render.chunkcache import ChunkCache, font_digest, source_digest
 from pipeline.render.chunks import KEY_SCHEME
 
 CHUNKED, MONOLITHIC = "chunked", "monolithic"
+logger = logging.getLogger(__name__)
 
 
 @runtime_checkable
@@ -60,6 +62,8 @@ class CutRecord:
     """Each chunk's time on the cut's clock, ``[first frame, next chunk's first frame)`` in ms."""
     frames: list[tuple[int, int]] = field(default_factory=list)
     """Each chunk's frames ``[first, end)``: with the keys, where the cut's review stills are kept."""
+    cached: int = 0
+    """How many of the burn's chunk outputs (shared by its cuts) came from the cache (``encoded``: were encoded)."""
 
     def as_json(self) -> dict[str, object]:
         """The manifest's record of the cut."""
@@ -165,7 +169,10 @@ def burn_cuts(
         OutputError: when an output folder cannot be written.
     """
     cache = cache or ChunkCache()
-    if chunk_blockers(media, requests[0].target):
+    blockers = chunk_blockers(media, requests[0].target)
+    names = ", ".join(req.target.name for req in requests)
+    if blockers:
+        logger.info("%s: monolithic burn of %s (%s)", video.name, names, ", ".join(blockers))
         shots = []  # the monolithic burn has no chunk boundaries to place
     shots = list(detect_shot_changes(video, media) if shots is None else shots)
     made = recipes(video, media, requests, encoder, shots, cache)
@@ -188,7 +195,7 @@ def burn_cuts(
         stills=stills,
     )
     records = [
-        CutRecord(CHUNKED, digest, parts, keys, done.encoded, done.spans_ms, done.frames)
+        CutRecord(CHUNKED, digest, parts, keys, done.encoded, done.spans_ms, done.frames, done.reused)
         for (digest, parts), keys in zip(made, done.keys, strict=True)
     ]
     return done.partials, records

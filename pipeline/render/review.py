@@ -10,6 +10,7 @@ language's subtitles drawn by libass, as a burn would.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -19,13 +20,14 @@ from pipeline.core.cues import Track
 from pipeline.core.findings import Finding
 from pipeline.media.probe import MediaInfo
 from pipeline.media.stills import extract_stills
-from pipeline.qc.check import FileReport
+from pipeline.qc.check import FileReport, VideoFacts
 from pipeline.render.chunkcache import ChunkCache
 from pipeline.render.chunkstills import ChunkSpan, chunk_stills
 from pipeline.render.outputs import write_text
 from pipeline.render.review_html import LangReview, review_page
 from pipeline.render.staging import fresh_folder, readable
 
+logger = logging.getLogger(__name__)
 REVIEW_DIR = "review"
 STAMP = ".stills.json"  # which cut (SHA-256) and frames the stills of a language were taken from
 
@@ -49,6 +51,8 @@ class ReviewInput:
     """The cut's SHA-256 (the manifest's): stills of an unchanged cut are kept from the last run."""
     chunks: tuple[ChunkSpan, ...] = ()
     """A chunked cut's chunks (key, first frame, end frame): its stills are taken from them."""
+    direction: str = "ltr"
+    """The language profile's direction (``rtl``: its captions are marked right to left)."""
 
 
 def frame_at(ms: int, fps: Fraction) -> int:
@@ -88,23 +92,34 @@ def review_frames(tracks: Mapping[str, Track], first: str | None, media: MediaIn
 
 
 def _review_one(
-    root: Path, source: Path, media: MediaInfo, item: ReviewInput, moments: Sequence[int], cache: ChunkCache
+    root: Path,
+    source: Path,
+    media: MediaInfo,
+    item: ReviewInput,
+    moments: Sequence[int],
+    cache: ChunkCache,
+    failures: Mapping[str, str],
 ) -> LangReview:
     fps, last = media.fps, _last_frame(media)
     cue_frames, moment_frames = _frames(item.track, moments, media)
     wanted = {f for f in (*cue_frames.values(), *moment_frames.values()) if 0 <= f <= last}
     stills = _stills(root / REVIEW_DIR / item.lang, source, item, wanted, cache)
     rel = {n: p.relative_to(root).as_posix() for n, p in stills.items()}
-    report = FileReport(item.lang, item.lang, fps, item.track, tuple(item.findings))
+    # The video's facts make the timeline as long as the video, not as its last cue.
+    report = FileReport(item.lang, item.lang, fps, item.track, tuple(item.findings), VideoFacts(media, (), None))
     cut = f"{source.name} (subtitles drawn by libass)" if item.ass_text is not None else f"none: {item.failure}"
+    href = None
     if item.cut is not None:
-        cut = item.cut.relative_to(root).as_posix()
+        cut = href = item.cut.relative_to(root).as_posix()
     return LangReview(
         item.lang,
         cut,
         report,
         {n: rel[f] for n, f in cue_frames.items() if f in rel},
         {ms: rel[f] for ms, f in moment_frames.items() if f in rel},
+        item.direction,
+        href,
+        {key.partition("/")[2]: why for key, why in failures.items() if key.partition("/")[0] == item.lang},
     )
 
 
@@ -116,6 +131,7 @@ def _stills(folder: Path, source: Path, item: ReviewInput, wanted: set[int], cac
     stamp = json.dumps({"cut": item.cut_sha256, "frames": sorted(wanted)}) if item.cut_sha256 else ""
     kept = _kept_stills(folder, stamp, wanted)
     if kept is not None:
+        logger.info("review %s: %d still(s) kept (same cut and frames as last run)", item.lang, len(kept))
         return kept
     out = fresh_folder(folder)  # replaces the stills of an earlier run
     stills: dict[int, Path] = {}
@@ -124,7 +140,10 @@ def _stills(folder: Path, source: Path, item: ReviewInput, wanted: set[int], cac
         if stamp:
             write_text(out / STAMP, stamp)
     elif item.ass_text is not None:
+        logger.info("review %s: no burned cut; subtitles drawn on %s by libass", item.lang, source.name)
         stills = extract_stills(source, wanted, out, ass_text=item.ass_text, font_keys=[item.font_key])
+    else:
+        logger.info("review %s: no pictures (%s)", item.lang, item.failure)
     return {frame: folder / path.relative_to(out) for frame, path in stills.items()}
 
 
@@ -134,10 +153,14 @@ def _cut_stills(
     """From the chunks' stills when the cut is chunked (and its chunks are cached), else one pass over the cut."""
     if chunks:
         try:
-            return chunk_stills(cache, chunks, wanted, folder)
+            stills = chunk_stills(cache, chunks, wanted, folder)
+            logger.info("review: %d still(s) of %s from its chunks (cached)", len(stills), cut.name)
+            return stills
         except LookupError:  # a chunk left the cache (pruned): decode the cut
+            logger.info("review: a chunk of %s left the cache: its stills are decoded from the cut", cut.name)
             for still in folder.glob("*.jpg"):
                 still.unlink()
+    logger.info("review: %d still(s) decoded from %s", len(wanted), cut.name)
     return extract_stills(cut, wanted, folder)
 
 
@@ -159,11 +182,13 @@ def write_review(
     media: MediaInfo,
     items: Sequence[ReviewInput],
     cache: ChunkCache | None = None,
+    failures: Mapping[str, str] | None = None,
 ) -> Path:
     """Write ``root/review.html`` and its pictures (``root/review/<lang>/``); return the page's path.
 
     The moments shared across languages are the first language's cue midpoints. ``cache``: where the
     chunked cuts' chunks and stills are (default: ``SUBPIPE_CACHE``; a cluster run's is its own).
+    ``failures``: the run's failed outputs so far, shown at the top and in their language's section.
 
     Raises:
         FfmpegError: when a frame cannot be extracted.
@@ -171,7 +196,8 @@ def write_review(
     """
     moments = moments_of(items[0].track) if items else []
     cache = cache or ChunkCache()
-    reviews = [_review_one(root, source, media, item, moments, cache) for item in items]
+    failures = failures or {}
+    reviews = [_review_one(root, source, media, item, moments, cache, failures) for item in items]
     burned = all(item.cut is not None for item in items)
     origin = "the burned cuts" if burned else f"{source.name}, subtitles drawn by libass where no cut was burned"
-    return write_text(root / "review.html", review_page(name, reviews, moments, origin))
+    return write_text(root / "review.html", review_page(name, reviews, moments, origin, failures))

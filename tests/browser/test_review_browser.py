@@ -16,7 +16,7 @@ from pipeline.ingest.subparse import read_subtitles
 
 pytestmark = pytest.mark.browser
 Browse = Callable[..., subprocess.CompletedProcess[str]]
-LANGS = ("en", "ko")
+LANGS = ("en", "ko", "ar")
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +43,23 @@ def test_dom_has_a_thumbnail_per_cue_and_a_row_per_moment(review: Path, tmp_path
         assert 'class="timeline"' in section
     first = read_subtitles(review / "en" / "clip15.en.srt", "en").cues
     assert len(re.findall(r'<tr data-moment="\d+">', dom)) == len(first)
+
+
+def test_thumbnails_link_to_the_cut_and_rtl_captions_are_marked(review: Path, tmp_path: Path, browse: Browse) -> None:
+    dom = browse(review / "review.html", tmp_path / "profile", "--dump-dom").stdout
+    for lang in LANGS:
+        cues = read_subtitles(review / lang / f"clip15.{lang}.srt", lang).cues
+        section = dom.split(f'<section class="lang" id="lang-{lang}"')[1].split("</section>")[0]
+        links = re.findall(r'<a href="([^"#]+)#t=([\d.]+)"[^>]*><img [^>]*data-cue="(\d+)"', section)
+        assert [int(n) for *_, n in links] == list(range(1, len(cues) + 1))
+        for (cut, at, _), cue in zip(links, cues, strict=True):
+            assert cut == f"{lang}/clip15.{lang}.mp4" and (review / cut).is_file()
+            assert cue.start_ms / 1000 <= float(at) <= cue.end_ms / 1000
+        assert f'<a class="cut" href="{lang}/clip15.{lang}.mp4">' in section
+        direction = "rtl" if lang == "ar" else "ltr"
+        captions = re.findall(r'<figcaption>[^<]*<span lang="([^"]+)" dir="(\w+)">', section)
+        assert captions == [(lang, direction)] * len(cues)
+    assert "<script" not in dom
 
 
 def test_screenshot_shows_the_pictures(review: Path, tmp_path: Path, browse: Browse) -> None:
