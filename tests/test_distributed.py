@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -166,7 +167,10 @@ def test_ctrl_c_on_the_cli_closes_the_cluster_it_started(
     from pipeline.cli.main import main
 
     def interrupt(self: object, state: TaskProgress) -> None:
-        raise KeyboardInterrupt
+        # Ctrl-C reaches the main thread only; the chunk progress runs in the client's event thread, where a
+        # KeyboardInterrupt would stop Dask's event loop (and the run would wait forever): not what a user can do.
+        if threading.current_thread() is threading.main_thread():
+            raise KeyboardInterrupt
 
     monkeypatch.setattr(cli_cluster.ClusterProgress, "__call__", interrupt)
     before = {p.pid for p in psutil.Process().children(recursive=True)}

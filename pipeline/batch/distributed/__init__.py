@@ -209,7 +209,10 @@ class DaskExecutor:
         self._burns[msg["burn"]] = (int(msg["done"]), int(msg["total"]))
         if self.on_chunks is not None:
             done, total = (sum(c) for c in zip(*self._burns.values(), strict=True))
-            self.on_chunks(TaskProgress(done, total, time.monotonic() - self._started))
+            try:
+                self.on_chunks(TaskProgress(done, total, time.monotonic() - self._started))
+            except Exception:  # runs in the client's event thread: a failing bar must not stop Dask's loop
+                logger.warning("the chunk progress display failed", exc_info=True)
 
     def map(
         self, fn: Callable[[T], R], items: Sequence[T], keys: Sequence[str], needs: Sequence[Sequence[Path]]
