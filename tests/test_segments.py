@@ -72,3 +72,9 @@ def test_unknown_format(tmp_path: Path) -> None:
     p.write_text("x", "utf-8")
     with pytest.raises(InputError, match="unknown transcript format"):
         load_transcript(p)
+
+
+def test_a_transcripts_name_is_read_as_the_subtitle_commands_read_it() -> None:
+    # Flags after the tag (media-server names) are skipped; a word in the name is no tag (it was taken as one).
+    assert language_from_name("talk.en.forced.srt") == "en" and language_from_name("talk.eng.srt") == "en"
+    assert language_from_name("clip.new.srt") is None and language_from_name("ep.the.srt") is None

@@ -24,6 +24,7 @@ from pipeline.core.scripts import join_lines
 from pipeline.core.textio import read_text
 from pipeline.core.timecode import seconds_to_ms
 from pipeline.ingest.sheet import parse_sheet
+from pipeline.ingest.sublang import name_language
 from pipeline.ingest.subparse import parse_subtitles
 
 logger = logging.getLogger(__name__)
@@ -168,8 +169,11 @@ def load_transcript(
 
 
 def language_from_name(path: str | Path) -> str | None:
-    """The ``<lang>`` of a ``<stem>.<lang>.<ext>`` file name, if it has one."""
-    parts = Path(path).name.split(".")
-    if len(parts) >= 3 and 2 <= len(parts[-2]) <= 11:
-        return parts[-2]
-    return None
+    """The ``<lang>`` of a ``<stem>.<lang>.<ext>`` file name, if it has one: read as ``burn``, ``mux`` and
+    ``check`` read it (:func:`pipeline.ingest.sublang.name_language`: flags such as ``.forced`` skipped, a word
+    such as ``clip.new.srt`` no tag).
+
+    Raises:
+        UsageError: when the name holds a language's name where its tag belongs (``subs.english.srt``).
+    """
+    return name_language(Path(path))
