@@ -29,6 +29,28 @@ from pipeline.media.probe import probe
 from pipeline.render.chunkburn import ChunkProgress
 from pipeline.render.manifest import qc_verdict
 
+LABEL_CHARS = 40  # the label column of every bar
+
+
+def fit_label(label: str, width: int = LABEL_CHARS) -> str:
+    """``label`` in ``width`` characters; a bracketed list at its end keeps its bracket and counts what
+    it leaves out (a grouped burn's languages), where a plain cut would end inside the bracket.
+
+    >>> fit_label("burn promo [en ko ja zh-Hans ar es fr ru vi id]", 32)
+    'burn promo [en ko ja zh-Hans +6]'
+    >>> fit_label("burn promo [en ko]", 32)
+    'burn promo [en ko]'
+    """
+    if len(label) <= width:
+        return label
+    head, bracket, rest = label.partition(" [")
+    items = rest[:-1].split() if bracket and rest.endswith("]") else []
+    for shown in range(len(items) - 1, -1, -1):
+        fitted = f"{head} [{' '.join([*items[:shown], f'+{len(items) - shown}'])}]"
+        if len(fitted) <= width:
+            return fitted
+    return label[:width]
+
 
 class BarLine:
     """One encode's line: a bar, the fraction, the time spent, and how fast it goes with an ETA.
@@ -39,7 +61,7 @@ class BarLine:
     """
 
     def __init__(self, stream: TextIO, label: str, width: int) -> None:
-        self.stream, self.label, self.width = stream, label, width
+        self.stream, self.label, self.width = stream, fit_label(label), width
         self.started = time.monotonic()
         self.shown: tuple[int, int, int] = (-1, -1, -1)
         self.fraction = 0.0
@@ -90,7 +112,7 @@ class BarLine:
         self.shown = state
         bar = "#" * filled + "-" * (self.width - filled)
         elapsed = time.monotonic() - self.started
-        line = f"{self.label:<40.40} [{bar}] {self.fraction:4.0%} {elapsed:5.1f}s{self._rate_text()}"
+        line = f"{self.label:<{LABEL_CHARS}} [{bar}] {self.fraction:4.0%} {elapsed:5.1f}s{self._rate_text()}"
         if tty:
             self.stream.write(f"\r{line}\033[K" + ("\n" if self.fraction >= 1.0 else ""))
         else:
