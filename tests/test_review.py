@@ -136,6 +136,8 @@ def test_caption_direction_comes_from_the_profile() -> None:
     assert caption_direction(get_profile("he")) == "auto"  # no profile of its own: the letters decide
     assert caption_direction(get_profile("he", {"direction": "rtl"})) == "rtl"  # a job's [profile.he]
     assert caption_direction(get_profile("ar", {"direction": "ltr"})) == "ltr"
+    # a regional tag has its language's profile (it was `auto`: its full tag is no profile's key)
+    assert [caption_direction(get_profile(lang)) for lang in ("zh-TW", "en-US", "ar-EG")] == ["ltr", "ltr", "rtl"]
 
 
 def test_the_timeline_is_as_long_as_the_video(burned_run: Path, clip15: Path) -> None:

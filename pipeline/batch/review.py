@@ -14,7 +14,7 @@ from pipeline.batch.burnstep import burn_requests
 from pipeline.batch.steps import LangTrack
 from pipeline.core.errors import FontCoverageError
 from pipeline.core.findings import Finding
-from pipeline.core.profiles import KNOWN_LANGUAGES, Profile
+from pipeline.core.profiles import Profile
 from pipeline.media.probe import MediaInfo
 from pipeline.render.chunkcache import ChunkCache
 from pipeline.render.chunkstills import ChunkSpan
@@ -60,7 +60,7 @@ def caption_direction(profile: Profile) -> str:
     """The ``dir`` of a language's captions on the page: its profile's direction, or ``auto`` (the
     browser reads it from the letters) for a language that has no profile of its own and whose
     default profile does not say it is written right to left (Hebrew today)."""
-    return profile.direction if profile.rtl or profile.tag in KNOWN_LANGUAGES else "auto"
+    return profile.direction if profile.rtl or profile.key != "default" else "auto"
 
 
 def _chunks(record: Mapping[str, object]) -> tuple[ChunkSpan, ...]:
