@@ -118,9 +118,14 @@ def _not_a_tag(raw: str, names: Mapping[str, str]) -> str:
     return f"not a valid BCP 47 language tag: {raw!r} (a tag looks like en, pt-BR, zh-Hant)"
 
 
+def tag_key(tag: str) -> str:
+    """``tag`` as tags are compared: case and ``_``/``-`` aside (``zh_TW`` and ``ZH-tw`` are ``zh-tw``)."""
+    return tag.replace("_", "-").lower()
+
+
 def same_tag(a: str, b: str) -> bool:
     """Whether ``a`` and ``b`` are one tag, case and ``_``/``-`` aside (``EN`` is ``en``)."""
-    return a.replace("_", "-").lower() == b.replace("_", "-").lower()
+    return tag_key(a) == tag_key(b)
 
 
 def find_key(tag: str, keys: Sequence[str]) -> str | None:
@@ -174,9 +179,9 @@ def fallbacks(tag: str) -> list[str]:
 def tables_for(tag: str, tables: Mapping[str, object]) -> list[str]:
     """The keys of ``tables`` (per-language tables) that serve ``tag``, least specific first: merge
     them in this order and the most specific wins, field by field."""
-    chain = [t.lower() for t in fallbacks(tag)]
-    keys = [k for k in tables if k.replace("_", "-").lower() in chain]
-    return sorted(keys, key=lambda k: -chain.index(k.replace("_", "-").lower()))
+    chain = [tag_key(t) for t in fallbacks(tag)]
+    keys = [k for k in tables if tag_key(k) in chain]
+    return sorted(keys, key=lambda k: -chain.index(tag_key(k)))
 
 
 def merged_table(tag: str, tables: Mapping[str, object]) -> dict[str, object]:

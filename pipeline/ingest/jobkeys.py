@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import PurePath, PureWindowsPath
 from typing import Any
 
-from pipeline.core.langtags import fallbacks
+from pipeline.core.langtags import fallbacks, tag_key
 from pipeline.core.profiles import Profile
 from pipeline.ingest.tomllines import KeyPath, line_of
 
@@ -126,11 +126,6 @@ class _Walk:
         return {}
 
 
-def _loose(tag: str) -> str:
-    """A tag as matching compares it: case and ``_``/``-`` aside (``zh_tw`` is ``zh-TW``)."""
-    return tag.replace("_", "-").lower()
-
-
 def _video_tables(walk: _Walk, doc: Mapping[str, Any]) -> list[tuple[KeyPath, Mapping[str, Any]]]:
     """The video tables: the top level when it holds video keys, then each ``[[videos]]``."""
     found: list[tuple[KeyPath, Mapping[str, Any]]] = []
@@ -163,7 +158,7 @@ def _check_video(walk: _Walk, path: KeyPath, table: Mapping[str, Any]) -> None:
     if STR_LIST.test(langs) and not langs:
         walk.add((*path, "languages"), f"'languages' {_in(path)}: the list is empty")
     default = table.get("default_language")
-    if STR_LIST.test(langs) and langs and isinstance(default, str) and _loose(default) not in map(_loose, langs):
+    if STR_LIST.test(langs) and langs and isinstance(default, str) and tag_key(default) not in map(tag_key, langs):
         problem = f"default_language {default!r} {_in(path)} is not in languages {langs}"
         walk.add((*path, "default_language"), problem)
 
@@ -180,9 +175,9 @@ def _check_languages(walk: _Walk, path: KeyPath, tables: Mapping[str, Any], lang
     """Each ``[style.<lang>]`` / ``[profile.<lang>]`` must serve a language of the job as the runs
     apply them (:func:`pipeline.core.langtags.tables_for`: ``[profile.zh-Hant]`` and ``[profile.zh]``
     serve ``zh-TW``, ``[profile.zh-Hans]`` does not), else the table is a typo that nothing reads."""
-    served = {_loose(key) for lang in langs for key in fallbacks(lang)}
+    served = {tag_key(key) for lang in langs for key in fallbacks(lang)}
     for tag, value in tables.items():
-        if isinstance(value, Mapping) and langs and _loose(tag) not in served:
+        if isinstance(value, Mapping) and langs and tag_key(tag) not in served:
             alike = sorted(lang for lang in langs if lang[:1].lower() == tag[:1].lower())  # jp -> ja, not ar -> ja
             close = difflib.get_close_matches(tag, alike, n=1, cutoff=0.5)
             hint = f"did you mean [{path[0]}.{close[0]}]?" if close else "languages: " + ", ".join(sorted(langs))
