@@ -10,17 +10,16 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.core.errors import OutputError
-from pipeline.render.staging import PARTIAL_TAG, stage
+from pipeline.render.staging import PARTIAL_TAG, partial_name, stage
 
 
 def partial_path(target: Path) -> Path:
     """A unique temporary name beside ``target``: ``.name.partial-XXXXXXXX.ext``."""
-    return target.with_name(f".{target.stem}{PARTIAL_TAG}{uuid.uuid4().hex[:8]}{target.suffix}")
+    return partial_name(target)
 
 
 def ensure_dir(folder: Path) -> None:
