@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.cli.main import main
 from pipeline.ingest.segments import Transcript, load_transcript
 from pipeline.media.ffmpeg import ffmpeg_exe
 
@@ -110,3 +111,23 @@ def zoo_dir() -> Path:
     folder = Path(os.environ.get("SUBPIPE_ZOO_CACHE") or Path.home() / ".cache" / "subpipe-test-zoo")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def quiet_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    """``subpipe -q ARGV`` in-process: its exit code and stderr (which never holds a traceback)."""
+    code = main(["-q", *argv])
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return code, err
+
+
+def two_cue_srt(folder: Path) -> Path:
+    """``folder/clip.en.srt``: two short English cues in the first 3.5 s."""
+    path = folder / "clip.en.srt"
+    path.write_text("1\n00:00:00,500 --> 00:00:01,500\nFirst.\n\n2\n00:00:02,000 --> 00:00:03,500\nSecond.\n")
+    return path
+
+
+def run_ffmpeg(*args: str) -> None:
+    """The bundled ffmpeg, quiet, overwriting its output; a failure fails the test."""
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", *args], check=True)

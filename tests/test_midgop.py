@@ -8,7 +8,6 @@ where the sound starts. Broken outputs (the pre-roll shown, the first GOP droppe
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from dataclasses import dataclass
 from fractions import Fraction
@@ -20,15 +19,13 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from pipeline.cli.main import main
-from pipeline.media.ffmpeg import ffmpeg_exe
 from pipeline.media.mkvcheck import layout_problems
 from pipeline.media.mkvduration import lower_duration
 from pipeline.media.probe import probe
 from pipeline.render.verify import KeptStreams, verify_mux
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from conftest import SAMPLE_VIDEO
+from conftest import SAMPLE_VIDEO, quiet_cli, run_ffmpeg, two_cue_srt
 from zoo import BY_NAME, build_zoo
 
 pytestmark = pytest.mark.render
@@ -102,23 +99,6 @@ def zoo(zoo_dir: Path) -> dict[str, Path]:
     return build_zoo(zoo_dir, MIDGOP)
 
 
-def _srt(folder: Path) -> Path:
-    path = folder / "clip.en.srt"
-    path.write_text("1\n00:00:00,500 --> 00:00:01,500\nFirst.\n\n2\n00:00:02,000 --> 00:00:03,500\nSecond.\n")
-    return path
-
-
-def _cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    code = main(["-q", *argv])
-    err = capsys.readouterr().err
-    assert "Traceback" not in err
-    return code, err
-
-
-def _ffmpeg(*args: str) -> None:
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", *args], check=True)
-
-
 @pytest.mark.parametrize("container", ["mkv", "mp4"])
 @pytest.mark.parametrize("name", MIDGOP)
 def test_mux_plays_what_the_cut_plays(
@@ -130,7 +110,7 @@ def test_mux_plays_what_the_cut_plays(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     source, out = zoo[name], tmp_path / f"out.{container}"
-    code, err = _cli(["mux", str(source), str(_srt(tmp_path)), "-o", str(out)], capsys)
+    code, err = quiet_cli(["mux", str(source), str(two_cue_srt(tmp_path)), "-o", str(out)], capsys)
     assert code == 0, err
     assert plays_as(out, source) == []
     # the note says why Matroska got the picture encoded again (and only there)
@@ -144,7 +124,7 @@ def test_burn_to_mkv_plays_what_the_cut_plays(
     zoo: dict[str, Path], name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     source, out = zoo[name], tmp_path / "out.mkv"
-    code, err = _cli(["burn", str(source), str(_srt(tmp_path)), "-o", str(out)], capsys)
+    code, err = quiet_cli(["burn", str(source), str(two_cue_srt(tmp_path)), "-o", str(out)], capsys)
     assert code == 0, err
     got, want = played(out), played(source)
     # the text sits in the bottom third (the last frame shows no cue): the top half is the source's
@@ -157,10 +137,10 @@ def test_burn_to_mkv_plays_what_the_cut_plays(
 def test_the_sample_cut_as_a_user_cuts_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The issue's case: 3 s of the sample from 30 s (6.5 s after a keyframe), cut with -c copy, muxed to MKV."""
     clip = tmp_path / "clip.mp4"
-    _ffmpeg("-ss", "30", "-t", "3", "-i", str(SAMPLE_VIDEO), "-c", "copy", str(clip))
+    run_ffmpeg("-ss", "30", "-t", "3", "-i", str(SAMPLE_VIDEO), "-c", "copy", str(clip))
     assert probe(clip).hidden_frames > 0
     out = tmp_path / "clip.mkv"
-    code, err = _cli(["mux", str(clip), str(_srt(tmp_path)), "-o", str(out)], capsys)
+    code, err = quiet_cli(["mux", str(clip), str(two_cue_srt(tmp_path)), "-o", str(out)], capsys)
     assert code == 0, err
     assert plays_as(out, clip) == []
 
@@ -171,10 +151,10 @@ def broken(zoo: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> di
     cut, recut = str(zoo["midgop_h264_aac"]), str(zoo["recut_audio_copied"])
     folder = tmp_path_factory.mktemp("broken")
     made = {name: folder / f"{name}.mkv" for name in ("preroll", "no_first_gop", "sound_late", "sound_cut")}
-    _ffmpeg("-i", cut, "-map", "0", "-c", "copy", str(made["preroll"]))  # the hidden frames shown
-    _ffmpeg("-i", cut, "-map", "0", "-c", "copy", "-ss", "0", str(made["no_first_gop"]))  # starts at the next key
+    run_ffmpeg("-i", cut, "-map", "0", "-c", "copy", str(made["preroll"]))  # the hidden frames shown
+    run_ffmpeg("-i", cut, "-map", "0", "-c", "copy", "-ss", "0", str(made["no_first_gop"]))  # starts at the next key
     # the sound 200 ms late
-    _ffmpeg(
+    run_ffmpeg(
         "-i",
         recut,
         "-itsoffset",
@@ -190,7 +170,7 @@ def broken(zoo: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> di
         str(made["sound_late"]),
     )
     # the hidden pre-roll dropped but its CodecDelay kept: players skip a second of real sound
-    _ffmpeg("-i", recut, "-map", "0", "-c", "copy", "-ss", "0", str(made["sound_cut"]))
+    run_ffmpeg("-i", recut, "-map", "0", "-c", "copy", "-ss", "0", str(made["sound_cut"]))
     return made
 
 
@@ -218,7 +198,7 @@ def test_a_copied_sound_preroll_plays_in_sync_and_the_header_says_how_long(
     """ffmpeg copies a hidden sound pre-roll into Matroska with a CodecDelay as long: the sound plays in sync,
     but its Duration counts the pre-roll (a seek bar 1 s too long) until it is lowered to what plays."""
     source, out = zoo["recut_audio_copied"], tmp_path / "copy.mkv"
-    _ffmpeg("-i", str(source), "-map", "0", "-c", "copy", str(out))
+    run_ffmpeg("-i", str(source), "-map", "0", "-c", "copy", str(out))
     assert plays_as(out, source) == []
     problems = verify_mux(probe(out), [], probe(source), [], KeptStreams())
     assert len(problems) == 1 and "the header says the file lasts" in problems[0], problems

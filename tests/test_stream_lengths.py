@@ -7,18 +7,16 @@ own probe; verification refuses an output whose sound was trimmed, padded, or wh
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from pipeline.cli.main import main
-from pipeline.media.ffmpeg import ffmpeg_exe
 from pipeline.media.probe import probe, subtitle_texts
 from pipeline.render.verify import KeptStreams, verify_mux
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from conftest import quiet_cli, run_ffmpeg, two_cue_srt
 from zoo import BY_NAME, build_zoo, probe_facts
 
 pytestmark = pytest.mark.render
@@ -29,23 +27,6 @@ UNEQUAL = ["mjpeg_long_pcm", "video_outlasts_audio", "subs_outlast_both", "avi_l
 @pytest.fixture(scope="module")
 def zoo(zoo_dir: Path) -> dict[str, Path]:
     return build_zoo(zoo_dir, UNEQUAL)
-
-
-def _cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    code = main(["-q", *argv])
-    err = capsys.readouterr().err
-    assert "Traceback" not in err
-    return code, err
-
-
-def _srt(folder: Path) -> Path:
-    path = folder / "clip.en.srt"
-    path.write_text("1\n00:00:00,500 --> 00:00:01,500\nFirst.\n\n2\n00:00:02,000 --> 00:00:03,500\nSecond.\n")
-    return path
-
-
-def _ffmpeg(*args: str) -> None:
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", *args], check=True)
 
 
 def _lengths(path: Path) -> tuple[float, list[float]]:
@@ -72,7 +53,7 @@ def test_every_stream_keeps_its_length(
     zoo: dict[str, Path], name: str, command: str, container: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     source, out = zoo[name], tmp_path / f"out.{container}"
-    code, err = _cli([command, str(source), str(_srt(tmp_path)), "-o", str(out)], capsys)
+    code, err = quiet_cli([command, str(source), str(two_cue_srt(tmp_path)), "-o", str(out)], capsys)
     assert code == 0, err
     (video, sounds), (src_video, src_sounds) = _lengths(out), _lengths(source)
     assert video == pytest.approx(src_video, abs=0.1)
@@ -86,12 +67,12 @@ def wrong(zoo: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> dic
     """Outputs whose streams do not last as the source's."""
     folder = tmp_path_factory.mktemp("lengths")
     made = {name: folder / f"{name}.mkv" for name in ("trimmed", "padded", "subs_later")}
-    _ffmpeg("-i", str(zoo["mjpeg_long_pcm"]), "-c", "copy", "-t", "4", str(made["trimmed"]))
+    run_ffmpeg("-i", str(zoo["mjpeg_long_pcm"]), "-c", "copy", "-t", "4", str(made["trimmed"]))
     padded = ["-c:v", "copy", "-af", "apad", "-c:a", "aac", "-t", "5", str(made["padded"])]
-    _ffmpeg("-i", str(zoo["video_outlasts_audio"]), *padded)  # the sound made as long as the picture
+    run_ffmpeg("-i", str(zoo["video_outlasts_audio"]), *padded)  # the sound made as long as the picture
     src = str(zoo["subs_outlast_both"])
     later = ["-map", "0:v", "-map", "0:a", "-map", "1:s", "-c", "copy", str(made["subs_later"])]
-    _ffmpeg("-i", src, "-itsoffset", "2", "-i", src, *later)  # the subtitles 2 s later: they run to 8 s
+    run_ffmpeg("-i", src, "-itsoffset", "2", "-i", src, *later)  # the subtitles 2 s later: they run to 8 s
     return made
 
 
@@ -116,6 +97,6 @@ def test_verification_passes_a_stream_copy_of_each(zoo: dict[str, Path], tmp_pat
     """The control: a plain copy of every stream passes the checks the wrong outputs fail."""
     for name in ("mjpeg_long_pcm", "video_outlasts_audio", "subs_outlast_both"):
         out = tmp_path / f"{name}.mkv"
-        _ffmpeg("-i", str(zoo[name]), "-map", "0", "-c", "copy", str(out))
+        run_ffmpeg("-i", str(zoo[name]), "-map", "0", "-c", "copy", str(out))
         kept = KeptStreams(subtitles=len(probe(out).subtitle_streams()))
         assert verify_mux(probe(out), subtitle_texts(out), probe(zoo[name]), [], kept) == [], name

@@ -18,13 +18,13 @@ import numpy.typing as npt
 import pytest
 
 from pipeline.batch.files import burn_file
-from pipeline.cli.main import main
 from pipeline.media.ffmpeg import ffmpeg_exe
 from pipeline.media.probe import probe, subtitle_texts
 from pipeline.render.burn import Encoder
 from pipeline.render.verify import BurnCheck, ExpectedTrack, KeptStreams, verify_burn, verify_mux
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from conftest import quiet_cli
 from zoo import BY_NAME, SHORT_CUES_SRT, build_zoo, full_cues_srt, past_end_srt, probe_facts
 
 pytestmark = pytest.mark.render
@@ -65,13 +65,6 @@ def _played(name: str) -> float:
     """How long a player plays the source: its picture, or its sound or subtitles when they last longer."""
     source = BY_NAME[name]
     return max(source.duration, source.audio_duration or 0.0, source.subtitle_end or 0.0)
-
-
-def _cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    code = main(["-q", *argv])
-    err = capsys.readouterr().err
-    assert "Traceback" not in err
-    return code, err
 
 
 def shown(path: Path, t: float) -> Gray:
@@ -120,7 +113,7 @@ def test_burn_cues_past_the_end(
     zoo: dict[str, Path], name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "out.mp4"
-    code, err = _cli(["burn", str(zoo[name]), str(_srt(tmp_path, name, "long")), "-o", str(out)], capsys)
+    code, err = quiet_cli(["burn", str(zoo[name]), str(_srt(tmp_path, name, "long")), "-o", str(out)], capsys)
     assert code == 0, err
     assert (probe_facts(out)["header_duration"] or 0) <= _played(name) + 0.15
 
@@ -131,7 +124,7 @@ def test_mux(
     zoo: dict[str, Path], name: str, container: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     source, out = zoo[name], tmp_path / f"out.{container}"
-    code, err = _cli(["mux", str(source), str(_srt(tmp_path, name, "full")), "-o", str(out)], capsys)
+    code, err = quiet_cli(["mux", str(source), str(_srt(tmp_path, name, "full")), "-o", str(out)], capsys)
     if container == "mp4" and name in REFUSED_IN_MP4:
         assert code == 2 and REFUSED_IN_MP4[name] in err and ".mkv" in err and len(err.strip().splitlines()) == 1
         assert not out.exists()
@@ -154,7 +147,7 @@ def test_run(zoo: dict[str, Path], name: str, tmp_path: Path, capsys: pytest.Cap
     srt = _srt(tmp_path, name, "full")
     job = tmp_path / "job.toml"
     job.write_text(f'video = "{zoo[name]}"\ntranscript = "{srt.name}"\nlanguages = ["en"]\n', encoding="utf-8")
-    code, err = _cli(["run", str(job)], capsys)
+    code, err = quiet_cli(["run", str(job)], capsys)
     assert code == 0, err
     manifest = json.loads(next(tmp_path.rglob("manifest.json")).read_text(encoding="utf-8"))
     assert sorted(f["kind"] for f in manifest["files"] if f["kind"] not in ("srt", "vtt", "ass")) == [
@@ -167,7 +160,7 @@ def test_run(zoo: dict[str, Path], name: str, tmp_path: Path, capsys: pytest.Cap
 
 def test_audio_only_burn_is_refused(zoo: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     source = zoo["audio_only_m4a"]
-    code, err = _cli(
+    code, err = quiet_cli(
         ["burn", str(source), str(_srt(tmp_path, "audio_only_m4a", "full")), "-o", str(tmp_path / "o.mp4")], capsys
     )
     assert code == 2 and str(source) in err and "audio only" in err
@@ -248,10 +241,10 @@ def test_cue_times_count_from_the_first_frame(
     srt = tmp_path / "x.en.srt"
     srt.write_text("1\n00:00:00,000 --> 00:00:00,400\nFirst\n\n2\n00:00:01,000 --> 00:00:02,000\nSecond\n")
     burned, muxed = tmp_path / "b.mp4", tmp_path / "m.mkv"
-    assert _cli(["burn", str(audio_first), str(srt), "-o", str(burned)], capsys)[0] == 0
+    assert quiet_cli(["burn", str(audio_first), str(srt), "-o", str(burned)], capsys)[0] == 0
     bottom, top = text_rows(audio_first, burned, 0.0)  # the very first frame shows the first cue
     assert bottom > 0.0005 and top < bottom / 4, (bottom, top)
-    assert _cli(["mux", str(audio_first), str(srt), "-o", str(muxed)], capsys)[0] == 0
+    assert quiet_cli(["mux", str(audio_first), str(srt), "-o", str(muxed)], capsys)[0] == 0
     with av.open(str(muxed)) as container:
         times = [
             (p.stream.type, float(p.pts * p.time_base)) for p in container.demux() if p.pts is not None and p.time_base
@@ -267,7 +260,7 @@ def test_mux_of_audio_only_clips_cues_to_the_sound(
 ) -> None:
     source = zoo["audio_only_m4a"]
     out = tmp_path / f"o.{ext}"
-    code, err = _cli(["mux", str(source), str(_srt(tmp_path, "audio_only_m4a", "long")), "-o", str(out)], capsys)
+    code, err = quiet_cli(["mux", str(source), str(_srt(tmp_path, "audio_only_m4a", "long")), "-o", str(out)], capsys)
     assert code == 0, err
     span = probe_facts(out)["span"]
     assert span is not None and span <= BY_NAME["audio_only_m4a"].duration + 0.1, span
@@ -279,5 +272,5 @@ def test_mkv_mux_is_byte_identical_run_to_run(
     srt = _srt(tmp_path, "mkv_subs_fonts", "full")
     outs = [tmp_path / "a.mkv", tmp_path / "b.mkv"]
     for out in outs:
-        assert _cli(["mux", str(zoo["mkv_subs_fonts"]), str(srt), "-o", str(out)], capsys)[0] == 0
+        assert quiet_cli(["mux", str(zoo["mkv_subs_fonts"]), str(srt), "-o", str(out)], capsys)[0] == 0
     assert outs[0].read_bytes() == outs[1].read_bytes()
