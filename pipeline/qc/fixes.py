@@ -59,11 +59,7 @@ def _later_start(track: Track, ctx: RuleContext, f: Finding) -> tuple[Retime, st
     if f.rule not in ("overlap", "gap") or f.cue is None or f.cue < 2:
         return None
     grid = Frames.of(ctx.fps or DEFAULT_FPS)
-    prev_end = track.cues[f.cue - 2].end_ms
-    frame = grid.frame(prev_end) + ctx.profile.min_gap_frames
-    while grid.ms(frame) - prev_end < grid.span(ctx.profile.min_gap_frames):
-        frame += 1
-    ms = grid.ms(frame)
+    ms = grid.at_or_after(track.cues[f.cue - 2].end_ms + grid.span(ctx.profile.min_gap_frames))
     return Retime(f.cue, "start", ms), f"start cue {f.cue} at {format_clock(ms)}"
 
 
