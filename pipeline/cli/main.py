@@ -217,7 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = _command(sub, "studio")
     p.add_argument("job", nargs="?", default="subpipe.toml", help="the job file (default: ./subpipe.toml)")
     p.add_argument("--port", type=int, default=8800, help="the port (default 8800; 0: any free port)")
-    p.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--host", default="127.0.0.1", help="where to listen (default 127.0.0.1: this machine only)")
+    p.add_argument("--export", action="store_true", help="write the stored edits into the job's transcripts, and exit")
     return parser
 
 

@@ -12,10 +12,10 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TextIO
 
+from pipeline.batch.approvals import unapproved
 from pipeline.batch.defaults import SKIPPED
 from pipeline.batch.files import burn_file, mux_files
 from pipeline.batch.results import JobResult, VideoResult
-from pipeline.batch.approvals import unapproved
 from pipeline.batch.run import run_job
 from pipeline.batch.steps import ProgressFactory, build_tracks, display_style, write_track_files
 from pipeline.cli.common import langs_of

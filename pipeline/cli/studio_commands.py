@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
-from pipeline.studio.serve import Served, serve
+from pipeline.studio.serve import Served, export, serve
 
 
 def _announce(served: Served) -> None:
@@ -15,10 +16,15 @@ def _announce(served: Served) -> None:
 
 
 def cmd_studio(args: argparse.Namespace) -> int:
-    """Serve the studio of a job file until Ctrl-C."""
-    try:
+    """Serve the studio of a job file until Ctrl-C (``--export``: write its edits into the transcripts)."""
+    if args.export:
+        written = export(Path(args.job))
+        for path in written:
+            print(path)
+        if not written:
+            print("studio: no edit to export (the transcripts already hold them)", file=sys.stderr)
+        return 0
+    with contextlib.suppress(KeyboardInterrupt):
         serve(Path(args.job), args.host, args.port, _announce)
-    except KeyboardInterrupt:
-        pass
     print("studio: stopped", file=sys.stderr)
     return 0

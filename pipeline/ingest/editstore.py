@@ -169,7 +169,7 @@ def _check_version(
 
 def _new_id(db: sqlite3.Connection, video: str, lang: str) -> str:
     count = db.execute(
-        "SELECT COUNT(*) FROM cues WHERE video = ? AND lang = ? AND base_text IS NULL", (video, lang)
+        "SELECT COUNT(DISTINCT id) FROM edits WHERE video = ? AND lang = ? AND id LIKE 'new%'", (video, lang)
     ).fetchone()[0]
     return f"new{count + 1}"
 
@@ -263,3 +263,16 @@ def read_approval(output_dir: Path, video: str, lang: str) -> Approval | None:
         return None
     with closing(connect(path)) as db:
         return approval(db, video, lang)
+
+
+
+def replace_overlay(db: sqlite3.Connection, video: str, lang: str, rows: Sequence[StoredCue]) -> None:
+    """Replace every edited cue of one track by ``rows`` in one transaction (after an export changed the
+    source under them); the edit history is kept."""
+    with _write(db):
+        db.execute("DELETE FROM cues WHERE video = ? AND lang = ?", (video, lang))
+        for row in rows:
+            db.execute(
+                "INSERT INTO cues VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (video, lang, row.id, row.version, *_fields(row.state), *_fields(row.base)),
+            )

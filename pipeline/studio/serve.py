@@ -16,14 +16,16 @@ from pathlib import Path
 
 import uvicorn
 
-from pipeline.core.errors import UsageError
+from pipeline.core.errors import PipelineError, UsageError
 from pipeline.studio.access import Access, guarded
 from pipeline.studio.app import create_app
 from pipeline.studio.events import Events
+from pipeline.studio.export import export_job
 from pipeline.studio.renderer import Renderer
 from pipeline.studio.state import Studio
 
 logger = logging.getLogger(__name__)
+WATCH_S = 1.0  # how often the job file and its inputs are looked at for changes
 
 
 @dataclass(frozen=True)
@@ -74,8 +76,23 @@ def serve(job: Path, host: str, port: int, announce: Callable[[Served], None]) -
     name = f"[{host}]" if ":" in host else host
     served = Served(host, bound, f"http://{name}:{bound}/?token={access.token}")
 
+    async def watch() -> None:
+        while True:
+            await asyncio.sleep(WATCH_S)
+            try:
+                said = await asyncio.to_thread(studio.reload_if_changed)
+            except PipelineError as exc:  # a job file saved half-way: the studio keeps the old one
+                events.publish("reload", {"message": str(exc), "ok": False})
+                continue
+            if said:
+                logger.warning("studio: %s", "; ".join(said))
+                events.publish("reload", {"message": said[0], "stale": said[1:], "ok": True})
+                for vj in studio.job.videos:
+                    renderer.request(vj.name)
+
     async def main() -> None:
         events.bind(asyncio.get_running_loop())
+        watcher = asyncio.create_task(watch())
         renderer.start()
         for vj in studio.job.videos:
             renderer.request(vj.name)  # an unchanged video is kept as is in under a second
@@ -83,6 +100,7 @@ def serve(job: Path, host: str, port: int, announce: Callable[[Served], None]) -
         try:
             await server.serve(sockets=[sock])
         finally:
+            watcher.cancel()
             events.close()
 
     try:
@@ -90,4 +108,18 @@ def serve(job: Path, host: str, port: int, announce: Callable[[Served], None]) -
     finally:
         renderer.stop()
         sock.close()
+        studio.db.close()
+
+
+def export(job: Path) -> list[Path]:
+    """Write the stored edits of ``job`` into its transcripts (``subpipe studio --export``), without serving.
+
+    Raises:
+        InputError: when the job or a transcript cannot be read.
+        OutputError: when a transcript cannot be written.
+    """
+    studio = Studio(job)
+    try:
+        return export_job(studio)
+    finally:
         studio.db.close()

@@ -118,6 +118,13 @@ class Studio:
         paths = [self.job_path, *[p for vj in self.job.videos for p in (vj.transcript, vj.video) if p is not None]]
         return {p: p.stat().st_mtime_ns if p.exists() else 0 for p in paths}
 
+    def reload(self) -> None:
+        """Read the job file again and forget every loaded video (its inputs changed)."""
+        with self.lock:
+            self.job = load_job(self.job_path)
+            self._stamps = self._input_stamps()
+            self._videos.clear()
+
     def reload_if_changed(self) -> list[str]:
         """Reload the job and forget built tracks when the job file or an input changed on disk.
 
@@ -130,10 +137,7 @@ class Studio:
         if stamps == self._stamps:
             return []
         changed = [str(p) for p, t in stamps.items() if self._stamps.get(p) != t]
-        with self.lock:
-            self.job = load_job(self.job_path)
-            self._stamps = self._input_stamps()
-            self._videos.clear()
+        self.reload()
         stale = [
             f"{vj.name}/{lang}: {reason}"
             for vj in self.job.videos

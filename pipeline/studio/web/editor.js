@@ -1,0 +1,300 @@
+// The editor page: loads the video, track and peaks in parallel, draws player, cue list and timeline, then keeps
+// them in step with saves, lint results and the server's events. window.studio exposes read-only state for tests.
+import { getJSON, getSession, listen, trackApi, videoApi } from './api.js'
+import { CueList } from './cuelist.js'
+import { Edits } from './edits.js'
+import { debounce, formatMs, frameGrid, cueAt } from './format.js'
+import { bindShortcuts } from './keys.js'
+import { makeActions } from './actions.js'
+import * as P from './panels.js'
+import { Player } from './player.js'
+import { Timeline } from './timeline.js'
+
+const $ = (id) => document.getElementById(id)
+const enc = encodeURIComponent
+const [, , V, L] = location.pathname.split('/').map(decodeURIComponent)
+const params = new URLSearchParams(location.search)
+const api = trackApi(V, L)
+const state = {
+  cues: [], findings: [], drafts: new Map(), drag: null, selected: null, other: null, withLang: params.get('with') || '',
+  track: null, render: null, cutUrl: null, approved: null, findingIdx: -1, me: null
+}
+const ctx = { state, api, info: null, grid: frameGrid(null), player: null, list: null, timeline: null, edits: null }
+let firstPaintMs = null
+let readyResolve, readyReject
+const ready = new Promise((resolve, reject) => { readyResolve = resolve; readyReject = reject })
+let subtitlesReady = Promise.resolve(false)
+
+ctx.profile = () => state.track?.profile || {}
+ctx.sortedFindings = () => [...state.findings].sort((a, b) => a.start_ms - b.start_ms)
+
+/** Everything that depends on cues or findings, redrawn in place. */
+function renderAll () {
+  const { byCue, worst } = P.groupFindings(state.findings)
+  ctx.list.render(state.cues, byCue, state.other, state.withLang)
+  ctx.timeline?.setCues(state.cues, worst)
+  const numbers = new Map(state.cues.map((c, i) => [c.id, i + 1]))
+  P.renderFindings(ctx.sortedFindings(), numbers, (f, i) => ctx.pickFinding(i), state.findingIdx)
+  if (state.selected && !numbers.has(state.selected)) state.selected = null
+  ctx.list.select(state.selected, false)
+  ctx.timeline?.select(state.selected)
+}
+
+ctx.selectCue = (id, { seek = true, focusText = false, keepFinding = false } = {}) => {
+  const cue = state.cues.find((c) => c.id === id)
+  if (!cue) return
+  if (!keepFinding) state.findingIdx = -1
+  if (state.selected !== id) {
+    state.selected = id
+    ctx.list.select(id)
+    ctx.timeline?.select(id)
+    ctx.timeline?.reveal(cue)
+    writeUrl()
+  }
+  if (seek) ctx.player.seekMs(cue.start_ms + ctx.grid.frameMs / 2)
+  if (focusText) ctx.list.textArea(id)?.focus()
+}
+
+ctx.pickFinding = (i) => {
+  const f = ctx.sortedFindings()[i]
+  if (!f) return
+  state.findingIdx = i
+  if (f.cue_id) ctx.selectCue(f.cue_id, { seek: true, keepFinding: true })
+  else ctx.player.seekMs(f.start_ms)
+  renderAll()
+}
+
+function writeUrl () {
+  const q = new URLSearchParams()
+  if (state.selected) q.set('cue', state.selected)
+  if (state.withLang) q.set('with', state.withLang)
+  const s = q.toString()
+  history.replaceState(null, '', `/edit/${enc(V)}/${enc(L)}${s ? `?${s}` : ''}`)
+}
+
+/** Track JSON fields other than the cues: approval, render state, the burned cut. */
+function applyMeta (track) {
+  state.track = track
+  state.approved = track.approved
+  P.showApproval(track.approved, state.cues.some((c) => c.edited))
+  if (track.render) setRender(track.render)
+  if (track.cut_url) setCut(track.cut_url)
+  for (const s of track.stale || []) P.message(`cue ${s.id}: ${s.message}`, 'note')
+}
+
+function setRender (render) {
+  state.render = render
+  P.showRender(render)
+}
+
+function setCut (url) {
+  state.cutUrl = url
+  ctx.player.setCutUrl(url)
+  $('burned').disabled = false
+}
+
+const refreshAss = debounce(async () => {
+  try { await ctx.player.setAss(await api.ass()) } catch (e) { P.message(P.errorText(e)) }
+}, 80)
+
+const refreshMeta = debounce(async () => {
+  try { applyMeta(await api.get()) } catch (e) { P.message(P.errorText(e)) }
+}, 300)
+
+/** A save went through: the server's cues and findings become the state; the approval reopens. */
+function applied (resp, label) {
+  state.cues = resp.cues
+  state.findings = resp.findings
+  state.drag = null
+  state.approved = null
+  P.showApproval(null, true)
+  renderAll()
+  refreshAss()
+  refreshMeta()
+  if ((label === 'insert' || label === 'split') && resp.inserted?.length) {
+    ctx.selectCue(resp.inserted[0], { seek: label === 'insert', focusText: label === 'insert' })
+  }
+}
+
+async function reloadTrack () {
+  const track = await api.get()
+  state.cues = track.cues
+  state.findings = track.findings
+  applyMeta(track)
+  renderAll()
+  refreshAss()
+}
+
+async function loadOther (lang) {
+  state.withLang = lang
+  state.other = lang ? (await trackApi(V, lang).get()).cues : null
+  renderAll()
+  writeUrl()
+}
+
+function tick () {
+  const ms = ctx.player.timeMs
+  $('clock').textContent = formatMs(ms)
+  const i = cueAt(state.cues, ms)
+  ctx.list.setPlaying(i >= 0 ? state.cues[i].id : null)
+}
+
+function playLoop () {
+  tick()
+  if (!ctx.player.video.paused) requestAnimationFrame(playLoop)
+}
+
+function wireControls (actions) {
+  const video = ctx.player.video
+  video.addEventListener('play', () => { $('play').textContent = 'Pause'; playLoop() })
+  video.addEventListener('pause', () => { $('play').textContent = 'Play'; tick() })
+  video.addEventListener('seeked', tick)
+  video.addEventListener('timeupdate', tick)
+  $('play').addEventListener('click', () => ctx.player.togglePlay())
+  $('burned').addEventListener('change', (e) => {
+    if (!ctx.player.setBurned(e.target.checked)) { e.target.checked = false; P.message('no burned cut yet', 'note') }
+  })
+  $('approve').addEventListener('click', approve)
+  $('help-button').addEventListener('click', () => P.toggleHelp(true))
+  $('help-close').addEventListener('click', () => P.toggleHelp(false))
+  $('history-close').addEventListener('click', P.hideHistory)
+  $('zoom-in').addEventListener('click', () => ctx.timeline?.zoomBy(1.5))
+  $('zoom-out').addEventListener('click', () => ctx.timeline?.zoomBy(1 / 1.5))
+  $('with').addEventListener('change', (e) => loadOther(e.target.value).catch((err) => P.message(P.errorText(err))))
+  for (const b of document.querySelectorAll('[data-action]')) {
+    b.addEventListener('mousedown', (e) => e.preventDefault()) // keep the text cursor where it was (split)
+    b.addEventListener('click', () => actions[b.dataset.action]({ target: b }))
+  }
+  bindShortcuts(document, actions)
+}
+
+async function approve () {
+  try {
+    await ctx.edits.flush()
+    const { approved } = await api.approve()
+    state.approved = approved
+    P.showApproval(approved, true)
+    P.message('approved', 'note')
+  } catch (e) { P.message(P.errorText(e)) }
+}
+
+function listenLive () {
+  listen({
+    edit: (d) => {
+      if (d.video !== V || d.by === state.me) return
+      if (d.lang === L) reloadTrack().catch((e) => P.message(P.errorText(e)))
+      else if (d.lang === state.withLang) loadOther(state.withLang).catch(() => {})
+    },
+    render: (d) => {
+      if (d.video !== V || (d.lang !== L && d.lang !== null)) return
+      setRender(d)
+      if (d.state === 'done' && d.lang === L) setCut(`/media/${enc(V)}/cut/${enc(L)}?v=${d.seq}`)
+      if (d.state === 'failed') P.message(`burn failed: ${d.message}`)
+    },
+    approval: (d) => {
+      if (d.video !== V || d.lang !== L) return
+      state.approved = d.approved
+      P.showApproval(d.approved, true)
+    },
+    reload: (d) => { P.message(d.message || 'reloaded', 'note'); reloadTrack().catch(() => {}) }
+  }, (s) => { $('live').dataset.state = s; $('live').textContent = s === 'open' ? 'live' : s })
+}
+
+async function boot () {
+  const sessionP = getSession()
+  const infoP = videoApi(V)
+  const trackP = api.get()
+  const peaksP = getJSON(`/api/videos/${enc(V)}/peaks`)
+  const assP = api.ass()
+  const info = await infoP
+  ctx.info = info
+  ctx.grid = frameGrid(info.fps)
+  document.title = `${V} · ${L} · subpipe studio`
+  $('title').textContent = `${V} · ${L}`
+  ctx.player = new Player($('video'), { sourceUrl: info.source_url, fonts: [] })
+  const shown = new Promise((resolve) => {
+    if (ctx.player.video.readyState >= 2) resolve()
+    ctx.player.video.addEventListener('loadeddata', resolve, { once: true })
+    ctx.player.video.addEventListener('error', resolve, { once: true })
+  })
+  for (const lang of info.languages.filter((x) => x !== L)) $('with').append(new Option(lang, lang))
+  $('with').value = state.withLang
+  const track = await trackP
+  state.cues = track.cues
+  state.findings = track.findings
+  ctx.list = new CueList($('cues'), {
+    onSelect: (id, o) => ctx.selectCue(id, o),
+    onText: (id, text) => ctx.edits.setDraft(id, text),
+    onTextDone: (id) => { ctx.edits.saveText(id) },
+    onTime: (id, which, ms) => {
+      const cue = ctx.edits.cue(id)
+      if (cue) ctx.edits.commit('time', [{ op: 'update', id, start_ms: which === 'start' ? ms : cue.start_ms, end_ms: which === 'end' ? ms : cue.end_ms, text: cue.text }])
+    },
+    onBadTime: (which, text) => P.message(`${which}: ${JSON.stringify(text)} is not a time (H:MM:SS.mmm)`)
+  }, track.profile, L)
+  ctx.edits = new Edits(api, state, { applied, linted: (f) => { state.findings = f; renderAll() }, reload: reloadTrack })
+  ctx.player.fonts = track.fonts || []
+  applyMeta(track)
+  renderAll()
+  const actions = makeActions(ctx)
+  wireControls(actions)
+  const peaks = await peaksP
+  ctx.timeline = new Timeline({
+    container: $('waveform'), media: ctx.player.video, peaks: peaks.peaks, durationMs: info.duration_ms,
+    shots: info.shots_ms || [], speech: info.speech || [], grid: ctx.grid,
+    onSelect: (id) => ctx.selectCue(id, { seek: true }),
+    onDrag: (id, s, e) => ctx.edits.dragPreview(id, s, e),
+    onTimes: (id, s, e) => {
+      const cue = ctx.edits.cue(id)
+      if (cue && (cue.start_ms !== s || cue.end_ms !== e)) ctx.edits.commit('time', [{ op: 'update', id, start_ms: s, end_ms: e, text: cue.text }])
+      else { state.drag = null; renderAll() }
+    }
+  })
+  await ctx.timeline.ready
+  renderAll()
+  const wanted = params.get('cue')
+  if (wanted && state.cues.some((c) => c.id === wanted)) ctx.selectCue(wanted, { seek: true })
+  else if (wanted) P.message(`no cue ${wanted} in this track`, 'note')
+  await shown
+  firstPaintMs = performance.now()
+  $('approve').disabled = false
+  readyResolve(true)
+  state.me = (await sessionP).user
+  listenLive()
+  subtitlesReady = assP.then((ass) => ctx.player.startSubtitles(ass)).then(() => {
+    $('subs-state').textContent = ''
+    return true
+  }, (e) => {
+    $('subs-state').textContent = 'live preview unavailable'
+    P.message(`live subtitle preview failed: ${e && e.message}`)
+    return false
+  })
+  if (state.withLang) loadOther(state.withLang).catch((e) => P.message(P.errorText(e)))
+}
+
+boot().catch((e) => {
+  P.message(`the editor could not load: ${P.errorText(e)}`)
+  readyReject(e)
+})
+
+Object.defineProperty(window, 'studio', {
+  value: Object.freeze({
+    get ready () { return ready },
+    get subtitlesReady () { return subtitlesReady },
+    get firstPaintMs () { return firstPaintMs },
+    get lastLintMs () { return ctx.edits?.lastLintMs ?? null },
+    get selected () { return state.selected },
+    get cues () { return state.cues.map((c) => ({ ...c })) },
+    get findings () { return state.findings.map((f) => ({ ...f })) },
+    get render () { return state.render ? { ...state.render } : null },
+    get cutUrl () { return state.cutUrl },
+    get approved () { return state.approved ? { ...state.approved } : null },
+    get busy () { return !!ctx.edits?.busy },
+    get undoDepth () { return ctx.edits?.history.undoStack.length ?? 0 },
+    get redoDepth () { return ctx.edits?.history.redoStack.length ?? 0 },
+    get burned () { return !!ctx.player?.burned },
+    get currentTimeMs () { return ctx.player ? ctx.player.timeMs : null }
+  }),
+  writable: false,
+  configurable: false
+})
