@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS cues (
     PRIMARY KEY (video, lang, id));
 CREATE TABLE IF NOT EXISTS edits (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, video TEXT NOT NULL, lang TEXT NOT NULL, id TEXT NOT NULL,
-    user TEXT NOT NULL, at TEXT NOT NULL, label TEXT NOT NULL, before TEXT, after TEXT);
+    user TEXT NOT NULL, at TEXT NOT NULL, label TEXT NOT NULL, before TEXT, after TEXT, findings TEXT);
 CREATE INDEX IF NOT EXISTS edits_cue ON edits (video, lang, id);
 CREATE TABLE IF NOT EXISTS approvals (
     video TEXT NOT NULL, lang TEXT NOT NULL, user TEXT NOT NULL, at TEXT NOT NULL,
@@ -86,6 +86,7 @@ class HistoryRow:
     label: str
     before: CueState | None
     after: CueState | None
+    findings: tuple[str, ...] = ()
 
 
 def _now() -> str:
@@ -182,8 +183,12 @@ def save(
     base: Mapping[str, CueState],
     user: str,
     label: str,
+    findings: Sequence[Sequence[str]] = (),
 ) -> list[str]:
     """Commit ``changes`` to one track as one transaction; returns the ids changed, inserted ones included.
+
+    ``findings``: per change, what the rules found on its cue once changed (a reviewer may overrule a
+    warning: the edit is stored with it).
 
     Raises:
         EditConflictError: when a change is based on an old version (nothing is stored).
@@ -197,7 +202,7 @@ def save(
         if conflicts:
             raise EditConflictError(conflicts)
         done = []
-        for change, stored, _ in checked:
+        for n, (change, stored, _) in enumerate(checked):
             cid = _new_id(db, video, lang) if change.op == "insert" else change.id
             before = stored.state if stored else None
             origin = stored.base if stored else None
@@ -207,11 +212,16 @@ def save(
                 (video, lang, cid, version, *_fields(change.state), *_fields(origin)),
             )
             db.execute(
-                "INSERT INTO edits (video, lang, id, user, at, label, before, after) VALUES (?,?,?,?,?,?,?,?)",
-                (video, lang, cid, user, at, label, _dump(before), _dump(change.state)),
+                "INSERT INTO edits (video, lang, id, user, at, label, before, after, findings)"
+                " VALUES (?,?,?,?,?,?,?,?,?)",
+                (video, lang, cid, user, at, label, _dump(before), _dump(change.state), _notes(findings, n)),
             )
             done.append(cid)
     return done
+
+
+def _notes(findings: Sequence[Sequence[str]], n: int) -> str | None:
+    return json.dumps(list(findings[n]), ensure_ascii=False) if n < len(findings) and findings[n] else None
 
 
 def _fields(state: CueState | None) -> tuple[int | None, int | None, str | None]:
@@ -221,10 +231,14 @@ def _fields(state: CueState | None) -> tuple[int | None, int | None, str | None]
 def history(db: sqlite3.Connection, video: str, lang: str, cid: str) -> list[HistoryRow]:
     """Every stored change of one cue, oldest first."""
     rows = db.execute(
-        "SELECT seq, user, at, label, before, after FROM edits WHERE video = ? AND lang = ? AND id = ? ORDER BY seq",
+        "SELECT seq, user, at, label, before, after, findings FROM edits WHERE video = ? AND lang = ? AND id = ?"
+        " ORDER BY seq",
         (video, lang, cid),
     ).fetchall()
-    return [HistoryRow(r[0], r[1], r[2], r[3], _json_state(r[4]), _json_state(r[5])) for r in rows]
+    return [
+        HistoryRow(r[0], r[1], r[2], r[3], _json_state(r[4]), _json_state(r[5]), tuple(json.loads(r[6] or "[]")))
+        for r in rows
+    ]
 
 
 def edit_count(db: sqlite3.Connection, video: str, lang: str) -> tuple[int, int]:

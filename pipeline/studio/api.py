@@ -14,6 +14,7 @@ from pipeline.core.edits import CueState
 from pipeline.core.errors import InputError
 from pipeline.core.findings import ERROR, WARNING
 from pipeline.ingest import editstore
+from pipeline.ingest.editstore import Change
 from pipeline.media.commands import burn_size
 from pipeline.media.fonts import font_spec
 from pipeline.media.peaks import PEAKS_PER_SECOND, audio_peaks
@@ -30,7 +31,7 @@ from pipeline.studio.editing import (
 from pipeline.studio.events import Events
 from pipeline.studio.export import export_job
 from pipeline.studio.renderer import Renderer
-from pipeline.studio.state import NotFoundError, Studio
+from pipeline.studio.state import NotFoundError, Studio, VideoState
 from pipeline.tracks.formats import compose_ass
 from pipeline.tracks.wrap import wrap_lines
 
@@ -175,13 +176,24 @@ class Api:
         changes = parse_changes(body, state.media.duration_ms if state.media else None)
         label = parse_label(body)
         base = self.studio.base(video, lang)
+        notes = self._change_findings(state, video, lang, changes)
         with self.studio.lock:
-            done = editstore.save(self.studio.db, video, lang, changes, base, USER, label)
+            done = editstore.save(self.studio.db, video, lang, changes, base, USER, label, notes)
             self.studio.forget(video, lang)
         self.events.publish("edit", {"video": video, "lang": lang, "ids": done, "by": USER})
         self.renderer.request(video)
         inserted = [cid for cid, change in zip(done, changes, strict=True) if change.op == "insert"]
         return {**self.track(video, lang), "changed": done, "inserted": inserted}
+
+    def _change_findings(
+        self, state: VideoState, video: str, lang: str, changes: list[Change]
+    ) -> list[list[str]]:
+        """Per change, the findings its cue would have (``severity rule: message``), stored with the edit."""
+        item, edited = self.studio.track(video, lang)
+        draft, ids = with_changes(item, edited, changes)
+        found = findings_json(findings_of(state, draft), ids)
+        keys = [c.id or f"draft{n}" for n, c in enumerate(changes)]
+        return [[f"{f['severity']} {f['rule']}: {f['message']}" for f in found if f["cue_id"] == key] for key in keys]
 
     def lint(self, body: Any, video: str, lang: str) -> dict[str, object]:
         """The findings the track would have with the body's changes (nothing stored)."""
@@ -233,6 +245,7 @@ def _history_json(row: editstore.HistoryRow) -> dict[str, object]:
         "label": row.label,
         "before": _state_json(row.before),
         "after": _state_json(row.after),
+        "findings": list(row.findings),
     }
 
 
