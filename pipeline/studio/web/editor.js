@@ -17,7 +17,7 @@ const params = new URLSearchParams(location.search)
 const api = trackApi(V, L)
 const state = {
   cues: [], findings: [], drafts: new Map(), drag: null, selected: null, other: null, withLang: params.get('with') || '',
-  track: null, render: null, cutUrl: null, approved: null, findingIdx: -1, me: null
+  track: null, render: null, cutUrl: null, cutSeq: -1, approved: null, findingIdx: -1, me: null
 }
 const ctx = { state, api, info: null, grid: frameGrid(null), player: null, list: null, timeline: null, edits: null }
 let firstPaintMs = null
@@ -32,7 +32,7 @@ ctx.sortedFindings = () => [...state.findings].sort((a, b) => a.start_ms - b.sta
 function renderAll () {
   const { byCue, worst } = P.groupFindings(state.findings)
   ctx.list.render(state.cues, byCue, state.other, state.withLang)
-  ctx.timeline?.setCues(state.cues, worst)
+  ctx.timeline?.setCues(state.cues, worst, state.drag)
   const numbers = new Map(state.cues.map((c, i) => [c.id, i + 1]))
   P.renderFindings(ctx.sortedFindings(), numbers, (f, i) => ctx.pickFinding(i), state.findingIdx)
   if (state.selected && !numbers.has(state.selected)) state.selected = null
@@ -78,17 +78,24 @@ function applyMeta (track) {
   state.approved = track.approved
   P.showApproval(track.approved, state.cues.some((c) => c.edited))
   if (track.render) setRender(track.render)
-  if (track.cut_url) setCut(track.cut_url)
+  if (track.cut_url) {
+    const seq = track.render?.seq ?? 0
+    setCut(track.cut_url.includes('?') ? track.cut_url : `${track.cut_url}?v=${seq}`, seq)
+  }
   for (const s of track.stale || []) P.message(`cue ${s.id}: ${s.message}`, 'note')
 }
 
 function setRender (render) {
+  if (state.render && render.seq < state.render.seq) return // an answer older than an event already shown
   state.render = render
   P.showRender(render)
 }
 
-function setCut (url) {
+/** The burned cut of render `seq` (an older seq than the one shown never replaces it). */
+function setCut (url, seq) {
+  if (url === state.cutUrl || seq < state.cutSeq) return
   state.cutUrl = url
+  state.cutSeq = seq
   ctx.player.setCutUrl(url)
   $('burned').disabled = false
 }
@@ -125,9 +132,24 @@ async function reloadTrack () {
   refreshAss()
 }
 
+/** The burn's fonts for the page's own text too (the cue list), so it looks like the preview. */
+const loadedFonts = new Set()
+function pageFonts (fonts, element, property) {
+  for (const f of fonts || []) {
+    if (loadedFonts.has(f.url)) continue
+    loadedFonts.add(f.url)
+    const face = new FontFace(f.name, `url(${f.url})`)
+    document.fonts.add(face)
+    face.load().catch(() => {})
+  }
+  if (fonts?.length) element.style.setProperty(property, fonts.map((f) => JSON.stringify(f.name)).join(', '))
+}
+
 async function loadOther (lang) {
   state.withLang = lang
-  state.other = lang ? (await trackApi(V, lang).get()).cues : null
+  const other = lang ? await trackApi(V, lang).get() : null
+  state.other = other ? other.cues : null
+  if (other) pageFonts(other.fonts, $('cues'), '--other-font')
   renderAll()
   writeUrl()
 }
@@ -188,7 +210,7 @@ function listenLive () {
     render: (d) => {
       if (d.video !== V || (d.lang !== L && d.lang !== null)) return
       setRender(d)
-      if (d.state === 'done' && d.lang === L) setCut(`/media/${enc(V)}/cut/${enc(L)}?v=${d.seq}`)
+      if (d.state === 'done') setCut(`/media/${enc(V)}/cut/${enc(L)}?v=${d.seq}`, d.seq)
       if (d.state === 'failed') P.message(`burn failed: ${d.message}`)
     },
     approval: (d) => {
@@ -234,6 +256,7 @@ async function boot () {
   }, track.profile, L)
   ctx.edits = new Edits(api, state, { applied, linted: (f) => { state.findings = f; renderAll() }, reload: reloadTrack })
   ctx.player.fonts = track.fonts || []
+  pageFonts(track.fonts, $('cues'), '--cue-font')
   applyMeta(track)
   renderAll()
   const actions = makeActions(ctx)
@@ -244,10 +267,12 @@ async function boot () {
     shots: info.shots_ms || [], speech: info.speech || [], grid: ctx.grid,
     onSelect: (id) => ctx.selectCue(id, { seek: true }),
     onDrag: (id, s, e) => ctx.edits.dragPreview(id, s, e),
-    onTimes: (id, s, e) => {
+    onTimes: async (id, s, e) => {
       const cue = ctx.edits.cue(id)
-      if (cue && (cue.start_ms !== s || cue.end_ms !== e)) ctx.edits.commit('time', [{ op: 'update', id, start_ms: s, end_ms: e, text: cue.text }])
-      else { state.drag = null; renderAll() }
+      state.drag = { id, start_ms: s, end_ms: e } // shown where it was dropped until the save answers
+      const saved = cue && (cue.start_ms !== s || cue.end_ms !== e) &&
+        await ctx.edits.commit('time', [{ op: 'update', id, start_ms: s, end_ms: e, text: cue.text }])
+      if (!saved) { state.drag = null; renderAll() }
     }
   })
   await ctx.timeline.ready

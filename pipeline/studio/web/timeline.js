@@ -70,14 +70,18 @@ export class Timeline {
     this.o.onTimes(region.id, start, end)
   }
 
-  /** Make the regions match `cues` (numbers as content); severities colour them. */
-  setCues (cues, severities = new Map()) {
+  /**
+   * Make the regions match `cues` (numbers as content); severities colour them. `drag` ({id, start_ms, end_ms}),
+   * a region being dragged or saved, keeps the times it has on screen.
+   */
+  setCues (cues, severities = new Map(), drag = null) {
     this.severity = severities
     const seen = new Set()
     cues.forEach((cue, i) => {
       seen.add(cue.id)
-      const start = cue.start_ms / 1000
-      const end = cue.end_ms / 1000
+      const held = drag && drag.id === cue.id ? drag : cue
+      const start = held.start_ms / 1000
+      const end = held.end_ms / 1000
       const color = this.colorOf(cue.id)
       const old = this.byId.get(cue.id)
       if (old) {
