@@ -6,6 +6,7 @@ import { cueAt } from './format.js'
 const SEEK_MS = 1000
 const SMALL_SEEK_MS = 500
 const NEW_CUE_MS = 2000
+const PLACEHOLDER = '…'
 
 /** @param {object} ctx the editor (state, player, list, edits, api, grid, selectCue, info, profile()) */
 export function makeActions (ctx) {
@@ -90,15 +91,20 @@ export function makeActions (ctx) {
 
   async function insertAfter () {
     await ctx.edits.flush()
-    const i = index()
-    const cue = cues()[i]
-    const next = cues()[i + 1]
+    const list = cues()
+    const t = ctx.player.timeMs
+    let i = index()
+    if (i < 0) i = cueAt(list, t)
+    const cue = list[i]
+    // After the selected cue (or the one under the playhead), else at the playhead before the next cue.
+    const next = cue ? list[i + 1] : list.find((c) => c.start_ms > t)
     const gap = gapMs()
-    const start = cue ? cue.end_ms + gap : ctx.grid.snap(ctx.player.timeMs)
+    const start = cue ? cue.end_ms + gap : ctx.grid.snap(t)
     const limit = next ? next.start_ms - gap : ctx.info.duration_ms
     const end = Math.min(start + NEW_CUE_MS, limit)
-    if (end - start < 2 * ctx.grid.frameMs) { message('no room for a new cue after this one', 'note'); return }
-    await ctx.edits.commit('insert', [{ op: 'insert', start_ms: start, end_ms: end, text: '' }])
+    if (end - start < 2 * ctx.grid.frameMs) { message('no room for a new cue here', 'note'); return }
+    // The server refuses an empty text; the placeholder is selected in the new row, so typing replaces it.
+    await ctx.edits.commit('insert', [{ op: 'insert', start_ms: start, end_ms: end, text: PLACEHOLDER }])
   }
 
   async function deleteCue () {

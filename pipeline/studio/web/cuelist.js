@@ -33,7 +33,7 @@ export class CueList {
       if (!row) { row = this.makeRow(cue.id); this.rows.set(cue.id, row) }
       this.fill(row, cue, i, findings.get(cue.id) || [], other)
       const where = prev ? prev.nextSibling : this.container.firstChild
-      if (where !== row) this.container.insertBefore(row, where)
+      if (where !== row) { this.container.insertBefore(row, where); fitHeight(row.querySelector('.text')) }
       prev = row
     })
     for (const [id, row] of this.rows) {
@@ -58,7 +58,7 @@ export class CueList {
       if (!(e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement)) this.h.onSelect(id, { seek: true })
     })
     for (const input of [start, end, text]) input.addEventListener('focus', () => this.h.onSelect(id, { seek: false }))
-    text.addEventListener('input', () => { this.updateRate(row, text.value); this.h.onText(id, text.value) })
+    text.addEventListener('input', () => { fitHeight(text); this.updateRate(row, text.value); this.h.onText(id, text.value) })
     text.addEventListener('blur', () => this.h.onTextDone(id))
     for (const [input, which] of [[start, 'start'], [end, 'end']]) {
       const commit = () => {
@@ -84,9 +84,11 @@ export class CueList {
     row.classList.toggle('edited', !!cue.edited)
     for (const [input, ms] of [[q('.start'), cue.start_ms], [q('.end'), cue.end_ms]]) {
       const text = formatMs(ms)
-      if (document.activeElement !== input || input.value === input.dataset.saved) input.value = text
+      if (document.activeElement !== input || input.value === input.dataset.saved) {
+        input.value = text
+        input.classList.remove('invalid')
+      }
       input.dataset.saved = text
-      input.classList.remove('invalid')
     }
     q('.dur').textContent = formatSeconds(cue.end_ms - cue.start_ms)
     row.dataset.durationMs = String(cue.end_ms - cue.start_ms)
@@ -97,7 +99,7 @@ export class CueList {
       if (document.activeElement !== area || area.value === area.dataset.saved) area.value = cue.text
       area.dataset.saved = cue.text
     }
-    area.rows = Math.max(2, area.value.split('\n').length)
+    fitHeight(area)
     this.updateRate(row, area.value)
     this.fillBadges(q('.badges'), findings)
     row.classList.toggle('has-error', findings.some((f) => f.severity === 'error'))
@@ -133,6 +135,11 @@ export class CueList {
     })))
   }
 
+  /** A typed time the server refused: marked until the next valid value (Escape restores the saved one). */
+  markInvalid (id, which) {
+    this.rows.get(id)?.querySelector(`.time.${which}`)?.classList.add('invalid')
+  }
+
   row (id) { return this.rows.get(id) || null }
   textArea (id) { return this.rows.get(id)?.querySelector('.text') || null }
 
@@ -158,4 +165,13 @@ export class CueList {
       if (!row.contains(document.activeElement)) row.scrollIntoView({ block: 'nearest' })
     }
   }
+}
+
+const SIZES_ITSELF = typeof CSS !== 'undefined' && CSS.supports('field-sizing', 'content')
+
+/** A textarea as tall as its text (CSS field-sizing where the browser has it). */
+function fitHeight (area) {
+  if (SIZES_ITSELF || !area.isConnected) return
+  area.style.height = 'auto'
+  area.style.height = `${area.scrollHeight + 2}px`
 }

@@ -1,11 +1,12 @@
 // The editor page: loads the video, track and peaks in parallel, draws player, cue list and timeline, then keeps
 // them in step with saves, lint results and the server's events. window.studio exposes read-only state for tests.
-import { getJSON, getSession, listen, trackApi, videoApi } from './api.js'
+import { getJSON, getSession, trackApi, videoApi } from './api.js'
 import { CueList } from './cuelist.js'
 import { Edits } from './edits.js'
 import { debounce, formatMs, frameGrid, cueAt } from './format.js'
 import { bindShortcuts } from './keys.js'
 import { makeActions } from './actions.js'
+import { makeLive } from './live.js'
 import * as P from './panels.js'
 import { Player } from './player.js'
 import { Timeline } from './timeline.js'
@@ -19,12 +20,13 @@ const state = {
   cues: [], findings: [], drafts: new Map(), drag: null, selected: null, other: null, withLang: params.get('with') || '',
   track: null, render: null, cutUrl: null, cutSeq: -1, approved: null, findingIdx: -1, me: null
 }
-const ctx = { state, api, info: null, grid: frameGrid(null), player: null, list: null, timeline: null, edits: null }
+const ctx = { V, L, state, api, info: null, grid: frameGrid(null), player: null, list: null, timeline: null, edits: null }
 let firstPaintMs = null
 let readyResolve, readyReject
 const ready = new Promise((resolve, reject) => { readyResolve = resolve; readyReject = reject })
 let subtitlesReady = Promise.resolve(false)
 
+const live = makeLive(ctx)
 ctx.profile = () => state.track?.profile || {}
 ctx.sortedFindings = () => [...state.findings].sort((a, b) => a.start_ms - b.start_ms)
 
@@ -72,41 +74,11 @@ function writeUrl () {
   history.replaceState(null, '', `/edit/${enc(V)}/${enc(L)}${s ? `?${s}` : ''}`)
 }
 
-/** Track JSON fields other than the cues: approval, render state, the burned cut. */
-function applyMeta (track) {
-  state.track = track
-  state.approved = track.approved
-  P.showApproval(track.approved, state.cues.some((c) => c.edited))
-  if (track.render) setRender(track.render)
-  if (track.cut_url) {
-    const seq = track.render?.seq ?? 0
-    setCut(track.cut_url.includes('?') ? track.cut_url : `${track.cut_url}?v=${seq}`, seq)
-  }
-  for (const s of track.stale || []) P.message(`cue ${s.id}: ${s.message}`, 'note')
-}
-
-function setRender (render) {
-  if (state.render && render.seq < state.render.seq) return // an answer older than an event already shown
-  state.render = render
-  P.showRender(render)
-}
-
-/** The burned cut of render `seq` (an older seq than the one shown never replaces it). */
-function setCut (url, seq) {
-  if (url === state.cutUrl || seq < state.cutSeq) return
-  state.cutUrl = url
-  state.cutSeq = seq
-  ctx.player.setCutUrl(url)
-  $('burned').disabled = false
-}
-
-const refreshAss = debounce(async () => {
+ctx.renderAll = () => renderAll()
+ctx.loadOther = (lang) => loadOther(lang)
+const refreshAss = ctx.refreshAss = debounce(async () => {
   try { await ctx.player.setAss(await api.ass()) } catch (e) { P.message(P.errorText(e)) }
 }, 80)
-
-const refreshMeta = debounce(async () => {
-  try { applyMeta(await api.get()) } catch (e) { P.message(P.errorText(e)) }
-}, 300)
 
 /** A save went through: the server's cues and findings become the state; the approval reopens. */
 function applied (resp, label) {
@@ -117,19 +89,11 @@ function applied (resp, label) {
   P.showApproval(null, true)
   renderAll()
   refreshAss()
-  refreshMeta()
-  if ((label === 'insert' || label === 'split') && resp.inserted?.length) {
-    ctx.selectCue(resp.inserted[0], { seek: label === 'insert', focusText: label === 'insert' })
+  live.refreshMeta()
+  if (label === 'insert' && resp.inserted?.length) {
+    ctx.selectCue(resp.inserted[0], { seek: true, focusText: true })
+    ctx.list.textArea(resp.inserted[0])?.select()
   }
-}
-
-async function reloadTrack () {
-  const track = await api.get()
-  state.cues = track.cues
-  state.findings = track.findings
-  applyMeta(track)
-  renderAll()
-  refreshAss()
 }
 
 /** The burn's fonts for the page's own text too (the cue list), so it looks like the preview. */
@@ -176,7 +140,7 @@ function wireControls (actions) {
   $('burned').addEventListener('change', (e) => {
     if (!ctx.player.setBurned(e.target.checked)) { e.target.checked = false; P.message('no burned cut yet', 'note') }
   })
-  $('approve').addEventListener('click', approve)
+  $('approve').addEventListener('click', live.approve)
   $('help-button').addEventListener('click', () => P.toggleHelp(true))
   $('help-close').addEventListener('click', () => P.toggleHelp(false))
   $('history-close').addEventListener('click', P.hideHistory)
@@ -188,38 +152,6 @@ function wireControls (actions) {
     b.addEventListener('click', () => actions[b.dataset.action]({ target: b }))
   }
   bindShortcuts(document, actions)
-}
-
-async function approve () {
-  try {
-    await ctx.edits.flush()
-    const { approved } = await api.approve()
-    state.approved = approved
-    P.showApproval(approved, true)
-    P.message('approved', 'note')
-  } catch (e) { P.message(P.errorText(e)) }
-}
-
-function listenLive () {
-  listen({
-    edit: (d) => {
-      if (d.video !== V || d.by === state.me) return
-      if (d.lang === L) reloadTrack().catch((e) => P.message(P.errorText(e)))
-      else if (d.lang === state.withLang) loadOther(state.withLang).catch(() => {})
-    },
-    render: (d) => {
-      if (d.video !== V || (d.lang !== L && d.lang !== null)) return
-      setRender(d)
-      if (d.state === 'done') setCut(`/media/${enc(V)}/cut/${enc(L)}?v=${d.seq}`, d.seq)
-      if (d.state === 'failed') P.message(`burn failed: ${d.message}`)
-    },
-    approval: (d) => {
-      if (d.video !== V || d.lang !== L) return
-      state.approved = d.approved
-      P.showApproval(d.approved, true)
-    },
-    reload: (d) => { P.message(d.message || 'reloaded', 'note'); reloadTrack().catch(() => {}) }
-  }, (s) => { $('live').dataset.state = s; $('live').textContent = s === 'open' ? 'live' : s })
 }
 
 async function boot () {
@@ -248,16 +180,18 @@ async function boot () {
     onSelect: (id, o) => ctx.selectCue(id, o),
     onText: (id, text) => ctx.edits.setDraft(id, text),
     onTextDone: (id) => { ctx.edits.saveText(id) },
-    onTime: (id, which, ms) => {
+    onTime: async (id, which, ms) => {
       const cue = ctx.edits.cue(id)
-      if (cue) ctx.edits.commit('time', [{ op: 'update', id, start_ms: which === 'start' ? ms : cue.start_ms, end_ms: which === 'end' ? ms : cue.end_ms, text: cue.text }])
+      if (!cue) return
+      const change = { op: 'update', id, start_ms: cue.start_ms, end_ms: cue.end_ms, text: cue.text, [`${which}_ms`]: ms }
+      if (!await ctx.edits.commit('time', [change])) ctx.list.markInvalid(id, which)
     },
     onBadTime: (which, text) => P.message(`${which}: ${JSON.stringify(text)} is not a time (H:MM:SS.mmm)`)
   }, track.profile, L)
-  ctx.edits = new Edits(api, state, { applied, linted: (f) => { state.findings = f; renderAll() }, reload: reloadTrack })
+  ctx.edits = new Edits(api, state, { applied, linted: (f) => { state.findings = f; renderAll() }, reload: live.reloadTrack })
   ctx.player.fonts = track.fonts || []
   pageFonts(track.fonts, $('cues'), '--cue-font')
-  applyMeta(track)
+  live.applyMeta(track)
   renderAll()
   const actions = makeActions(ctx)
   wireControls(actions)
@@ -285,7 +219,7 @@ async function boot () {
   $('approve').disabled = false
   readyResolve(true)
   state.me = (await sessionP).user
-  listenLive()
+  live.start()
   subtitlesReady = assP.then((ass) => ctx.player.startSubtitles(ass)).then(() => {
     $('subs-state').textContent = ''
     return true

@@ -72,7 +72,7 @@ export class Edits {
     }
     const gone = new Set(conflicts.filter((c) => !c.current).map((c) => c.id))
     const current = new Map(conflicts.filter((c) => c.current).map((c) => [c.id, c.current]))
-    this.state.cues = this.state.cues.filter((c) => !gone.has(c.id)).map((c) => current.get(c.id) || c)
+    this.state.cues = this.state.cues.filter((c) => !gone.has(c.id)).map((c) => ({ ...c, ...current.get(c.id), id: c.id }))
     // A cue they deleted comes back as a new one with my text; my delete of it is already done.
     const again = ops.flatMap((o) => {
       const id = o.id && this.history.resolve(o.id)

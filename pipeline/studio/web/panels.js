@@ -19,7 +19,7 @@ export function message (text, kind = 'error') {
 
 /** The server's 4xx message, with the field it names. */
 export function errorText (e) {
-  if (e && e.status) return e.field ? `${e.message} (${e.field})` : e.message
+  if (e && e.status) return e.field && !e.message.includes(e.field) ? `${e.message} (${e.field})` : e.message
   return `network or page error: ${e && e.message ? e.message : e}`
 }
 
@@ -27,7 +27,7 @@ export function errorText (e) {
 export function renderFindings (findings, cueNumbers, onPick, current = -1) {
   const list = $('findings-list')
   $('findings-count').textContent = findings.length
-    ? `(${count(findings, 'error')} errors, ${count(findings, 'warning')} warnings)`
+    ? `(${count(findings, 'error')} errors, ${count(findings, 'warning')} warnings, ${count(findings, 'info')} notes)`
     : '(none)'
   list.replaceChildren(...findings.map((f, i) => {
     const n = f.cue_id ? cueNumbers.get(f.cue_id) : null
