@@ -52,6 +52,8 @@ def state_problem(state: CueState, duration_ms: int | None) -> tuple[str, str] |
         return "text", f"{len(state.text)} characters, more than {MAX_TEXT_CHARS}"
     if not state.text.strip():
         return "text", "empty (delete the cue instead)"
+    if any(not line.strip() for line in state.text.split("\n")):
+        return "text", "has an empty line (a blank line ends a cue in SRT and WebVTT)"
     bad = sorted({f"U+{ord(ch):04X}" for ch in state.text if ch != "\n" and unicodedata.category(ch) == "Cc"})
     if bad:
         return "text", f"holds control characters {', '.join(bad)}"

@@ -206,6 +206,8 @@ def save(
             cid = _new_id(db, video, lang) if change.op == "insert" else change.id
             before = stored.state if stored else None
             origin = stored.base if stored else None
+            if stored is not None and origin is not None and cid in base and origin != base[cid]:
+                before = origin = base[cid]  # a stale edit (the source changed the cue): edit the build's cue
             version = (stored.version if stored else 0) + 1
             db.execute(
                 "INSERT OR REPLACE INTO cues VALUES (?,?,?,?,?,?,?,?,?,?)",

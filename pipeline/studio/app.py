@@ -53,7 +53,7 @@ def _body(raw: bytes) -> Any:
         raise api.TooLargeError(len(raw))
     try:
         return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # not UTF-8, not JSON, a 5,000-digit number, nesting too deep
         raise api.FieldError("body", f"not JSON in UTF-8 ({exc.__class__.__name__}: {exc})"[:200]) from None
 
 

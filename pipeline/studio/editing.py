@@ -63,7 +63,13 @@ def parse_changes(body: Any, duration_ms: int | None) -> list[Change]:
         raise FieldError("changes", "must be a non-empty list")
     if len(raw) > MAX_CHANGES:
         raise FieldError("changes", f"at most {MAX_CHANGES} changes in one request")
-    return [_change(item, f"changes[{n}]", duration_ms) for n, item in enumerate(raw)]
+    changes = [_change(item, f"changes[{n}]", duration_ms) for n, item in enumerate(raw)]
+    seen: set[str] = set()
+    for n, change in enumerate(changes):
+        if change.op != "insert" and change.id in seen:
+            raise FieldError(f"changes[{n}].id", f"names cue {change.id} a second time (one change per cue)")
+        seen.add(change.id)
+    return changes
 
 
 def _change(item: Any, where: str, duration_ms: int | None) -> Change:

@@ -18,6 +18,7 @@ from typing import Any
 
 import psutil
 
+from pipeline.render.staging import recover, sweep
 from pipeline.studio.events import Events
 from pipeline.studio.state import Studio
 from pipeline.studio.worker import start_worker
@@ -129,8 +130,9 @@ class Renderer:
             self._set(video, "done", f"rendered and verified in {seconds:.1f} s")
         logger.info("studio: %s rendered in %.1f s (%d failures)", video, seconds, len(failures))
 
-    def kill(self) -> None:
-        """End the render process and every ffmpeg it started."""
+    def kill(self, grace: float = 5.0) -> None:
+        """End the render process (SIGTERM: it unwinds its render; SIGKILL after ``grace`` s) and every ffmpeg
+        it started, then remove what a render cut short left (partial files)."""
         process = self._process
         if process is None or process.pid is None:
             return
@@ -138,8 +140,13 @@ class Renderer:
             tree = psutil.Process(process.pid)
             victims = [*tree.children(recursive=True), tree]
         except psutil.NoSuchProcess:
-            return
+            victims = []
+        process.terminate()
+        process.join(grace)
         for victim in victims:
             with contextlib.suppress(psutil.NoSuchProcess):
                 victim.kill()
         psutil.wait_procs(victims, timeout=5)
+        for vj in self.studio.job.videos:
+            recover(self.studio.job.output_dir / vj.name)
+            sweep(self.studio.job.output_dir / vj.name)

@@ -8,6 +8,7 @@ in; ``("progress", video, label, fraction)`` and ``("done", video, failures, err
 from __future__ import annotations
 
 import multiprocessing as mp
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -47,10 +48,25 @@ def render_one(job_path: Path, video: str, out: Any) -> None:
         out.put(("done", video, {}, str(exc)))
 
 
+def _stop(_signum: int, _frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one clean stop
+    raise KeyboardInterrupt
+
+
 def worker_main(job_path: Path, inbox: Any, out: Any) -> None:
-    """The process's loop: render each requested video until told to stop (None)."""
-    while (request := inbox.get()) is not None:
-        render_one(job_path, request[1], out)
+    """The process's loop: render each requested video until told to stop (None, or SIGTERM).
+
+    Ctrl-C in a terminal reaches the whole process group: the render process ignores it, and the
+    server stops it with SIGTERM, which unwinds the render as an interrupt does (its partial outputs
+    removed, its ffmpeg ended).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        while (request := inbox.get()) is not None:
+            render_one(job_path, request[1], out)
+    except KeyboardInterrupt:
+        return
 
 
 def start_worker(job_path: Path) -> tuple[mp.process.BaseProcess, Any, Any]:
