@@ -9,6 +9,7 @@ import { makeActions } from './actions.js'
 import { makeLive } from './live.js'
 import * as P from './panels.js'
 import { Player } from './player.js'
+import { previewAss } from './preview.js'
 import { Timeline } from './timeline.js'
 
 const $ = (id) => document.getElementById(id)
@@ -73,6 +74,14 @@ function writeUrl () {
   const s = q.toString()
   history.replaceState(null, '', `/edit/${enc(V)}/${enc(L)}${s ? `?${s}` : ''}`)
 }
+
+/** Unsaved texts and a dragged cue drawn by JASSUB before the save (when the document allows, see preview.js). */
+const livePreview = debounce(() => {
+  const saved = ctx.player?.savedAss
+  if (!saved) return
+  const text = state.drafts.size || state.drag ? previewAss(saved, state.cues, state.drafts, state.drag) : saved
+  if (text) ctx.player.setAss(text, true).catch(() => {})
+}, 50)
 
 ctx.renderAll = () => renderAll()
 ctx.loadOther = (lang) => loadOther(lang)
@@ -188,7 +197,9 @@ async function boot () {
     },
     onBadTime: (which, text) => P.message(`${which}: ${JSON.stringify(text)} is not a time (H:MM:SS.mmm)`)
   }, track.profile, L)
-  ctx.edits = new Edits(api, state, { applied, linted: (f) => { state.findings = f; renderAll() }, reload: live.reloadTrack })
+  ctx.edits = new Edits(api, state, {
+    applied, linted: (f) => { state.findings = f; renderAll() }, reload: live.reloadTrack, drafted: livePreview
+  })
   ctx.player.fonts = track.fonts || []
   pageFonts(track.fonts, $('cues'), '--cue-font')
   live.applyMeta(track)

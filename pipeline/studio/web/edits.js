@@ -111,6 +111,7 @@ export class Edits {
     this.saveSoon.lastId = id
     this.saveSoon(id)
     this.lintSoon()
+    this.hooks.drafted?.()
   }
 
   /** Save the draft of `id` now (blur, Ctrl+Enter, idle). */
@@ -135,6 +136,7 @@ export class Edits {
   dragPreview (id, startMs, endMs) {
     this.state.drag = { id, start_ms: startMs, end_ms: endMs }
     this.lintSoon()
+    this.hooks.drafted?.()
   }
 
   /** The track as it would be with the drafts and the drag, linted by the server. */

@@ -17,6 +17,7 @@ export class Player {
     this.jassub = null
     this.subsError = null
     this.assPending = null
+    this.savedAss = null
     video.src = this.sourceUrl
   }
 
@@ -24,6 +25,7 @@ export class Player {
   async startSubtitles (assText) {
     try {
       const first = this.fonts[0]?.name
+      this.savedAss = assText
       this.jassub = new JASSUB({
         video: this.video,
         subContent: assText,
@@ -38,18 +40,27 @@ export class Player {
       await this.jassub.ready
       this.jassub._canvas?.setAttribute('data-testid', 'subtitle-canvas')
       this.showOverlay(!this.burned)
-      if (this.assPending !== null) { const t = this.assPending; this.assPending = null; await this.setAss(t) }
+      await this.repaint()
+      if (this.assPending) { const p = this.assPending; this.assPending = null; await this.setAss(p.text, p.preview) }
     } catch (e) {
       this.subsError = e
       throw e
     }
   }
 
-  /** Replace the whole ASS document (after a save, or a local change for a live preview) and repaint. */
-  async setAss (assText) {
-    if (!this.jassub?.renderer) { this.assPending = assText; return }
+  /** Replace the whole ASS document and repaint: the server's after a save, or a local preview (not kept). */
+  async setAss (assText, preview = false) {
+    if (!preview) this.savedAss = assText
+    if (!this.jassub?.renderer) { this.assPending = { text: assText, preview }; return }
     await this.jassub.renderer.setTrack(assText)
-    await this.jassub.resize(true)
+    await this.repaint()
+  }
+
+  /** Draw the current frame's subtitles now: a paused video gives JASSUB no new frame to draw on by itself. */
+  async repaint () {
+    const v = this.video
+    if (!this.jassub || v.readyState < 2 || !v.videoWidth) return
+    await this.jassub.manualRender({ mediaTime: v.currentTime, width: v.videoWidth, height: v.videoHeight }, true)
   }
 
   showOverlay (on) {
