@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -115,6 +115,14 @@ def wait_for(page: Page, js: str, what: str, timeout: float = 120) -> Any:
             return value
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def until(check: Callable[[], bool], what: str, timeout: float = 10) -> None:
+    """Poll ``check`` until it holds."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.05)
 
 
@@ -227,19 +235,55 @@ def preview_changed(page: Page, before: Pixels) -> bool:
     return False
 
 
-def drag_end_undo_redo(page: Page, cue_id: str, info: dict[str, Any]) -> int:
-    """Drag the cue's end handle right by ~0.4 s with the mouse: it lands on a frame; Ctrl+Z and Ctrl+Y."""
-    get_end = f"() => studio.cues.find((c) => c.id === {cue_id!r}).end_ms"
-    old_end = page.evaluate(get_end)
-    box = page.locator(f"#waveform [data-cue-id='{cue_id}']").bounding_box()
-    assert box
-    px_per_s = page.evaluate("() => document.querySelector('#waveform').clientWidth") / (info["duration_ms"] / 1000)
-    x, y = box["x"] + box["width"] - 1, box["y"] + box["height"] / 2
+def drag(page: Page, x: float, y: float, dx: float) -> None:
+    """Press at (x, y), move by ``dx`` pixels in ten steps, release."""
     page.mouse.move(x, y)
     page.mouse.down()
     for step in range(1, 11):
-        page.mouse.move(x + step * 0.04 * px_per_s, y)
+        page.mouse.move(x + step * dx / 10, y)
     page.mouse.up()
+
+
+def start_snaps_to_shot(page: Page, cue: dict[str, Any], info: dict[str, Any], px_per_s: float) -> None:
+    """A start dragged to 100 ms from a shot change lands on it (no edit when that is where it was)."""
+    shot = min(info["shots_ms"], key=lambda s: abs(s - cue["start_ms"]))
+    assert abs(shot - cue["start_ms"]) <= 50, "the sample's first cue starts on a shot change"
+    box = page.locator(f"#waveform [data-cue-id='{cue['id']}']").bounding_box()
+    assert box
+    drag(page, box["x"] + 1, box["y"] + box["height"] / 2, -0.1 * px_per_s)
+    page.wait_for_timeout(300)
+    idle(page)
+    assert page.evaluate(f"() => studio.cues.find((c) => c.id === {cue['id']!r}).start_ms") == cue["start_ms"]
+    after = page.locator(f"#waveform [data-cue-id='{cue['id']}']").bounding_box()
+    assert after and abs(after["x"] - box["x"]) < 1.5, (box, after)
+
+
+def zoom_in_and_out(page: Page, cue_id: str) -> None:
+    """The + button widens the cue's region 1.5 times, the - button fits the whole video again."""
+    region = page.locator(f"#waveform [data-cue-id='{cue_id}']")
+
+    def width() -> float:
+        box = region.bounding_box()
+        assert box
+        return float(box["width"])
+
+    fitted = width()
+    page.click("[data-testid=zoom-in]")
+    until(lambda: width() > fitted * 1.4, "the zoom in")
+    page.click("[data-testid=zoom-out]")
+    until(lambda: abs(width() - fitted) < 2, "the zoom out")
+
+
+def drag_end_undo_redo(page: Page, cue_id: str, info: dict[str, Any]) -> int:
+    """Drag the cue's end handle right by ~0.4 s with the mouse: it lands on a frame; Ctrl+Z and Ctrl+Y."""
+    get_end = f"() => studio.cues.find((c) => c.id === {cue_id!r}).end_ms"
+    zoom_in_and_out(page, cue_id)
+    px_per_s = page.evaluate("() => document.querySelector('#waveform').clientWidth") / (info["duration_ms"] / 1000)
+    start_snaps_to_shot(page, page.evaluate(f"() => studio.cues.find((c) => c.id === {cue_id!r})"), info, px_per_s)
+    old_end = page.evaluate(get_end)
+    box = page.locator(f"#waveform [data-cue-id='{cue_id}']").bounding_box()
+    assert box
+    drag(page, box["x"] + box["width"] - 1, box["y"] + box["height"] / 2, 0.4 * px_per_s)
     wait_for(page, f"() => ({get_end})() > {old_end + 200}", "the dragged end")
     idle(page)
     dragged: int = page.evaluate(get_end)
