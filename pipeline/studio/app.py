@@ -29,6 +29,7 @@ from pipeline.studio.state import NotFoundError, Studio
 
 WEB = Path(__file__).parent / "web"
 MAX_BODY = 256 * 1024
+_FONT_TYPES = {".ttf": "font/ttf", ".otf": "font/otf", ".ttc": "font/collection", ".otc": "font/collection"}
 
 
 
@@ -100,7 +101,9 @@ def _media_routes(studio: Studio) -> list[Route]:
         key = request.path_params["key"]
         if key not in FONTS:
             return _error(404, f"no font {key!r}")
-        return FileResponse(FONTS[key].path, media_type="font/collection", headers={"cache-control": "max-age=86400"})
+        path = FONTS[key].path
+        kind = _FONT_TYPES.get(path.suffix.lower(), "application/octet-stream")
+        return FileResponse(path, media_type=kind, headers={"cache-control": "max-age=86400"})
 
     def wrap(fn: Callable[[Request], Response]) -> Callable[[Request], Response]:
         def handler(request: Request) -> Response:

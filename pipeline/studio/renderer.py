@@ -53,6 +53,7 @@ class Renderer:
         self._stopping = False
         self._thread = threading.Thread(target=self._loop, name="subpipe-studio-render", daemon=True)
         self._process: Any = None
+        self._current: str | None = None
         self._inbox: Any = None
         self._out: Any = None
 
@@ -104,6 +105,7 @@ class Renderer:
         if self._process is None or not self._process.is_alive():
             self._process, self._inbox, self._out = start_worker(self.studio.job_path)
         self._inbox.put(("render", video))
+        self._current = video
         while True:
             try:
                 report = self._out.get(timeout=0.5)
@@ -116,6 +118,7 @@ class Renderer:
                 self._set(video, "running", report[2], report[3])
                 continue
             break
+        self._current = None
         _, _, failures, error = report
         self._finish(video, failures, error, time.monotonic() - started)
 
@@ -147,6 +150,6 @@ class Renderer:
             with contextlib.suppress(psutil.NoSuchProcess):
                 victim.kill()
         psutil.wait_procs(victims, timeout=5)
-        for vj in self.studio.job.videos:
-            recover(self.studio.job.output_dir / vj.name)
-            sweep(self.studio.job.output_dir / vj.name)
+        if self._current is not None:  # the render it cut short: finish its commit or remove its partials
+            recover(self.studio.job.output_dir / self._current)
+            sweep(self.studio.job.output_dir / self._current)
