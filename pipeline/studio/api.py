@@ -16,7 +16,7 @@ from pipeline.core.findings import ERROR, WARNING
 from pipeline.ingest import editstore
 from pipeline.ingest.editstore import Change
 from pipeline.media.commands import burn_size
-from pipeline.media.fonts import font_spec
+from pipeline.media.fonts import FONTS, font_spec
 from pipeline.media.peaks import PEAKS_PER_SECOND, audio_peaks
 from pipeline.studio.access import Access
 from pipeline.studio.editing import (
@@ -155,7 +155,7 @@ class Api:
             "findings": findings_json(findings_of(state, item), edited.ids),
             "stale": [{"id": cid, "message": reason} for cid, reason in edited.stale],
             "ass_url": f"/api/videos/{video}/tracks/{lang}/ass",
-            "fonts": [{"name": spec.family, "url": f"/fonts/{p.font}"}],
+            "fonts": [{"name": spec.family, "url": f"/fonts/{_file_key(p.font)}"}],
             "cut_url": f"/media/{video}/cut/{lang}" if cut else None,
         }
 
@@ -231,6 +231,13 @@ class Api:
     def export(self, _body: Any) -> dict[str, object]:
         """Write the edited tracks back into each video's transcript format."""
         return {"written": [str(p) for p in export_job(self.studio)]}
+
+
+def _file_key(key: str) -> str:
+    """The first font key naming the same file as ``key`` (the CJK faces share one collection: one URL, one
+    download; libass picks the face by the family name)."""
+    path = FONTS[key].path
+    return next(k for k, spec in FONTS.items() if spec.path == path)
 
 
 def _state_json(state: CueState | None) -> dict[str, object] | None:
