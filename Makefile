@@ -64,6 +64,7 @@ bench: setup $(BENCH_STAMP)
 	$(BIN)/python benchmarks/bench_sync.py --ffsubsync $(BENCH_VENV)/bin/ffsubsync
 	$(BIN)/python benchmarks/bench_sync_floor.py
 	$(BIN)/python benchmarks/bench_review.py
+	$(BIN)/python benchmarks/bench_studio.py
 	$(BIN)/python benchmarks/bench_dask.py --json output/bench_dask.json
 	$(BIN)/python benchmarks/scale_model.py --figures output/bench_dask.json
 

@@ -16,7 +16,7 @@ def test_every_subcommand_has_help() -> None:
     parser = build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     choices = sub.choices
-    assert set(choices) == {"run", "tracks", "burn", "mux", "doctor", "check", "sync", "convert", "cache"}
+    assert set(choices) == {"run", "tracks", "burn", "mux", "doctor", "check", "sync", "convert", "cache", "studio"}
     for name, p in choices.items():
         assert p.description and len(p.description) > 20, name
 

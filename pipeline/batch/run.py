@@ -23,6 +23,7 @@ from pipeline.batch.review import write_video_review
 from pipeline.batch.steps import LangTrack, ProgressFactory, display_style, no_progress
 from pipeline.batch.tracks_step import build_video_tracks
 from pipeline.core.errors import FfmpegError, PipelineError
+from pipeline.ingest.editstore import STORE_NAME, read_approval
 from pipeline.ingest.job import Job, VideoJob
 from pipeline.media.fonts import check_coverage
 from pipeline.media.probe import MediaInfo, probe
@@ -220,11 +221,20 @@ def run_video(
                     res.notes,
                     res.burns,
                     res.muxes,
+                    _approvals(job, vj, built),
                 )
                 txn.finish(listed, [e.path for e in res.entries])
     except PipelineError as exc:
         res.failures["job"] = str(exc)
     return res
+
+
+def _approvals(job: Job, vj: VideoJob, built: Mapping[str, LangTrack]) -> dict[str, dict[str, object] | None]:
+    """Each built language's approval in the studio's store (nothing when the studio never ran)."""
+    if not (job.output_dir / STORE_NAME).is_file():
+        return {}
+    found = {item.profile.tag: read_approval(job.output_dir, vj.name, item.profile.tag) for item in built.values()}
+    return {tag: None if a is None else a.as_json() for tag, a in found.items()}
 
 
 def _render(v: _Video, built: dict[str, LangTrack]) -> None:

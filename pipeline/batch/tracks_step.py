@@ -4,11 +4,12 @@ built on the video's timeline and displayed picture, and its SRT/VTT/ASS files w
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from pipeline.batch.edited import apply_stored_edits
 from pipeline.batch.results import VideoResult, timed
 from pipeline.batch.steps import LangTrack, display_style, text_box, write_track_files
 from pipeline.core.errors import PipelineError
@@ -53,17 +54,14 @@ def build_video_tracks(
 def _build_tracks(
     job: Job, vj: VideoJob, media: MediaInfo | None, res: VideoResult, root: Path, shots: list[int], pauses: list[int]
 ) -> dict[str, LangTrack]:
-    transcript = load_transcript(vj.transcript, encoding=vj.encoding, lenient=vj.lenient, hint_langs=vj.languages)
-    fps = media.fps if media and media.fps else DEFAULT_FPS
     size = burn_size(media) if media and media.width else (1920, 1080)
-    display = (media.display_width, media.display_height) if media and media.width else size
-    timeline = _timeline(vj, media, fps)
-    style = display_style(job.style, display)
+    style = display_style(job.style, _display(media, size))
     built: dict[str, LangTrack] = {}
-    for lang in vj.languages:
+    for lang, made in base_tracks(job, vj, media, shots, pauses).items():
         try:
-            box = _box(style, lang, job, display) if media else None  # no picture, no pixels to fit
-            item = _build_lang(transcript, lang, job, fps, shots, pauses, timeline, box)
+            if isinstance(made, PipelineError):
+                raise made
+            item = apply_stored_edits(job.output_dir, vj.name, made, media, shots, res.notes)
             res.qc[item.profile.tag] = list(item.findings)
             sar = media.sar if media else Fraction(1)
             folder = root / item.profile.tag
@@ -73,6 +71,34 @@ def _build_tracks(
         except PipelineError as exc:
             res.failures[f"{lang}/tracks"] = str(exc)
     return built
+
+
+def _display(media: MediaInfo | None, size: tuple[int, int]) -> tuple[int, int]:
+    return (media.display_width, media.display_height) if media and media.width else size
+
+
+def base_tracks(
+    job: Job, vj: VideoJob, media: MediaInfo | None, shots: Sequence[int], pauses: Sequence[int]
+) -> dict[str, LangTrack | PipelineError]:
+    """Every language's track of ``vj`` as the build makes it (no stored edit, no file), or its error.
+
+    Raises:
+        InputError: when the transcript cannot be read.
+    """
+    transcript = load_transcript(vj.transcript, encoding=vj.encoding, lenient=vj.lenient, hint_langs=vj.languages)
+    fps = media.fps if media and media.fps else DEFAULT_FPS
+    size = burn_size(media) if media and media.width else (1920, 1080)
+    display = _display(media, size)
+    timeline = _timeline(vj, media, fps)
+    style = display_style(job.style, display)
+    made: dict[str, LangTrack | PipelineError] = {}
+    for lang in vj.languages:
+        try:
+            box = _box(style, lang, job, display) if media else None  # no picture, no pixels to fit
+            made[lang] = _build_lang(transcript, lang, job, fps, list(shots), list(pauses), timeline, box)
+        except PipelineError as exc:
+            made[lang] = exc
+    return made
 
 
 def _timeline(vj: VideoJob, media: MediaInfo | None, fps: Fraction) -> Timeline | None:

@@ -60,6 +60,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "cmd_convert",
         "Convert a subtitle file (SRT, VTT, ASS/SSA, or a transcript with --lang) to SRT, VTT or ASS, in UTF-8.",
     ),
+    "studio": (
+        "pipeline.cli.studio_commands",
+        "cmd_studio",
+        "Review, fix and approve every language of a job in the browser; the burned cuts follow the edits.",
+    ),
     "sync": (
         "pipeline.cli.qc_commands",
         "cmd_sync",
@@ -117,6 +122,11 @@ def _add_render_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     where.add_argument("--workers", type=int, metavar="N", help="run the videos on a local Dask cluster of N processes")
     where.add_argument("--scheduler", metavar="ADDR", help="run the videos on a running Dask cluster (tcp://HOST:PORT)")
     p.add_argument("--force", action="store_true", help="burn every cut again (no manifest or cached chunk reused)")
+    p.add_argument(
+        "--require-approval",
+        action="store_true",
+        help="exit 1, rendering nothing, unless every language of every video is approved in the studio",
+    )
     p = _command(sub, "tracks")
     p.add_argument("transcript", help="subpipe JSON, Whisper JSON, a CSV/TSV sheet, SRT or VTT")
     _add_lang(p, "a language to build (BCP 47, e.g. en, zh-Hant); repeat for more", required=True)
@@ -204,6 +214,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", help="what to do (subpipe COMMAND --help)")
     _add_render_commands(sub)
     _add_qc_commands(sub)
+    p = _command(sub, "studio")
+    p.add_argument("job", nargs="?", default="subpipe.toml", help="the job file (default: ./subpipe.toml)")
+    p.add_argument("--port", type=int, default=8800, help="the port (default 8800; 0: any free port)")
+    p.add_argument("--host", default="127.0.0.1", help="where to listen (default 127.0.0.1: this machine only)")
+    p.add_argument("--export", action="store_true", help="write the stored edits into the job's transcripts, and exit")
     return parser
 
 

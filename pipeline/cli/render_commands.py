@@ -12,6 +12,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TextIO
 
+from pipeline.batch.approvals import unapproved
 from pipeline.batch.defaults import SKIPPED
 from pipeline.batch.files import burn_file, mux_files
 from pipeline.batch.results import JobResult, VideoResult
@@ -185,6 +186,11 @@ def _summary(video: VideoResult) -> str:
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a job file."""
     job = load_job(args.job)
+    if args.require_approval:
+        missing = unapproved(job)
+        if missing:
+            print(f"subpipe run: not approved in the studio: {' '.join(missing)}", file=sys.stderr)
+            return 1
     if args.workers is not None or args.scheduler is not None:
         from pipeline.cli.cluster import run_on_cluster  # imports Dask: only when asked for
 

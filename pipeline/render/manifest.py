@@ -71,6 +71,7 @@ def write_manifest(
     notes: Mapping[str, Sequence[str]] | None = None,
     burns: Mapping[str, Mapping[str, object]] | None = None,
     muxes: Mapping[str, Mapping[str, object]] | None = None,
+    approvals: Mapping[str, Mapping[str, object] | None] | None = None,
 ) -> Path:
     """Write ``manifest.json`` for one video: outputs, the inputs' hashes, what failed, the QC verdict,
     and what an output could not carry as is (``notes``: audio converted, a stream left out...).
@@ -78,7 +79,8 @@ def write_manifest(
     The QC verdict per language: ``pass`` with no error-level finding, else ``fail``; the findings
     of the track builder (rules it could not satisfy) are listed with it. ``burns``: per language,
     how its burned cut was made (engine, recipe digest, what decided it, chunk keys), which a rerun
-    compares to skip an unchanged cut; ``muxes``: the same for each soft-subtitled container.
+    compares to skip an unchanged cut; ``muxes``: the same for each soft-subtitled container;
+    ``approvals``: per language, who approved it in the studio, when and after how many edits (None: not approved).
     """
     doc = {
         "version": MANIFEST_VERSION,
@@ -91,6 +93,8 @@ def write_manifest(
     }
     if burns:
         doc["burns"] = {lang: dict(record) for lang, record in sorted(burns.items())}
+    if approvals:
+        doc["approvals"] = {lang: None if a is None else dict(a) for lang, a in sorted(approvals.items())}
     if muxes:
         doc["muxes"] = {container: dict(record) for container, record in sorted(muxes.items())}
     return write_text(target, json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n")

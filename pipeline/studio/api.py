@@ -1,0 +1,258 @@
+"""The studio's JSON calls: overview, a video, a track, edits, lint, reflow, history, approval, export.
+
+Each returns plain JSON data or raises a :class:`PipelineError` the app turns into a 4xx. An edit is
+acknowledged only after its transaction is committed; it then queues the video's re-render.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pipeline.batch.steps import display_style, style_for
+from pipeline.core.edits import CueState
+from pipeline.core.errors import InputError
+from pipeline.core.findings import ERROR, WARNING
+from pipeline.ingest import editstore
+from pipeline.ingest.editstore import Change
+from pipeline.media.commands import burn_size
+from pipeline.media.fonts import FONTS, font_spec
+from pipeline.media.peaks import PEAKS_PER_SECOND, audio_peaks
+from pipeline.studio.access import Access
+from pipeline.studio.editing import (
+    FieldError,
+    cues_json,
+    findings_json,
+    findings_of,
+    parse_changes,
+    parse_label,
+    with_changes,
+)
+from pipeline.studio.events import Events
+from pipeline.studio.export import export_job
+from pipeline.studio.renderer import Renderer
+from pipeline.studio.state import NotFoundError, Studio, VideoState
+from pipeline.tracks.formats import compose_ass
+from pipeline.tracks.wrap import wrap_lines
+
+__all__ = ["Api", "FieldError", "TooLargeError", "conflicts_json", "cut_path"]
+
+USER = "local"
+
+
+class TooLargeError(InputError):
+    """A request body over the limit (HTTP 413)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(None, f"request body of {size} bytes is too large")
+
+
+def conflicts_json(exc: editstore.EditConflictError) -> list[dict[str, object]]:
+    """Each conflicting cue as it now stands (None: deleted)."""
+    return [
+        {"id": cid, "current": None if s is None or s.state is None else {**s.state.as_json(), "version": s.version}}
+        for cid, s in exc.conflicts
+    ]
+
+
+def cut_path(studio: Studio, video: str, lang: str) -> Path | None:
+    """The burned cut of ``lang``, when it exists (``lang`` must be one of the video's languages)."""
+    studio.track(video, lang)
+    path = studio.job.output_dir / video / lang / f"{video}.{lang}.mp4"
+    return path if path.is_file() else None
+
+
+class Api:
+    """The calls, over one studio, its renderer and its event stream."""
+
+    def __init__(self, studio: Studio, renderer: Renderer, events: Events, access: Access) -> None:
+        self.studio, self.renderer, self.events, self.access = studio, renderer, events, access
+
+    def session(self) -> dict[str, object]:
+        """Who the page acts as, and its CSRF token."""
+        return {"user": USER, "role": "approver", "csrf": self.access.csrf}
+
+    def _lang_json(self, video: str, lang: str) -> dict[str, object]:
+        item, edited = self.studio.track(video, lang)
+        found = findings_of(self.studio.video(video), item)
+        errors = sum(1 for f in found if f.severity == ERROR)
+        warnings = sum(1 for f in found if f.severity == WARNING)
+        with self.studio.lock:
+            count, _ = editstore.edit_count(self.studio.db, video, lang)
+            approved = editstore.approval(self.studio.db, video, lang)
+        return {
+            "lang": lang,
+            "verdict": "fail" if errors else "warn" if warnings else "pass",
+            "errors": errors,
+            "warnings": warnings,
+            "edits": count,
+            "stale": len(edited.stale),
+            "approved": approved.as_json() if approved else None,
+            "render": self.renderer.states[video].as_json(),
+        }
+
+    def overview(self) -> dict[str, object]:
+        """Every video and language with its QC verdict, findings, edits, approval and render state."""
+        videos = []
+        for vj in self.studio.job.videos:
+            state = self.studio.video(vj.name)
+            langs = [self._lang_json(vj.name, lang) for lang in state.base]
+            langs += [{"lang": lang, "verdict": "fail", "error": msg} for lang, msg in state.errors.items()]
+            duration = state.media.duration_ms if state.media else None
+            videos.append({"name": vj.name, "duration_ms": duration, "languages": langs})
+        return {"job": str(self.studio.job_path), "videos": videos}
+
+    def video(self, video: str) -> dict[str, object]:
+        """One video's facts: length, frame rate, display size, languages, shot changes and speech."""
+        state = self.studio.video(video)
+        media = state.media
+        fps = media.fps if media and media.fps else None
+        return {
+            "name": video,
+            "duration_ms": media.duration_ms if media else None,
+            "fps": [fps.numerator, fps.denominator] if fps else None,
+            "width": media.display_width if media else None,
+            "height": media.display_height if media else None,
+            "languages": list(state.base),
+            "default_language": state.vj.default_language,
+            "shots_ms": state.shots,
+            "speech": [list(span) for span in state.speech.spans] if state.speech else [],
+            "source_url": f"/media/{video}/source" if state.vj.video else None,
+            "peaks_url": f"/api/videos/{video}/peaks",
+        }
+
+    def peaks(self, video: str) -> dict[str, object]:
+        """The source's waveform peaks (computed once, cached)."""
+        state = self.studio.video(video)
+        if state.vj.video is None or state.media is None or not state.media.has_audio:
+            return {"per_second": PEAKS_PER_SECOND, "duration_ms": 0, "peaks": []}
+        return {
+            "per_second": PEAKS_PER_SECOND,
+            "duration_ms": state.media.duration_ms,
+            "peaks": audio_peaks(state.vj.video),
+        }
+
+    def track(self, video: str, lang: str) -> dict[str, object]:
+        """One track as the editor shows it: cues with ids and versions, findings, approval, fonts."""
+        item, edited = self.studio.track(video, lang)
+        state = self.studio.video(video)
+        p = item.profile
+        spec = font_spec(p.font)
+        cut = cut_path(self.studio, video, lang)
+        return {
+            **self._lang_json(video, lang),
+            "video": video,
+            "profile": {
+                "max_chars": p.max_line_chars,
+                "max_lines": p.max_lines,
+                "max_cps": p.max_cps,
+                "min_duration_ms": p.min_duration_ms,
+                "max_duration_ms": p.max_duration_ms,
+                "min_gap_frames": p.min_gap_frames,
+                "direction": "rtl" if p.rtl else "ltr",
+            },
+            "cues": cues_json(edited),
+            "findings": findings_json(findings_of(state, item), edited.ids),
+            "stale": [{"id": cid, "message": reason} for cid, reason in edited.stale],
+            "ass_url": f"/api/videos/{video}/tracks/{lang}/ass",
+            "fonts": [{"name": spec.family, "url": f"/fonts/{_file_key(p.font)}"}],
+            "cut_url": f"/media/{video}/cut/{lang}" if cut else None,
+        }
+
+    def ass(self, video: str, lang: str) -> str:
+        """The ASS document the burn draws, with the current edits."""
+        item, _ = self.studio.track(video, lang)
+        media = self.studio.video(video).media
+        if media is None or not media.width:
+            raise NotFoundError(None, f"video {video!r} has no picture to draw on")
+        size = burn_size(media)
+        style = display_style(self.studio.job.style, (media.display_width, media.display_height))
+        ass_style = style_for(item.profile, style, size[1])
+        return compose_ass(item.track, ass_style, *size, fps=item.track.fps, sar=media.sar)
+
+    def edit(self, body: Any, video: str, lang: str) -> dict[str, object]:
+        """Commit a batch of changes; the track as it now stands, and the ids changed."""
+        state = self.studio.video(video)
+        changes = parse_changes(body, state.media.duration_ms if state.media else None)
+        label = parse_label(body)
+        base = self.studio.base(video, lang)
+        notes = self._change_findings(state, video, lang, changes)
+        with self.studio.lock:
+            done = editstore.save(self.studio.db, video, lang, changes, base, USER, label, notes)
+            self.studio.forget(video, lang)
+        self.events.publish("edit", {"video": video, "lang": lang, "ids": done, "by": USER})
+        self.renderer.request(video)
+        inserted = [cid for cid, change in zip(done, changes, strict=True) if change.op == "insert"]
+        return {**self.track(video, lang), "changed": done, "inserted": inserted}
+
+    def _change_findings(
+        self, state: VideoState, video: str, lang: str, changes: list[Change]
+    ) -> list[list[str]]:
+        """Per change, the findings its cue would have (``severity rule: message``), stored with the edit."""
+        item, edited = self.studio.track(video, lang)
+        draft, ids = with_changes(item, edited, changes)
+        found = findings_json(findings_of(state, draft), ids)
+        keys = [c.id or f"draft{n}" for n, c in enumerate(changes)]
+        return [[f"{f['severity']} {f['rule']}: {f['message']}" for f in found if f["cue_id"] == key] for key in keys]
+
+    def lint(self, body: Any, video: str, lang: str) -> dict[str, object]:
+        """The findings the track would have with the body's changes (nothing stored)."""
+        state = self.studio.video(video)
+        changes = parse_changes(body, state.media.duration_ms if state.media else None)
+        item, edited = self.studio.track(video, lang)
+        draft, ids = with_changes(item, edited, changes)
+        return {"findings": findings_json(findings_of(state, draft), ids)}
+
+    def reflow(self, body: Any, video: str, lang: str) -> dict[str, object]:
+        """The language profile's line breaks for the body's text."""
+        text = body.get("text") if isinstance(body, dict) else None
+        if not isinstance(text, str) or len(text) > 1000:
+            raise FieldError("text", "must be a string of at most 1000 characters")
+        item, _ = self.studio.track(video, lang)
+        return {"text": "\n".join(wrap_lines(" ".join(text.split()), item.profile))}
+
+    def history(self, video: str, lang: str, cid: str) -> dict[str, object]:
+        """Every stored change of one cue."""
+        self.studio.track(video, lang)
+        with self.studio.lock:
+            rows = editstore.history(self.studio.db, video, lang, cid)
+        if not rows and cid not in self.studio.base(video, lang):
+            raise NotFoundError(None, f"no cue {cid!r} in {video}/{lang}")
+        return {"history": [_history_json(r) for r in rows]}
+
+    def approve(self, _body: Any, video: str, lang: str) -> dict[str, object]:
+        """Approve one language of one video as it stands."""
+        self.studio.track(video, lang)
+        with self.studio.lock:
+            approval = editstore.approve(self.studio.db, video, lang, USER)
+        self.events.publish("approval", {"video": video, "lang": lang, "approved": approval.as_json()})
+        return {"approved": approval.as_json()}
+
+    def export(self, _body: Any) -> dict[str, object]:
+        """Write the edited tracks back into each video's transcript format."""
+        return {"written": [str(p) for p in export_job(self.studio)]}
+
+
+def _file_key(key: str) -> str:
+    """The first font key naming the same file as ``key`` (the CJK faces share one collection: one URL, one
+    download; libass picks the face by the family name)."""
+    path = FONTS[key].path
+    return next(k for k, spec in FONTS.items() if spec.path == path)
+
+
+def _state_json(state: CueState | None) -> dict[str, object] | None:
+    return None if state is None else state.as_json()
+
+
+def _history_json(row: editstore.HistoryRow) -> dict[str, object]:
+    return {
+        "seq": row.seq,
+        "user": row.user,
+        "at": row.at,
+        "label": row.label,
+        "before": _state_json(row.before),
+        "after": _state_json(row.after),
+        "findings": list(row.findings),
+    }
+
+

@@ -1,0 +1,158 @@
+"""The studio's web app (Starlette): its pages, the JSON API of ``STUDIO_API`` in the manual, media and events.
+
+Handlers are plain functions that Starlette runs in its thread pool (the store and the loaded
+videos are shared through :class:`pipeline.studio.state.Studio`'s lock); only the event stream is async.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from pipeline.core.errors import InputError, PipelineError, UsageError
+from pipeline.ingest.editstore import EditConflictError, UnknownCueError
+from pipeline.media.fonts import FONTS
+from pipeline.studio import api
+from pipeline.studio.access import Access
+from pipeline.studio.events import Events
+from pipeline.studio.renderer import Renderer
+from pipeline.studio.state import NotFoundError, Studio
+
+WEB = Path(__file__).parent / "web"
+MAX_BODY = 256 * 1024
+_FONT_TYPES = {".ttf": "font/ttf", ".otf": "font/otf", ".ttc": "font/collection", ".otc": "font/collection"}
+
+
+
+def _error(status: int, message: str, field: str | None = None, **extra: object) -> JSONResponse:
+    return JSONResponse({"error": message, "field": field, **extra}, status_code=status)
+
+
+def _problem(exc: PipelineError) -> JSONResponse:
+    if isinstance(exc, EditConflictError):
+        return _error(409, str(exc), None, conflicts=api.conflicts_json(exc))
+    if isinstance(exc, NotFoundError | UnknownCueError):
+        return _error(404, getattr(exc, "problem", str(exc)))
+    if isinstance(exc, InputError):
+        return _error(422 if hasattr(exc, "field") else 400, exc.problem, getattr(exc, "field", None))
+    if isinstance(exc, UsageError):
+        return _error(400, str(exc))
+    return _error(500, str(exc))
+
+
+def _body(raw: bytes) -> Any:
+    if len(raw) > MAX_BODY:
+        raise api.TooLargeError(len(raw))
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError) as exc:  # not UTF-8, not JSON, a 5,000-digit number, nesting too deep
+        raise api.FieldError("body", f"not JSON in UTF-8 ({exc.__class__.__name__}: {exc})"[:200]) from None
+
+
+def _json_route(path: str, method: str, fn: Callable[..., object], with_body: bool = False) -> Route:
+    """A route whose handler ``fn`` takes the path's parameters (and the parsed body) and returns JSON data."""
+
+    async def endpoint(request: Request) -> Response:
+        length = int(request.headers.get("content-length") or 0)
+        if length > MAX_BODY:
+            return _error(413, f"request body of {length} bytes; at most {MAX_BODY}")
+        try:
+            args = [_body(await request.body())] if with_body else []
+            result = await run_in_threadpool(fn, *args, **request.path_params)
+        except api.TooLargeError as exc:
+            return _error(413, exc.problem)
+        except PipelineError as exc:
+            return _problem(exc)
+        return JSONResponse(result, headers={"cache-control": "no-store"})
+
+    return Route(path, endpoint, methods=[method])
+
+
+def _page(name: str) -> Route:
+    def page(_request: Request) -> Response:
+        return FileResponse(WEB / name, media_type="text/html", headers={"cache-control": "no-store"})
+
+    return Route("/" if name == "index.html" else "/edit/{video}/{lang}", page, methods=["GET"])
+
+
+def _media_routes(studio: Studio) -> list[Route]:
+    def source(request: Request) -> Response:
+        vj = studio.video_job(request.path_params["video"])
+        if vj.video is None:
+            raise NotFoundError(None, f"video {vj.name!r} has no source video")
+        return FileResponse(vj.video)
+
+    def cut(request: Request) -> Response:
+        path = api.cut_path(studio, request.path_params["video"], request.path_params["lang"])
+        if path is None:
+            return _error(404, "not rendered yet")
+        return FileResponse(path, media_type="video/mp4", headers={"cache-control": "no-store"})
+
+    def font(request: Request) -> Response:
+        key = request.path_params["key"]
+        if key not in FONTS:
+            return _error(404, f"no font {key!r}")
+        path = FONTS[key].path
+        kind = _FONT_TYPES.get(path.suffix.lower(), "application/octet-stream")
+        return FileResponse(path, media_type=kind, headers={"cache-control": "max-age=86400"})
+
+    def wrap(fn: Callable[[Request], Response]) -> Callable[[Request], Response]:
+        def handler(request: Request) -> Response:
+            try:
+                return fn(request)
+            except PipelineError as exc:
+                return _problem(exc)
+
+        return handler
+
+    return [
+        Route("/media/{video}/source", wrap(source), methods=["GET"]),
+        Route("/media/{video}/cut/{lang}", wrap(cut), methods=["GET"]),
+        Route("/fonts/{key}", wrap(font), methods=["GET"]),
+    ]
+
+
+def create_app(studio: Studio, renderer: Renderer, events: Events, access: Access) -> Starlette:
+    """The studio's app (without the access guard: :func:`pipeline.studio.access.guarded` wraps it)."""
+    calls = api.Api(studio, renderer, events, access)
+    t = "/api/videos/{video}/tracks/{lang}"
+
+    async def stream(_request: Request) -> Response:
+        return StreamingResponse(events.stream(), media_type="text/event-stream", headers={"cache-control": "no-store"})
+
+    def ass(request: Request) -> Response:
+        try:
+            text = calls.ass(request.path_params["video"], request.path_params["lang"])
+        except PipelineError as exc:
+            return _problem(exc)
+        return PlainTextResponse(text, headers={"cache-control": "no-store"})
+
+    routes = [
+        _page("index.html"),
+        _page("editor.html"),
+        _json_route("/api/session", "GET", calls.session),
+        _json_route("/api/overview", "GET", calls.overview),
+        _json_route("/api/videos/{video}", "GET", calls.video),
+        _json_route("/api/videos/{video}/peaks", "GET", calls.peaks),
+        _json_route(t, "GET", calls.track),
+        Route(t + "/ass", ass, methods=["GET"]),
+        _json_route(t + "/edits", "POST", calls.edit, with_body=True),
+        _json_route(t + "/lint", "POST", calls.lint, with_body=True),
+        _json_route(t + "/reflow", "POST", calls.reflow, with_body=True),
+        _json_route(t + "/cues/{cid}/history", "GET", calls.history),
+        _json_route(t + "/approve", "POST", calls.approve, with_body=True),
+        _json_route("/api/export", "POST", calls.export, with_body=True),
+        Route("/api/events", stream, methods=["GET"]),
+        *_media_routes(studio),
+        Mount("/static", app=StaticFiles(directory=WEB, follow_symlink=False), name="static"),
+    ]
+    return Starlette(routes=routes)

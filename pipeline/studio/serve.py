@@ -1,0 +1,125 @@
+"""Running the studio: bind the address, start the render thread and uvicorn, stop everything on Ctrl-C.
+
+uvicorn is the server (the reference ASGI server, pure Python with its standard loop); Starlette the
+app. The socket is bound here, before the server starts, so that ``--port 0`` gives a known port for
+the printed address and the Host check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+
+from pipeline.core.errors import PipelineError, UsageError
+from pipeline.studio.access import Access, guarded
+from pipeline.studio.app import create_app
+from pipeline.studio.events import Events
+from pipeline.studio.export import export_job
+from pipeline.studio.renderer import Renderer
+from pipeline.studio.state import Studio
+
+logger = logging.getLogger(__name__)
+WATCH_S = 1.0  # how often the job file and its inputs are looked at for changes
+
+
+@dataclass(frozen=True)
+class Served:
+    """What the studio listens on, and the address to open (with the access token)."""
+
+    host: str
+    port: int
+    address: str
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port`` (0: any free port).
+
+    Raises:
+        UsageError: when the address is taken or cannot be bound.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(job: Path, host: str, port: int, announce: Callable[[Served], None]) -> None:
+    """Serve the studio of ``job`` until interrupted; ``announce`` gets the address once it listens.
+
+    Raises:
+        InputError: when the job file cannot be read.
+        UsageError: when the address cannot be bound.
+    """
+    studio = Studio(job)
+    events = Events()
+    renderer = Renderer(studio, events)
+    access = Access()
+    sock = bind(host, port)
+    bound = sock.getsockname()[1]
+    access.serve(host, bound)
+    app = guarded(create_app(studio, renderer, events, access), access)
+    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=1, lifespan="off")
+    server = uvicorn.Server(config)
+    name = f"[{host}]" if ":" in host else host
+    served = Served(host, bound, f"http://{name}:{bound}/?token={access.token}")
+
+    async def watch() -> None:
+        while True:
+            await asyncio.sleep(WATCH_S)
+            try:
+                said = await asyncio.to_thread(studio.reload_if_changed)
+            except PipelineError as exc:  # a job file saved half-way: the studio keeps the old one
+                events.publish("reload", {"message": str(exc), "ok": False})
+                continue
+            if said:
+                logger.warning("studio: %s", "; ".join(said))
+                events.publish("reload", {"message": said[0], "stale": said[1:], "ok": True})
+                for vj in studio.job.videos:
+                    renderer.request(vj.name)
+
+    async def main() -> None:
+        events.bind(asyncio.get_running_loop())
+        watcher = asyncio.create_task(watch())
+        renderer.start()
+        for vj in studio.job.videos:
+            renderer.request(vj.name)  # an unchanged video is kept as is in under a second
+        announce(served)
+        try:
+            await server.serve(sockets=[sock])
+        finally:
+            watcher.cancel()
+            events.close()
+
+    try:
+        asyncio.run(main())
+    finally:
+        renderer.stop()
+        sock.close()
+        studio.db.close()
+
+
+def export(job: Path) -> list[Path]:
+    """Write the stored edits of ``job`` into its transcripts (``subpipe studio --export``), without serving.
+
+    Raises:
+        InputError: when the job or a transcript cannot be read.
+        OutputError: when a transcript cannot be written.
+    """
+    studio = Studio(job)
+    try:
+        return export_job(studio)
+    finally:
+        studio.db.close()

@@ -1,0 +1,86 @@
+// The studio's HTTP contract (STUDIO_API.md) as small async functions. Errors are ApiError with the server's message.
+
+export class ApiError extends Error {
+  /** @param {number} status @param {any} body */
+  constructor (status, body) {
+    super((body && body.error) || `HTTP ${status}`)
+    this.status = status
+    this.body = body || {}
+    this.field = this.body.field ?? null
+  }
+}
+
+let session = null
+
+/** GET /api/session once; its csrf token goes on every state-changing request. */
+export async function getSession () {
+  if (!session) session = getJSON('/api/session')
+  return session
+}
+
+async function parse (res) {
+  const type = res.headers.get('content-type') || ''
+  const body = type.includes('json') ? await res.json().catch(() => null) : null
+  if (!res.ok) throw new ApiError(res.status, body || { error: `${res.status} ${res.statusText}` })
+  return body
+}
+
+export async function getJSON (url) {
+  const res = await fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json' } })
+  return parse(res)
+}
+
+export async function getText (url) {
+  const res = await fetch(url, { credentials: 'same-origin' })
+  if (!res.ok) throw new ApiError(res.status, await res.json().catch(() => null))
+  return res.text()
+}
+
+export async function postJSON (url, body) {
+  const { csrf } = await getSession()
+  const res = await fetch(url, {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'content-type': 'application/json', accept: 'application/json', 'X-CSRF-Token': csrf },
+    body: JSON.stringify(body ?? {})
+  })
+  return parse(res)
+}
+
+const enc = encodeURIComponent
+
+/** URLs of one track's API. */
+export function trackApi (video, lang) {
+  const base = `/api/videos/${enc(video)}/tracks/${enc(lang)}`
+  return {
+    get: () => getJSON(base),
+    ass: () => getText(`${base}/ass`),
+    edits: (label, changes) => postJSON(`${base}/edits`, { label, changes }),
+    lint: (changes) => postJSON(`${base}/lint`, { changes }),
+    reflow: (text) => postJSON(`${base}/reflow`, { text }),
+    history: (id) => getJSON(`${base}/cues/${enc(id)}/history`),
+    approve: () => postJSON(`${base}/approve`, {})
+  }
+}
+
+export const videoApi = (video) => getJSON(`/api/videos/${enc(video)}`)
+export const peaksApi = (url) => getJSON(url)
+export const overviewApi = () => getJSON('/api/overview')
+export const exportApi = () => postJSON('/api/export', {})
+
+/** One EventSource for the page: handlers by event name get the parsed JSON data. */
+export function listen (handlers, onState) {
+  const es = new EventSource('/api/events')
+  for (const [name, fn] of Object.entries(handlers)) {
+    es.addEventListener(name, (ev) => {
+      let data = null
+      try { data = JSON.parse(ev.data) } catch { return }
+      fn(data)
+    })
+  }
+  if (onState) {
+    es.addEventListener('open', () => onState('open'))
+    es.addEventListener('error', () => onState(es.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting'))
+  }
+  return es
+}
