@@ -18,7 +18,6 @@ import httpx
 import pytest
 
 from pipeline.ingest import editstore
-from pipeline.studio.access import COOKIE
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from studio_fixtures import VIDEO, Served, TestClient, build_app, real_server, set_segment_text, signed_in, write_job
@@ -457,7 +456,7 @@ def test_a_request_without_the_cookie_is_401(srv: Served) -> None:
             assert "content-security-policy" in response.headers
         bad = stranger.get("/?token=not-the-token", follow_redirects=False)
         assert bad.status_code == 401 and "set-cookie" not in bad.headers
-        stranger.cookies.set(COOKIE, "not-the-token")
+        stranger.cookies.set(srv.access.cookie, "not-the-token")
         assert stranger.get("/api/session").status_code == 401
 
 
@@ -469,7 +468,7 @@ def test_the_token_sets_an_httponly_strict_cookie_and_redirects_without_it(srv: 
         assert response.headers["location"] == f"/edit/{VIDEO}/en?cue=s01.0"
         cookie = response.headers["set-cookie"]
         attributes = {a.strip().lower() for a in cookie.split(";")}
-        assert cookie.startswith(f"{COOKIE}={srv.access.token};")
+        assert cookie.startswith(f"{srv.access.cookie}={srv.access.token};")
         assert {"httponly", "samesite=strict"} <= attributes
         assert visitor.get("/api/overview").status_code == 200
 
@@ -528,7 +527,7 @@ def test_events_stream_an_edit_to_an_open_page(tmp_path: Path, clip15: Path) -> 
     studio, events, _, access, app = build_app(write_job(tmp_path, clip15))
     try:
         with real_server(studio, events, access, app) as base:
-            cookies = {COOKIE: access.token}
+            cookies = {access.cookie: access.token}
             with (
                 httpx.Client(base_url=base, cookies=cookies, timeout=10) as page,
                 httpx.Client(base_url=base, cookies=cookies, timeout=10) as other,

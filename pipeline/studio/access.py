@@ -52,10 +52,14 @@ class Access:
         """The CSRF token: derived from the access token, so it needs no storage."""
         return hmac.new(self.token.encode(), b"csrf", hashlib.sha256).hexdigest()[:32]
 
+    cookie: str = COOKIE
+
     def serve(self, host: str, port: int) -> None:
-        """Answer to ``host:port`` (and localhost and 127.0.0.1 when ``host`` is the loopback)."""
+        """Answer to ``host:port`` (and localhost and 127.0.0.1 when ``host`` is the loopback); the cookie is
+        named after the port, since browsers share cookies between the ports of one host."""
         names = {host, "127.0.0.1", "localhost"} if host in ("127.0.0.1", "localhost") else {host}
-        self.hosts = {f"{name}:{port}" for name in names}
+        self.hosts = {f"[{name}]:{port}" if ":" in name else f"{name}:{port}" for name in names}
+        self.cookie = f"{COOKIE}_{port}"
 
     def origins(self) -> set[str]:
         """The origins a page of the studio has."""
@@ -73,10 +77,10 @@ def _header(scope: Scope, name: bytes) -> str:
     return ""
 
 
-def _cookie(scope: Scope) -> str:
+def _cookie(scope: Scope, name: str) -> str:
     for part in _header(scope, b"cookie").split(";"):
         key, _, value = part.strip().partition("=")
-        if key == COOKIE:
+        if key == name:
             return value
     return ""
 
@@ -97,7 +101,7 @@ async def _welcome(scope: Scope, send: Send, access: Access) -> None:
     """The first visit with the token: set the cookie and send the browser to the address without it."""
     query = [(k, v) for k, v in parse_qsl(scope.get("query_string", b"").decode()) if k != "token"]
     location = scope["path"] + (f"?{urlencode(query)}" if query else "")
-    cookie = f"{COOKIE}={access.token}; HttpOnly; SameSite=Strict; Path=/"
+    cookie = f"{access.cookie}={access.token}; HttpOnly; SameSite=Strict; Path=/"
     await send(
         {
             "type": "http.response.start",
@@ -114,9 +118,10 @@ def _why_refused(scope: Scope, access: Access) -> tuple[int, str] | None:
     origin = _header(scope, b"origin")
     if origin and origin not in access.origins():
         return 403, "requests from another site are refused"
-    if not access.ok_token(_cookie(scope)):
+    if not access.ok_token(_cookie(scope, access.cookie)):
         return 401, "no valid access token: open the address the studio printed when it started"
-    if scope["method"] in UNSAFE and not hmac.compare_digest(_header(scope, b"x-csrf-token"), access.csrf):
+    given = _header(scope, b"x-csrf-token").encode("latin-1")
+    if scope["method"] in UNSAFE and not hmac.compare_digest(given, access.csrf.encode()):
         return 403, "missing or wrong CSRF token: reload the page"
     return None
 

@@ -52,6 +52,8 @@ def _problem(exc: PipelineError) -> JSONResponse:
 def _body(raw: bytes) -> Any:
     if len(raw) > MAX_BODY:
         raise api.TooLargeError(len(raw))
+    if not raw.strip():
+        return {}
     try:
         return json.loads(raw.decode("utf-8"))
     except (ValueError, RecursionError) as exc:  # not UTF-8, not JSON, a 5,000-digit number, nesting too deep

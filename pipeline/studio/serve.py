@@ -25,6 +25,7 @@ from pipeline.studio.renderer import Renderer
 from pipeline.studio.state import Studio
 
 logger = logging.getLogger(__name__)
+WILDCARDS = frozenset({"0.0.0.0", "::", ""})
 WATCH_S = 1.0  # how often the job file and its inputs are looked at for changes
 
 
@@ -43,8 +44,13 @@ def bind(host: str, port: int) -> socket.socket:
     Raises:
         UsageError: when the address is taken or cannot be bound.
     """
+    if host in WILDCARDS:
+        raise UsageError(f"--host {host} listens on every address, but the studio checks the Host header against one: "
+                         "give the address or name its users will open (e.g. --host 192.168.1.20)")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP: asyncio sets TCP_NODELAY only on such sockets; without it every response waits ~40 ms
+    # for a delayed ACK (Nagle), since uvicorn writes the headers and the body separately
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))

@@ -7,7 +7,9 @@ in; ``("progress", video, label, fraction)`` and ``("done", video, failures, err
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
+import os
 import signal
 import time
 from pathlib import Path
@@ -17,6 +19,8 @@ from pipeline.batch.run import run_video
 from pipeline.core.errors import PipelineError
 from pipeline.ingest.job import load_job
 from pipeline.media.ffmpeg import ProgressFn
+
+NICE = 10
 
 
 def _progress(out: Any, video: str) -> Any:
@@ -62,6 +66,8 @@ def worker_main(job_path: Path, inbox: Any, out: Any) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop)
+    with contextlib.suppress(OSError):
+        os.nice(NICE)  # renders (and their ffmpeg) yield the cores to the server's answers
     try:
         while (request := inbox.get()) is not None:
             render_one(job_path, request[1], out)
