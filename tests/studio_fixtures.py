@@ -99,7 +99,7 @@ class Served:
         """The job's output folder."""
         return self.studio.job.output_dir
 
-    def post(self, url: str, body: Any, **headers: str) -> Any:
+    def post(self, url: str, body: Any, **headers: str | bytes) -> Any:
         """POST ``body`` (JSON data, or str/bytes sent as is) with the CSRF token."""
         content = body if isinstance(body, str | bytes) else json.dumps(body)
         sent = {"x-csrf-token": self.csrf, "content-type": "application/json", **headers}

@@ -11,9 +11,9 @@ from typing import Any
 
 from pipeline.batch.steps import display_style, style_for
 from pipeline.core.edits import CueState
-from pipeline.core.errors import InputError
+from pipeline.core.errors import InputError, PipelineError
 from pipeline.core.findings import ERROR, WARNING
-from pipeline.ingest import editstore
+from pipeline.ingest import approvalstore, editstore
 from pipeline.ingest.editstore import Change
 from pipeline.media.commands import burn_size
 from pipeline.media.fonts import FONTS, font_spec
@@ -33,9 +33,10 @@ from pipeline.studio.export import export_job
 from pipeline.studio.renderer import Renderer
 from pipeline.studio.state import NotFoundError, Studio, VideoState
 from pipeline.tracks.formats import compose_ass
+from pipeline.tracks.overlay import track_digest
 from pipeline.tracks.wrap import wrap_lines
 
-__all__ = ["Api", "FieldError", "TooLargeError", "conflicts_json", "cut_path"]
+__all__ = ["Api", "FieldError", "TooLargeError", "TrackChangedError", "conflicts_json", "cut_path"]
 
 USER = "local"
 
@@ -45,6 +46,14 @@ class TooLargeError(InputError):
 
     def __init__(self, size: int) -> None:
         super().__init__(None, f"request body of {size} bytes is too large")
+
+
+class TrackChangedError(PipelineError):
+    """An approval of a track that changed since the page loaded it (HTTP 409 with the current digest)."""
+
+    def __init__(self, digest: str) -> None:
+        self.digest = digest
+        super().__init__("the track changed since you loaded it: review it again before approving")
 
 
 def conflicts_json(exc: editstore.EditConflictError) -> list[dict[str, object]]:
@@ -79,7 +88,7 @@ class Api:
         warnings = sum(1 for f in found if f.severity == WARNING)
         with self.studio.lock:
             count, _ = editstore.edit_count(self.studio.db, video, lang)
-            approved = editstore.approval(self.studio.db, video, lang)
+            approved = approvalstore.approval(self.studio.db, video, lang, track_digest(item.track))
         return {
             "lang": lang,
             "verdict": "fail" if errors else "warn" if warnings else "pass",
@@ -93,9 +102,13 @@ class Api:
 
     def overview(self) -> dict[str, object]:
         """Every video and language with its QC verdict, findings, edits, approval and render state."""
-        videos = []
+        videos: list[dict[str, object]] = []
         for vj in self.studio.job.videos:
-            state = self.studio.video(vj.name)
+            try:
+                state = self.studio.video(vj.name)
+            except PipelineError as exc:  # one unreadable video or transcript: its own row says why
+                videos.append({"name": vj.name, "duration_ms": None, "languages": [], "error": str(exc)})
+                continue
             langs = [self._lang_json(vj.name, lang) for lang in state.base]
             langs += [{"lang": lang, "verdict": "fail", "error": msg} for lang, msg in state.errors.items()]
             duration = state.media.duration_ms if state.media else None
@@ -152,6 +165,7 @@ class Api:
                 "direction": "rtl" if p.rtl else "ltr",
             },
             "cues": cues_json(edited),
+            "digest": track_digest(item.track),
             "findings": findings_json(findings_of(state, item), edited.ids),
             "stale": [{"id": cid, "message": reason} for cid, reason in edited.stale],
             "ass_url": f"/api/videos/{video}/tracks/{lang}/ass",
@@ -220,17 +234,28 @@ class Api:
             raise NotFoundError(None, f"no cue {cid!r} in {video}/{lang}")
         return {"history": [_history_json(r) for r in rows]}
 
-    def approve(self, _body: Any, video: str, lang: str) -> dict[str, object]:
-        """Approve one language of one video as it stands."""
-        self.studio.track(video, lang)
+    def approve(self, body: Any, video: str, lang: str) -> dict[str, object]:
+        """Approve one language of one video as the page saw it (``digest``: 409 when the track changed since)."""
+        seen = body.get("digest") if isinstance(body, dict) else None
+        if seen is not None and not isinstance(seen, str):
+            raise FieldError("digest", "must be the track's digest (a string)")
         with self.studio.lock:
-            approval = editstore.approve(self.studio.db, video, lang, USER)
+            digest = track_digest(self.studio.track(video, lang)[0].track)
+            if seen is not None and seen != digest:
+                raise TrackChangedError(digest)
+            approval = approvalstore.approve(self.studio.db, video, lang, USER, digest)
         self.events.publish("approval", {"video": video, "lang": lang, "approved": approval.as_json()})
         return {"approved": approval.as_json()}
 
     def export(self, _body: Any) -> dict[str, object]:
         """Write the edited tracks back into each video's transcript format."""
-        return {"written": [str(p) for p in export_job(self.studio)]}
+        written = export_job(self.studio)
+        if written:  # ids and versions changed: every open page reloads its track
+            names = ", ".join(p.name for p in written)
+            self.events.publish("reload", {"message": f"the edits were exported into {names}", "ok": True})
+            for vj in self.studio.job.videos:
+                self.renderer.request(vj.name)
+        return {"written": [str(p) for p in written]}
 
 
 def _file_key(key: str) -> str:

@@ -40,6 +40,8 @@ def _error(status: int, message: str, field: str | None = None, **extra: object)
 def _problem(exc: PipelineError) -> JSONResponse:
     if isinstance(exc, EditConflictError):
         return _error(409, str(exc), None, conflicts=api.conflicts_json(exc))
+    if isinstance(exc, api.TrackChangedError):
+        return _error(409, str(exc), None, digest=exc.digest)
     if isinstance(exc, NotFoundError | UnknownCueError):
         return _error(404, getattr(exc, "problem", str(exc)))
     if isinstance(exc, InputError):
