@@ -12,7 +12,7 @@ from typing import Any
 from pipeline.batch.steps import display_style, style_for
 from pipeline.core.edits import CueState
 from pipeline.core.errors import InputError, PipelineError
-from pipeline.core.findings import ERROR, WARNING
+from pipeline.core.findings import ERROR, WARNING, Finding
 from pipeline.ingest import approvalstore, editstore
 from pipeline.ingest.editstore import Change
 from pipeline.media.commands import burn_size
@@ -33,7 +33,7 @@ from pipeline.studio.export import export_job
 from pipeline.studio.renderer import Renderer
 from pipeline.studio.state import NotFoundError, Studio, VideoState
 from pipeline.tracks.formats import compose_ass
-from pipeline.tracks.overlay import track_digest
+from pipeline.tracks.overlay import EditedTrack, track_digest
 from pipeline.tracks.wrap import wrap_lines
 
 __all__ = ["Api", "FieldError", "TooLargeError", "TrackChangedError", "conflicts_json", "cut_path"]
@@ -76,6 +76,17 @@ class Api:
 
     def __init__(self, studio: Studio, renderer: Renderer, events: Events, access: Access) -> None:
         self.studio, self.renderer, self.events, self.access = studio, renderer, events, access
+        self._found: dict[tuple[str, str], tuple[EditedTrack, list[Finding]]] = {}
+
+    def _findings(self, video: str, lang: str) -> list[Finding]:
+        """The findings of the current track of ``lang``, computed once per state of the track."""
+        item, edited = self.studio.track(video, lang)
+        cached = self._found.get((video, lang))
+        if cached is not None and cached[0] is edited:
+            return cached[1]
+        found = findings_of(self.studio.video(video), item)
+        self._found[(video, lang)] = (edited, found)
+        return found
 
     def session(self) -> dict[str, object]:
         """Who the page acts as, and its CSRF token."""
@@ -83,7 +94,7 @@ class Api:
 
     def _lang_json(self, video: str, lang: str) -> dict[str, object]:
         item, edited = self.studio.track(video, lang)
-        found = findings_of(self.studio.video(video), item)
+        found = self._findings(video, lang)
         errors = sum(1 for f in found if f.severity == ERROR)
         warnings = sum(1 for f in found if f.severity == WARNING)
         with self.studio.lock:
@@ -148,7 +159,6 @@ class Api:
     def track(self, video: str, lang: str) -> dict[str, object]:
         """One track as the editor shows it: cues with ids and versions, findings, approval, fonts."""
         item, edited = self.studio.track(video, lang)
-        state = self.studio.video(video)
         p = item.profile
         spec = font_spec(p.font)
         cut = cut_path(self.studio, video, lang)
@@ -166,7 +176,7 @@ class Api:
             },
             "cues": cues_json(edited),
             "digest": track_digest(item.track),
-            "findings": findings_json(findings_of(state, item), edited.ids),
+            "findings": findings_json(self._findings(video, lang), edited.ids),
             "stale": [{"id": cid, "message": reason} for cid, reason in edited.stale],
             "ass_url": f"/api/videos/{video}/tracks/{lang}/ass",
             "fonts": [{"name": spec.family, "url": f"/fonts/{_file_key(p.font)}"}],
