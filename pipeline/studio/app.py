@@ -1,4 +1,4 @@
-"""The studio's web app (Starlette): its pages, the JSON API of ``STUDIO_API`` in the manual, media and events.
+"""The studio's web app (Starlette): its pages, the JSON API of ``docs/studio-api.md``, media and events.
 
 Handlers are plain functions that Starlette runs in its thread pool (the store and the loaded
 videos are shared through :class:`pipeline.studio.state.Studio`'s lock); only the event stream is async.
