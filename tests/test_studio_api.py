@@ -20,7 +20,19 @@ import pytest
 from pipeline.ingest import editstore
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from studio_fixtures import VIDEO, Served, TestClient, build_app, real_server, set_segment_text, signed_in, write_job
+from studio_fixtures import (
+    VIDEO,
+    Served,
+    TestClient,
+    build_app,
+    cue,
+    real_server,
+    set_segment_text,
+    signed_in,
+    signed_in_to,
+    update,
+    write_job,
+)
 
 T = f"/api/videos/{VIDEO}/tracks"
 EDITS = f"{T}/en/edits"
@@ -34,25 +46,8 @@ CONTRACT_CSP = (
 
 @pytest.fixture()
 def srv(tmp_path: Path, clip15: Path) -> Iterator[Served]:
-    served = signed_in(write_job(tmp_path, clip15))
-    yield served
-    served.client.close()
-    served.studio.db.close()
-
-
-def cue(track: dict[str, Any], cid: str) -> dict[str, Any]:
-    return dict(next(c for c in track["cues"] if c["id"] == cid))
-
-
-def update(c: dict[str, Any], **new: Any) -> dict[str, Any]:
-    """An update change of cue ``c`` (as the track JSON gives it) with some fields changed."""
-    return {
-        "op": "update",
-        "id": c["id"],
-        "version": c["version"],
-        **{k: c[k] for k in ("start_ms", "end_ms", "text")},
-        **new,
-    }
+    with signed_in_to(write_job(tmp_path, clip15)) as served:
+        yield served
 
 
 def stored(srv: Served) -> tuple[list[Any], ...]:

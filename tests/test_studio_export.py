@@ -18,26 +18,15 @@ from pipeline.studio.access import Access
 from pipeline.studio.serve import bind
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from studio_fixtures import VIDEO, Served, set_segment_text, signed_in, write_job
+from studio_fixtures import VIDEO, Served, cue, set_segment_text, signed_in_to, update, write_job
 
 EDITS = f"/api/videos/{VIDEO}/tracks/en/edits"
 
 
 @pytest.fixture()
 def srv(tmp_path: Path, clip15: Path) -> Iterator[Served]:
-    served = signed_in(write_job(tmp_path, clip15, burn=False))
-    yield served
-    served.client.close()
-    served.studio.db.close()
-
-
-def _cue(track: dict[str, Any], cid: str) -> dict[str, Any]:
-    return dict(next(c for c in track["cues"] if c["id"] == cid))
-
-
-def _update(c: dict[str, Any], **new: Any) -> dict[str, Any]:
-    fields = {k: c[k] for k in ("start_ms", "end_ms", "text")}
-    return {"op": "update", "id": c["id"], "version": c["version"], **fields, **new}
+    with signed_in_to(write_job(tmp_path, clip15, burn=False)) as served:
+        yield served
 
 
 def _shown(track: dict[str, Any]) -> list[tuple[int, int, str]]:
@@ -63,8 +52,7 @@ def _srt_job(folder: Path, clip: Path) -> Path:
 
 
 def test_an_srt_export_renumbers_and_a_later_fix_on_disk_keeps_the_track_whole(tmp_path: Path, clip15: Path) -> None:
-    srv = signed_in(_srt_job(tmp_path, clip15))
-    try:
+    with signed_in_to(_srt_job(tmp_path, clip15)) as srv:
         srv.post(EDITS, {"changes": [{"op": "insert", "start_ms": 500, "end_ms": 1500, "text": "Hello."}]})
         wanted = _shown(srv.track())
         assert srv.post("/api/export", {}).status_code == 200
@@ -77,19 +65,16 @@ def test_an_srt_export_renumbers_and_a_later_fix_on_disk_keeps_the_track_whole(t
         srv.studio.reload_if_changed()
         texts = [t for _, _, t in _shown(srv.track())]
         assert texts == ["Hello.", "The world changes fast.", "People expect more.", "And the role grows."]
-    finally:
-        srv.client.close()
-        srv.studio.db.close()
 
 
 def test_an_old_version_never_matches_again_after_an_export(srv: Served) -> None:
     """Page A holds s01.0 at the version before B's edit; B's edit goes into the transcript (its row dropped)."""
-    seen_by_a = _cue(srv.track(), "s01.0")
-    assert srv.post(EDITS, {"changes": [_update(seen_by_a, text="The world changes.")]}).status_code == 200
+    seen_by_a = cue(srv.track(), "s01.0")
+    assert srv.post(EDITS, {"changes": [update(seen_by_a, text="The world changes.")]}).status_code == 200
     assert srv.post("/api/export", {}).status_code == 200
-    late = srv.post(EDITS, {"changes": [_update(seen_by_a, end_ms=seen_by_a["end_ms"] - 100)]})
+    late = srv.post(EDITS, {"changes": [update(seen_by_a, end_ms=seen_by_a["end_ms"] - 100)]})
     assert late.status_code == 409
-    assert _cue(srv.track(), "s01.0")["text"] == "The world changes."
+    assert cue(srv.track(), "s01.0")["text"] == "The world changes."
 
 
 def test_a_segment_with_no_text_left_is_dropped_and_the_sheet_reads_back(tmp_path: Path, clip15: Path) -> None:
@@ -102,29 +87,25 @@ def test_a_segment_with_no_text_left_is_dropped_and_the_sheet_reads_back(tmp_pat
     sheet = tmp_path / "transcript.csv"
     sheet.write_text("\n".join(rows) + "\n", encoding="utf-8")
     job.write_text(job.read_text(encoding="utf-8").replace("transcript.json", "transcript.csv"), encoding="utf-8")
-    srv = signed_in(job)
-    try:
+    with signed_in_to(job) as srv:
         for lang in ("en", "fr"):
-            gone = _cue(srv.track(lang), "s01.0")
+            gone = cue(srv.track(lang), "s01.0")
             url = f"/api/videos/{VIDEO}/tracks/{lang}/edits"
             assert srv.post(url, {"changes": [{"op": "delete", "id": "s01.0", "version": gone["version"]}]}).is_success
         wanted = {lang: _shown(srv.track(lang)) for lang in ("en", "fr")}
         assert srv.post("/api/export", {}).status_code == 200
         assert [s.id for s in load_transcript(sheet).segments] == ["s02"]
         assert {lang: _shown(srv.track(lang)) for lang in ("en", "fr")} == wanted
-    finally:
-        srv.client.close()
-        srv.studio.db.close()
 
 
 def test_a_stale_edit_survives_an_export(srv: Served, tmp_path: Path) -> None:
-    s01 = _cue(srv.track(), "s01.0")
-    srv.post(EDITS, {"changes": [_update(s01, text="Mine.")]})
+    s01 = cue(srv.track(), "s01.0")
+    srv.post(EDITS, {"changes": [update(s01, text="Mine.")]})
     set_segment_text(tmp_path / "transcript.json", "s01", "en", "The source changed this line.")
     srv.studio.reload_if_changed()
     assert [s["id"] for s in srv.track()["stale"]] == ["s01.0"]
-    fr = _cue(srv.track("fr"), "s01.0")
-    srv.post(f"/api/videos/{VIDEO}/tracks/fr/edits", {"changes": [_update(fr, text="Le monde change.")]})
+    fr = cue(srv.track("fr"), "s01.0")
+    srv.post(f"/api/videos/{VIDEO}/tracks/fr/edits", {"changes": [update(fr, text="Le monde change.")]})
     assert srv.post("/api/export", {}).status_code == 200
     assert [s["id"] for s in srv.track()["stale"]] == ["s01.0"]
     assert [s.state.text for s in editstore.overlay(srv.studio.db, VIDEO, "en") if s.state] == ["Mine."]
@@ -133,7 +114,7 @@ def test_a_stale_edit_survives_an_export(srv: Served, tmp_path: Path) -> None:
 def test_an_export_tells_every_open_page_to_reload(srv: Served) -> None:
     sent: list[tuple[str, object]] = []
     srv.events.publish = lambda name, data: sent.append((name, data))  # type: ignore[method-assign]
-    srv.post(EDITS, {"changes": [_update(_cue(srv.track(), "s01.0"), text="Exported.")]})
+    srv.post(EDITS, {"changes": [update(cue(srv.track(), "s01.0"), text="Exported.")]})
     assert srv.client.post("/api/export", headers={"x-csrf-token": srv.csrf}).status_code == 200  # no body
     assert "reload" in [name for name, _ in sent]
 
@@ -175,7 +156,7 @@ def test_the_served_address_is_what_a_browser_sends_and_wildcards_are_refused() 
 
 
 def test_a_csrf_token_of_other_bytes_is_403_not_500(srv: Served) -> None:
-    change = _update(_cue(srv.track(), "s01.0"), text="Nope.")
+    change = update(cue(srv.track(), "s01.0"), text="Nope.")
     refused = srv.post(EDITS, {"changes": [change]}, **{"x-csrf-token": ("é" * 32).encode("latin-1")})
     assert refused.status_code == 403
-    assert _cue(srv.track(), "s01.0")["text"] != "Nope."
+    assert cue(srv.track(), "s01.0")["text"] != "Nope."
