@@ -268,3 +268,19 @@ def test_a_cue_whose_edit_went_stale_can_be_edited_again_on_the_new_build(db: sq
     edited = apply_overlay(rebuilt, editstore.overlay(db, V, L))
     assert edited.stale == ()
     assert edited.track.cues[0].text == "Source fixed, reviewed."
+
+
+def test_a_full_disk_refuses_the_save_clearly_and_leaves_the_store_intact(db: sqlite3.Connection) -> None:
+    editstore.save(db, V, L, [upd("s01.0", 0, "Kept.")], BASE, "ann", "text")
+    before = editstore.overlay(db, V, L), editstore.history(db, V, L, "s01.0")
+    pages = db.execute("PRAGMA page_count").fetchone()[0]
+    db.execute(f"PRAGMA max_page_count = {pages}")  # the store can grow no more: SQLite's "database or disk is full"
+    big = "x" * 900
+    with pytest.raises(editstore.StoreWriteError, match="the disk is full: nothing was saved") as caught:
+        many = [Change("insert", "", 0, CueState(5000 + n, 5001 + n, big)) for n in range(100)]
+        editstore.save(db, V, L, [upd("s01.0", 1, big), *many], BASE, "bob", "text")
+    assert caught.value.full
+    assert (editstore.overlay(db, V, L), editstore.history(db, V, L, "s01.0")) == before
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    db.execute("PRAGMA max_page_count = 1073741823")  # room again: the next save works
+    editstore.save(db, V, L, [upd("s02.0", 0, big)], BASE, "bob", "text")

@@ -14,13 +14,13 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline.core.edits import CueState, StoredCue
-from pipeline.core.errors import InputError, PipelineError
+from pipeline.core.errors import InputError, OutputError, PipelineError
 
 STORE_NAME = "studio.sqlite"
 
@@ -113,16 +113,45 @@ def connect(path: Path) -> sqlite3.Connection:
     return db
 
 
+class StoreWriteError(OutputError):
+    """The store refused a write: ``full`` when the disk (or the store's size limit) is full. Nothing was stored."""
+
+    def __init__(self, path: str, problem: str, full: bool) -> None:
+        self.full = full
+        super().__init__(path, problem)
+
+
+def _store_error(db: sqlite3.Connection, exc: sqlite3.Error) -> StoreWriteError:
+    try:
+        path = str(db.execute("PRAGMA database_list").fetchone()[2])
+    except sqlite3.Error:
+        path = STORE_NAME
+    full = getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "full" in str(exc)
+    if full:
+        return StoreWriteError(path, "the disk is full: nothing was saved (the store is as it was)", True)
+    return StoreWriteError(path, f"cannot write the studio's edit store ({exc}): nothing was saved", False)
+
+
 @contextmanager
 def write_transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """One write transaction, taken at once (BEGIN IMMEDIATE): committed whole or rolled back."""
-    db.execute("BEGIN IMMEDIATE")
+    """One write transaction, taken at once (BEGIN IMMEDIATE): committed whole or rolled back.
+
+    Raises:
+        StoreWriteError: when SQLite cannot write (a full disk, a store locked for more than 5 s).
+    """
+    try:
+        db.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as exc:
+        raise _store_error(db, exc) from exc
     try:
         yield db
-    except BaseException:
-        db.execute("ROLLBACK")
+        db.execute("COMMIT")
+    except BaseException as exc:
+        with suppress(sqlite3.Error):
+            db.execute("ROLLBACK")
+        if isinstance(exc, sqlite3.Error):
+            raise _store_error(db, exc) from exc
         raise
-    db.execute("COMMIT")
 
 
 def overlay(db: sqlite3.Connection, video: str, lang: str) -> list[StoredCue]:

@@ -19,7 +19,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from pipeline.core.errors import InputError, PipelineError, UsageError
-from pipeline.ingest.editstore import EditConflictError, UnknownCueError
+from pipeline.ingest.editstore import EditConflictError, StoreWriteError, UnknownCueError
 from pipeline.media.fonts import FONTS
 from pipeline.studio import api
 from pipeline.studio.access import Access
@@ -46,6 +46,8 @@ def _problem(exc: PipelineError) -> JSONResponse:
         return _error(404, getattr(exc, "problem", str(exc)))
     if isinstance(exc, InputError):
         return _error(422 if hasattr(exc, "field") else 400, exc.problem, getattr(exc, "field", None))
+    if isinstance(exc, StoreWriteError):
+        return _error(507 if exc.full else 503, exc.problem)
     if isinstance(exc, UsageError):
         return _error(400, str(exc))
     return _error(500, str(exc))
