@@ -8,10 +8,14 @@ in; ``("progress", video, label, fraction)`` and ``("done", video, failures, err
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import multiprocessing as mp
 import os
+import queue
 import signal
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +25,7 @@ from pipeline.ingest.job import load_job
 from pipeline.media.ffmpeg import ProgressFn
 
 NICE = 10
+LOCK_NAME = ".studio-render.lock"
 
 
 def _progress(out: Any, video: str) -> Any:
@@ -38,23 +43,49 @@ def _progress(out: Any, video: str) -> Any:
     return factory
 
 
+@contextlib.contextmanager
+def _render_lock(job_path: Path) -> Iterator[None]:
+    """One render of a job at a time, across processes (a killed server's render process may still be
+    unwinding when the next server's starts): an exclusive lock on a file beside the edit store."""
+    job = load_job(job_path)
+    job.output_dir.mkdir(parents=True, exist_ok=True)
+    with (job.output_dir / LOCK_NAME).open("a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def render_one(job_path: Path, video: str, out: Any) -> None:
     """Render ``video`` of the job at ``job_path`` (read anew: it may have changed) and report to ``out``."""
     try:
-        job = load_job(job_path)
-        vj = next((v for v in job.videos if v.name == video), None)
-        if vj is None:
-            out.put(("done", video, {}, f"the job no longer has video {video!r}"))
-            return
-        result = run_video(job, vj, _progress(out, video))
-        out.put(("done", video, dict(result.failures), None))
+        with _render_lock(job_path):
+            _render(job_path, video, out)
     except PipelineError as exc:
         out.put(("done", video, {}, str(exc)))
+
+
+def _render(job_path: Path, video: str, out: Any) -> None:
+    job = load_job(job_path)
+    vj = next((v for v in job.videos if v.name == video), None)
+    if vj is None:
+        out.put(("done", video, {}, f"the job no longer has video {video!r}"))
+        return
+    result = run_video(job, vj, _progress(out, video))
+    out.put(("done", video, dict(result.failures), None))
 
 
 def _stop(_signum: int, _frame: object) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one clean stop
     raise KeyboardInterrupt
+
+
+def _watch_parent(parent: int) -> None:
+    """The server died (kill -9): stop as on SIGTERM (the render unwinds, its partials go), not as an orphan."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def worker_main(job_path: Path, inbox: Any, out: Any) -> None:
@@ -68,8 +99,16 @@ def worker_main(job_path: Path, inbox: Any, out: Any) -> None:
     signal.signal(signal.SIGTERM, _stop)
     with contextlib.suppress(OSError):
         os.nice(NICE)  # renders (and their ffmpeg) yield the cores to the server's answers
+    parent = os.getppid()
+    threading.Thread(target=_watch_parent, args=(parent,), name="parent-watch", daemon=True).start()
     try:
-        while (request := inbox.get()) is not None:
+        while os.getppid() == parent:
+            try:
+                request = inbox.get(timeout=1.0)
+            except queue.Empty:
+                continue
+            if request is None:
+                return
             render_one(job_path, request[1], out)
     except KeyboardInterrupt:
         return
