@@ -65,7 +65,13 @@ def csp_directives(header: str) -> dict[str, str]:
 
 def test_session_gives_the_user_role_and_csrf(srv: Served) -> None:
     data = srv.client.get("/api/session").json()
-    assert data == {"user": data["user"], "role": "approver", "csrf": srv.access.csrf}
+    assert data == {
+        "user": data["user"],
+        "role": "approver",
+        "languages": ["*"],
+        "csrf": srv.access.csrf,
+        "sign_in": False,
+    }
     assert isinstance(data["user"], str) and data["user"]
 
 
@@ -445,7 +451,7 @@ def test_pages_and_static_files_carry_the_csp(srv: Served) -> None:
 
 def test_a_request_without_the_cookie_is_401(srv: Served) -> None:
     with TestClient(srv.app, raise_server_exceptions=False) as stranger:
-        for url in ("/", "/api/session", "/api/overview", f"/media/{VIDEO}/source", "/static/studio.css"):
+        for url in ("/", "/api/session", "/api/overview", f"/media/{VIDEO}/source", "/static/editor.js"):
             response = stranger.get(url)
             assert response.status_code == 401, url
             assert "content-security-policy" in response.headers
@@ -453,6 +459,7 @@ def test_a_request_without_the_cookie_is_401(srv: Served) -> None:
         assert bad.status_code == 401 and "set-cookie" not in bad.headers
         stranger.cookies.set(srv.access.cookie, "not-the-token")
         assert stranger.get("/api/session").status_code == 401
+        assert stranger.get("/static/studio.css").status_code == 200  # the sign-in page's style: nothing secret
 
 
 def test_the_token_sets_an_httponly_strict_cookie_and_redirects_without_it(srv: Served) -> None:

@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.batch.steps import display_style, style_for
-from pipeline.core.edits import CueState
-from pipeline.core.errors import InputError, PipelineError
+from pipeline.core.errors import PipelineError
 from pipeline.core.findings import ERROR, WARNING, Finding
 from pipeline.ingest import approvalstore, editstore
 from pipeline.ingest.editstore import Change
@@ -31,37 +30,31 @@ from pipeline.studio.editing import (
 from pipeline.studio.events import Events
 from pipeline.studio.export import export_job
 from pipeline.studio.renderer import Renderer
+from pipeline.studio.responses import (
+    ForbiddenError,
+    TooLargeError,
+    TrackChangedError,
+    conflicts_json,
+    credentials,
+    history_json,
+)
 from pipeline.studio.state import NotFoundError, Studio, VideoState
+from pipeline.studio.users import User
 from pipeline.tracks.formats import compose_ass
 from pipeline.tracks.overlay import EditedTrack, track_digest
 from pipeline.tracks.wrap import wrap_lines
 
-__all__ = ["Api", "FieldError", "TooLargeError", "TrackChangedError", "conflicts_json", "cut_path"]
+__all__ = [
+    "Api",
+    "FieldError",
+    "ForbiddenError",
+    "TooLargeError",
+    "TrackChangedError",
+    "conflicts_json",
+    "credentials",
+    "cut_path",
+]
 
-USER = "local"
-
-
-class TooLargeError(InputError):
-    """A request body over the limit (HTTP 413)."""
-
-    def __init__(self, size: int) -> None:
-        super().__init__(None, f"request body of {size} bytes is too large")
-
-
-class TrackChangedError(PipelineError):
-    """An approval of a track that changed since the page loaded it (HTTP 409 with the current digest)."""
-
-    def __init__(self, digest: str) -> None:
-        self.digest = digest
-        super().__init__("the track changed since you loaded it: review it again before approving")
-
-
-def conflicts_json(exc: editstore.EditConflictError) -> list[dict[str, object]]:
-    """Each conflicting cue as it now stands (None: deleted)."""
-    return [
-        {"id": cid, "current": None if s is None or s.state is None else {**s.state.as_json(), "version": s.version}}
-        for cid, s in exc.conflicts
-    ]
 
 
 def cut_path(studio: Studio, video: str, lang: str) -> Path | None:
@@ -87,10 +80,6 @@ class Api:
         found = findings_of(self.studio.video(video), item)
         self._found[(video, lang)] = (edited, found)
         return found
-
-    def session(self) -> dict[str, object]:
-        """Who the page acts as, and its CSRF token."""
-        return {"user": USER, "role": "approver", "csrf": self.access.csrf}
 
     def _lang_json(self, video: str, lang: str) -> dict[str, object]:
         item, edited = self.studio.track(video, lang)
@@ -194,17 +183,23 @@ class Api:
         ass_style = style_for(item.profile, style, size[1])
         return compose_ass(item.track, ass_style, *size, fps=item.track.fps, sar=media.sar)
 
-    def edit(self, body: Any, video: str, lang: str) -> dict[str, object]:
-        """Commit a batch of changes; the track as it now stands, and the ids changed."""
+    def edit(self, body: Any, video: str, lang: str, user: User) -> dict[str, object]:
+        """Commit a batch of changes; the track as it now stands, and the ids changed.
+
+        Raises:
+            ForbiddenError: when ``user`` may not edit ``lang``.
+        """
+        if not user.may_edit(lang):
+            raise ForbiddenError(f"{user.name} may not edit {lang} (their languages: {_langs(user)})")
         state = self.studio.video(video)
         changes = parse_changes(body, state.media.duration_ms if state.media else None)
         label = parse_label(body)
         base = self.studio.base(video, lang)
         notes = self._change_findings(state, video, lang, changes)
         with self.studio.lock:
-            done = editstore.save(self.studio.db, video, lang, changes, base, USER, label, notes)
+            done = editstore.save(self.studio.db, video, lang, changes, base, user.name, label, notes)
             self.studio.forget(video, lang)
-        self.events.publish("edit", {"video": video, "lang": lang, "ids": done, "by": USER})
+        self.events.publish("edit", {"video": video, "lang": lang, "ids": done, "by": user.name})
         self.renderer.request(video)
         inserted = [cid for cid, change in zip(done, changes, strict=True) if change.op == "insert"]
         return {**self.track(video, lang), "changed": done, "inserted": inserted}
@@ -242,10 +237,16 @@ class Api:
             rows = editstore.history(self.studio.db, video, lang, cid)
         if not rows and cid not in self.studio.base(video, lang):
             raise NotFoundError(None, f"no cue {cid!r} in {video}/{lang}")
-        return {"history": [_history_json(r) for r in rows]}
+        return {"history": [history_json(r) for r in rows]}
 
-    def approve(self, body: Any, video: str, lang: str) -> dict[str, object]:
-        """Approve one language of one video as the page saw it (``digest``: 409 when the track changed since)."""
+    def approve(self, body: Any, video: str, lang: str, user: User) -> dict[str, object]:
+        """Approve one language of one video as the page saw it (``digest``: 409 when the track changed since).
+
+        Raises:
+            ForbiddenError: when ``user`` is not an approver of ``lang``.
+        """
+        if not user.may_approve(lang):
+            raise ForbiddenError(f"{user.name} may not approve {lang} (role {user.role}, languages {_langs(user)})")
         seen = body.get("digest") if isinstance(body, dict) else None
         if seen is not None and not isinstance(seen, str):
             raise FieldError("digest", "must be the track's digest (a string)")
@@ -253,12 +254,18 @@ class Api:
             digest = track_digest(self.studio.track(video, lang)[0].track)
             if seen is not None and seen != digest:
                 raise TrackChangedError(digest)
-            approval = approvalstore.approve(self.studio.db, video, lang, USER, digest)
+            approval = approvalstore.approve(self.studio.db, video, lang, user.name, digest)
         self.events.publish("approval", {"video": video, "lang": lang, "approved": approval.as_json()})
         return {"approved": approval.as_json()}
 
-    def export(self, _body: Any) -> dict[str, object]:
-        """Write the edited tracks back into each video's transcript format."""
+    def export(self, _body: Any, user: User) -> dict[str, object]:
+        """Write the edited tracks back into each video's transcript format (approvers of every language only).
+
+        Raises:
+            ForbiddenError: when ``user`` is not an approver of every language.
+        """
+        if user.role != "approver" or "*" not in user.languages:
+            raise ForbiddenError(f"{user.name} may not export: only an approver of every language ('*') may")
         written = export_job(self.studio)
         if written:  # ids and versions changed: every open page reloads its track
             names = ", ".join(p.name for p in written)
@@ -268,26 +275,12 @@ class Api:
         return {"written": [str(p) for p in written]}
 
 
+def _langs(user: User) -> str:
+    return ", ".join(sorted(user.languages))
+
+
 def _file_key(key: str) -> str:
     """The first font key naming the same file as ``key`` (the CJK faces share one collection: one URL, one
     download; libass picks the face by the family name)."""
     path = FONTS[key].path
     return next(k for k, spec in FONTS.items() if spec.path == path)
-
-
-def _state_json(state: CueState | None) -> dict[str, object] | None:
-    return None if state is None else state.as_json()
-
-
-def _history_json(row: editstore.HistoryRow) -> dict[str, object]:
-    return {
-        "seq": row.seq,
-        "user": row.user,
-        "at": row.at,
-        "label": row.label,
-        "before": _state_json(row.before),
-        "after": _state_json(row.after),
-        "findings": list(row.findings),
-    }
-
-

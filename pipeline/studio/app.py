@@ -26,9 +26,11 @@ from pipeline.studio.access import Access
 from pipeline.studio.events import Events
 from pipeline.studio.renderer import Renderer
 from pipeline.studio.state import NotFoundError, Studio
+from pipeline.studio.users import User, check_password
 
 WEB = Path(__file__).parent / "web"
 MAX_BODY = 256 * 1024
+Handler = Callable[[Request], Any]
 _FONT_TYPES = {".ttf": "font/ttf", ".otf": "font/otf", ".ttc": "font/collection", ".otc": "font/collection"}
 
 
@@ -42,6 +44,8 @@ def _problem(exc: PipelineError) -> JSONResponse:
         return _error(409, str(exc), None, conflicts=api.conflicts_json(exc))
     if isinstance(exc, api.TrackChangedError):
         return _error(409, str(exc), None, digest=exc.digest)
+    if isinstance(exc, api.ForbiddenError):
+        return _error(403, str(exc))
     if isinstance(exc, NotFoundError | UnknownCueError):
         return _error(404, getattr(exc, "problem", str(exc)))
     if isinstance(exc, InputError):
@@ -64,16 +68,18 @@ def _body(raw: bytes) -> Any:
         raise api.FieldError("body", f"not JSON in UTF-8 ({exc.__class__.__name__}: {exc})"[:200]) from None
 
 
-def _json_route(path: str, method: str, fn: Callable[..., object], with_body: bool = False) -> Route:
-    """A route whose handler ``fn`` takes the path's parameters (and the parsed body) and returns JSON data."""
+def _json_route(path: str, method: str, fn: Callable[..., object], *, body: bool = False, user: bool = False) -> Route:
+    """A route whose handler ``fn`` takes the path's parameters (and the parsed body, and the signed-in user)
+    and returns JSON data."""
 
     async def endpoint(request: Request) -> Response:
         length = int(request.headers.get("content-length") or 0)
         if length > MAX_BODY:
             return _error(413, f"request body of {length} bytes; at most {MAX_BODY}")
         try:
-            args = [_body(await request.body())] if with_body else []
-            result = await run_in_threadpool(fn, *args, **request.path_params)
+            args = [_body(await request.body())] if body else []
+            extra = {"user": request.state.user} if user else {}
+            result = await run_in_threadpool(fn, *args, **request.path_params, **extra)
         except api.TooLargeError as exc:
             return _error(413, exc.problem)
         except PipelineError as exc:
@@ -127,6 +133,42 @@ def _media_routes(studio: Studio) -> list[Route]:
     ]
 
 
+def _session_routes(access: Access) -> tuple[Handler, Handler, Handler, Handler]:
+    """Who the page acts as, signing in with a users file, signing out, and the sign-in page."""
+
+    def session(request: Request) -> Response:
+        user: User = request.state.user
+        return JSONResponse({**user.as_json(), "csrf": request.state.csrf, "sign_in": access.users is not None})
+
+    async def login(request: Request) -> Response:
+        if access.users is None:
+            return _error(404, "this studio has no users file: open the address it printed")
+        wait = access.logins.take(request.state.address)
+        if wait:
+            return _error(429, f"too many sign-in attempts: try again in {wait:.0f} s")
+        try:
+            name, password = api.credentials(_body(await request.body()))
+        except PipelineError as exc:
+            return _problem(exc)
+        user = await run_in_threadpool(check_password, access.users, name, password)
+        if user is None:
+            return _error(401, "wrong name or password")
+        response = JSONResponse(user.as_json())
+        response.headers["set-cookie"] = access.set_cookie(access.open_session(user))
+        return response
+
+    def logout(request: Request) -> Response:
+        access.close_session(request.state.credential)
+        response = JSONResponse({"signed_out": True})
+        response.headers["set-cookie"] = f"{access.cookie}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"
+        return response
+
+    def login_page(_request: Request) -> Response:
+        return FileResponse(WEB / "login.html", media_type="text/html", headers={"cache-control": "no-store"})
+
+    return session, login, logout, login_page
+
+
 def create_app(studio: Studio, renderer: Renderer, events: Events, access: Access) -> Starlette:
     """The studio's app (without the access guard: :func:`pipeline.studio.access.guarded` wraps it)."""
     calls = api.Api(studio, renderer, events, access)
@@ -142,21 +184,30 @@ def create_app(studio: Studio, renderer: Renderer, events: Events, access: Acces
             return _problem(exc)
         return PlainTextResponse(text, headers={"cache-control": "no-store"})
 
+    session, login, logout, login_page = _session_routes(access)
+
+    def schema(_request: Request) -> Response:
+        return FileResponse(Path(__file__).parent / "openapi.json", media_type="application/json")
+
     routes = [
         _page("index.html"),
         _page("editor.html"),
-        _json_route("/api/session", "GET", calls.session),
+        Route("/api/session", session, methods=["GET"]),
+        Route("/api/login", login, methods=["POST"]),
+        Route("/api/logout", logout, methods=["POST"]),
+        Route("/login", login_page, methods=["GET"]),
+        Route("/api/openapi.json", schema, methods=["GET"]),
         _json_route("/api/overview", "GET", calls.overview),
         _json_route("/api/videos/{video}", "GET", calls.video),
         _json_route("/api/videos/{video}/peaks", "GET", calls.peaks),
         _json_route(t, "GET", calls.track),
         Route(t + "/ass", ass, methods=["GET"]),
-        _json_route(t + "/edits", "POST", calls.edit, with_body=True),
-        _json_route(t + "/lint", "POST", calls.lint, with_body=True),
-        _json_route(t + "/reflow", "POST", calls.reflow, with_body=True),
+        _json_route(t + "/edits", "POST", calls.edit, body=True, user=True),
+        _json_route(t + "/lint", "POST", calls.lint, body=True),
+        _json_route(t + "/reflow", "POST", calls.reflow, body=True),
         _json_route(t + "/cues/{cid}/history", "GET", calls.history),
-        _json_route(t + "/approve", "POST", calls.approve, with_body=True),
-        _json_route("/api/export", "POST", calls.export, with_body=True),
+        _json_route(t + "/approve", "POST", calls.approve, body=True, user=True),
+        _json_route("/api/export", "POST", calls.export, body=True, user=True),
         Route("/api/events", stream, methods=["GET"]),
         *_media_routes(studio),
         Mount("/static", app=StaticFiles(directory=WEB, follow_symlink=False), name="static"),

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import uvicorn
@@ -23,9 +23,11 @@ from pipeline.studio.events import Events
 from pipeline.studio.export import export_job
 from pipeline.studio.renderer import Renderer
 from pipeline.studio.state import Studio
+from pipeline.studio.users import load_users
 
 logger = logging.getLogger(__name__)
 WILDCARDS = frozenset({"0.0.0.0", "::", ""})
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 WATCH_S = 1.0  # how often the job file and its inputs are looked at for changes
 
 
@@ -36,6 +38,7 @@ class Served:
     host: str
     port: int
     address: str
+    warnings: list[str] = field(default_factory=list)
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -62,25 +65,49 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(job: Path, host: str, port: int, announce: Callable[[Served], None]) -> None:
+@dataclass(frozen=True)
+class Options:
+    """How the studio is served: the address, the users file (None: the printed token) and the public URLs
+    a reverse proxy serves it at (their Host and Origin are accepted)."""
+
+    host: str = "127.0.0.1"
+    port: int = 8800
+    users: Path | None = None
+    public: tuple[str, ...] = ()
+
+
+def _access(options: Options, port: int) -> tuple[Access, list[str]]:
+    """The access rules of the studio, and the warnings to print."""
+    access = Access(users=load_users(options.users) if options.users else None)
+    access.serve(options.host, port, options.public)
+    warnings = []
+    if options.host not in LOOPBACK and options.users is None:
+        warnings.append(
+            f"--host {options.host}: anyone who can reach this address and learns the token can edit; "
+            "give named users with --users FILE, and put TLS in front (a reverse proxy: see the README)"
+        )
+    return access, warnings
+
+
+def serve(job: Path, options: Options, announce: Callable[[Served], None]) -> None:
     """Serve the studio of ``job`` until interrupted; ``announce`` gets the address once it listens.
 
     Raises:
-        InputError: when the job file cannot be read.
+        InputError: when the job file or the users file cannot be read.
         UsageError: when the address cannot be bound.
     """
     studio = Studio(job)
     events = Events()
     renderer = Renderer(studio, events)
-    access = Access()
-    sock = bind(host, port)
+    sock = bind(options.host, options.port)
     bound = sock.getsockname()[1]
-    access.serve(host, bound)
+    access, warnings = _access(options, bound)
     app = guarded(create_app(studio, renderer, events, access), access)
     config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=1, lifespan="off")
     server = uvicorn.Server(config)
-    name = f"[{host}]" if ":" in host else host
-    served = Served(host, bound, f"http://{name}:{bound}/?token={access.token}")
+    name = f"[{options.host}]" if ":" in options.host else options.host
+    where = f"http://{name}:{bound}/"
+    served = Served(options.host, bound, where if access.users else f"{where}?token={access.token}", warnings)
 
     async def watch() -> None:
         while True:
