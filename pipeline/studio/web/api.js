@@ -1,4 +1,4 @@
-// The studio's HTTP contract (STUDIO_API.md) as small async functions. Errors are ApiError with the server's message.
+// The studio's HTTP contract (docs/studio-api.md) as small async functions. Errors are ApiError with the server's message.
 
 export class ApiError extends Error {
   /** @param {number} status @param {any} body */
@@ -59,7 +59,7 @@ export function trackApi (video, lang) {
     lint: (changes) => postJSON(`${base}/lint`, { changes }),
     reflow: (text) => postJSON(`${base}/reflow`, { text }),
     history: (id) => getJSON(`${base}/cues/${enc(id)}/history`),
-    approve: () => postJSON(`${base}/approve`, {})
+    approve: (digest) => postJSON(`${base}/approve`, { digest: digest ?? null })
   }
 }
 
@@ -68,19 +68,5 @@ export const peaksApi = (url) => getJSON(url)
 export const overviewApi = () => getJSON('/api/overview')
 export const exportApi = () => postJSON('/api/export', {})
 
-/** One EventSource for the page: handlers by event name get the parsed JSON data. */
-export function listen (handlers, onState) {
-  const es = new EventSource('/api/events')
-  for (const [name, fn] of Object.entries(handlers)) {
-    es.addEventListener(name, (ev) => {
-      let data = null
-      try { data = JSON.parse(ev.data) } catch { return }
-      fn(data)
-    })
-  }
-  if (onState) {
-    es.addEventListener('open', () => onState('open'))
-    es.addEventListener('error', () => onState(es.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting'))
-  }
-  return es
-}
+/** The studio's events (one stream shared by the browser's studio pages, see stream.js). */
+export { listenShared as listen } from './stream.js'

@@ -85,10 +85,16 @@ async function boot () {
   $('user').textContent = `${session.user} (${session.role})`
   render()
   $('export').addEventListener('click', doExport)
+  let opened = false
+  let seen = null
   listen({ render: onRender, edit: reload, approval: reload, reload }, (s) => {
     $('live').dataset.state = s
     $('live').textContent = s === 'open' ? 'live' : s
+    if (s === 'open' && opened && seen !== 'open') reload() // events may have been missed meanwhile
+    if (s === 'open') opened = true
+    seen = s
   })
+  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') reload() })
 }
 
 boot().catch((e) => message(`the overview could not load: ${errorText(e)}`))
