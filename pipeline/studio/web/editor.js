@@ -1,5 +1,6 @@
 // The editor page: loads the video, track and peaks in parallel, draws player, cue list and timeline, then keeps
 // them in step with saves, lint results and the server's events. window.studio exposes read-only state for tests.
+// The page's own text is in the system font: the first paint waits for no font (JASSUB loads the burn's fonts).
 import { getJSON, getSession, trackApi, videoApi } from './api.js'
 import { CueList } from './cuelist.js'
 import { Edits } from './edits.js'
@@ -105,24 +106,10 @@ function applied (resp, label) {
   }
 }
 
-/** The burn's fonts for the page's own text too (the cue list), so it looks like the preview. */
-const loadedFonts = new Set()
-function pageFonts (fonts, element, property) {
-  for (const f of fonts || []) {
-    if (loadedFonts.has(f.url)) continue
-    loadedFonts.add(f.url)
-    const face = new FontFace(f.name, `url(${f.url})`)
-    document.fonts.add(face)
-    face.load().catch(() => {})
-  }
-  if (fonts?.length) element.style.setProperty(property, fonts.map((f) => JSON.stringify(f.name)).join(', '))
-}
-
 async function loadOther (lang) {
   state.withLang = lang
   const other = lang ? await trackApi(V, lang).get() : null
   state.other = other ? other.cues : null
-  if (other) pageFonts(other.fonts, $('cues'), '--other-font')
   renderAll()
   writeUrl()
 }
@@ -164,6 +151,8 @@ function wireControls (actions) {
 }
 
 async function boot () {
+  // The source video starts loading at once, at the contract's address (corrected below if the server names another).
+  ctx.player = new Player($('video'), { sourceUrl: `/media/${enc(V)}/source`, fonts: [] })
   const sessionP = getSession()
   const infoP = videoApi(V)
   const trackP = api.get()
@@ -174,7 +163,7 @@ async function boot () {
   ctx.grid = frameGrid(info.fps)
   document.title = `${V} · ${L} · subpipe studio`
   $('title').textContent = `${V} · ${L}`
-  ctx.player = new Player($('video'), { sourceUrl: info.source_url, fonts: [] })
+  if (info.source_url && new URL(info.source_url, location.href).href !== ctx.player.video.src) ctx.player.setSource(info.source_url)
   const shown = new Promise((resolve) => {
     if (ctx.player.video.readyState >= 2) resolve()
     ctx.player.video.addEventListener('loadeddata', resolve, { once: true })
@@ -201,7 +190,6 @@ async function boot () {
     applied, linted: (f) => { state.findings = f; renderAll() }, reload: live.reloadTrack, drafted: livePreview
   })
   ctx.player.fonts = track.fonts || []
-  pageFonts(track.fonts, $('cues'), '--cue-font')
   live.applyMeta(track)
   renderAll()
   const actions = makeActions(ctx)
