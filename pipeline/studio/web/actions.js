@@ -2,6 +2,7 @@
 // playhead, undo/redo, navigation between cues and findings, history. Each structural edit saves typed drafts first.
 import { message, errorText, showHistory, toggleHelp } from './panels.js'
 import { cueAt } from './format.js'
+import { deleteOf, updateOf } from './undo.js'
 
 const SEEK_MS = 1000
 const SMALL_SEEK_MS = 500
@@ -21,7 +22,7 @@ export function makeActions (ctx) {
   }
   const gapMs = () => ctx.grid.snap(Math.max(1, ctx.profile().min_gap_frames || 0) * ctx.grid.frameMs)
   const textOf = (cue) => state.drafts.get(cue.id) ?? cue.text
-  const update = (cue, patch) => ({ op: 'update', id: cue.id, start_ms: cue.start_ms, end_ms: cue.end_ms, text: cue.text, ...patch })
+  const update = updateOf
   const needCue = () => { const c = current(); if (!c) message('select a cue first', 'note'); return c }
 
   async function setTime (which) {
@@ -85,7 +86,7 @@ export function makeActions (ctx) {
     const joiner = lines <= (ctx.profile().max_lines || 2) ? '\n' : ' '
     await ctx.edits.commit('merge', [
       update(cue, { end_ms: next.end_ms, text: `${cue.text}${joiner}${next.text}` }),
-      { op: 'delete', id: next.id }
+      deleteOf(next)
     ])
   }
 
@@ -113,7 +114,7 @@ export function makeActions (ctx) {
     const cue = cues()[i]
     if (!cue) { message('select a cue first', 'note'); return }
     const neighbour = cues()[i + 1] || cues()[i - 1]
-    const resp = await ctx.edits.commit('delete', [{ op: 'delete', id: cue.id }])
+    const resp = await ctx.edits.commit('delete', [deleteOf(cue)])
     if (resp && neighbour) ctx.selectCue(neighbour.id, { seek: false })
   }
 
@@ -161,7 +162,7 @@ export function makeActions (ctx) {
         await ctx.edits.flush()
         const now = ctx.edits.cue(cue.id)
         if (!now) { message('the cue no longer exists'); return }
-        const op = old ? update(now, { start_ms: old.start_ms, end_ms: old.end_ms, text: old.text }) : { op: 'delete', id: now.id }
+        const op = old ? update(now, { start_ms: old.start_ms, end_ms: old.end_ms, text: old.text }) : deleteOf(now)
         if (await ctx.edits.commit('restore', [op])) history()
       })
     } catch (e) { message(errorText(e)) }

@@ -12,6 +12,7 @@ import * as P from './panels.js'
 import { Player } from './player.js'
 import { previewAss } from './preview.js'
 import { Timeline } from './timeline.js'
+import { updateOf } from './undo.js'
 
 const $ = (id) => document.getElementById(id)
 const enc = encodeURIComponent
@@ -20,7 +21,7 @@ const params = new URLSearchParams(location.search)
 const api = trackApi(V, L)
 const state = {
   cues: [], findings: [], drafts: new Map(), drag: null, selected: null, other: null, withLang: params.get('with') || '',
-  track: null, render: null, cutUrl: null, cutSeq: -1, approved: null, findingIdx: -1, me: null
+  track: null, render: null, cutUrl: null, cutSeq: -1, approved: null, findingIdx: -1, me: null, digest: null
 }
 const ctx = { V, L, state, api, info: null, grid: frameGrid(null), player: null, list: null, timeline: null, edits: null }
 let firstPaintMs = null
@@ -94,7 +95,8 @@ const refreshAss = ctx.refreshAss = debounce(async () => {
 function applied (resp, label) {
   state.cues = resp.cues
   state.findings = resp.findings
-  state.drag = null
+  state.digest = resp.digest ?? null
+  for (const id of resp.changed || []) ctx.list.showError(id, null)
   state.approved = null
   P.showApproval(null, true)
   renderAll()
@@ -174,20 +176,26 @@ async function boot () {
   const track = await trackP
   state.cues = track.cues
   state.findings = track.findings
+  state.digest = track.digest ?? null
   ctx.list = new CueList($('cues'), {
     onSelect: (id, o) => ctx.selectCue(id, o),
     onText: (id, text) => ctx.edits.setDraft(id, text),
     onTextDone: (id) => { ctx.edits.saveText(id) },
+    draftOf: (id) => state.drafts.get(id),
     onTime: async (id, which, ms) => {
       const cue = ctx.edits.cue(id)
       if (!cue) return
-      const change = { op: 'update', id, start_ms: cue.start_ms, end_ms: cue.end_ms, text: cue.text, [`${which}_ms`]: ms }
-      if (!await ctx.edits.commit('time', [change])) ctx.list.markInvalid(id, which)
+      if (!await ctx.edits.commit('time', [updateOf(cue, { [`${which}_ms`]: ms })])) ctx.list.markInvalid(id, which)
     },
     onBadTime: (which, text) => P.message(`${which}: ${JSON.stringify(text)} is not a time (H:MM:SS.mmm)`)
   }, track.profile, L)
   ctx.edits = new Edits(api, state, {
-    applied, linted: (f) => { state.findings = f; renderAll() }, reload: live.reloadTrack, drafted: livePreview
+    applied,
+    linted: (f) => { state.findings = f; renderAll() },
+    reload: () => live.reloadTrack(false, true),
+    drafted: livePreview,
+    refused: (id, field, text) => ctx.list.showError(id, text, field),
+    dropped: live.dropped
   })
   ctx.player.fonts = track.fonts || []
   live.applyMeta(track)
@@ -201,11 +209,11 @@ async function boot () {
     onSelect: (id) => ctx.selectCue(id, { seek: true }),
     onDrag: (id, s, e) => ctx.edits.dragPreview(id, s, e),
     onTimes: async (id, s, e) => {
-      const cue = ctx.edits.cue(id)
-      state.drag = { id, start_ms: s, end_ms: e } // shown where it was dropped until the save answers
-      const saved = cue && (cue.start_ms !== s || cue.end_ms !== e) &&
-        await ctx.edits.commit('time', [{ op: 'update', id, start_ms: s, end_ms: e, text: cue.text }])
-      if (!saved) { state.drag = null; renderAll() }
+      const cue = ctx.edits.cue(id) // an op on the cue as shown; rebuilt on a save of it still in flight (undo.js)
+      const drag = state.drag = { id, start_ms: s, end_ms: e } // shown where it was dropped until the save answers
+      if (cue && (cue.start_ms !== s || cue.end_ms !== e)) await ctx.edits.commit('time', [updateOf(cue, { start_ms: s, end_ms: e })])
+      if (state.drag === drag) state.drag = null
+      renderAll()
     }
   })
   await ctx.timeline.ready
@@ -247,6 +255,9 @@ Object.defineProperty(window, 'studio', {
     get render () { return state.render ? { ...state.render } : null },
     get cutUrl () { return state.cutUrl },
     get approved () { return state.approved ? { ...state.approved } : null },
+    get digest () { return state.digest },
+    get conflicts () { return ctx.edits?.conflicts ?? 0 },
+    get drafts () { return Object.fromEntries(state.drafts) },
     get busy () { return !!ctx.edits?.busy },
     get undoDepth () { return ctx.edits?.history.undoStack.length ?? 0 },
     get redoDepth () { return ctx.edits?.history.redoStack.length ?? 0 },

@@ -4,8 +4,11 @@ import { helpTable } from './keys.js'
 
 const $ = (id) => document.getElementById(id)
 
-/** The message area: errors stay until closed or replaced by the next error, notes fade after a few seconds. */
-export function message (text, kind = 'error') {
+/**
+ * The message area: errors stay until closed or replaced by the next error, notes fade after a few seconds unless
+ * `stay` (then they stay until closed).
+ */
+export function message (text, kind = 'error', { stay = false } = {}) {
   const box = $('messages')
   const close = el('button', { type: 'button', class: 'close', title: 'dismiss', text: '×' })
   const item = el('div', { class: `message ${kind}`, testid: `message-${kind}`, role: kind === 'error' ? 'alert' : 'status' },
@@ -13,7 +16,7 @@ export function message (text, kind = 'error') {
   close.addEventListener('click', () => item.remove())
   if (kind === 'error') box.querySelectorAll('.message.error').forEach((m) => m.remove())
   box.append(item)
-  if (kind !== 'error') setTimeout(() => item.remove(), 5000)
+  if (kind !== 'error' && !stay) setTimeout(() => item.remove(), 5000)
   return item
 }
 
