@@ -103,7 +103,7 @@ export function makeLive (ctx) {
       const i = state.cues.findIndex((c) => c.id === id)
       return i >= 0 ? `#${i + 1}` : `${id} (deleted)`
     })
-    P.message(`changed elsewhere: cue ${numbers.join(', ')}; ${steps} undo/redo step${steps === 1 ? '' : 's'} on it dropped`, 'note', { stay: true })
+    P.message(`changed elsewhere: cue ${numbers.join(', ')}; ${steps} undo/redo step${steps === 1 ? '' : 's'} on it dropped`, 'note')
   }
 
   /** Approve what the page shows: the server refuses (409) when the track's digest is no longer the page's. */
