@@ -41,7 +41,8 @@ class StoredCue:
 
 def state_problem(state: CueState, duration_ms: int | None) -> tuple[str, str] | None:
     """What makes ``state`` a cue no track can hold, as (field, problem), or None: end not after start,
-    a time outside the video, control characters in the text, more than 1,000 characters, or no text."""
+    a time outside the video, control characters or lone surrogates in the text, an empty line, more than
+    1,000 characters, or no text."""
     if state.start_ms < 0:
         return "start_ms", f"{state.start_ms} is before the video starts"
     if state.end_ms <= state.start_ms:
@@ -57,6 +58,9 @@ def state_problem(state: CueState, duration_ms: int | None) -> tuple[str, str] |
     bad = sorted({f"U+{ord(ch):04X}" for ch in state.text if ch != "\n" and unicodedata.category(ch) == "Cc"})
     if bad:
         return "text", f"holds control characters {', '.join(bad)}"
+    lone = sorted({f"U+{ord(ch):04X}" for ch in state.text if unicodedata.category(ch) == "Cs"})
+    if lone:
+        return "text", f"holds lone surrogates {', '.join(lone)} (not characters: the text is not valid Unicode)"
     return None
 
 

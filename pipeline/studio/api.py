@@ -37,6 +37,7 @@ from pipeline.studio.responses import (
     conflicts_json,
     credentials,
     history_json,
+    is_unicode,
 )
 from pipeline.studio.state import NotFoundError, Studio, VideoState
 from pipeline.studio.users import User
@@ -58,10 +59,16 @@ __all__ = [
 
 
 def cut_path(studio: Studio, video: str, lang: str) -> Path | None:
-    """The burned cut of ``lang``, when it exists (``lang`` must be one of the video's languages)."""
+    """The burned cut of ``lang``, when it exists as a plain file inside the output folder (``lang`` must be one
+    of the video's languages)."""
     studio.track(video, lang)
-    path = studio.job.output_dir / video / lang / f"{video}.{lang}.mp4"
-    return path if path.is_file() else None
+    root = studio.job.output_dir.resolve()
+    path = root / video / lang / f"{video}.{lang}.mp4"
+    # the renderer writes plain files: a link (or a linked folder) leading anywhere is not served
+    if any(p.is_symlink() for p in (path, path.parent, path.parent.parent)):
+        return None
+    real = path.resolve()
+    return real if real.is_relative_to(root) and real.is_file() else None
 
 
 class Api:
@@ -225,8 +232,8 @@ class Api:
     def reflow(self, body: Any, video: str, lang: str) -> dict[str, object]:
         """The language profile's line breaks for the body's text."""
         text = body.get("text") if isinstance(body, dict) else None
-        if not isinstance(text, str) or len(text) > 1000:
-            raise FieldError("text", "must be a string of at most 1000 characters")
+        if not isinstance(text, str) or len(text) > 1000 or not is_unicode(text):
+            raise FieldError("text", "must be a string of at most 1000 characters, in valid Unicode")
         item, _ = self.studio.track(video, lang)
         return {"text": "\n".join(wrap_lines(" ".join(text.split()), item.profile))}
 

@@ -63,9 +63,17 @@ def _body(raw: bytes) -> Any:
     if not raw.strip():
         return {}
     try:
-        return json.loads(raw.decode("utf-8"))
-    except (ValueError, RecursionError) as exc:  # not UTF-8, not JSON, a 5,000-digit number, nesting too deep
-        raise api.FieldError("body", f"not JSON in UTF-8 ({exc.__class__.__name__}: {exc})"[:200]) from None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise api.FieldError("body", f"is not UTF-8 (byte {exc.start})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise api.FieldError("body", f"is not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    except RecursionError:
+        raise api.FieldError("body", "is nested too deep") from None
+    except ValueError:  # a number of more than 4,300 digits
+        raise api.FieldError("body", "holds a number too long to read") from None
 
 
 def _json_route(path: str, method: str, fn: Callable[..., object], *, body: bool = False, user: bool = False) -> Route:
@@ -205,7 +213,7 @@ def create_app(studio: Studio, renderer: Renderer, events: Events, access: Acces
         _json_route(t + "/edits", "POST", calls.edit, body=True, user=True),
         _json_route(t + "/lint", "POST", calls.lint, body=True),
         _json_route(t + "/reflow", "POST", calls.reflow, body=True),
-        _json_route(t + "/cues/{cid}/history", "GET", calls.history),
+        _json_route(t + "/cues/{cid:path}/history", "GET", calls.history),  # a segment id may hold "/"
         _json_route(t + "/approve", "POST", calls.approve, body=True, user=True),
         _json_route("/api/export", "POST", calls.export, body=True, user=True),
         Route("/api/events", stream, methods=["GET"]),

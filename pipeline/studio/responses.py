@@ -15,6 +15,15 @@ class ForbiddenError(PipelineError):
     """The signed-in user may not do this (HTTP 403); nothing changed."""
 
 
+def is_unicode(text: str) -> bool:
+    """Whether ``text`` is valid Unicode (JSON's ``\ud800`` escapes give lone surrogates, which are not)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def credentials(body: Any) -> tuple[str, str]:
     """The name and password of a sign-in body.
 
@@ -23,8 +32,8 @@ def credentials(body: Any) -> tuple[str, str]:
     """
     for key in ("name", "password"):
         value = body.get(key) if isinstance(body, dict) else None
-        if not isinstance(value, str) or not value or len(value) > 200:
-            raise FieldError(key, "must be a non-empty string of at most 200 characters")
+        if not isinstance(value, str) or not value or len(value) > 200 or not is_unicode(value):
+            raise FieldError(key, "must be a non-empty string of at most 200 characters, in valid Unicode")
     return str(body["name"]), str(body["password"])
 
 

@@ -88,7 +88,7 @@ def _watch_parent(parent: int) -> None:
     os.kill(os.getpid(), signal.SIGTERM)
 
 
-def worker_main(job_path: Path, inbox: Any, out: Any) -> None:
+def worker_main(job_path: Path, inbox: Any, out: Any, server: int) -> None:
     """The process's loop: render each requested video until told to stop (None, or SIGTERM).
 
     Ctrl-C in a terminal reaches the whole process group: the render process ignores it, and the
@@ -99,10 +99,11 @@ def worker_main(job_path: Path, inbox: Any, out: Any) -> None:
     signal.signal(signal.SIGTERM, _stop)
     with contextlib.suppress(OSError):
         os.nice(NICE)  # renders (and their ffmpeg) yield the cores to the server's answers
-    parent = os.getppid()
-    threading.Thread(target=_watch_parent, args=(parent,), name="parent-watch", daemon=True).start()
+    # the server's pid, given at the start: a server killed while this process was still starting has
+    # already left it to init, and then it renders nothing
+    threading.Thread(target=_watch_parent, args=(server,), name="parent-watch", daemon=True).start()
     try:
-        while os.getppid() == parent:
+        while os.getppid() == server:
             try:
                 request = inbox.get(timeout=1.0)
             except queue.Empty:
@@ -118,6 +119,8 @@ def start_worker(job_path: Path) -> tuple[mp.process.BaseProcess, Any, Any]:
     """A new render process with its request and report queues."""
     ctx = mp.get_context("spawn")
     inbox, out = ctx.Queue(), ctx.Queue()
-    process = ctx.Process(target=worker_main, args=(job_path, inbox, out), name="subpipe-studio-render", daemon=True)
+    process = ctx.Process(
+        target=worker_main, args=(job_path, inbox, out, os.getpid()), name="subpipe-studio-render", daemon=True
+    )
     process.start()
     return process, inbox, out
