@@ -1,12 +1,14 @@
 // The studio's HTTP contract (docs/studio-api.md) as small async functions. Errors are ApiError with the server's message.
 
 export class ApiError extends Error {
-  /** @param {number} status @param {any} body */
-  constructor (status, body) {
+  /** @param {number} status @param {any} body @param {string|null} retryAfter the 429's Retry-After header */
+  constructor (status, body, retryAfter = null) {
     super((body && body.error) || `HTTP ${status}`)
     this.status = status
     this.body = body || {}
     this.field = this.body.field ?? null
+    const seconds = Number(retryAfter)
+    this.retryAfter = status === 429 ? (Number.isFinite(seconds) && seconds >= 0 ? seconds : 1) : null
   }
 }
 
@@ -21,7 +23,7 @@ export async function getSession () {
 async function parse (res) {
   const type = res.headers.get('content-type') || ''
   const body = type.includes('json') ? await res.json().catch(() => null) : null
-  if (!res.ok) throw new ApiError(res.status, body || { error: `${res.status} ${res.statusText}` })
+  if (!res.ok) throw new ApiError(res.status, body || { error: `${res.status} ${res.statusText}` }, res.headers.get('retry-after'))
   return body
 }
 
@@ -32,7 +34,7 @@ export async function getJSON (url) {
 
 export async function getText (url) {
   const res = await fetch(url, { credentials: 'same-origin' })
-  if (!res.ok) throw new ApiError(res.status, await res.json().catch(() => null))
+  if (!res.ok) throw new ApiError(res.status, await res.json().catch(() => null), res.headers.get('retry-after'))
   return res.text()
 }
 
@@ -45,6 +47,21 @@ export async function postJSON (url, body) {
     body: JSON.stringify(body ?? {})
   })
   return parse(res)
+}
+
+/**
+ * `call()` once more after the seconds a 429 answer names (`waiting(seconds)` first, to say so); any other error,
+ * or a second 429, is thrown.
+ */
+export async function retryOnce (call, waiting) {
+  try {
+    return await call()
+  } catch (e) {
+    if (!(e instanceof ApiError) || e.status !== 429) throw e
+    waiting?.(e.retryAfter)
+    await new Promise((resolve) => setTimeout(resolve, e.retryAfter * 1000))
+    return call()
+  }
 }
 
 const enc = encodeURIComponent

@@ -1,7 +1,9 @@
 // Saving edits: one request at a time, each op sent with the version of the cue state it was built from (rebuilt on
 // the saved cue when a save of this page answered meanwhile, see undo.js), undo/redo batches, the 409 choice, drafts
 // of text being typed (with the version they were typed on), refused fields shown at their cue, and live findings
-// (POST lint, debounced) while typing or dragging.
+// (POST lint, debounced) while typing or dragging. A save over the studio's rate (429) is sent once more after the
+// delay it names.
+import { retryOnce } from './api.js'
 import { debounce, tidyText } from './format.js'
 import { History, updateOf } from './undo.js'
 import { askConflict, errorText, message } from './panels.js'
@@ -9,6 +11,7 @@ import { askConflict, errorText, message } from './panels.js'
 const SAVE_IDLE_MS = 600
 const LINT_MS = 50
 const FIELD = /^changes\[(\d+)\]\.(\w+)$/
+const waiting = (seconds) => message(`too many requests, retrying in ${seconds} s`, 'note')
 
 export class Edits {
   /**
@@ -57,7 +60,7 @@ export class Edits {
     let resp
     this.generation++
     try {
-      resp = await this.api.edits(label, changes)
+      resp = await retryOnce(() => this.api.edits(label, changes), waiting)
     } catch (e) {
       this.generation++
       if (e.status === 409) return this.conflict(label, ops, mode, changes, e.body.conflicts || [])
@@ -229,7 +232,8 @@ export class Edits {
       this.hooks.refused(null)
       this.hooks.linted(findings)
     } catch (e) {
-      if (seq === this.lintSeq && e.status && e.status !== 409) this.refused(e, changes)
+      // a conflict is for the save to show; a lint over the rate is dropped (the next keystroke lints again)
+      if (seq === this.lintSeq && e.status && e.status !== 409 && e.status !== 429) this.refused(e, changes)
     }
   }
 
