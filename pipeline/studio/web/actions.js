@@ -8,6 +8,7 @@ const SEEK_MS = 1000
 const SMALL_SEEK_MS = 500
 const NEW_CUE_MS = 2000
 const PLACEHOLDER = '…'
+export const READ_ONLY = 'read only: not one of your languages'
 
 /** @param {object} ctx the editor (state, player, list, edits, api, grid, selectCue, info, profile()) */
 export function makeActions (ctx) {
@@ -158,7 +159,7 @@ export function makeActions (ctx) {
     if (!cue) return
     try {
       const { history: rows } = await ctx.api.history(cue.id)
-      showHistory(index() + 1, rows, async (old) => {
+      showHistory(index() + 1, rows, !state.canEdit ? null : async (old) => {
         await ctx.edits.flush()
         const now = ctx.edits.cue(cue.id)
         if (!now) { message('the cue no longer exists'); return }
@@ -169,6 +170,8 @@ export function makeActions (ctx) {
   }
 
   const seek = (d) => () => ctx.player.seekMs(ctx.player.timeMs + d)
+  // Changes of a read-only track (a language not the person's) only say so.
+  const change = (fn) => (e) => { if (!state.canEdit) { message(READ_ONLY, 'note'); return } return fn(e) }
   return {
     playPause: () => { ctx.player.togglePlay() },
     seekBack1: seek(-SEEK_MS),
@@ -177,16 +180,16 @@ export function makeActions (ctx) {
     seekFwd05: seek(SMALL_SEEK_MS),
     prevCue: () => moveCue(-1),
     nextCue: () => moveCue(1),
-    setStart: () => { setTime('start') },
-    setEnd: () => { setTime('end') },
-    saveText: () => { ctx.edits.flush() },
-    merge: () => { merge() },
-    split: () => { split() },
-    reflow: () => { reflow() },
-    insertAfter: () => { insertAfter() },
-    deleteCue: () => { deleteCue() },
-    undo: undoRedo('undo'),
-    redo: undoRedo('redo'),
+    setStart: change(() => { setTime('start') }),
+    setEnd: change(() => { setTime('end') }),
+    saveText: change(() => { ctx.edits.flush() }),
+    merge: change(() => { merge() }),
+    split: change(() => { split() }),
+    reflow: change(() => { reflow() }),
+    insertAfter: change(() => { insertAfter() }),
+    deleteCue: change(() => { deleteCue() }),
+    undo: change(undoRedo('undo')),
+    redo: change(undoRedo('redo')),
     nextFinding: () => finding(1),
     prevFinding: () => finding(-1),
     help: () => toggleHelp(),

@@ -64,6 +64,18 @@ export async function retryOnce (call, waiting) {
   }
 }
 
+/** End the session (a studio with a users file) and go to the sign-in page. */
+export async function signOut () {
+  await postJSON('/api/logout', {})
+  session = null
+}
+
+/** What the session's user may do with a language: edit it, approve it; and export (every language). */
+const languagesOf = (s) => s.languages ?? ['*'] // a studio from before named users: its one user has them all
+export function mayEdit (s, lang) { return !!s && languagesOf(s).some((l) => l === '*' || l === lang) }
+export function mayApprove (s, lang) { return !!s && s.role === 'approver' && mayEdit(s, lang) }
+export function mayExport (s) { return !!s && s.role === 'approver' && languagesOf(s).includes('*') }
+
 const enc = encodeURIComponent
 
 /** URLs of one track's API. */

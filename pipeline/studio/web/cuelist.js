@@ -19,9 +19,16 @@ export class CueList {
     this.selected = null
     this.playing = null
     this.otherLang = null
+    this.readOnly = false
   }
 
   setProfile (profile) { this.profile = profile }
+
+  /** Read only (a language not the person's): the fields can be read, selected and copied, not changed. */
+  setReadOnly (on) {
+    this.readOnly = on
+    for (const row of this.rows.values()) for (const f of row.querySelectorAll('.time, .text')) f.readOnly = on
+  }
 
   /** Show `cues`; `findings` maps cue id -> findings; `other` is the second language's cues (or null). */
   render (cues, findings, other, otherLang) {
@@ -47,6 +54,7 @@ export class CueList {
     const start = el('input', { class: 'time start', testid: 'cue-start', 'aria-label': 'start', spellcheck: 'false' })
     const end = el('input', { class: 'time end', testid: 'cue-end', 'aria-label': 'end', spellcheck: 'false' })
     const text = el('textarea', { class: 'text', testid: 'cue-text', rows: '2', 'aria-label': 'text', lang: this.lang, dir: this.profile.direction || 'auto' })
+    for (const f of [start, end, text]) f.readOnly = this.readOnly
     const row = el('div', { class: 'cue', testid: 'cue-row', 'data-cue-id': id, role: 'row' },
       el('span', { class: 'num', testid: 'cue-num' }),
       el('span', { class: 'times' }, start, end),
@@ -167,6 +175,18 @@ export class CueList {
       if (text && field && field !== 'text') this.markInvalid(rid, field.replace(/_ms$/, ''))
       if (text) row.scrollIntoView({ block: 'nearest' })
     }
+  }
+
+  /** The cue's fields back to their saved values (a change the server refused outright, e.g. 403). */
+  revert (id) {
+    const row = this.rows.get(id)
+    if (!row) return
+    for (const f of row.querySelectorAll('.time, .text')) {
+      if (f.dataset.saved !== undefined) f.value = f.dataset.saved
+      f.classList.remove('invalid')
+    }
+    fitHeight(row.querySelector('.text'))
+    this.updateRate(row, row.querySelector('.text').value)
   }
 
   /** A typed time the server refused: marked until the next valid value (Escape restores the saved one). */

@@ -1,7 +1,8 @@
 // The editor page: loads the video, track and peaks in parallel, draws player, cue list and timeline, then keeps
 // them in step with saves, lint results and the server's events. window.studio exposes read-only state for tests.
 // The page's own text is in the system font: the first paint waits for no font (JASSUB loads the burn's fonts).
-import { getJSON, getSession, trackApi, videoApi } from './api.js'
+import { showAccount } from './account.js'
+import { getJSON, getSession, mayApprove, mayEdit, trackApi, videoApi } from './api.js'
 import { CueList } from './cuelist.js'
 import { Edits } from './edits.js'
 import { debounce, formatMs, frameGrid, cueAt } from './format.js'
@@ -21,7 +22,8 @@ const params = new URLSearchParams(location.search)
 const api = trackApi(V, L)
 const state = {
   cues: [], findings: [], drafts: new Map(), drag: null, selected: null, other: null, withLang: params.get('with') || '',
-  track: null, render: null, cutUrl: null, cutSeq: -1, approved: null, findingIdx: -1, me: null, digest: null
+  track: null, render: null, cutUrl: null, cutSeq: -1, approved: null, findingIdx: -1, me: null, digest: null,
+  canEdit: false, canApprove: false, savedFindings: null
 }
 const ctx = { V, L, state, api, info: null, grid: frameGrid(null), player: null, list: null, timeline: null, edits: null }
 let firstPaintMs = null
@@ -94,7 +96,7 @@ const refreshAss = ctx.refreshAss = debounce(async () => {
 /** A save went through: the server's cues and findings become the state; the approval reopens. */
 function applied (resp, label) {
   state.cues = resp.cues
-  state.findings = resp.findings
+  state.findings = state.savedFindings = resp.findings
   state.digest = resp.digest ?? null
   for (const id of resp.changed || []) ctx.list.showError(id, null)
   state.approved = null
@@ -114,6 +116,24 @@ async function loadOther (lang) {
   state.other = other ? other.cues : null
   renderAll()
   writeUrl()
+}
+
+/**
+ * What the signed-in person may do here: a language not theirs is read only (fields, toolbar, timeline, a note says
+ * so); Approve needs an approver of it. The server refuses anything else with a 403 all the same.
+ */
+function applyAccess (session) {
+  state.me = session.user
+  state.canEdit = mayEdit(session, L)
+  state.canApprove = mayApprove(session, L)
+  showAccount(session, (e) => P.message(P.errorText(e)))
+  $('read-only').hidden = state.canEdit
+  ctx.list.setReadOnly(!state.canEdit)
+  for (const b of document.querySelectorAll('[data-action]')) {
+    if (b.dataset.action !== 'showHistory') b.disabled = !state.canEdit
+  }
+  $('approve').title = state.canApprove ? 'approve the track as shown'
+    : !state.canEdit ? 'read only: not one of your languages' : 'only an approver may approve'
 }
 
 function tick () {
@@ -175,7 +195,7 @@ async function boot () {
   $('with').value = state.withLang
   const track = await trackP
   state.cues = track.cues
-  state.findings = track.findings
+  state.findings = state.savedFindings = track.findings
   state.digest = track.digest ?? null
   ctx.list = new CueList($('cues'), {
     onSelect: (id, o) => ctx.selectCue(id, o),
@@ -195,8 +215,10 @@ async function boot () {
     reload: () => live.reloadTrack(false, true),
     drafted: livePreview,
     refused: (id, field, text) => ctx.list.showError(id, text, field),
+    reverted: (id) => { ctx.list.revert(id); livePreview() },
     dropped: live.dropped
   })
+  applyAccess(await sessionP) // fetched alongside the track: the fields are read only before they are shown
   ctx.player.fonts = track.fonts || []
   live.applyMeta(track)
   renderAll()
@@ -205,7 +227,7 @@ async function boot () {
   const peaks = await peaksP
   ctx.timeline = new Timeline({
     container: $('waveform'), media: ctx.player.video, peaks: peaks.peaks, durationMs: info.duration_ms,
-    shots: info.shots_ms || [], speech: info.speech || [], grid: ctx.grid,
+    shots: info.shots_ms || [], speech: info.speech || [], grid: ctx.grid, editable: state.canEdit,
     onSelect: (id) => ctx.selectCue(id, { seek: true }),
     onDrag: (id, s, e) => ctx.edits.dragPreview(id, s, e),
     onTimes: async (id, s, e) => {
@@ -223,9 +245,8 @@ async function boot () {
   else if (wanted) P.message(`no cue ${wanted} in this track`, 'note')
   await shown
   firstPaintMs = performance.now()
-  $('approve').disabled = false
+  $('approve').disabled = !state.canApprove
   readyResolve(true)
-  state.me = (await sessionP).user
   live.start()
   subtitlesReady = assP.then((ass) => ctx.player.startSubtitles(ass)).then(() => {
     $('subs-state').textContent = ''
@@ -259,6 +280,7 @@ Object.defineProperty(window, 'studio', {
     get conflicts () { return ctx.edits?.conflicts ?? 0 },
     get drafts () { return Object.fromEntries(state.drafts) },
     get busy () { return !!ctx.edits?.busy },
+    get readOnly () { return !state.canEdit },
     get undoDepth () { return ctx.edits?.history.undoStack.length ?? 0 },
     get redoDepth () { return ctx.edits?.history.redoStack.length ?? 0 },
     get burned () { return !!ctx.player?.burned },

@@ -2,7 +2,7 @@
 // the saved cue when a save of this page answered meanwhile, see undo.js), undo/redo batches, the 409 choice, drafts
 // of text being typed (with the version they were typed on), refused fields shown at their cue, and live findings
 // (POST lint, debounced) while typing or dragging. A save over the studio's rate (429) is sent once more after the
-// delay it names.
+// delay it names; one the person may not make (403) is shown and undone on the page (nothing was stored).
 import { retryOnce } from './api.js'
 import { debounce, tidyText } from './format.js'
 import { History, updateOf } from './undo.js'
@@ -16,10 +16,10 @@ const waiting = (seconds) => message(`too many requests, retrying in ${seconds} 
 export class Edits {
   /**
    * @param {ReturnType<import('./api.js').trackApi>} api
-   * @param {{cues: object[], drafts: Map<string, string>, drag: object|null}} state
+   * @param {{cues: object[], drafts: Map<string, string>, drag: object|null, savedFindings: object[]|null}} state
    * @param {{applied: (resp: object, label: string) => void, linted: (findings: object[]) => void,
    *   reload: () => Promise<void>, refused: (id: string, field: string, text: string|null) => void,
-   *   dropped: (ids: string[], steps: number) => void, drafted?: () => void}} hooks
+   *   dropped: (ids: string[], steps: number) => void, drafted?: () => void, reverted?: (id: string) => void}} hooks
    */
   constructor (api, state, hooks) {
     this.api = api
@@ -64,7 +64,8 @@ export class Edits {
     } catch (e) {
       this.generation++
       if (e.status === 409) return this.conflict(label, ops, mode, changes, e.body.conflicts || [])
-      this.refused(e, changes)
+      if (e.status === 403) this.forbidden(e, changes)
+      else this.refused(e, changes)
       return null
     }
     this.generation++
@@ -89,6 +90,17 @@ export class Edits {
     const change = m && changes[Number(m[1])]
     if (change && change.id) this.hooks.refused(change.id, m[2], e.message)
     else message(errorText(e))
+  }
+
+  /** Not this person's to change: the message, and the cues' fields back to what the server has (undo untouched). */
+  forbidden (e, changes) {
+    for (const c of changes) {
+      if (!c.id) continue
+      this.dropDraft(c.id)
+      this.hooks.reverted?.(c.id)
+    }
+    message(`not saved: ${errorText(e)}`)
+    this.lintSoon() // the findings shown may be those of the text typed
   }
 
   /** Show theirs and yours; 'mine' resends my whole state on their versions, 'theirs' reloads the track. */
@@ -222,8 +234,11 @@ export class Edits {
         text: draft === undefined ? cue.text : tidyText(draft)
       })
     }
-    if (!changes.length) return
-    const seq = ++this.lintSeq
+    const seq = ++this.lintSeq // an answer to an earlier lint is no longer wanted
+    if (!changes.length) { // a draft given up (typed back, or refused): the findings of the track as saved
+      if (this.state.savedFindings) this.hooks.linted(this.state.savedFindings)
+      return
+    }
     const t0 = performance.now()
     try {
       const { findings } = await this.api.lint(changes)

@@ -62,7 +62,7 @@ export function makeLive (ctx) {
     }
     if (reset) { ctx.list.clear(); state.drag = null }
     ctx.edits.takeServer(track.cues, reset)
-    state.findings = track.findings
+    state.findings = state.savedFindings = track.findings
     state.digest = track.digest ?? null
     ctx.renderAll()
     ctx.refreshAss()
@@ -115,7 +115,7 @@ export function makeLive (ctx) {
       P.showApproval(approved, true)
       P.message('approved', 'note')
     } catch (e) {
-      if (e.status !== 409) { P.message(P.errorText(e)); return }
+      if (e.status !== 409) { P.message(`not approved: ${P.errorText(e)}`); return }
       try { await reloadTrack() } catch (err) { P.message(P.errorText(err)); return }
       P.message('not approved: the track changed since this page loaded it (an edit elsewhere, a reload or an ' +
         'export). It is reloaded now: review it again, then approve.')

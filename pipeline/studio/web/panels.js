@@ -69,7 +69,10 @@ export function groupFindings (findings) {
 
 const describe = (cue) => cue ? `${formatMs(cue.start_ms)} → ${formatMs(cue.end_ms)}  ${cue.text}` : '(deleted)'
 
-/** The history panel of one cue; `onRestore(state)` with the cue state to go back to (null = deleted). */
+/**
+ * The history panel of one cue; `onRestore(state)` with the cue state to go back to (null = deleted), or null when
+ * the track is read only (the restore buttons are disabled).
+ */
 export function showHistory (cueNumber, rows, onRestore) {
   $('history-cue').textContent = `#${cueNumber}`
   const list = $('history-list')
@@ -77,9 +80,9 @@ export function showHistory (cueNumber, rows, onRestore) {
     el('div', { class: 'who', text: `${r.label} · ${r.user} · ${new Date(r.at).toLocaleString()}` }),
     el('div', { class: 'before', text: `before: ${describe(r.before)}` }),
     el('div', { class: 'after', text: `after: ${describe(r.after)}` }),
-    el('button', { type: 'button', testid: 'restore', text: 'restore this', onclick: () => onRestore(r.after) }),
+    el('button', { type: 'button', testid: 'restore', text: 'restore this', disabled: !onRestore, onclick: () => onRestore?.(r.after) }),
     r === rows[0] && r.before
-      ? el('button', { type: 'button', testid: 'restore-original', text: 'restore the original', onclick: () => onRestore(r.before) })
+      ? el('button', { type: 'button', testid: 'restore-original', text: 'restore the original', disabled: !onRestore, onclick: () => onRestore?.(r.before) })
       : null))
   list.replaceChildren(...(items.length ? items : [el('li', { text: 'no edits yet' })]))
   $('history-panel').hidden = false

@@ -21,6 +21,7 @@ export class Timeline {
    * @param {number} o.durationMs @param {number[]} o.shots @param {number[][]} o.speech @param {object} o.grid
    * @param {(id: string) => void} o.onSelect @param {(id: string, start: number, end: number) => void} o.onTimes
    * @param {(id: string, start: number, end: number) => void} o.onDrag
+   * @param {boolean} [o.editable] false: regions cannot be dragged or resized (a language not the person's)
    */
   constructor (o) {
     this.o = o
@@ -78,6 +79,7 @@ export class Timeline {
    */
   setCues (cues, severities = new Map(), drag = null) {
     this.severity = severities
+    const editable = this.o.editable !== false
     const seen = new Set()
     cues.forEach((cue, i) => {
       seen.add(cue.id)
@@ -93,7 +95,7 @@ export class Timeline {
         return
       }
       const region = this.regions.addRegion({
-        id: cue.id, start, end, color, content: String(i + 1), drag: true, resize: true, minLength: 0.04
+        id: cue.id, start, end, color, content: String(i + 1), drag: editable, resize: editable, minLength: 0.04
       })
       region.element?.setAttribute('data-cue-id', cue.id)
       this.byId.set(cue.id, region)
