@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,7 @@ from argon2 import PasswordHasher
 
 from pipeline.core.errors import InputError
 from pipeline.ingest import editstore
+from pipeline.studio.events import Events
 from pipeline.studio.limits import LOGINS, Buckets, Rate
 from pipeline.studio.serve import Options, _access
 from pipeline.studio.users import hash_password, load_users
@@ -168,3 +170,26 @@ def test_a_public_host_without_users_is_warned_about(tmp_path: Path, hashed: str
     assert quiet == [] and access.users is not None and set(access.users) == {"rita", "abe"}
     proxied, _ = _access(Options(public=("https://studio.example.org",)), 8800)
     assert "studio.example.org" in proxied.hosts and "https://studio.example.org" in proxied.origins()
+
+
+def test_the_sign_in_page_sends_back_to_the_whole_address_asked_for(team: Served) -> None:
+    page = team.client.get(f"/edit/{VIDEO}/fr?cue=s01.0&with=en", follow_redirects=False)
+    assert page.headers["location"] == f"/login?next=%2Fedit%2F{VIDEO}%2Ffr%3Fcue%3Ds01.0%26with%3Den"
+
+
+def test_an_open_event_stream_ends_when_its_session_does() -> None:
+    async def run() -> list[str]:
+        events = Events()
+        signed_in = [True]
+        feed = events.stream(lambda: signed_in[0])
+        got = [await anext(feed)]  # ": connected"
+        events.publish("edit", {"n": 1})
+        got.append(await anext(feed))
+        signed_in[0] = False  # signed out
+        events.publish("edit", {"n": 2})
+        got += [chunk async for chunk in feed]
+        return got
+
+    got = asyncio.run(run())
+    assert got[0] == ": connected\n\n" and got[1].startswith("event: edit") and '"n": 1' in got[1]
+    assert len(got) == 2  # the second event is not sent: the stream ended

@@ -51,8 +51,8 @@ def state_problem(state: CueState, duration_ms: int | None) -> tuple[str, str] |
         return "end_ms", f"{state.end_ms} is past the end of the video ({duration_ms} ms)"
     if len(state.text) > MAX_TEXT_CHARS:
         return "text", f"{len(state.text)} characters, more than {MAX_TEXT_CHARS}"
-    if not state.text.strip():
-        return "text", "empty (delete the cue instead)"
+    if not any(unicodedata.category(ch)[0] in "LNPS" for ch in state.text):
+        return "text", "has no visible character (delete the cue instead)"
     if any(not line.strip() for line in state.text.split("\n")):
         return "text", "has an empty line (a blank line ends a cue in SRT and WebVTT)"
     bad = sorted({f"U+{ord(ch):04X}" for ch in state.text if ch != "\n" and unicodedata.category(ch) == "Cc"})

@@ -204,7 +204,8 @@ def guarded(app: App, access: Access) -> App:
         credential = _cookie(scope, access.cookie)
         refused = _why_refused(scope, access, credential)
         if refused is not None and refused[0] == 401 and access.users is not None and _is_page(scope):
-            await _redirect(send, "/login?" + urlencode({"next": scope["path"]}))
+            query = scope.get("query_string", b"").decode("latin-1")
+            await _redirect(send, "/login?" + urlencode({"next": scope["path"] + (f"?{query}" if query else "")}))
             return
         if refused is not None:
             await _refuse(send, *refused)

@@ -13,6 +13,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
@@ -44,6 +45,8 @@ def _problem(exc: PipelineError) -> JSONResponse:
         return _error(409, str(exc), None, conflicts=api.conflicts_json(exc))
     if isinstance(exc, api.TrackChangedError):
         return _error(409, str(exc), None, digest=exc.digest)
+    if isinstance(exc, api.TooLargeError):
+        return _error(413, exc.problem)
     if isinstance(exc, api.ForbiddenError):
         return _error(403, str(exc))
     if isinstance(exc, NotFoundError | UnknownCueError):
@@ -55,6 +58,39 @@ def _problem(exc: PipelineError) -> JSONResponse:
     if isinstance(exc, UsageError):
         return _error(400, str(exc))
     return _error(500, str(exc))
+
+
+class AnyText(Convertor[str]):
+    """A path parameter of any characters, "/" and newlines included (a cue id holds its segment's id)."""
+
+    regex = r"[\s\S]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("anytext", AnyText())
+
+
+async def _read_body(request: Request) -> bytes:
+    """The request's body, read no further than the limit (a chunked body has no length to check first)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise api.TooLargeError(size)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _not_found(request: Request, exc: Exception) -> Response:
+    """Starlette's own 404 and 405 in the API's shape."""
+    status = getattr(exc, "status_code", 404)
+    return _error(status, "no such route" if status == 404 else f"{request.method} is not allowed here")
 
 
 def _body(raw: bytes) -> Any:
@@ -85,7 +121,7 @@ def _json_route(path: str, method: str, fn: Callable[..., object], *, body: bool
         if length > MAX_BODY:
             return _error(413, f"request body of {length} bytes; at most {MAX_BODY}")
         try:
-            args = [_body(await request.body())] if body else []
+            args = [_body(await _read_body(request))] if body else []
             extra = {"user": request.state.user} if user else {}
             result = await run_in_threadpool(fn, *args, **request.path_params, **extra)
         except api.TooLargeError as exc:
@@ -151,13 +187,14 @@ def _session_routes(access: Access) -> tuple[Handler, Handler, Handler, Handler]
     async def login(request: Request) -> Response:
         if access.users is None:
             return _error(404, "this studio has no users file: open the address it printed")
-        wait = access.logins.take(request.state.address)
-        if wait:
-            return _error(429, f"too many sign-in attempts: try again in {wait:.0f} s")
         try:
-            name, password = api.credentials(_body(await request.body()))
+            name, password = api.credentials(_body(await _read_body(request)))
         except PipelineError as exc:
             return _problem(exc)
+        # per address and name: guessing one account's password is slowed, a team behind one proxy is not
+        wait = access.logins.take(f"{request.state.address}|{name}")
+        if wait:
+            return _error(429, f"too many sign-in attempts: try again in {wait:.0f} s")
         user = await run_in_threadpool(check_password, access.users, name, password)
         if user is None:
             return _error(401, "wrong name or password")
@@ -182,8 +219,10 @@ def create_app(studio: Studio, renderer: Renderer, events: Events, access: Acces
     calls = api.Api(studio, renderer, events, access)
     t = "/api/videos/{video}/tracks/{lang}"
 
-    async def stream(_request: Request) -> Response:
-        return StreamingResponse(events.stream(), media_type="text/event-stream", headers={"cache-control": "no-store"})
+    async def stream(request: Request) -> Response:
+        credential = request.state.credential
+        feed = events.stream(lambda: access.user_for(credential) is not None)
+        return StreamingResponse(feed, media_type="text/event-stream", headers={"cache-control": "no-store"})
 
     def ass(request: Request) -> Response:
         try:
@@ -213,11 +252,11 @@ def create_app(studio: Studio, renderer: Renderer, events: Events, access: Acces
         _json_route(t + "/edits", "POST", calls.edit, body=True, user=True),
         _json_route(t + "/lint", "POST", calls.lint, body=True),
         _json_route(t + "/reflow", "POST", calls.reflow, body=True),
-        _json_route(t + "/cues/{cid:path}/history", "GET", calls.history),  # a segment id may hold "/"
+        _json_route(t + "/cues/{cid:anytext}/history", "GET", calls.history),  # a segment id may hold "/" or "\n"
         _json_route(t + "/approve", "POST", calls.approve, body=True, user=True),
         _json_route("/api/export", "POST", calls.export, body=True, user=True),
         Route("/api/events", stream, methods=["GET"]),
         *_media_routes(studio),
         Mount("/static", app=StaticFiles(directory=WEB, follow_symlink=False), name="static"),
     ]
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_found})
