@@ -33,13 +33,14 @@ import httpx
 import psutil
 import pytest
 
-from pipeline.studio.limits import WRITES, Buckets
+from pipeline.studio.limits import Buckets, Rate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from studio_fixtures import LANGS, ROOT, VIDEO, write_job
 
 SEED = 2026
 EDITS = 2000
+WRITE_RATE = 1000.0  # the stream is the test, not the limit (tests/test_studio_access.py tests that)
 MIN_KILLS = 20
 STREAM_S = 600  # the whole stream of edits and kills, at most
 LAST_MS = 14_400  # every cue stays inside the 15 s clip
@@ -88,7 +89,7 @@ def cues_of(cues: list[dict[str, Any]]) -> Cues:
 
 def start_server(job: Path, gen: int, final: bool) -> Life:
     """``python -m pipeline studio JOB --port 0``, signed in (cookie ``subpipe_studio_<port>``, CSRF token)."""
-    argv = [sys.executable, "-m", "pipeline", "studio", str(job), "--port", "0"]
+    argv = [sys.executable, "-m", "pipeline", "studio", str(job), "--port", "0", "--write-rate", str(WRITE_RATE)]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     with (job.parent / f"server{gen}.err").open("w") as err:
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err, text=True, env=env, start_new_session=True)
@@ -235,7 +236,7 @@ class Editor:
     def stream(self, client: httpx.Client, csrf: str) -> None:
         """Send edits until the server dies (that edit is then unknown) or every edit was sent, within the
         studio's write rate (a new server's bucket is full)."""
-        bucket = Buckets(WRITES)
+        bucket = Buckets(Rate(WRITE_RATE, 2 * WRITE_RATE))
         while self.stage.sent < EDITS:
             edit = self.make(self.stage.sent)
             body = {"label": edit.label, "changes": [c.body() for c in edit.changes]}

@@ -14,5 +14,8 @@ def add_studio_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--public-url", action="append", default=[], metavar="URL", help="a URL a reverse proxy serves it at (TLS)"
     )
+    p.add_argument(
+        "--write-rate", type=float, default=25.0, metavar="N", help="saves per second per client (default 25)"
+    )
     p.add_argument("--export", action="store_true", help="write the stored edits into the job's transcripts, and exit")
     p.add_argument("--hash-password", action="store_true", help="read a password and print its hash for --users")

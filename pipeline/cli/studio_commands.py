@@ -36,7 +36,11 @@ def cmd_studio(args: argparse.Namespace) -> int:
             print("studio: no edit to export (the transcripts already hold them)", file=sys.stderr)
         return 0
     with contextlib.suppress(KeyboardInterrupt):
-        options = Options(args.host, args.port, Path(args.users) if args.users else None, tuple(args.public_url))
+        if args.write_rate <= 0:
+            print("error: --write-rate must be above 0", file=sys.stderr)
+            return 2
+        users = Path(args.users) if args.users else None
+        options = Options(args.host, args.port, users, tuple(args.public_url), args.write_rate)
         serve(Path(args.job), options, _announce)
     print("studio: stopped", file=sys.stderr)
     return 0

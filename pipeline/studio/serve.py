@@ -21,6 +21,7 @@ from pipeline.studio.access import Access, guarded
 from pipeline.studio.app import create_app
 from pipeline.studio.events import Events
 from pipeline.studio.export import export_job
+from pipeline.studio.limits import WRITES, Buckets, Rate
 from pipeline.studio.renderer import Renderer
 from pipeline.studio.state import Studio
 from pipeline.studio.users import load_users
@@ -67,18 +68,20 @@ def bind(host: str, port: int) -> socket.socket:
 
 @dataclass(frozen=True)
 class Options:
-    """How the studio is served: the address, the users file (None: the printed token) and the public URLs
-    a reverse proxy serves it at (their Host and Origin are accepted)."""
+    """How the studio is served: the address, the users file (None: the printed token), the public URLs
+    a reverse proxy serves it at (their Host and Origin are accepted), and the saves a second per client."""
 
     host: str = "127.0.0.1"
     port: int = 8800
     users: Path | None = None
     public: tuple[str, ...] = ()
+    write_rate: float = WRITES.per_second
 
 
 def _access(options: Options, port: int) -> tuple[Access, list[str]]:
     """The access rules of the studio, and the warnings to print."""
     access = Access(users=load_users(options.users) if options.users else None)
+    access.writes = Buckets(Rate(options.write_rate, 2 * options.write_rate))
     access.serve(options.host, port, options.public)
     warnings = []
     if options.host not in LOOPBACK and options.users is None:

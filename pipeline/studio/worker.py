@@ -101,8 +101,8 @@ def worker_main(job_path: Path, inbox: Any, out: Any, server: int) -> None:
         os.nice(NICE)  # renders (and their ffmpeg) yield the cores to the server's answers
     # the server's pid, given at the start: a server killed while this process was still starting has
     # already left it to init, and then it renders nothing
-    threading.Thread(target=_watch_parent, args=(server,), name="parent-watch", daemon=True).start()
-    try:
+    try:  # the watch may stop this process at once (its server is gone): inside the try, so quietly
+        threading.Thread(target=_watch_parent, args=(server,), name="parent-watch", daemon=True).start()
         while os.getppid() == server:
             try:
                 request = inbox.get(timeout=1.0)
