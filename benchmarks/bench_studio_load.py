@@ -23,7 +23,10 @@ cue differs from the acknowledged edit with its highest version); every acknowle
 the cue's history. Latencies are client round trips on the loopback, taken in the same Python process as
 the 50 clients (its own CPU use is printed: the client shares the 2 cores with the server and its renders);
 a client does not reuse a connection idle for over 4 s (uvicorn closes them after 5 s, as browsers expect).
-The machine's load average is printed too: on a shared machine, other work inflates every latency.
+The machine's load average and busy CPU seconds are printed too: on a shared machine, other work inflates every
+latency. The reviewers share one address and credential, so the studio's per-client limits (200 reads a second,
+``--write-rate`` saves, default 25) apply to them together: at the default think time they stay well under
+(about 45 reads and 10 saves a second); with ``--think 0`` the saves over the limit get 429s, counted as errors.
 The server's RSS (not its children) and the render process's are sampled every 0.5 s; ffmpeg is not counted.
 Renders completed are the ``render`` events "done" of ``/api/events`` during the load.
 The run stops by itself: reviewers start no action after ``--seconds``, and requests time out after 30 s.
@@ -42,7 +45,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,6 +82,7 @@ class Tally:
     retried_saved: int = 0
     mismatched: int = 0
     errors: list[str] = field(default_factory=list)
+    error_kinds: Counter[str] = field(default_factory=Counter)
     acks: list[Ack] = field(default_factory=list)
 
 
@@ -117,6 +121,7 @@ class Reviewer:
             response = await self.client.request(method, path, json=body)
         except httpx.HTTPError as exc:
             self.tally.errors.append(f"{kind} {path}: {type(exc).__name__}: {exc}"[:300])
+            self.tally.error_kinds[f"{kind} {type(exc).__name__}"] += 1
             return None
         ms = (time.perf_counter() - start) * 1000
         if kind == "save" and response.status_code == 409:
@@ -125,6 +130,7 @@ class Reviewer:
             return response
         if not response.is_success:
             self.tally.errors.append(f"{kind} {path}: {response.status_code} {response.text[:200]}")
+            self.tally.error_kinds[f"{kind} {response.status_code}"] += 1
             return None
         self.tally.ms[kind].append(ms)
         return response
@@ -389,7 +395,8 @@ def _summary(tally: Tally, window: float) -> dict[str, Any]:
             "by_read_ms": {kind: _percentiles(tally.ms[kind]) for kind in READS},
             "conflicts_409": tally.conflicts, "retried_and_saved": tally.retried_saved,
             "acknowledged": len(tally.acks), "answer_mismatches": tally.mismatched,
-            "errors": len(tally.errors), "error_samples": tally.errors[:10]}  # fmt: skip
+            "errors": len(tally.errors), "error_kinds": dict(tally.error_kinds),
+            "error_samples": tally.errors[:5]}  # fmt: skip
 
 
 def _pct(p: dict[str, Any]) -> str:
@@ -415,7 +422,8 @@ def report(f: dict[str, Any]) -> None:
          bool(s["n"]) and s["p95"] <= SAVE_TARGET_MS),
         (f"409s (expected; {f['retried_and_saved']} saved on retry): p50/p95",
          f"{f['conflicts_409']}: {c['p50']:.0f}/{c['p95']:.0f} ms" if c["n"] else "0", "", None),
-        ("errors (anything else not 2xx, or no answer)", str(f["errors"]), "0", f["errors"] == 0),
+        (f"errors (anything else not 2xx, or no answer) {f['error_kinds'] or ''}", str(f["errors"]), "0",
+         f["errors"] == 0),
         (f"lost updates ({f['acknowledged']} acknowledged edits, {f['cues_edited']} cues)", str(f["lost_updates"]),
          "0", f["lost_updates"] == 0),
         ("final states no acknowledged edit explains", str(f["unacknowledged_final_states"]), "0",
@@ -435,7 +443,7 @@ def report(f: dict[str, Any]) -> None:
         ("CPU s: server / render process+ffmpeg / this client",
          f"{f['server_cpu_s']:.1f}/{f['render_tree_cpu_s'] or 0:.1f}/{f['client_cpu_s']:.1f} s", "", None),
         (f"   machine busy (of {psutil.cpu_count()} x {f['window_s']:.0f} s) / others' (not this benchmark's)",
-         f"{f['machine_busy_cpu_s']:.0f}/{f['machine_busy_cpu_s'] - mine:.0f} s", "", None),
+         f"{f['machine_busy_cpu_s']:.0f}/{max(0.0, f['machine_busy_cpu_s'] - mine):.0f} s", "", None),
     ]  # fmt: skip
     for label, value, target, met in rows:
         verdict = "" if met is None else f"target {target}: {'met' if met else 'MISSED'}"
