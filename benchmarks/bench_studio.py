@@ -327,7 +327,9 @@ def bench_editor(base: str, token: str, runs: int) -> dict[str, Any] | str:
         from playwright.sync_api import Error, sync_playwright
     except ImportError:
         return "skipped: Playwright is not installed"
-    paints, walls, cookie = [], [], {"name": "subpipe_studio", "value": token, "url": base, "sameSite": "Strict"}
+    port = base.rstrip("/").rsplit(":", 1)[1]  # the studio names its cookie after its port
+    name = f"subpipe_studio_{port}"
+    paints, walls, cookie = [], [], {"name": name, "value": token, "url": base, "sameSite": "Strict"}
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
