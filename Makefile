@@ -65,6 +65,7 @@ bench: setup $(BENCH_STAMP)
 	$(BIN)/python benchmarks/bench_sync_floor.py
 	$(BIN)/python benchmarks/bench_review.py
 	$(BIN)/python benchmarks/bench_studio.py
+	$(BIN)/python benchmarks/bench_studio_load.py
 	$(BIN)/python benchmarks/bench_dask.py --json output/bench_dask.json
 	$(BIN)/python benchmarks/scale_model.py --figures output/bench_dask.json
 

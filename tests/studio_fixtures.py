@@ -33,9 +33,12 @@ __all__ = [
     "Served",
     "TestClient",
     "build_app",
+    "cue",
     "real_server",
     "set_segment_text",
     "signed_in",
+    "signed_in_to",
+    "update",
     "write_job",
 ]
 
@@ -99,7 +102,7 @@ class Served:
         """The job's output folder."""
         return self.studio.job.output_dir
 
-    def post(self, url: str, body: Any, **headers: str) -> Any:
+    def post(self, url: str, body: Any, **headers: str | bytes) -> Any:
         """POST ``body`` (JSON data, or str/bytes sent as is) with the CSRF token."""
         content = body if isinstance(body, str | bytes) else json.dumps(body)
         sent = {"x-csrf-token": self.csrf, "content-type": "application/json", **headers}
@@ -165,3 +168,25 @@ def real_server(studio: Studio, events: Events, access: Access, app: Any) -> Ite
         thread.join(10)
         sock.close()
         assert not thread.is_alive(), "uvicorn did not stop within 10 s"
+
+
+def cue(track: dict[str, Any], cid: str) -> dict[str, Any]:
+    """The cue ``cid`` of a track JSON."""
+    return dict(next(c for c in track["cues"] if c["id"] == cid))
+
+
+def update(c: dict[str, Any], **new: Any) -> dict[str, Any]:
+    """An update change of cue ``c`` (as the track JSON gives it) with some fields changed."""
+    fields = {k: c[k] for k in ("start_ms", "end_ms", "text")}
+    return {"op": "update", "id": c["id"], "version": c["version"], **fields, **new}
+
+
+@contextmanager
+def signed_in_to(job: Path) -> Iterator[Served]:
+    """:func:`signed_in`, closed afterwards."""
+    served = signed_in(job)
+    try:
+        yield served
+    finally:
+        served.client.close()
+        served.studio.db.close()

@@ -14,7 +14,7 @@ import pytest
 from pipeline.core.cues import Cue, Track
 from pipeline.core.edits import CueState, StoredCue, check_state, state_problem
 from pipeline.core.errors import InputError
-from pipeline.ingest import editstore
+from pipeline.ingest import approvalstore, editstore
 from pipeline.ingest.editstore import Change, EditConflictError, UnknownCueError
 from pipeline.tracks.overlay import apply_overlay, base_states, cue_ids
 
@@ -215,29 +215,37 @@ def test_history_rows_hold_before_after_label_and_user(db: sqlite3.Connection) -
 
 
 def test_an_approval_stands_until_the_next_edit_of_its_track(db: sqlite3.Connection) -> None:
-    assert editstore.approval(db, V, L) is None
+    assert approvalstore.approval(db, V, L, "d1") is None
     assert editstore.edit_count(db, V, L) == (0, 0)
-    first = editstore.approve(db, V, L, "ann")
+    first = approvalstore.approve(db, V, L, "ann", "d1")
     assert (first.by, first.edits, first.edit_seq) == ("ann", 0, 0)
     assert first.as_json() == {"by": "ann", "at": first.at, "edits": 0}
-    assert editstore.approval(db, V, L) == first
+    assert approvalstore.approval(db, V, L, "d1") == first
     editstore.save(db, V, L, [upd("s01.0", 0, "A."), upd("s01.1", 0, "B.")], BASE, "bob", "text")
     assert editstore.edit_count(db, V, L)[0] == 2
-    assert editstore.approval(db, V, L) is None
-    second = editstore.approve(db, V, L, "cy")
-    assert (second.by, second.edits) == ("cy", 2) and editstore.approval(db, V, L) == second
+    assert approvalstore.approval(db, V, L, "d1") is None
+    second = approvalstore.approve(db, V, L, "cy", "d2")
+    assert (second.by, second.edits) == ("cy", 2) and approvalstore.approval(db, V, L, "d2") == second
     editstore.save(db, V, "fr", [upd("s01.0", 0, "Un.")], BASE, "bob", "text")  # another track's edit
-    assert editstore.approval(db, V, L) == second
-    assert editstore.approval(db, V, "fr") is None
+    assert approvalstore.approval(db, V, L, "d2") == second
+    assert approvalstore.approval(db, V, "fr", "d2") is None
+
+
+def test_an_approval_is_for_the_cues_it_saw(db: sqlite3.Connection) -> None:
+    """The source built other cues since (a transcript edited on disk): the approval no longer stands."""
+    approvalstore.approve(db, V, L, "ann", "digest-of-what-ann-saw")
+    assert approvalstore.approval(db, V, L, "digest-of-what-ann-saw") is not None
+    assert approvalstore.approval(db, V, L, "digest-of-other-cues") is None
 
 
 def test_an_approval_is_read_from_the_output_folder(tmp_path: Path) -> None:
-    assert editstore.read_approval(tmp_path, V, L) is None
+    assert approvalstore.read_approval(tmp_path, V, L, "d") is None
     assert editstore.read_overlay(tmp_path, V, L) == []
     assert not (tmp_path / editstore.STORE_NAME).exists()  # reading never creates the store
     with closing(editstore.connect(tmp_path / editstore.STORE_NAME)) as db:
-        made = editstore.approve(db, V, L, "ann")
-    assert editstore.read_approval(tmp_path, V, L) == made
+        made = approvalstore.approve(db, V, L, "ann", "d")
+    assert approvalstore.read_approval(tmp_path, V, L, "d") == made
+
 
 
 def test_a_file_that_is_not_sqlite_is_refused(tmp_path: Path) -> None:
@@ -260,3 +268,19 @@ def test_a_cue_whose_edit_went_stale_can_be_edited_again_on_the_new_build(db: sq
     edited = apply_overlay(rebuilt, editstore.overlay(db, V, L))
     assert edited.stale == ()
     assert edited.track.cues[0].text == "Source fixed, reviewed."
+
+
+def test_a_full_disk_refuses_the_save_clearly_and_leaves_the_store_intact(db: sqlite3.Connection) -> None:
+    editstore.save(db, V, L, [upd("s01.0", 0, "Kept.")], BASE, "ann", "text")
+    before = editstore.overlay(db, V, L), editstore.history(db, V, L, "s01.0")
+    pages = db.execute("PRAGMA page_count").fetchone()[0]
+    db.execute(f"PRAGMA max_page_count = {pages}")  # the store can grow no more: SQLite's "database or disk is full"
+    big = "x" * 900
+    with pytest.raises(editstore.StoreWriteError, match="the disk is full: nothing was saved") as caught:
+        many = [Change("insert", "", 0, CueState(5000 + n, 5001 + n, big)) for n in range(100)]
+        editstore.save(db, V, L, [upd("s01.0", 1, big), *many], BASE, "bob", "text")
+    assert caught.value.full
+    assert (editstore.overlay(db, V, L), editstore.history(db, V, L, "s01.0")) == before
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    db.execute("PRAGMA max_page_count = 1073741823")  # room again: the next save works
+    editstore.save(db, V, L, [upd("s02.0", 0, big)], BASE, "bob", "text")

@@ -18,10 +18,21 @@ import httpx
 import pytest
 
 from pipeline.ingest import editstore
-from pipeline.studio.access import COOKIE
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from studio_fixtures import VIDEO, Served, TestClient, build_app, real_server, set_segment_text, signed_in, write_job
+from studio_fixtures import (
+    VIDEO,
+    Served,
+    TestClient,
+    build_app,
+    cue,
+    real_server,
+    set_segment_text,
+    signed_in,
+    signed_in_to,
+    update,
+    write_job,
+)
 
 T = f"/api/videos/{VIDEO}/tracks"
 EDITS = f"{T}/en/edits"
@@ -35,25 +46,8 @@ CONTRACT_CSP = (
 
 @pytest.fixture()
 def srv(tmp_path: Path, clip15: Path) -> Iterator[Served]:
-    served = signed_in(write_job(tmp_path, clip15))
-    yield served
-    served.client.close()
-    served.studio.db.close()
-
-
-def cue(track: dict[str, Any], cid: str) -> dict[str, Any]:
-    return dict(next(c for c in track["cues"] if c["id"] == cid))
-
-
-def update(c: dict[str, Any], **new: Any) -> dict[str, Any]:
-    """An update change of cue ``c`` (as the track JSON gives it) with some fields changed."""
-    return {
-        "op": "update",
-        "id": c["id"],
-        "version": c["version"],
-        **{k: c[k] for k in ("start_ms", "end_ms", "text")},
-        **new,
-    }
+    with signed_in_to(write_job(tmp_path, clip15)) as served:
+        yield served
 
 
 def stored(srv: Served) -> tuple[list[Any], ...]:
@@ -71,7 +65,13 @@ def csp_directives(header: str) -> dict[str, str]:
 
 def test_session_gives_the_user_role_and_csrf(srv: Served) -> None:
     data = srv.client.get("/api/session").json()
-    assert data == {"user": data["user"], "role": "approver", "csrf": srv.access.csrf}
+    assert data == {
+        "user": data["user"],
+        "role": "approver",
+        "languages": ["*"],
+        "csrf": srv.access.csrf,
+        "sign_in": False,
+    }
     assert isinstance(data["user"], str) and data["user"]
 
 
@@ -451,14 +451,15 @@ def test_pages_and_static_files_carry_the_csp(srv: Served) -> None:
 
 def test_a_request_without_the_cookie_is_401(srv: Served) -> None:
     with TestClient(srv.app, raise_server_exceptions=False) as stranger:
-        for url in ("/", "/api/session", "/api/overview", f"/media/{VIDEO}/source", "/static/studio.css"):
+        for url in ("/", "/api/session", "/api/overview", f"/media/{VIDEO}/source", "/static/editor.js"):
             response = stranger.get(url)
             assert response.status_code == 401, url
             assert "content-security-policy" in response.headers
         bad = stranger.get("/?token=not-the-token", follow_redirects=False)
         assert bad.status_code == 401 and "set-cookie" not in bad.headers
-        stranger.cookies.set(COOKIE, "not-the-token")
+        stranger.cookies.set(srv.access.cookie, "not-the-token")
         assert stranger.get("/api/session").status_code == 401
+        assert stranger.get("/static/studio.css").status_code == 200  # the sign-in page's style: nothing secret
 
 
 def test_the_token_sets_an_httponly_strict_cookie_and_redirects_without_it(srv: Served) -> None:
@@ -469,7 +470,7 @@ def test_the_token_sets_an_httponly_strict_cookie_and_redirects_without_it(srv: 
         assert response.headers["location"] == f"/edit/{VIDEO}/en?cue=s01.0"
         cookie = response.headers["set-cookie"]
         attributes = {a.strip().lower() for a in cookie.split(";")}
-        assert cookie.startswith(f"{COOKIE}={srv.access.token};")
+        assert cookie.startswith(f"{srv.access.cookie}={srv.access.token};")
         assert {"httponly", "samesite=strict"} <= attributes
         assert visitor.get("/api/overview").status_code == 200
 
@@ -528,7 +529,7 @@ def test_events_stream_an_edit_to_an_open_page(tmp_path: Path, clip15: Path) -> 
     studio, events, _, access, app = build_app(write_job(tmp_path, clip15))
     try:
         with real_server(studio, events, access, app) as base:
-            cookies = {COOKIE: access.token}
+            cookies = {access.cookie: access.token}
             with (
                 httpx.Client(base_url=base, cookies=cookies, timeout=10) as page,
                 httpx.Client(base_url=base, cookies=cookies, timeout=10) as other,

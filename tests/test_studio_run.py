@@ -145,7 +145,7 @@ def test_the_built_files_carry_the_edit_and_the_manifest_names_it(story: Story) 
     assert f"00:00:02.002 --> 00:00:04.371\n{EDITED}\n" in vtt
     assert "EDITED IN\\NTHE STUDIO" in ass and "The world continues" not in ass
     assert "Le monde ne cesse de changer" in (folder.parent / "fr" / "clip.fr.srt").read_text(encoding="utf-8")
-    assert story.edited["notes"]["en/studio"] == ["1 cue(s) as edited in the studio"]
+    assert story.edited["notes"]["en/studio"] == ["1 cue(s) as edited in the studio: s01.0"]
     assert "fr/studio" not in story.edited["notes"] and "en/studio" not in story.first["notes"]
 
 
@@ -219,8 +219,8 @@ def test_stale_edits_are_named_in_the_manifest_and_not_applied(tmp_path: Path, c
     notes = manifest(tmp_path / "out")["notes"]
     assert any("s01.0" in n and "source changed this cue" in n for n in notes["en/studio"])
     assert any("s03.0" in n and "no longer makes this cue" in n for n in notes["en/studio"])
-    assert "1 cue(s) as edited in the studio" in notes["en/studio"]  # the inserted one
-    assert notes["fr/studio"] == ["1 cue(s) as edited in the studio"]
+    assert "1 cue(s) as edited in the studio: new1" in notes["en/studio"]  # the inserted one
+    assert notes["fr/studio"] == ["1 cue(s) as edited in the studio: s02.0"]
 
 
 # --- subpipe studio, end to end -------------------------------------------------------------------------------------

@@ -33,10 +33,11 @@ def track_findings(track: Track, profile: Profile, media: MediaInfo | None, shot
 
 
 def edited_track(
-    item: LangTrack, stored: Sequence[StoredCue], media: MediaInfo | None, shots: Sequence[int]
+    item: LangTrack, stored: Sequence[StoredCue], media: MediaInfo | None, shots: Sequence[int], floor: int = 0
 ) -> tuple[LangTrack, EditedTrack]:
-    """``item`` with ``stored`` edits applied; an edited track's findings are the rules' on its cues."""
-    edited = apply_overlay(item.track, stored)
+    """``item`` with ``stored`` edits applied (unedited cues at version ``floor``); an edited track's
+    findings are the rules' on its cues."""
+    edited = apply_overlay(item.track, stored, floor)
     if not edited.edited:
         return item, edited
     findings = tuple(track_findings(edited.track, item.profile, media, shots))
@@ -62,7 +63,8 @@ def apply_stored_edits(
     made, edited = edited_track(item, stored, media, shots)
     tag = item.profile.tag
     if edited.edited:
-        notes.setdefault(f"{tag}/studio", []).append(f"{len(edited.edited)} cue(s) as edited in the studio")
+        names = ", ".join(sorted(edited.edited))
+        notes.setdefault(f"{tag}/studio", []).append(f"{len(edited.edited)} cue(s) as edited in the studio: {names}")
     for _cid, reason in edited.stale:
         notes.setdefault(f"{tag}/studio", []).append(reason)
     return made

@@ -23,7 +23,8 @@ from pipeline.batch.review import write_video_review
 from pipeline.batch.steps import LangTrack, ProgressFactory, display_style, no_progress
 from pipeline.batch.tracks_step import build_video_tracks
 from pipeline.core.errors import FfmpegError, PipelineError
-from pipeline.ingest.editstore import STORE_NAME, read_approval
+from pipeline.ingest.approvalstore import read_approval
+from pipeline.ingest.editstore import STORE_NAME
 from pipeline.ingest.job import Job, VideoJob
 from pipeline.media.fonts import check_coverage
 from pipeline.media.probe import MediaInfo, probe
@@ -32,6 +33,7 @@ from pipeline.render.burn import Encoder
 from pipeline.render.manifest import entry_for, listed_paths, write_manifest
 from pipeline.render.review import review_frames
 from pipeline.render.staging import recover, sweep, transaction
+from pipeline.tracks.overlay import track_digest
 
 logger = logging.getLogger(__name__)
 
@@ -230,10 +232,14 @@ def run_video(
 
 
 def _approvals(job: Job, vj: VideoJob, built: Mapping[str, LangTrack]) -> dict[str, dict[str, object] | None]:
-    """Each built language's approval in the studio's store (nothing when the studio never ran)."""
+    """Each built language's approval in the studio's store, for the cues it was built with (nothing when
+    the studio never ran)."""
     if not (job.output_dir / STORE_NAME).is_file():
         return {}
-    found = {item.profile.tag: read_approval(job.output_dir, vj.name, item.profile.tag) for item in built.values()}
+    found = {
+        item.profile.tag: read_approval(job.output_dir, vj.name, item.profile.tag, track_digest(item.track))
+        for item in built.values()
+    }
     return {tag: None if a is None else a.as_json() for tag, a in found.items()}
 
 

@@ -20,7 +20,7 @@ from pipeline.ingest.job import Job, VideoJob
 from pipeline.ingest.segments import Transcript, load_transcript
 from pipeline.media.commands import burn_size
 from pipeline.media.frames import frame_times
-from pipeline.media.probe import MediaInfo
+from pipeline.media.probe import MediaInfo, probe
 from pipeline.media.scenes import detect_shot_changes
 from pipeline.media.vad import detect_speech, speech_pauses
 from pipeline.render.manifest import entry_for
@@ -29,7 +29,7 @@ from pipeline.tracks.measure import TextBox
 from pipeline.tracks.timeline import Timeline
 
 
-def _media_facts(vj: VideoJob, media: MediaInfo | None, res: VideoResult) -> tuple[list[int], list[int]]:
+def media_facts(vj: VideoJob, media: MediaInfo | None, res: VideoResult) -> tuple[list[int], list[int]]:
     """The video's shot changes and the times speech resumes after a pause (empty without a video)."""
     shots: list[int] = []
     pauses: list[int] = []
@@ -46,7 +46,7 @@ def build_video_tracks(
     job: Job, vj: VideoJob, media: MediaInfo | None, res: VideoResult, root: Path
 ) -> dict[str, LangTrack]:
     """Every language's track of ``vj`` and its files; a language that fails is recorded in ``res``."""
-    shots, pauses = _media_facts(vj, media, res)
+    shots, pauses = media_facts(vj, media, res)
     with timed(res, "tracks"):
         return _build_tracks(job, vj, media, res, root, shots, pauses)
 
@@ -129,3 +129,17 @@ def _build_lang(
 def _box(style: Mapping[str, Any], lang: str, job: Job, display: tuple[int, int]) -> TextBox:
     """The title-safe box of ``lang``'s lines: its font at the size the burn will use."""
     return text_box(get_profile(lang, merged_table(lang, job.profiles)), style, display)
+
+
+def current_tracks(job: Job, vj: VideoJob) -> dict[str, LangTrack]:
+    """Every language's track of ``vj`` as a run would build it now (the studio's edits applied), by tag;
+    a language that fails to build is left out (the run names it).
+
+    Raises:
+        InputError: when the video or the transcript cannot be read.
+    """
+    media = probe(vj.video) if vj.video else None
+    shots, pauses = media_facts(vj, media, VideoResult(vj.name))
+    made = base_tracks(job, vj, media, shots, pauses).values()
+    built = [apply_stored_edits(job.output_dir, vj.name, m, media, shots, {}) for m in made if isinstance(m, LangTrack)]
+    return {item.profile.tag: item for item in built}

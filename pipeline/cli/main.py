@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pipeline.cli.process import Terminated, configure_logging, sigterm_as_interrupt
+from pipeline.cli.studio_args import add_studio_arguments
 from pipeline.core.errors import InputError, PipelineError, UsageError
 
 # command -> (module, function, description)
@@ -214,11 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", help="what to do (subpipe COMMAND --help)")
     _add_render_commands(sub)
     _add_qc_commands(sub)
-    p = _command(sub, "studio")
-    p.add_argument("job", nargs="?", default="subpipe.toml", help="the job file (default: ./subpipe.toml)")
-    p.add_argument("--port", type=int, default=8800, help="the port (default 8800; 0: any free port)")
-    p.add_argument("--host", default="127.0.0.1", help="where to listen (default 127.0.0.1: this machine only)")
-    p.add_argument("--export", action="store_true", help="write the stored edits into the job's transcripts, and exit")
+    add_studio_arguments(_command(sub, "studio"))
     return parser
 
 

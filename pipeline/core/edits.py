@@ -41,7 +41,8 @@ class StoredCue:
 
 def state_problem(state: CueState, duration_ms: int | None) -> tuple[str, str] | None:
     """What makes ``state`` a cue no track can hold, as (field, problem), or None: end not after start,
-    a time outside the video, control characters in the text, more than 1,000 characters, or no text."""
+    a time outside the video, control characters or lone surrogates in the text, an empty line, more than
+    1,000 characters, or no text."""
     if state.start_ms < 0:
         return "start_ms", f"{state.start_ms} is before the video starts"
     if state.end_ms <= state.start_ms:
@@ -50,13 +51,16 @@ def state_problem(state: CueState, duration_ms: int | None) -> tuple[str, str] |
         return "end_ms", f"{state.end_ms} is past the end of the video ({duration_ms} ms)"
     if len(state.text) > MAX_TEXT_CHARS:
         return "text", f"{len(state.text)} characters, more than {MAX_TEXT_CHARS}"
-    if not state.text.strip():
-        return "text", "empty (delete the cue instead)"
+    if not any(unicodedata.category(ch)[0] in "LNPS" for ch in state.text):
+        return "text", "has no visible character (delete the cue instead)"
     if any(not line.strip() for line in state.text.split("\n")):
         return "text", "has an empty line (a blank line ends a cue in SRT and WebVTT)"
     bad = sorted({f"U+{ord(ch):04X}" for ch in state.text if ch != "\n" and unicodedata.category(ch) == "Cc"})
     if bad:
         return "text", f"holds control characters {', '.join(bad)}"
+    lone = sorted({f"U+{ord(ch):04X}" for ch in state.text if unicodedata.category(ch) == "Cs"})
+    if lone:
+        return "text", f"holds lone surrogates {', '.join(lone)} (not characters: the text is not valid Unicode)"
     return None
 
 

@@ -7,8 +7,10 @@ maps, source digests and burned chunks live under it.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 _EDGE = 1 << 20  # bytes read at each end of a file for its fingerprint
 
@@ -37,3 +39,24 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def read_cached(path: Path, key: str) -> Any:
+    """Field ``key`` of the JSON cache entry at ``path``; None when there is none or it is damaged
+    (a damaged entry is simply measured again)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))[key]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def write_cached(path: Path, doc: dict[str, Any]) -> None:
+    """Write the JSON cache entry ``doc`` at ``path`` whole (through a partial file); a cache folder that
+    cannot be written is not an error (caching is an optimisation)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+        partial.write_text(json.dumps(doc), encoding="utf-8")
+        partial.replace(path)
+    except OSError:
+        pass

@@ -1,8 +1,9 @@
 """The studio's edit store: one SQLite file (WAL) in the job's output folder.
 
 ``cues`` holds the current state of every cue a reviewer touched (with its base and version),
-``edits`` every change as a row (who, when, before, after), ``approvals`` who approved a language of
-a video and after which edit. A batch of changes commits in one transaction or not at all; a change
+``edits`` every change as a row (who, when, before, after, findings), ``floors`` the version of a
+track's unedited cues, and ``approvals`` (:mod:`pipeline.ingest.approvals`) who approved a language
+of a video, after which edit and for which cues. A batch of changes commits in one transaction or not at all; a change
 based on an old version of a cue is refused with the cue as it now stands (:class:`EditConflictError`).
 Built cues that were never edited are at version 0. ``subpipe run`` reads the same file
 (:func:`read_overlay`), so a later batch keeps every fix.
@@ -13,13 +14,13 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline.core.edits import CueState, StoredCue
-from pipeline.core.errors import InputError, PipelineError
+from pipeline.core.errors import InputError, OutputError, PipelineError
 
 STORE_NAME = "studio.sqlite"
 
@@ -35,7 +36,9 @@ CREATE TABLE IF NOT EXISTS edits (
 CREATE INDEX IF NOT EXISTS edits_cue ON edits (video, lang, id);
 CREATE TABLE IF NOT EXISTS approvals (
     video TEXT NOT NULL, lang TEXT NOT NULL, user TEXT NOT NULL, at TEXT NOT NULL,
-    edit_seq INTEGER NOT NULL, edits INTEGER NOT NULL, PRIMARY KEY (video, lang));
+    edit_seq INTEGER NOT NULL, edits INTEGER NOT NULL, digest TEXT NOT NULL, PRIMARY KEY (video, lang));
+CREATE TABLE IF NOT EXISTS floors (
+    video TEXT NOT NULL, lang TEXT NOT NULL, floor INTEGER NOT NULL, PRIMARY KEY (video, lang));
 """
 
 
@@ -63,20 +66,6 @@ class Change:
 
 
 @dataclass(frozen=True)
-class Approval:
-    """Who approved one language of a video, when, and after how many edits."""
-
-    by: str
-    at: str
-    edits: int
-    edit_seq: int
-
-    def as_json(self) -> dict[str, object]:
-        """The approval as the manifest and the studio show it."""
-        return {"by": self.by, "at": self.at, "edits": self.edits}
-
-
-@dataclass(frozen=True)
 class HistoryRow:
     """One stored change of a cue."""
 
@@ -89,7 +78,7 @@ class HistoryRow:
     findings: tuple[str, ...] = ()
 
 
-def _now() -> str:
+def timestamp() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
@@ -124,16 +113,45 @@ def connect(path: Path) -> sqlite3.Connection:
     return db
 
 
+class StoreWriteError(OutputError):
+    """The store refused a write: ``full`` when the disk (or the store's size limit) is full. Nothing was stored."""
+
+    def __init__(self, path: str, problem: str, full: bool) -> None:
+        self.full = full
+        super().__init__(path, problem)
+
+
+def _store_error(db: sqlite3.Connection, exc: sqlite3.Error) -> StoreWriteError:
+    try:
+        path = str(db.execute("PRAGMA database_list").fetchone()[2])
+    except sqlite3.Error:
+        path = STORE_NAME
+    full = getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "full" in str(exc)
+    if full:
+        return StoreWriteError(path, "the disk is full: nothing was saved (the store is as it was)", True)
+    return StoreWriteError(path, f"cannot write the studio's edit store ({exc}): nothing was saved", False)
+
+
 @contextmanager
-def _write(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """One write transaction, taken at once (BEGIN IMMEDIATE): committed whole or rolled back."""
-    db.execute("BEGIN IMMEDIATE")
+def write_transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction, taken at once (BEGIN IMMEDIATE): committed whole or rolled back.
+
+    Raises:
+        StoreWriteError: when SQLite cannot write (a full disk, a store locked for more than 5 s).
+    """
+    try:
+        db.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as exc:
+        raise _store_error(db, exc) from exc
     try:
         yield db
-    except BaseException:
-        db.execute("ROLLBACK")
+        db.execute("COMMIT")
+    except BaseException as exc:
+        with suppress(sqlite3.Error):
+            db.execute("ROLLBACK")
+        if isinstance(exc, sqlite3.Error):
+            raise _store_error(db, exc) from exc
         raise
-    db.execute("COMMIT")
 
 
 def overlay(db: sqlite3.Connection, video: str, lang: str) -> list[StoredCue]:
@@ -155,8 +173,15 @@ def read_overlay(output_dir: Path, video: str, lang: str) -> list[StoredCue]:
         return overlay(db, video, lang)
 
 
+def floor(db: sqlite3.Connection, video: str, lang: str) -> int:
+    """The version of every cue of a track that has no stored edit: 0, raised past every version a cue
+    of the track had whenever the store drops edits (an export), so an old version never matches again."""
+    row = db.execute("SELECT floor FROM floors WHERE video = ? AND lang = ?", (video, lang)).fetchone()
+    return int(row[0]) if row else 0
+
+
 def _check_version(
-    change: Change, stored: StoredCue | None, base: Mapping[str, CueState]
+    change: Change, stored: StoredCue | None, base: Mapping[str, CueState], lowest: int
 ) -> tuple[StoredCue | None, bool]:
     """The cue a change applies to (None for an insert) and whether its version is stale."""
     if change.op == "insert":
@@ -165,7 +190,7 @@ def _check_version(
         return stored, stored.version != change.version
     if change.id not in base:
         raise UnknownCueError(None, f"cue {change.id!r}: no such cue in this track")
-    return StoredCue(change.id, 0, base[change.id], base[change.id]), change.version != 0
+    return StoredCue(change.id, lowest, base[change.id], base[change.id]), change.version != lowest
 
 
 def _new_id(db: sqlite3.Connection, video: str, lang: str) -> str:
@@ -194,10 +219,11 @@ def save(
         EditConflictError: when a change is based on an old version (nothing is stored).
         UnknownCueError: when a change names a cue the track does not have.
     """
-    at = _now()
-    with _write(db):
+    at = timestamp()
+    with write_transaction(db):
         current = {c.id: c for c in overlay(db, video, lang)}
-        checked = [(change, *_check_version(change, current.get(change.id), base)) for change in changes]
+        lowest = floor(db, video, lang)
+        checked = [(change, *_check_version(change, current.get(change.id), base, lowest)) for change in changes]
         conflicts = [(c.id, s if s is not None and s.state is not None else None) for c, s, old in checked if old]
         if conflicts:
             raise EditConflictError(conflicts)
@@ -208,7 +234,7 @@ def save(
             origin = stored.base if stored else None
             if stored is not None and origin is not None and cid in base and origin != base[cid]:
                 before = origin = base[cid]  # a stale edit (the source changed the cue): edit the build's cue
-            version = (stored.version if stored else 0) + 1
+            version = (stored.version if stored else lowest) + 1
             db.execute(
                 "INSERT OR REPLACE INTO cues VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (video, lang, cid, version, *_fields(change.state), *_fields(origin)),
@@ -251,44 +277,18 @@ def edit_count(db: sqlite3.Connection, video: str, lang: str) -> tuple[int, int]
     return int(count), int(last)
 
 
-def approve(db: sqlite3.Connection, video: str, lang: str, user: str) -> Approval:
-    """Record that ``user`` approves the track as it stands now."""
-    with _write(db):
-        count, last = edit_count(db, video, lang)
-        approval = Approval(user, _now(), count, last)
-        db.execute(
-            "INSERT OR REPLACE INTO approvals VALUES (?,?,?,?,?,?)", (video, lang, user, approval.at, last, count)
-        )
-    return approval
-
-
-def approval(db: sqlite3.Connection, video: str, lang: str) -> Approval | None:
-    """The standing approval of one track: None when never approved or edited since."""
-    row = db.execute(
-        "SELECT user, at, edits, edit_seq FROM approvals WHERE video = ? AND lang = ?", (video, lang)
-    ).fetchone()
-    if row is None or edit_count(db, video, lang)[1] > row[3]:
-        return None
-    return Approval(row[0], row[1], row[2], row[3])
-
-
-def read_approval(output_dir: Path, video: str, lang: str) -> Approval | None:
-    """The standing approval of one track stored in ``output_dir`` (None without a store)."""
-    path = output_dir / STORE_NAME
-    if not path.is_file():
-        return None
-    with closing(connect(path)) as db:
-        return approval(db, video, lang)
-
-
-
-def replace_overlay(db: sqlite3.Connection, video: str, lang: str, rows: Sequence[StoredCue]) -> None:
-    """Replace every edited cue of one track by ``rows`` in one transaction (after an export changed the
-    source under them); the edit history is kept."""
-    with _write(db):
-        db.execute("DELETE FROM cues WHERE video = ? AND lang = ?", (video, lang))
-        for row in rows:
-            db.execute(
-                "INSERT INTO cues VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (video, lang, row.id, row.version, *_fields(row.state), *_fields(row.base)),
-            )
+def replace_overlays(db: sqlite3.Connection, video: str, rows: Mapping[str, Sequence[StoredCue]]) -> None:
+    """Replace the edited cues of each track of ``video`` (by language) by ``rows``, in one transaction, after
+    an export changed the source under them. Each track's floor is raised past every version it had,
+    and the new rows take it, so no page's old version matches again; the edit history is kept."""
+    with write_transaction(db):
+        for lang, found in rows.items():
+            highest = db.execute("SELECT MAX(version) FROM cues WHERE video = ? AND lang = ?", (video, lang))
+            raised = max(floor(db, video, lang), highest.fetchone()[0] or 0) + 1
+            db.execute("INSERT OR REPLACE INTO floors VALUES (?,?,?)", (video, lang, raised))
+            db.execute("DELETE FROM cues WHERE video = ? AND lang = ?", (video, lang))
+            for row in found:
+                db.execute(
+                    "INSERT INTO cues VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (video, lang, row.id, raised, *_fields(row.state), *_fields(row.base)),
+                )

@@ -7,13 +7,11 @@ file's fingerprint, as for shot changes and speech.
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 
 import numpy as np
 
-from pipeline.core.filecache import cache_root, file_fingerprint
+from pipeline.core.filecache import cache_root, file_fingerprint, read_cached, write_cached
 from pipeline.media.vad import SAMPLE_RATE, decode_audio
 
 PEAKS_PER_SECOND = 100
@@ -38,17 +36,10 @@ def audio_peaks(media: Path, use_cache: bool = True) -> list[float]:
         FfmpegError: when ffmpeg cannot decode its audio.
     """
     cache = cache_root() / f"peaks-{file_fingerprint(media, f'peaks:{_VERSION}')}.json"
-    if use_cache and cache.is_file():
-        try:
-            return [float(p) for p in json.loads(cache.read_text(encoding="utf-8"))["peaks"]]
-        except (ValueError, KeyError, TypeError):
-            pass  # a damaged cache entry is simply computed again
+    known = read_cached(cache, "peaks") if use_cache else None
+    if isinstance(known, list) and all(isinstance(p, int | float) for p in known):
+        return [float(p) for p in known]
     peaks = compute_peaks(decode_audio(media))
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        partial = cache.with_name(f".{cache.name}.{os.getpid()}.partial")
-        partial.write_text(json.dumps({"media": str(media), "peaks": peaks}), encoding="utf-8")
-        partial.replace(cache)
-    except OSError:
-        pass  # a cache that cannot be written only costs the next studio a decode
+    if use_cache:
+        write_cached(cache, {"media": str(media), "peaks": peaks})
     return peaks

@@ -7,11 +7,10 @@ changed file is detected again; the cache lives in ``SUBPIPE_CACHE`` (default ``
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
-from pipeline.core.filecache import cache_root, file_fingerprint
+from pipeline.core.filecache import cache_root, file_fingerprint, read_cached, write_cached
 from pipeline.core.timecode import seconds_to_ms, snap_ms
 from pipeline.media.ffmpeg import base_args, run_ffmpeg, safe_path
 from pipeline.media.probe import MediaInfo
@@ -47,11 +46,9 @@ def detect_shot_changes(
         FfmpegError: when ffmpeg cannot decode the video.
     """
     cache = cache_root() / f"scenes-{file_fingerprint(video, f'scenes:{threshold}')}.json"
-    if use_cache and cache.is_file():
-        try:
-            return [int(t) for t in json.loads(cache.read_text(encoding="utf-8"))["shot_changes_ms"]]
-        except (ValueError, KeyError, TypeError):
-            pass  # a damaged cache entry is simply detected again
+    known = read_cached(cache, "shot_changes_ms") if use_cache else None
+    if isinstance(known, list) and all(isinstance(t, int) for t in known):
+        return known
     found: list[int] = []
 
     def collect(line: str) -> None:
@@ -62,9 +59,5 @@ def detect_shot_changes(
     run_ffmpeg(scdet_args(video.resolve(), threshold), duration_us=media.duration_ms * 1000, on_stderr=collect)
     changes = sorted(set(found))
     if use_cache:
-        try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            cache.write_text(json.dumps({"video": str(video), "shot_changes_ms": changes}), encoding="utf-8")
-        except OSError:
-            pass  # caching is an optimisation; an unwritable cache folder is not an error
+        write_cached(cache, {"video": str(video), "shot_changes_ms": changes})
     return changes

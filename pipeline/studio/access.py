@@ -3,8 +3,11 @@ security headers every response carries.
 
 The start address carries a random token (``/?token=...``); the first visit turns it into an HttpOnly,
 SameSite=Strict cookie and redirects to the address without it. Tokens are compared in constant time.
-A request whose Host is not the served address (DNS rebinding) or whose Origin is another site gets 403;
-a state-changing request also needs the CSRF token the page reads from ``/api/session``.
+With a users file (:mod:`pipeline.studio.users`) there is no token: a person signs in at ``/login`` and
+gets a session cookie of the same kind. A request whose Host is not the served address (DNS rebinding)
+or whose Origin is another site gets 403; one without a valid credential 401; a state-changing request
+also needs the CSRF token the page reads from ``/api/session`` (derived from its credential). Requests
+over a client's rate (:mod:`pipeline.studio.limits`) get 429.
 """
 
 from __future__ import annotations
@@ -12,11 +15,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 import secrets
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from pipeline.studio.limits import LOGINS, READS, WRITES, Buckets
+from pipeline.studio.users import LOCAL, User
 
 COOKIE = "subpipe_studio"
 CSP = (
@@ -42,28 +49,66 @@ App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 @dataclass
 class Access:
-    """The studio's secrets and the addresses it answers to."""
+    """The studio's secrets, its users and sessions, and the addresses it answers to."""
 
     hosts: set[str] = field(default_factory=set)
     token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    cookie: str = COOKIE
+    users: dict[str, User] | None = None
+    sessions: dict[str, User] = field(default_factory=dict)
+    extra_origins: set[str] = field(default_factory=set)
+    reads: Buckets = field(default_factory=lambda: Buckets(READS))
+    writes: Buckets = field(default_factory=lambda: Buckets(WRITES))
+    logins: Buckets = field(default_factory=lambda: Buckets(LOGINS))
 
     @property
     def csrf(self) -> str:
-        """The CSRF token: derived from the access token, so it needs no storage."""
-        return hmac.new(self.token.encode(), b"csrf", hashlib.sha256).hexdigest()[:32]
+        """The CSRF token of the access token (without a users file)."""
+        return self.csrf_for(self.token)
 
-    def serve(self, host: str, port: int) -> None:
-        """Answer to ``host:port`` (and localhost and 127.0.0.1 when ``host`` is the loopback)."""
+    def csrf_for(self, credential: str) -> str:
+        """The CSRF token of a credential (the token or a session): derived, so it needs no storage."""
+        return hmac.new(credential.encode(), b"csrf", hashlib.sha256).hexdigest()[:32]
+
+    def serve(self, host: str, port: int, public: Sequence[str] = ()) -> None:
+        """Answer to ``host:port`` (and localhost and 127.0.0.1 when ``host`` is the loopback), and to each
+        ``public`` URL a reverse proxy serves it at; the cookie is named after the port, since browsers
+        share cookies between the ports of one host."""
         names = {host, "127.0.0.1", "localhost"} if host in ("127.0.0.1", "localhost") else {host}
-        self.hosts = {f"{name}:{port}" for name in names}
+        self.hosts = {f"[{name}]:{port}" if ":" in name else f"{name}:{port}" for name in names}
+        for url in public:
+            parts = urlsplit(url)
+            self.hosts.add(parts.netloc)
+            self.extra_origins.add(f"{parts.scheme}://{parts.netloc}")
+        self.cookie = f"{COOKIE}_{port}"
 
     def origins(self) -> set[str]:
         """The origins a page of the studio has."""
-        return {f"http://{h}" for h in self.hosts} | {f"https://{h}" for h in self.hosts}
+        return {f"http://{h}" for h in self.hosts} | {f"https://{h}" for h in self.hosts} | self.extra_origins
 
     def ok_token(self, given: str) -> bool:
         """Whether ``given`` is the access token (constant time)."""
         return hmac.compare_digest(given.encode(), self.token.encode())
+
+    def user_for(self, credential: str) -> User | None:
+        """Who holds ``credential`` (the cookie's value): the token's local user, or a session's user."""
+        if self.users is None:
+            return LOCAL if credential and self.ok_token(credential) else None
+        return self.sessions.get(hashlib.sha256(credential.encode()).hexdigest()) if credential else None
+
+    def open_session(self, user: User) -> str:
+        """A new session of ``user``: the cookie's value."""
+        credential = secrets.token_urlsafe(32)
+        self.sessions[hashlib.sha256(credential.encode()).hexdigest()] = user
+        return credential
+
+    def close_session(self, credential: str) -> None:
+        """End the session of ``credential``."""
+        self.sessions.pop(hashlib.sha256(credential.encode()).hexdigest(), None)
+
+    def set_cookie(self, credential: str) -> str:
+        """The Set-Cookie value carrying ``credential``."""
+        return f"{self.cookie}={credential}; HttpOnly; SameSite=Strict; Path=/"
 
 
 def _header(scope: Scope, name: bytes) -> str:
@@ -73,31 +118,37 @@ def _header(scope: Scope, name: bytes) -> str:
     return ""
 
 
-def _cookie(scope: Scope) -> str:
+def _cookie(scope: Scope, name: str) -> str:
     for part in _header(scope, b"cookie").split(";"):
         key, _, value = part.strip().partition("=")
-        if key == COOKIE:
+        if key == name:
             return value
     return ""
 
 
-async def _refuse(send: Send, status: int, message: str) -> None:
+async def _refuse(send: Send, status: int, message: str, wait: float = 0) -> None:
     body = json.dumps({"error": message, "field": None}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *HEADERS],
-        }
-    )
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *HEADERS]
+    if wait:
+        headers.append((b"retry-after", str(max(1, math.ceil(wait))).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+async def _redirect(send: Send, location: str) -> None:
+    await send({"type": "http.response.start", "status": 303, "headers": [(b"location", location.encode()), *HEADERS]})
+    await send({"type": "http.response.body", "body": b""})
+
+
+def _is_page(scope: Scope) -> bool:
+    return scope["method"] == "GET" and not scope["path"].startswith(("/api/", "/static/", "/media/", "/fonts/"))
 
 
 async def _welcome(scope: Scope, send: Send, access: Access) -> None:
     """The first visit with the token: set the cookie and send the browser to the address without it."""
     query = [(k, v) for k, v in parse_qsl(scope.get("query_string", b"").decode()) if k != "token"]
     location = scope["path"] + (f"?{urlencode(query)}" if query else "")
-    cookie = f"{COOKIE}={access.token}; HttpOnly; SameSite=Strict; Path=/"
+    cookie = access.set_cookie(access.token)
     await send(
         {
             "type": "http.response.start",
@@ -108,16 +159,32 @@ async def _welcome(scope: Scope, send: Send, access: Access) -> None:
     await send({"type": "http.response.body", "body": b""})
 
 
-def _why_refused(scope: Scope, access: Access) -> tuple[int, str] | None:
+PUBLIC = frozenset({"/login", "/static/login.js", "/static/studio.css"})
+
+
+def _client(scope: Scope, credential: str) -> str:
+    address = scope.get("client") or ("", 0)
+    return f"{address[0]}|{hashlib.sha256(credential.encode()).hexdigest()[:16]}"
+
+
+def _why_refused(scope: Scope, access: Access, credential: str) -> tuple[int, str, float] | None:
+    """Why a request is refused (status, message, seconds to wait for a 429), or None."""
     if _header(scope, b"host") not in access.hosts:
-        return 403, "this studio does not answer to that host name"
+        return 403, "this studio does not answer to that host name", 0
     origin = _header(scope, b"origin")
     if origin and origin not in access.origins():
-        return 403, "requests from another site are refused"
-    if not access.ok_token(_cookie(scope)):
-        return 401, "no valid access token: open the address the studio printed when it started"
-    if scope["method"] in UNSAFE and not hmac.compare_digest(_header(scope, b"x-csrf-token"), access.csrf):
-        return 403, "missing or wrong CSRF token: reload the page"
+        return 403, "requests from another site are refused", 0
+    unsafe = scope["method"] in UNSAFE
+    wait = (access.writes if unsafe else access.reads).take(_client(scope, credential))
+    if wait:
+        return 429, f"too many requests: try again in {wait:.1f} s", wait
+    if scope["path"] in PUBLIC or scope["path"] == "/api/login":
+        return None
+    if access.user_for(credential) is None:
+        return 401, "not signed in: sign in, or open the address the studio printed when it started", 0
+    given = _header(scope, b"x-csrf-token").encode("latin-1")
+    if unsafe and not hmac.compare_digest(given, access.csrf_for(credential).encode()):
+        return 403, "missing or wrong CSRF token: reload the page", 0
     return None
 
 
@@ -130,13 +197,24 @@ def guarded(app: App, access: Access) -> App:
             return
         query = dict(parse_qsl(scope.get("query_string", b"").decode()))
         host_ok = _header(scope, b"host") in access.hosts
-        if scope["method"] == "GET" and "token" in query and host_ok and access.ok_token(query["token"]):
+        token_mode = access.users is None
+        if scope["method"] == "GET" and "token" in query and host_ok and token_mode and access.ok_token(query["token"]):
             await _welcome(scope, send, access)
             return
-        refused = _why_refused(scope, access)
-        if refused:
+        credential = _cookie(scope, access.cookie)
+        refused = _why_refused(scope, access, credential)
+        if refused is not None and refused[0] == 401 and access.users is not None and _is_page(scope):
+            query = scope.get("query_string", b"").decode("latin-1")
+            await _redirect(send, "/login?" + urlencode({"next": scope["path"] + (f"?{query}" if query else "")}))
+            return
+        if refused is not None:
             await _refuse(send, *refused)
             return
+        state = scope.setdefault("state", {})
+        state["user"] = access.user_for(credential)  # None only on the public paths (sign-in)
+        state["csrf"] = access.csrf_for(credential)
+        state["credential"] = credential
+        state["address"] = (scope.get("client") or ("", 0))[0]
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

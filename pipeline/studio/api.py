@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.batch.steps import display_style, style_for
-from pipeline.core.edits import CueState
-from pipeline.core.errors import InputError
-from pipeline.core.findings import ERROR, WARNING
-from pipeline.ingest import editstore
+from pipeline.core.errors import PipelineError
+from pipeline.core.findings import ERROR, WARNING, Finding
+from pipeline.ingest import approvalstore, editstore
 from pipeline.ingest.editstore import Change
 from pipeline.media.commands import burn_size
 from pipeline.media.fonts import FONTS, font_spec
@@ -31,35 +30,45 @@ from pipeline.studio.editing import (
 from pipeline.studio.events import Events
 from pipeline.studio.export import export_job
 from pipeline.studio.renderer import Renderer
+from pipeline.studio.responses import (
+    ForbiddenError,
+    TooLargeError,
+    TrackChangedError,
+    conflicts_json,
+    credentials,
+    history_json,
+    is_unicode,
+)
 from pipeline.studio.state import NotFoundError, Studio, VideoState
+from pipeline.studio.users import User
 from pipeline.tracks.formats import compose_ass
+from pipeline.tracks.overlay import EditedTrack, track_digest
 from pipeline.tracks.wrap import wrap_lines
 
-__all__ = ["Api", "FieldError", "TooLargeError", "conflicts_json", "cut_path"]
+__all__ = [
+    "Api",
+    "FieldError",
+    "ForbiddenError",
+    "TooLargeError",
+    "TrackChangedError",
+    "conflicts_json",
+    "credentials",
+    "cut_path",
+]
 
-USER = "local"
-
-
-class TooLargeError(InputError):
-    """A request body over the limit (HTTP 413)."""
-
-    def __init__(self, size: int) -> None:
-        super().__init__(None, f"request body of {size} bytes is too large")
-
-
-def conflicts_json(exc: editstore.EditConflictError) -> list[dict[str, object]]:
-    """Each conflicting cue as it now stands (None: deleted)."""
-    return [
-        {"id": cid, "current": None if s is None or s.state is None else {**s.state.as_json(), "version": s.version}}
-        for cid, s in exc.conflicts
-    ]
 
 
 def cut_path(studio: Studio, video: str, lang: str) -> Path | None:
-    """The burned cut of ``lang``, when it exists (``lang`` must be one of the video's languages)."""
+    """The burned cut of ``lang``, when it exists as a plain file inside the output folder (``lang`` must be one
+    of the video's languages)."""
     studio.track(video, lang)
-    path = studio.job.output_dir / video / lang / f"{video}.{lang}.mp4"
-    return path if path.is_file() else None
+    root = studio.job.output_dir.resolve()
+    path = root / video / lang / f"{video}.{lang}.mp4"
+    # the renderer writes plain files: a link (or a linked folder) leading anywhere is not served
+    if any(p.is_symlink() for p in (path, path.parent, path.parent.parent)):
+        return None
+    real = path.resolve()
+    return real if real.is_relative_to(root) and real.is_file() else None
 
 
 class Api:
@@ -67,19 +76,26 @@ class Api:
 
     def __init__(self, studio: Studio, renderer: Renderer, events: Events, access: Access) -> None:
         self.studio, self.renderer, self.events, self.access = studio, renderer, events, access
+        self._found: dict[tuple[str, str], tuple[EditedTrack, list[Finding]]] = {}
 
-    def session(self) -> dict[str, object]:
-        """Who the page acts as, and its CSRF token."""
-        return {"user": USER, "role": "approver", "csrf": self.access.csrf}
+    def _findings(self, video: str, lang: str) -> list[Finding]:
+        """The findings of the current track of ``lang``, computed once per state of the track."""
+        item, edited = self.studio.track(video, lang)
+        cached = self._found.get((video, lang))
+        if cached is not None and cached[0] is edited:
+            return cached[1]
+        found = findings_of(self.studio.video(video), item)
+        self._found[(video, lang)] = (edited, found)
+        return found
 
     def _lang_json(self, video: str, lang: str) -> dict[str, object]:
         item, edited = self.studio.track(video, lang)
-        found = findings_of(self.studio.video(video), item)
+        found = self._findings(video, lang)
         errors = sum(1 for f in found if f.severity == ERROR)
         warnings = sum(1 for f in found if f.severity == WARNING)
         with self.studio.lock:
             count, _ = editstore.edit_count(self.studio.db, video, lang)
-            approved = editstore.approval(self.studio.db, video, lang)
+            approved = approvalstore.approval(self.studio.db, video, lang, track_digest(item.track))
         return {
             "lang": lang,
             "verdict": "fail" if errors else "warn" if warnings else "pass",
@@ -93,9 +109,13 @@ class Api:
 
     def overview(self) -> dict[str, object]:
         """Every video and language with its QC verdict, findings, edits, approval and render state."""
-        videos = []
+        videos: list[dict[str, object]] = []
         for vj in self.studio.job.videos:
-            state = self.studio.video(vj.name)
+            try:
+                state = self.studio.video(vj.name)
+            except PipelineError as exc:  # one unreadable video or transcript: its own row says why
+                videos.append({"name": vj.name, "duration_ms": None, "languages": [], "error": str(exc)})
+                continue
             langs = [self._lang_json(vj.name, lang) for lang in state.base]
             langs += [{"lang": lang, "verdict": "fail", "error": msg} for lang, msg in state.errors.items()]
             duration = state.media.duration_ms if state.media else None
@@ -135,7 +155,6 @@ class Api:
     def track(self, video: str, lang: str) -> dict[str, object]:
         """One track as the editor shows it: cues with ids and versions, findings, approval, fonts."""
         item, edited = self.studio.track(video, lang)
-        state = self.studio.video(video)
         p = item.profile
         spec = font_spec(p.font)
         cut = cut_path(self.studio, video, lang)
@@ -152,7 +171,8 @@ class Api:
                 "direction": "rtl" if p.rtl else "ltr",
             },
             "cues": cues_json(edited),
-            "findings": findings_json(findings_of(state, item), edited.ids),
+            "digest": track_digest(item.track),
+            "findings": findings_json(self._findings(video, lang), edited.ids),
             "stale": [{"id": cid, "message": reason} for cid, reason in edited.stale],
             "ass_url": f"/api/videos/{video}/tracks/{lang}/ass",
             "fonts": [{"name": spec.family, "url": f"/fonts/{_file_key(p.font)}"}],
@@ -170,17 +190,23 @@ class Api:
         ass_style = style_for(item.profile, style, size[1])
         return compose_ass(item.track, ass_style, *size, fps=item.track.fps, sar=media.sar)
 
-    def edit(self, body: Any, video: str, lang: str) -> dict[str, object]:
-        """Commit a batch of changes; the track as it now stands, and the ids changed."""
+    def edit(self, body: Any, video: str, lang: str, user: User) -> dict[str, object]:
+        """Commit a batch of changes; the track as it now stands, and the ids changed.
+
+        Raises:
+            ForbiddenError: when ``user`` may not edit ``lang``.
+        """
+        if not user.may_edit(lang):
+            raise ForbiddenError(f"{user.name} may not edit {lang} (their languages: {_langs(user)})")
         state = self.studio.video(video)
         changes = parse_changes(body, state.media.duration_ms if state.media else None)
         label = parse_label(body)
         base = self.studio.base(video, lang)
         notes = self._change_findings(state, video, lang, changes)
         with self.studio.lock:
-            done = editstore.save(self.studio.db, video, lang, changes, base, USER, label, notes)
+            done = editstore.save(self.studio.db, video, lang, changes, base, user.name, label, notes)
             self.studio.forget(video, lang)
-        self.events.publish("edit", {"video": video, "lang": lang, "ids": done, "by": USER})
+        self.events.publish("edit", {"video": video, "lang": lang, "ids": done, "by": user.name})
         self.renderer.request(video)
         inserted = [cid for cid, change in zip(done, changes, strict=True) if change.op == "insert"]
         return {**self.track(video, lang), "changed": done, "inserted": inserted}
@@ -206,8 +232,8 @@ class Api:
     def reflow(self, body: Any, video: str, lang: str) -> dict[str, object]:
         """The language profile's line breaks for the body's text."""
         text = body.get("text") if isinstance(body, dict) else None
-        if not isinstance(text, str) or len(text) > 1000:
-            raise FieldError("text", "must be a string of at most 1000 characters")
+        if not isinstance(text, str) or len(text) > 1000 or not is_unicode(text):
+            raise FieldError("text", "must be a string of at most 1000 characters, in valid Unicode")
         item, _ = self.studio.track(video, lang)
         return {"text": "\n".join(wrap_lines(" ".join(text.split()), item.profile))}
 
@@ -218,19 +244,46 @@ class Api:
             rows = editstore.history(self.studio.db, video, lang, cid)
         if not rows and cid not in self.studio.base(video, lang):
             raise NotFoundError(None, f"no cue {cid!r} in {video}/{lang}")
-        return {"history": [_history_json(r) for r in rows]}
+        return {"history": [history_json(r) for r in rows]}
 
-    def approve(self, _body: Any, video: str, lang: str) -> dict[str, object]:
-        """Approve one language of one video as it stands."""
-        self.studio.track(video, lang)
+    def approve(self, body: Any, video: str, lang: str, user: User) -> dict[str, object]:
+        """Approve one language of one video as the page saw it (``digest``: 409 when the track changed since).
+
+        Raises:
+            ForbiddenError: when ``user`` is not an approver of ``lang``.
+        """
+        if not user.may_approve(lang):
+            raise ForbiddenError(f"{user.name} may not approve {lang} (role {user.role}, languages {_langs(user)})")
+        seen = body.get("digest") if isinstance(body, dict) else None
+        if seen is not None and not isinstance(seen, str):
+            raise FieldError("digest", "must be the track's digest (a string)")
         with self.studio.lock:
-            approval = editstore.approve(self.studio.db, video, lang, USER)
+            digest = track_digest(self.studio.track(video, lang)[0].track)
+            if seen is not None and seen != digest:
+                raise TrackChangedError(digest)
+            approval = approvalstore.approve(self.studio.db, video, lang, user.name, digest)
         self.events.publish("approval", {"video": video, "lang": lang, "approved": approval.as_json()})
         return {"approved": approval.as_json()}
 
-    def export(self, _body: Any) -> dict[str, object]:
-        """Write the edited tracks back into each video's transcript format."""
-        return {"written": [str(p) for p in export_job(self.studio)]}
+    def export(self, _body: Any, user: User) -> dict[str, object]:
+        """Write the edited tracks back into each video's transcript format (approvers of every language only).
+
+        Raises:
+            ForbiddenError: when ``user`` is not an approver of every language.
+        """
+        if user.role != "approver" or "*" not in user.languages:
+            raise ForbiddenError(f"{user.name} may not export: only an approver of every language ('*') may")
+        written = export_job(self.studio)
+        if written:  # ids and versions changed: every open page reloads its track
+            names = ", ".join(p.name for p in written)
+            self.events.publish("reload", {"message": f"the edits were exported into {names}", "ok": True})
+            for vj in self.studio.job.videos:
+                self.renderer.request(vj.name)
+        return {"written": [str(p) for p in written]}
+
+
+def _langs(user: User) -> str:
+    return ", ".join(sorted(user.languages))
 
 
 def _file_key(key: str) -> str:
@@ -238,21 +291,3 @@ def _file_key(key: str) -> str:
     download; libass picks the face by the family name)."""
     path = FONTS[key].path
     return next(k for k, spec in FONTS.items() if spec.path == path)
-
-
-def _state_json(state: CueState | None) -> dict[str, object] | None:
-    return None if state is None else state.as_json()
-
-
-def _history_json(row: editstore.HistoryRow) -> dict[str, object]:
-    return {
-        "seq": row.seq,
-        "user": row.user,
-        "at": row.at,
-        "label": row.label,
-        "before": _state_json(row.before),
-        "after": _state_json(row.after),
-        "findings": list(row.findings),
-    }
-
-

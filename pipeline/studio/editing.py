@@ -7,6 +7,7 @@ from the same rules as ``subpipe check``: the track rules, then the audio rules 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -39,7 +40,7 @@ class FieldError(InputError):
 def _int(raw: Mapping[str, Any], key: str, where: str) -> int:
     value = raw.get(key)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise FieldError(f"{where}.{key}", f"must be an integer, got {value!r}"[:200])
+        raise FieldError(f"{where}.{key}", f"must be an integer, got {json.dumps(value, ensure_ascii=False)[:60]}")
     if abs(value) > 10**12:
         raise FieldError(f"{where}.{key}", "is out of range")
     return value

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 HEARTBEAT_S = 15.0
 _QUEUE = 256
@@ -41,8 +41,9 @@ class Events:
         if self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._put, _CLOSE)
 
-    async def stream(self) -> AsyncIterator[str]:
-        """One page's events in the text/event-stream format, with a comment line as heartbeat."""
+    async def stream(self, allowed: Callable[[], bool] = lambda: True) -> AsyncIterator[str]:
+        """One page's events in the text/event-stream format, with a comment line as heartbeat; it ends as
+        soon as ``allowed`` says the page's credential no longer holds (signed out)."""
         self._loop = asyncio.get_running_loop()
         queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue(_QUEUE)
         self._queues.add(queue)
@@ -52,9 +53,11 @@ class Events:
                 try:
                     name, data = await asyncio.wait_for(queue.get(), HEARTBEAT_S)
                 except TimeoutError:
+                    if not allowed():
+                        return
                     yield ": heartbeat\n\n"
                     continue
-                if (name, data) == _CLOSE:
+                if (name, data) == _CLOSE or not allowed():
                     return
                 yield f"event: {name}\ndata: {data}\n\n"
         finally:

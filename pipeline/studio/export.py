@@ -1,37 +1,36 @@
 """Writing the studio's edits back into each video's transcript, so the fix reaches the source of truth.
 
-What a transcript can carry goes into it: each edited language's text per segment (a cue inserted
-in the studio becomes a segment of its own, with its times; a segment whose cues were all deleted
-keeps an empty text in that language). Single-language transcripts (SRT, VTT) take the edited cues
-as they are, times included. The times of a multi-language transcript are shared by every language,
-so a timing edit stays in the studio's store: after the export every stored edit is *rebased* onto
-the cues the new transcript builds, and one the transcript now makes by itself is dropped. Reading
-the export back (with the store) gives the same tracks; :func:`export_job` checks that it does.
-The file replaced is kept in ``<output>/studio-backup/``.
+The new transcript (:mod:`pipeline.studio.exportdoc`) is written to a scratch folder first and built
+there. A multi-language transcript's times are shared by every language, so what it cannot carry (a
+timing edit, line breaks of the reviewer's own) stays in the store: every edit is *rebased* onto the
+cues the new transcript builds, matched by content and time, and one the transcript now builds by
+itself is dropped. Only when the new build plus the rebased edits gives every language's track exactly
+as it was is the transcript replaced (the old one kept in ``<output>/studio-backup/``) and the store
+rewritten; otherwise nothing changes. Stale edits are carried over as they are.
 """
 
 from __future__ import annotations
 
-import json
+import difflib
 import shutil
-from collections.abc import Mapping, Sequence
-from dataclasses import replace
+import tempfile
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from pipeline.core.cues import Cue, Track
+from pipeline.batch.tracks_step import base_tracks
+from pipeline.core.cues import Track
 from pipeline.core.edits import CueState, StoredCue
 from pipeline.core.errors import InputError
 from pipeline.core.langtags import merged_table
 from pipeline.core.profiles import get_profile
-from pipeline.core.scripts import join_lines
-from pipeline.core.timecode import format_srt_time
 from pipeline.ingest import editstore
-from pipeline.ingest.segments import Segment, load_transcript
-from pipeline.render.outputs import write_text
-from pipeline.tracks.formats import compose_srt, compose_vtt
-from pipeline.tracks.overlay import EditedTrack, cue_ids
+from pipeline.ingest.job import VideoJob
+from pipeline.ingest.segments import load_transcript
+from pipeline.media.vad import speech_pauses
+from pipeline.studio.exportdoc import edited_segments, json_doc, sheet_doc, single_language_doc
+from pipeline.tracks.overlay import EditedTrack, apply_overlay, cue_ids
 
 if TYPE_CHECKING:
     from pipeline.studio.state import Studio
@@ -39,162 +38,135 @@ if TYPE_CHECKING:
 BACKUP = "studio-backup"
 
 
-def _edited_langs(studio: Studio, video: str) -> list[str]:
-    return [lang for lang in studio.video(video).base if editstore.overlay(studio.db, video, lang)]
+@dataclass(frozen=True)
+class _Plan:
+    """A verified export of one video: the transcript, its new text in a scratch file, the store's new rows."""
+
+    video: str
+    path: Path
+    scratch: Path
+    rows: dict[str, list[StoredCue]]
 
 
-def _segment_texts(
-    studio: Studio, video: str, lang: str, segments: Sequence[Segment]
-) -> tuple[dict[str, str], list[tuple[str, Cue]]]:
-    """Each segment's edited text in ``lang``, and the inserted cues (no segment) as (id, cue)."""
-    _, edited = studio.track(video, lang)
-    lines: dict[str, list[str]] = {seg.id: [] for seg in segments}
-    inserted: list[tuple[str, Cue]] = []
-    for cid, cue in zip(edited.ids, edited.track.cues, strict=True):
-        if cue.segment_id in lines:
-            lines[cue.segment_id].extend(cue.lines)
-        else:
-            inserted.append((cid, cue))
-    return {sid: join_lines(found) for sid, found in lines.items()}, inserted
+def _key(state: CueState) -> tuple[int, int, str]:
+    return (state.start_ms, state.end_ms, state.text)
 
 
-def _text_key(studio: Studio, video: str, lang: str) -> str:
-    """The transcript's own name of ``lang`` (the job's spelling, e.g. ``zh-Hans``)."""
-    for name in studio.video(video).vj.languages:
+def rebased(wanted: EditedTrack, new: Track) -> list[StoredCue]:
+    """The edits that turn the new build ``new`` into ``wanted``'s track: the two cue sequences aligned by
+    content and time; a built cue paired with another wanted cue is updated, one left over deleted, and
+    a wanted cue left over inserted (versions are set by the store)."""
+    built = list(zip(cue_ids(new), (CueState.of(c) for c in new.cues), strict=True))
+    goal = [CueState.of(c) for c in wanted.track.cues]
+    taken = {cid for cid, _ in built}
+    rows: list[StoredCue] = []
+    matcher = difflib.SequenceMatcher(None, [_key(s) for _, s in built], [_key(s) for s in goal], autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        for n in range(max(i2 - i1, j2 - j1)):
+            have = built[i1 + n] if i1 + n < i2 else None
+            want = goal[j1 + n] if j1 + n < j2 else None
+            if have is not None:
+                rows.append(StoredCue(have[0], 0, want, have[1]))
+            else:
+                rows.append(StoredCue(_fresh(taken, wanted.ids[j1 + n]), 0, want, None))
+    return rows
+
+
+def _fresh(taken: set[str], cid: str) -> str:
+    """``cid``, or ``cid~N`` when a built cue already has that id."""
+    name, n = cid, 1
+    while name in taken:
+        name, n = f"{cid}~{n}", n + 1
+    taken.add(name)
+    return name
+
+
+def _text_key(studio: Studio, lang: str, vj: VideoJob) -> str:
+    """The transcript's own name of the language tag ``lang`` (the job's spelling)."""
+    for name in vj.languages:
         if get_profile(name, merged_table(name, studio.job.profiles)).tag == lang:
             return name
     return lang
 
 
-def _json_doc(path: Path, texts: Mapping[str, Mapping[str, str]], new: Sequence[dict[str, Any]]) -> str:
-    doc = json.loads(path.read_text(encoding="utf-8-sig"))
-    for n, raw in enumerate(doc["segments"]):
-        sid = str(raw.get("id", f"{n + 1}"))
-        for lang, by_segment in texts.items():
-            if sid not in by_segment:
-                continue
-            if isinstance(raw.get("text"), str):
-                raw["text"] = by_segment[sid]
-            else:
-                raw.setdefault("text", {})[lang] = by_segment[sid]
-    doc["segments"].extend(new)
-    return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
-
-
-def _sheet_doc(segments: Sequence[Segment], langs: Sequence[str], tsv: bool) -> str:
-    import csv
-    import io
-
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter="\t" if tsv else ",", lineterminator="\n")
-    writer.writerow(["id", "start", "end", "speaker", *langs])
-    for seg in sorted(segments, key=lambda s: s.start_ms):
-        times = [format_srt_time(seg.start_ms), format_srt_time(seg.end_ms)]
-        writer.writerow([seg.id, *times, seg.speaker, *[seg.text.get(lang, "") for lang in langs]])
-    return out.getvalue()
-
-
-def _export_video(studio: Studio, video: str) -> Path | None:
-    """Write one video's transcript with its edits; None when it has none, or already holds them."""
-    langs = _edited_langs(studio, video)
-    vj = studio.video(video).vj
-    if not langs:
-        return None
+def _new_text(studio: Studio, vj: VideoJob, tracks: dict[str, Track]) -> str:
     path = vj.transcript
     suffix = path.suffix.lower()
     if suffix in (".srt", ".vtt"):
-        item, _ = studio.track(video, langs[0])
-        return _replace(studio, path, (compose_srt if suffix == ".srt" else compose_vtt)(item.track))
+        return single_language_doc(path, next(iter(tracks.values())))
     transcript = load_transcript(path, encoding=vj.encoding, lenient=vj.lenient, hint_langs=vj.languages)
-    texts: dict[str, dict[str, str]] = {}
-    new: list[Segment] = []
-    for lang in langs:
-        key = _text_key(studio, video, lang)
-        texts[key], inserted = _segment_texts(studio, video, lang, transcript.segments)
-        for cid, cue in inserted:
-            other = {k: "" for k in transcript.languages if k != key}
-            text = {**other, key: join_lines(cue.lines)}
-            new.append(Segment(f"{video}-{lang}-{cid}", cue.start_ms, cue.end_ms, text))
+    kept, new = edited_segments(transcript, {_text_key(studio, t, vj): tr for t, tr in tracks.items()}, vj.name)
     if suffix == ".json":
-        raw_new = [{"id": s.id, "start_ms": s.start_ms, "end_ms": s.end_ms, "text": dict(s.text)} for s in new]
-        return _replace(studio, path, _json_doc(path, texts, raw_new))
-    merged = [
-        replace(s, text={**s.text, **{k: t[s.id] for k, t in texts.items() if s.id in t}}) for s in transcript.segments
-    ]
-    return _replace(studio, path, _sheet_doc([*merged, *new], transcript.languages, suffix == ".tsv"))
+        return json_doc(path, kept, new)
+    return sheet_doc([*kept, *new], transcript.languages, suffix == ".tsv")
 
 
-def _replace(studio: Studio, path: Path, text: str) -> Path | None:
-    """Keep a copy of ``path`` in the backup folder, then replace it with ``text`` (through a partial);
-    None when it already holds ``text``."""
-    if path.read_bytes() == text.encode("utf-8"):
+def _same(a: Track, b: Track) -> bool:
+    return [(c.start_ms, c.end_ms, c.lines) for c in a.cues] == [(c.start_ms, c.end_ms, c.lines) for c in b.cues]
+
+
+def _plan(studio: Studio, video: str, scratch_dir: Path) -> _Plan | None:
+    """The export of one video, built and checked in ``scratch_dir``; None when there is nothing to write."""
+    state = studio.video(video)
+    vj = state.vj
+    wanted = {tag: studio.track(video, tag)[1] for tag in state.base}
+    edited = {tag: w.track for tag, w in wanted.items() if editstore.overlay(studio.db, video, tag)}
+    if not edited:
         return None
+    text = _new_text(studio, vj, edited)
+    if vj.transcript.read_bytes() == text.encode("utf-8"):
+        return None
+    scratch = scratch_dir / vj.transcript.name
+    scratch.write_text(text, encoding="utf-8", newline="\n")
+    pauses = speech_pauses(state.speech) if state.speech else []
+    built = base_tracks(studio.job, replace(vj, transcript=scratch, encoding=None), state.media, state.shots, pauses)
+    rows: dict[str, list[StoredCue]] = {}
+    for tag, want in wanted.items():
+        made = next((m for m in built.values() if not isinstance(m, Exception) and m.profile.tag == tag), None)
+        if made is None:
+            raise InputError(vj.transcript, f"{video}/{tag}: the exported transcript does not build this language")
+        stale = {cid for cid, _ in want.stale}
+        rows[tag] = rebased(want, made.track)
+        rows[tag] += [s for s in editstore.overlay(studio.db, video, tag) if s.id in stale]
+        if not _same(apply_overlay(made.track, rows[tag]).track, want.track):
+            raise InputError(vj.transcript, f"{video}/{tag}: the export would not build the edited track again")
+    return _Plan(video, vj.transcript, scratch, rows)
+
+
+def _commit(studio: Studio, plan: _Plan) -> None:
+    """Keep the old transcript in the backup folder, put the new one in its place, rewrite the store."""
     folder = studio.job.output_dir / BACKUP
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-    shutil.copy2(path, folder / f"{path.stem}.{stamp}{path.suffix}")
-    return write_text(path, text)
-
-
-def _by_segment(
-    cues: Sequence[Cue], ids: Sequence[str], renamed: Mapping[str, str]
-) -> dict[str, list[tuple[str, Cue]]]:
-    groups: dict[str, list[tuple[str, Cue]]] = {}
-    for cid, cue in zip(ids, cues, strict=True):
-        groups.setdefault(cue.segment_id or renamed.get(cid, cid), []).append((cid, cue))
-    return groups
-
-
-def rebased(wanted: EditedTrack, new: Track, renamed: Mapping[str, str]) -> list[StoredCue]:
-    """The edits that turn the new build ``new`` into the ``wanted`` track: per segment, its cues paired in
-    order; a pair that differs is an update, a cue only the build makes a delete, one only wanted an insert."""
-    built = _by_segment(new.cues, cue_ids(new), {})
-    goal = _by_segment(wanted.track.cues, wanted.ids, renamed)
-    versions = dict(zip(wanted.ids, wanted.versions, strict=True))
-    rows: list[StoredCue] = []
-    for seg in sorted(set(built) | set(goal)):
-        have, want = built.get(seg, []), goal.get(seg, [])
-        for n in range(max(len(have), len(want))):
-            base = CueState.of(have[n][1]) if n < len(have) else None
-            state = CueState.of(want[n][1]) if n < len(want) else None
-            if base == state:
-                continue
-            cid = have[n][0] if n < len(have) else want[n][0]
-            rows.append(StoredCue(cid, versions.get(cid, 0) + 1, state, base))
-    return rows
+    shutil.copy2(plan.path, folder / f"{plan.path.stem}.{stamp}{plan.path.suffix}")
+    shutil.copymode(plan.path, plan.scratch)
+    moved = plan.path.with_name(f".{plan.path.name}.studio-export")
+    shutil.copyfile(plan.scratch, moved)
+    moved.replace(plan.path)
+    editstore.replace_overlays(studio.db, plan.video, plan.rows)
 
 
 def export_job(studio: Studio) -> list[Path]:
-    """Write every video's edits into its transcript and rebase the store on the new build.
+    """Write every video's edits into its transcript and rebase the store on the new build; return the
+    transcripts written.
 
     Raises:
-        InputError: when a transcript cannot be read or the export would not read back as the same tracks.
-        OutputError: when a transcript cannot be written.
+        InputError: when a transcript cannot be read, or the export would not read back as the same
+            tracks (nothing is changed then).
+        OSError: when a transcript cannot be written.
     """
     written = []
-    for vj in studio.job.videos:
-        with studio.lock:
-            before = {lang: studio.track(vj.name, lang)[1] for lang in studio.video(vj.name).base}
-            path = _export_video(studio, vj.name)
-            if path is None:
+    with studio.lock, tempfile.TemporaryDirectory(prefix="subpipe-export-") as scratch:
+        for vj in studio.job.videos:
+            folder = Path(scratch) / vj.name
+            folder.mkdir()
+            plan = _plan(studio, vj.name, folder)
+            if plan is None:
                 continue
-            written.append(path)
+            _commit(studio, plan)
+            written.append(plan.path)
+        if written:
             studio.reload()
-            for lang, wanted in before.items():
-                renamed = {cid: f"{vj.name}-{lang}-{cid}" for cid in _inserted_ids(studio, vj.name, lang)}
-                rows = rebased(wanted, studio.video(vj.name).base[lang].track, renamed)
-                editstore.replace_overlay(studio.db, vj.name, lang, rows)
-                studio.forget(vj.name, lang)
-                _check_same(studio, vj.name, lang, wanted.track, path)
     return written
-
-
-def _inserted_ids(studio: Studio, video: str, lang: str) -> list[str]:
-    return [s.id for s in editstore.overlay(studio.db, video, lang) if s.base is None]
-
-
-def _check_same(studio: Studio, video: str, lang: str, before: Track, path: Path) -> None:
-    after = studio.track(video, lang)[0].track
-    if [(c.start_ms, c.end_ms, c.lines) for c in after.cues] != [(c.start_ms, c.end_ms, c.lines) for c in before.cues]:
-        raise InputError(path, f"{video}/{lang}: the exported transcript does not build the edited track again")
-

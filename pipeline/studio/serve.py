@@ -11,7 +11,7 @@ import asyncio
 import logging
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import uvicorn
@@ -21,10 +21,14 @@ from pipeline.studio.access import Access, guarded
 from pipeline.studio.app import create_app
 from pipeline.studio.events import Events
 from pipeline.studio.export import export_job
+from pipeline.studio.limits import WRITES, Buckets, Rate
 from pipeline.studio.renderer import Renderer
 from pipeline.studio.state import Studio
+from pipeline.studio.users import load_users
 
 logger = logging.getLogger(__name__)
+WILDCARDS = frozenset({"0.0.0.0", "::", ""})
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 WATCH_S = 1.0  # how often the job file and its inputs are looked at for changes
 
 
@@ -35,6 +39,7 @@ class Served:
     host: str
     port: int
     address: str
+    warnings: list[str] = field(default_factory=list)
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -43,8 +48,13 @@ def bind(host: str, port: int) -> socket.socket:
     Raises:
         UsageError: when the address is taken or cannot be bound.
     """
+    if host in WILDCARDS:
+        raise UsageError(f"--host {host} listens on every address, but the studio checks the Host header against one: "
+                         "give the address or name its users will open (e.g. --host 192.168.1.20)")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP: asyncio sets TCP_NODELAY only on such sockets; without it every response waits ~40 ms
+    # for a delayed ACK (Nagle), since uvicorn writes the headers and the body separately
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
@@ -56,25 +66,51 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(job: Path, host: str, port: int, announce: Callable[[Served], None]) -> None:
+@dataclass(frozen=True)
+class Options:
+    """How the studio is served: the address, the users file (None: the printed token), the public URLs
+    a reverse proxy serves it at (their Host and Origin are accepted), and the saves a second per client."""
+
+    host: str = "127.0.0.1"
+    port: int = 8800
+    users: Path | None = None
+    public: tuple[str, ...] = ()
+    write_rate: float = WRITES.per_second
+
+
+def _access(options: Options, port: int) -> tuple[Access, list[str]]:
+    """The access rules of the studio, and the warnings to print."""
+    access = Access(users=load_users(options.users) if options.users else None)
+    access.writes = Buckets(Rate(options.write_rate, 2 * options.write_rate))
+    access.serve(options.host, port, options.public)
+    warnings = []
+    if options.host not in LOOPBACK and options.users is None:
+        warnings.append(
+            f"--host {options.host}: anyone who can reach this address and learns the token can edit; "
+            "give named users with --users FILE, and put TLS in front (a reverse proxy: see the README)"
+        )
+    return access, warnings
+
+
+def serve(job: Path, options: Options, announce: Callable[[Served], None]) -> None:
     """Serve the studio of ``job`` until interrupted; ``announce`` gets the address once it listens.
 
     Raises:
-        InputError: when the job file cannot be read.
+        InputError: when the job file or the users file cannot be read.
         UsageError: when the address cannot be bound.
     """
     studio = Studio(job)
     events = Events()
     renderer = Renderer(studio, events)
-    access = Access()
-    sock = bind(host, port)
+    sock = bind(options.host, options.port)
     bound = sock.getsockname()[1]
-    access.serve(host, bound)
+    access, warnings = _access(options, bound)
     app = guarded(create_app(studio, renderer, events, access), access)
     config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=1, lifespan="off")
     server = uvicorn.Server(config)
-    name = f"[{host}]" if ":" in host else host
-    served = Served(host, bound, f"http://{name}:{bound}/?token={access.token}")
+    name = f"[{options.host}]" if ":" in options.host else options.host
+    where = f"http://{name}:{bound}/"
+    served = Served(options.host, bound, where if access.users else f"{where}?token={access.token}", warnings)
 
     async def watch() -> None:
         while True:

@@ -101,7 +101,8 @@ class Studio:
                 raise NotFoundError(None, f"no language {lang!r} in video {name!r} (it has {', '.join(state.base)})")
             if lang not in state.current:
                 stored = editstore.overlay(self.db, name, lang)
-                state.current[lang] = edited_track(state.base[lang], stored, state.media, state.shots)
+                lowest = editstore.floor(self.db, name, lang)
+                state.current[lang] = edited_track(state.base[lang], stored, state.media, state.shots, lowest)
             return state.current[lang]
 
     def base(self, name: str, lang: str) -> Mapping[str, CueState]:
@@ -119,10 +120,20 @@ class Studio:
         return {p: p.stat().st_mtime_ns if p.exists() else 0 for p in paths}
 
     def reload(self) -> None:
-        """Read the job file again and forget every loaded video (its inputs changed)."""
+        """Read the job file again and forget every loaded video (its inputs changed).
+
+        Raises:
+            InputError: when the job file cannot be read; the studio keeps the job it had, and looks again
+                at the next change.
+        """
         with self.lock:
-            self.job = load_job(self.job_path)
-            self._stamps = self._input_stamps()
+            stamps = self._input_stamps()
+            try:
+                job = load_job(self.job_path)
+            finally:
+                self._stamps = stamps
+            self.job = job
+            self._stamps = self._input_stamps()  # the new job's inputs
             self._videos.clear()
 
     def reload_if_changed(self) -> list[str]:
@@ -138,10 +149,11 @@ class Studio:
             return []
         changed = [str(p) for p, t in stamps.items() if self._stamps.get(p) != t]
         self.reload()
-        stale = [
-            f"{vj.name}/{lang}: {reason}"
-            for vj in self.job.videos
-            for lang in self.video(vj.name).base
-            for _, reason in self.track(vj.name, lang)[1].stale
-        ]
-        return [f"reloaded {', '.join(changed)}", *stale]
+        said = [f"reloaded {', '.join(changed)}"]
+        for vj in self.job.videos:
+            try:
+                langs = list(self.video(vj.name).base)
+                said += [f"{vj.name}/{lang}: {why}" for lang in langs for _, why in self.track(vj.name, lang)[1].stale]
+            except PipelineError as exc:  # the page shows it on the video's row
+                said.append(f"{vj.name}: {exc}")
+        return said

@@ -10,6 +10,8 @@ so a reviewer decides. A cue a reviewer inserted has no base and always applies.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -55,12 +57,21 @@ def _stale_reason(cid: str, stored: StoredCue, base: Mapping[str, CueState]) -> 
     return None
 
 
-def apply_overlay(track: Track, overlay: Sequence[StoredCue]) -> EditedTrack:
-    """``track`` with the edits of ``overlay`` applied (stale ones left out and named), cues in time order."""
+def track_digest(track: Track) -> str:
+    """32 hex digits that name the cues of ``track`` (times and lines): what an approval was given for."""
+    digest = hashlib.sha256(track.lang.encode())
+    for cue in track.cues:
+        digest.update(json.dumps([cue.start_ms, cue.end_ms, list(cue.lines)], ensure_ascii=False).encode())
+    return digest.hexdigest()[:32]
+
+
+def apply_overlay(track: Track, overlay: Sequence[StoredCue], floor: int = 0) -> EditedTrack:
+    """``track`` with the edits of ``overlay`` applied (stale ones left out and named), cues in time order;
+    a cue without an edit is at version ``floor``."""
     base = base_states(track)
     rows: dict[str, tuple[CueState, int, str]] = {}
     for cid, cue in zip(cue_ids(track), track.cues, strict=True):
-        rows[cid] = (CueState.of(cue), 0, cue.segment_id)
+        rows[cid] = (CueState.of(cue), floor, cue.segment_id)
     stale: list[tuple[str, str]] = []
     edited = set()
     for stored in overlay:

@@ -2,11 +2,13 @@
 // playhead, undo/redo, navigation between cues and findings, history. Each structural edit saves typed drafts first.
 import { message, errorText, showHistory, toggleHelp } from './panels.js'
 import { cueAt } from './format.js'
+import { deleteOf, updateOf } from './undo.js'
 
 const SEEK_MS = 1000
 const SMALL_SEEK_MS = 500
 const NEW_CUE_MS = 2000
 const PLACEHOLDER = '…'
+export const READ_ONLY = 'read only: not one of your languages'
 
 /** @param {object} ctx the editor (state, player, list, edits, api, grid, selectCue, info, profile()) */
 export function makeActions (ctx) {
@@ -21,7 +23,7 @@ export function makeActions (ctx) {
   }
   const gapMs = () => ctx.grid.snap(Math.max(1, ctx.profile().min_gap_frames || 0) * ctx.grid.frameMs)
   const textOf = (cue) => state.drafts.get(cue.id) ?? cue.text
-  const update = (cue, patch) => ({ op: 'update', id: cue.id, start_ms: cue.start_ms, end_ms: cue.end_ms, text: cue.text, ...patch })
+  const update = updateOf
   const needCue = () => { const c = current(); if (!c) message('select a cue first', 'note'); return c }
 
   async function setTime (which) {
@@ -85,7 +87,7 @@ export function makeActions (ctx) {
     const joiner = lines <= (ctx.profile().max_lines || 2) ? '\n' : ' '
     await ctx.edits.commit('merge', [
       update(cue, { end_ms: next.end_ms, text: `${cue.text}${joiner}${next.text}` }),
-      { op: 'delete', id: next.id }
+      deleteOf(next)
     ])
   }
 
@@ -113,7 +115,7 @@ export function makeActions (ctx) {
     const cue = cues()[i]
     if (!cue) { message('select a cue first', 'note'); return }
     const neighbour = cues()[i + 1] || cues()[i - 1]
-    const resp = await ctx.edits.commit('delete', [{ op: 'delete', id: cue.id }])
+    const resp = await ctx.edits.commit('delete', [deleteOf(cue)])
     if (resp && neighbour) ctx.selectCue(neighbour.id, { seek: false })
   }
 
@@ -157,17 +159,19 @@ export function makeActions (ctx) {
     if (!cue) return
     try {
       const { history: rows } = await ctx.api.history(cue.id)
-      showHistory(index() + 1, rows, async (old) => {
+      showHistory(index() + 1, rows, !state.canEdit ? null : async (old) => {
         await ctx.edits.flush()
         const now = ctx.edits.cue(cue.id)
         if (!now) { message('the cue no longer exists'); return }
-        const op = old ? update(now, { start_ms: old.start_ms, end_ms: old.end_ms, text: old.text }) : { op: 'delete', id: now.id }
+        const op = old ? update(now, { start_ms: old.start_ms, end_ms: old.end_ms, text: old.text }) : deleteOf(now)
         if (await ctx.edits.commit('restore', [op])) history()
       })
     } catch (e) { message(errorText(e)) }
   }
 
   const seek = (d) => () => ctx.player.seekMs(ctx.player.timeMs + d)
+  // Changes of a read-only track (a language not the person's) only say so.
+  const change = (fn) => (e) => { if (!state.canEdit) { message(READ_ONLY, 'note'); return } return fn(e) }
   return {
     playPause: () => { ctx.player.togglePlay() },
     seekBack1: seek(-SEEK_MS),
@@ -176,16 +180,16 @@ export function makeActions (ctx) {
     seekFwd05: seek(SMALL_SEEK_MS),
     prevCue: () => moveCue(-1),
     nextCue: () => moveCue(1),
-    setStart: () => { setTime('start') },
-    setEnd: () => { setTime('end') },
-    saveText: () => { ctx.edits.flush() },
-    merge: () => { merge() },
-    split: () => { split() },
-    reflow: () => { reflow() },
-    insertAfter: () => { insertAfter() },
-    deleteCue: () => { deleteCue() },
-    undo: undoRedo('undo'),
-    redo: undoRedo('redo'),
+    setStart: change(() => { setTime('start') }),
+    setEnd: change(() => { setTime('end') }),
+    saveText: change(() => { ctx.edits.flush() }),
+    merge: change(() => { merge() }),
+    split: change(() => { split() }),
+    reflow: change(() => { reflow() }),
+    insertAfter: change(() => { insertAfter() }),
+    deleteCue: change(() => { deleteCue() }),
+    undo: change(undoRedo('undo')),
+    redo: change(undoRedo('redo')),
     nextFinding: () => finding(1),
     prevFinding: () => finding(-1),
     help: () => toggleHelp(),

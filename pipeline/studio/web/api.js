@@ -1,12 +1,14 @@
-// The studio's HTTP contract (STUDIO_API.md) as small async functions. Errors are ApiError with the server's message.
+// The studio's HTTP contract (docs/studio-api.md) as small async functions. Errors are ApiError with the server's message.
 
 export class ApiError extends Error {
-  /** @param {number} status @param {any} body */
-  constructor (status, body) {
+  /** @param {number} status @param {any} body @param {string|null} retryAfter the 429's Retry-After header */
+  constructor (status, body, retryAfter = null) {
     super((body && body.error) || `HTTP ${status}`)
     this.status = status
     this.body = body || {}
     this.field = this.body.field ?? null
+    const seconds = Number(retryAfter)
+    this.retryAfter = status === 429 ? (Number.isFinite(seconds) && seconds >= 0 ? seconds : 1) : null
   }
 }
 
@@ -21,7 +23,7 @@ export async function getSession () {
 async function parse (res) {
   const type = res.headers.get('content-type') || ''
   const body = type.includes('json') ? await res.json().catch(() => null) : null
-  if (!res.ok) throw new ApiError(res.status, body || { error: `${res.status} ${res.statusText}` })
+  if (!res.ok) throw new ApiError(res.status, body || { error: `${res.status} ${res.statusText}` }, res.headers.get('retry-after'))
   return body
 }
 
@@ -32,7 +34,7 @@ export async function getJSON (url) {
 
 export async function getText (url) {
   const res = await fetch(url, { credentials: 'same-origin' })
-  if (!res.ok) throw new ApiError(res.status, await res.json().catch(() => null))
+  if (!res.ok) throw new ApiError(res.status, await res.json().catch(() => null), res.headers.get('retry-after'))
   return res.text()
 }
 
@@ -47,6 +49,33 @@ export async function postJSON (url, body) {
   return parse(res)
 }
 
+/**
+ * `call()` once more after the seconds a 429 answer names (`waiting(seconds)` first, to say so); any other error,
+ * or a second 429, is thrown.
+ */
+export async function retryOnce (call, waiting) {
+  try {
+    return await call()
+  } catch (e) {
+    if (!(e instanceof ApiError) || e.status !== 429) throw e
+    waiting?.(e.retryAfter)
+    await new Promise((resolve) => setTimeout(resolve, e.retryAfter * 1000))
+    return call()
+  }
+}
+
+/** End the session (a studio with a users file) and go to the sign-in page. */
+export async function signOut () {
+  await postJSON('/api/logout', {})
+  session = null
+}
+
+/** What the session's user may do with a language: edit it, approve it; and export (every language). */
+const languagesOf = (s) => s.languages ?? ['*'] // a studio from before named users: its one user has them all
+export function mayEdit (s, lang) { return !!s && languagesOf(s).some((l) => l === '*' || l === lang) }
+export function mayApprove (s, lang) { return !!s && s.role === 'approver' && mayEdit(s, lang) }
+export function mayExport (s) { return !!s && s.role === 'approver' && languagesOf(s).includes('*') }
+
 const enc = encodeURIComponent
 
 /** URLs of one track's API. */
@@ -59,7 +88,7 @@ export function trackApi (video, lang) {
     lint: (changes) => postJSON(`${base}/lint`, { changes }),
     reflow: (text) => postJSON(`${base}/reflow`, { text }),
     history: (id) => getJSON(`${base}/cues/${enc(id)}/history`),
-    approve: () => postJSON(`${base}/approve`, {})
+    approve: (digest) => postJSON(`${base}/approve`, { digest: digest ?? null })
   }
 }
 
@@ -68,19 +97,5 @@ export const peaksApi = (url) => getJSON(url)
 export const overviewApi = () => getJSON('/api/overview')
 export const exportApi = () => postJSON('/api/export', {})
 
-/** One EventSource for the page: handlers by event name get the parsed JSON data. */
-export function listen (handlers, onState) {
-  const es = new EventSource('/api/events')
-  for (const [name, fn] of Object.entries(handlers)) {
-    es.addEventListener(name, (ev) => {
-      let data = null
-      try { data = JSON.parse(ev.data) } catch { return }
-      fn(data)
-    })
-  }
-  if (onState) {
-    es.addEventListener('open', () => onState('open'))
-    es.addEventListener('error', () => onState(es.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting'))
-  }
-  return es
-}
+/** The studio's events (one stream shared by the browser's studio pages, see stream.js). */
+export { listenShared as listen } from './stream.js'

@@ -1,6 +1,8 @@
 // The editor page: loads the video, track and peaks in parallel, draws player, cue list and timeline, then keeps
 // them in step with saves, lint results and the server's events. window.studio exposes read-only state for tests.
-import { getJSON, getSession, trackApi, videoApi } from './api.js'
+// The page's own text is in the system font: the first paint waits for no font (JASSUB loads the burn's fonts).
+import { showAccount } from './account.js'
+import { getJSON, getSession, mayApprove, mayEdit, trackApi, videoApi } from './api.js'
 import { CueList } from './cuelist.js'
 import { Edits } from './edits.js'
 import { debounce, formatMs, frameGrid, cueAt } from './format.js'
@@ -11,6 +13,7 @@ import * as P from './panels.js'
 import { Player } from './player.js'
 import { previewAss } from './preview.js'
 import { Timeline } from './timeline.js'
+import { updateOf } from './undo.js'
 
 const $ = (id) => document.getElementById(id)
 const enc = encodeURIComponent
@@ -19,7 +22,8 @@ const params = new URLSearchParams(location.search)
 const api = trackApi(V, L)
 const state = {
   cues: [], findings: [], drafts: new Map(), drag: null, selected: null, other: null, withLang: params.get('with') || '',
-  track: null, render: null, cutUrl: null, cutSeq: -1, approved: null, findingIdx: -1, me: null
+  track: null, render: null, cutUrl: null, cutSeq: -1, approved: null, findingIdx: -1, me: null, digest: null,
+  canEdit: false, canApprove: false, savedFindings: null
 }
 const ctx = { V, L, state, api, info: null, grid: frameGrid(null), player: null, list: null, timeline: null, edits: null }
 let firstPaintMs = null
@@ -92,8 +96,9 @@ const refreshAss = ctx.refreshAss = debounce(async () => {
 /** A save went through: the server's cues and findings become the state; the approval reopens. */
 function applied (resp, label) {
   state.cues = resp.cues
-  state.findings = resp.findings
-  state.drag = null
+  state.findings = state.savedFindings = resp.findings
+  state.digest = resp.digest ?? null
+  for (const id of resp.changed || []) ctx.list.showError(id, null)
   state.approved = null
   P.showApproval(null, true)
   renderAll()
@@ -105,26 +110,30 @@ function applied (resp, label) {
   }
 }
 
-/** The burn's fonts for the page's own text too (the cue list), so it looks like the preview. */
-const loadedFonts = new Set()
-function pageFonts (fonts, element, property) {
-  for (const f of fonts || []) {
-    if (loadedFonts.has(f.url)) continue
-    loadedFonts.add(f.url)
-    const face = new FontFace(f.name, `url(${f.url})`)
-    document.fonts.add(face)
-    face.load().catch(() => {})
-  }
-  if (fonts?.length) element.style.setProperty(property, fonts.map((f) => JSON.stringify(f.name)).join(', '))
-}
-
 async function loadOther (lang) {
   state.withLang = lang
   const other = lang ? await trackApi(V, lang).get() : null
   state.other = other ? other.cues : null
-  if (other) pageFonts(other.fonts, $('cues'), '--other-font')
   renderAll()
   writeUrl()
+}
+
+/**
+ * What the signed-in person may do here: a language not theirs is read only (fields, toolbar, timeline, a note says
+ * so); Approve needs an approver of it. The server refuses anything else with a 403 all the same.
+ */
+function applyAccess (session) {
+  state.me = session.user
+  state.canEdit = mayEdit(session, L)
+  state.canApprove = mayApprove(session, L)
+  showAccount(session, (e) => P.message(P.errorText(e)))
+  $('read-only').hidden = state.canEdit
+  ctx.list.setReadOnly(!state.canEdit)
+  for (const b of document.querySelectorAll('[data-action]')) {
+    if (b.dataset.action !== 'showHistory') b.disabled = !state.canEdit
+  }
+  $('approve').title = state.canApprove ? 'approve the track as shown'
+    : !state.canEdit ? 'read only: not one of your languages' : 'only an approver may approve'
 }
 
 function tick () {
@@ -164,6 +173,8 @@ function wireControls (actions) {
 }
 
 async function boot () {
+  // The source video starts loading at once, at the contract's address (corrected below if the server names another).
+  ctx.player = new Player($('video'), { sourceUrl: `/media/${enc(V)}/source`, fonts: [] })
   const sessionP = getSession()
   const infoP = videoApi(V)
   const trackP = api.get()
@@ -174,7 +185,7 @@ async function boot () {
   ctx.grid = frameGrid(info.fps)
   document.title = `${V} · ${L} · subpipe studio`
   $('title').textContent = `${V} · ${L}`
-  ctx.player = new Player($('video'), { sourceUrl: info.source_url, fonts: [] })
+  if (info.source_url && new URL(info.source_url, location.href).href !== ctx.player.video.src) ctx.player.setSource(info.source_url)
   const shown = new Promise((resolve) => {
     if (ctx.player.video.readyState >= 2) resolve()
     ctx.player.video.addEventListener('loadeddata', resolve, { once: true })
@@ -184,24 +195,31 @@ async function boot () {
   $('with').value = state.withLang
   const track = await trackP
   state.cues = track.cues
-  state.findings = track.findings
+  state.findings = state.savedFindings = track.findings
+  state.digest = track.digest ?? null
   ctx.list = new CueList($('cues'), {
     onSelect: (id, o) => ctx.selectCue(id, o),
     onText: (id, text) => ctx.edits.setDraft(id, text),
     onTextDone: (id) => { ctx.edits.saveText(id) },
+    draftOf: (id) => state.drafts.get(id),
     onTime: async (id, which, ms) => {
       const cue = ctx.edits.cue(id)
       if (!cue) return
-      const change = { op: 'update', id, start_ms: cue.start_ms, end_ms: cue.end_ms, text: cue.text, [`${which}_ms`]: ms }
-      if (!await ctx.edits.commit('time', [change])) ctx.list.markInvalid(id, which)
+      if (!await ctx.edits.commit('time', [updateOf(cue, { [`${which}_ms`]: ms })])) ctx.list.markInvalid(id, which)
     },
     onBadTime: (which, text) => P.message(`${which}: ${JSON.stringify(text)} is not a time (H:MM:SS.mmm)`)
   }, track.profile, L)
   ctx.edits = new Edits(api, state, {
-    applied, linted: (f) => { state.findings = f; renderAll() }, reload: live.reloadTrack, drafted: livePreview
+    applied,
+    linted: (f) => { state.findings = f; renderAll() },
+    reload: () => live.reloadTrack(false, true),
+    drafted: livePreview,
+    refused: (id, field, text) => ctx.list.showError(id, text, field),
+    reverted: (id) => { ctx.list.revert(id); livePreview() },
+    dropped: live.dropped
   })
+  applyAccess(await sessionP) // fetched alongside the track: the fields are read only before they are shown
   ctx.player.fonts = track.fonts || []
-  pageFonts(track.fonts, $('cues'), '--cue-font')
   live.applyMeta(track)
   renderAll()
   const actions = makeActions(ctx)
@@ -209,15 +227,15 @@ async function boot () {
   const peaks = await peaksP
   ctx.timeline = new Timeline({
     container: $('waveform'), media: ctx.player.video, peaks: peaks.peaks, durationMs: info.duration_ms,
-    shots: info.shots_ms || [], speech: info.speech || [], grid: ctx.grid,
+    shots: info.shots_ms || [], speech: info.speech || [], grid: ctx.grid, editable: state.canEdit,
     onSelect: (id) => ctx.selectCue(id, { seek: true }),
     onDrag: (id, s, e) => ctx.edits.dragPreview(id, s, e),
     onTimes: async (id, s, e) => {
-      const cue = ctx.edits.cue(id)
-      state.drag = { id, start_ms: s, end_ms: e } // shown where it was dropped until the save answers
-      const saved = cue && (cue.start_ms !== s || cue.end_ms !== e) &&
-        await ctx.edits.commit('time', [{ op: 'update', id, start_ms: s, end_ms: e, text: cue.text }])
-      if (!saved) { state.drag = null; renderAll() }
+      const cue = ctx.edits.cue(id) // an op on the cue as shown; rebuilt on a save of it still in flight (undo.js)
+      const drag = state.drag = { id, start_ms: s, end_ms: e } // shown where it was dropped until the save answers
+      if (cue && (cue.start_ms !== s || cue.end_ms !== e)) await ctx.edits.commit('time', [updateOf(cue, { start_ms: s, end_ms: e })])
+      if (state.drag === drag) state.drag = null
+      renderAll()
     }
   })
   await ctx.timeline.ready
@@ -227,9 +245,8 @@ async function boot () {
   else if (wanted) P.message(`no cue ${wanted} in this track`, 'note')
   await shown
   firstPaintMs = performance.now()
-  $('approve').disabled = false
+  $('approve').disabled = !state.canApprove
   readyResolve(true)
-  state.me = (await sessionP).user
   live.start()
   subtitlesReady = assP.then((ass) => ctx.player.startSubtitles(ass)).then(() => {
     $('subs-state').textContent = ''
@@ -259,7 +276,11 @@ Object.defineProperty(window, 'studio', {
     get render () { return state.render ? { ...state.render } : null },
     get cutUrl () { return state.cutUrl },
     get approved () { return state.approved ? { ...state.approved } : null },
+    get digest () { return state.digest },
+    get conflicts () { return ctx.edits?.conflicts ?? 0 },
+    get drafts () { return Object.fromEntries(state.drafts) },
     get busy () { return !!ctx.edits?.busy },
+    get readOnly () { return !state.canEdit },
     get undoDepth () { return ctx.edits?.history.undoStack.length ?? 0 },
     get redoDepth () { return ctx.edits?.history.redoStack.length ?? 0 },
     get burned () { return !!ctx.player?.burned },

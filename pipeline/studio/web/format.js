@@ -104,3 +104,20 @@ export function el (tag, attrs = {}, ...children) {
   for (const c of children.flat()) if (c !== null && c !== undefined) node.append(c)
   return node
 }
+
+/**
+ * A cue text as it may be sent: CR LF and CR as LF, tabs as spaces, no blank lines (the server refuses a blank
+ * line: it ends a cue in SRT and WebVTT). `typing`: the last line may still be empty (Enter was just pressed).
+ */
+export function tidyText (text, typing = false) {
+  const lines = String(text).replace(/\r\n?/g, '\n').replace(/\t/g, ' ').split('\n')
+  const last = lines.length - 1
+  return lines.filter((line, i) => line.trim() || (typing && i === last && i > 0)).join('\n')
+}
+
+/** Would a line break typed over [start, end) of `value` leave a blank line? */
+export function breakMakesBlankLine (value, start, end) {
+  const before = value.slice(0, start)
+  const after = value.slice(end)
+  return /(^|\n)[ \t]*$/.test(before) || /^[ \t]*\n/.test(after)
+}

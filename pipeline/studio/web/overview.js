@@ -1,12 +1,14 @@
 // The overview: videos x languages, each cell a link to the editor with verdict, counts, edits, approval and the
 // burned cut's render state, kept live from /api/events. The export button writes edited tracks back.
-import { exportApi, getSession, listen, overviewApi } from './api.js'
+import { showAccount } from './account.js'
+import { exportApi, getSession, listen, mayEdit, mayExport, overviewApi } from './api.js'
 import { debounce, el, formatMs } from './format.js'
 import { errorText, message } from './panels.js'
 
 const $ = (id) => document.getElementById(id)
 const enc = encodeURIComponent
 let data = null
+let session = null
 
 function renderCell (video, t) {
   const cell = el('td', { class: `lang-cell ${t.verdict}`, testid: 'lang-cell', 'data-video': video, 'data-lang': t.lang })
@@ -18,7 +20,8 @@ function renderCell (video, t) {
     el('span', { class: 'counts', testid: 'cell-counts', text: `${t.errors} E · ${t.warnings} W` }),
     el('span', { class: 'edits', testid: 'cell-edits', text: `${t.edits} edit${t.edits === 1 ? '' : 's'}` }),
     approved,
-    renderState(t.render))
+    renderState(t.render),
+    mayEdit(session, t.lang) ? null : el('span', { class: 'read-only', testid: 'cell-read-only', text: 'read only' }))
   cell.append(link)
   return cell
 }
@@ -75,20 +78,30 @@ async function doExport () {
   } catch (e) {
     message(errorText(e))
   } finally {
-    button.disabled = false
+    button.disabled = !mayExport(session)
   }
 }
 
 async function boot () {
-  const [session, overview] = await Promise.all([getSession(), overviewApi()])
+  const [who, overview] = await Promise.all([getSession(), overviewApi()])
+  session = who
   data = overview
-  $('user').textContent = `${session.user} (${session.role})`
+  showAccount(session, (e) => message(errorText(e)))
   render()
-  $('export').addEventListener('click', doExport)
+  const button = $('export')
+  button.disabled = !mayExport(session)
+  if (button.disabled) button.title = 'only an approver of every language may export'
+  button.addEventListener('click', doExport)
+  let opened = false
+  let seen = null
   listen({ render: onRender, edit: reload, approval: reload, reload }, (s) => {
     $('live').dataset.state = s
     $('live').textContent = s === 'open' ? 'live' : s
+    if (s === 'open' && opened && seen !== 'open') reload() // events may have been missed meanwhile
+    if (s === 'open') opened = true
+    seen = s
   })
+  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') reload() })
 }
 
 boot().catch((e) => message(`the overview could not load: ${errorText(e)}`))

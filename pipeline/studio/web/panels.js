@@ -4,8 +4,11 @@ import { helpTable } from './keys.js'
 
 const $ = (id) => document.getElementById(id)
 
-/** The message area: errors stay until closed or replaced by the next error, notes fade after a few seconds. */
-export function message (text, kind = 'error') {
+/**
+ * The message area: errors stay until closed or replaced by the next error, notes fade after a few seconds unless
+ * `stay` (then they stay until closed).
+ */
+export function message (text, kind = 'error', { stay = false } = {}) {
   const box = $('messages')
   const close = el('button', { type: 'button', class: 'close', title: 'dismiss', text: '×' })
   const item = el('div', { class: `message ${kind}`, testid: `message-${kind}`, role: kind === 'error' ? 'alert' : 'status' },
@@ -13,7 +16,7 @@ export function message (text, kind = 'error') {
   close.addEventListener('click', () => item.remove())
   if (kind === 'error') box.querySelectorAll('.message.error').forEach((m) => m.remove())
   box.append(item)
-  if (kind !== 'error') setTimeout(() => item.remove(), 5000)
+  if (kind !== 'error' && !stay) setTimeout(() => item.remove(), 5000)
   return item
 }
 
@@ -66,7 +69,10 @@ export function groupFindings (findings) {
 
 const describe = (cue) => cue ? `${formatMs(cue.start_ms)} → ${formatMs(cue.end_ms)}  ${cue.text}` : '(deleted)'
 
-/** The history panel of one cue; `onRestore(state)` with the cue state to go back to (null = deleted). */
+/**
+ * The history panel of one cue; `onRestore(state)` with the cue state to go back to (null = deleted), or null when
+ * the track is read only (the restore buttons are disabled).
+ */
 export function showHistory (cueNumber, rows, onRestore) {
   $('history-cue').textContent = `#${cueNumber}`
   const list = $('history-list')
@@ -74,9 +80,9 @@ export function showHistory (cueNumber, rows, onRestore) {
     el('div', { class: 'who', text: `${r.label} · ${r.user} · ${new Date(r.at).toLocaleString()}` }),
     el('div', { class: 'before', text: `before: ${describe(r.before)}` }),
     el('div', { class: 'after', text: `after: ${describe(r.after)}` }),
-    el('button', { type: 'button', testid: 'restore', text: 'restore this', onclick: () => onRestore(r.after) }),
+    el('button', { type: 'button', testid: 'restore', text: 'restore this', disabled: !onRestore, onclick: () => onRestore?.(r.after) }),
     r === rows[0] && r.before
-      ? el('button', { type: 'button', testid: 'restore-original', text: 'restore the original', onclick: () => onRestore(r.before) })
+      ? el('button', { type: 'button', testid: 'restore-original', text: 'restore the original', disabled: !onRestore, onclick: () => onRestore?.(r.before) })
       : null))
   list.replaceChildren(...(items.length ? items : [el('li', { text: 'no edits yet' })]))
   $('history-panel').hidden = false

@@ -1,7 +1,6 @@
 // The player: the source video with the track drawn live over it by JASSUB (libass in a worker, the same renderer
-// family as the burn), or the burned cut without overlay. Switching keeps the current time.
-import JASSUB from './vendor/jassub-2.5.16/jassub.js'
-
+// family as the burn), or the burned cut without overlay. Switching keeps the current time. JASSUB is imported when
+// the subtitles start (after the first paint), so its modules are not on the page's critical path.
 const VENDOR = new URL('./vendor/jassub-2.5.16/', import.meta.url)
 
 export class Player {
@@ -18,7 +17,7 @@ export class Player {
     this.subsError = null
     this.assPending = null
     this.savedAss = null
-    video.src = this.sourceUrl
+    if (video.src !== new URL(this.sourceUrl, location.href).href) video.src = this.sourceUrl // early.js may have
   }
 
   /** Start JASSUB with the track's ASS text; resolves when the renderer is ready (or rejects). */
@@ -26,6 +25,7 @@ export class Player {
     try {
       const first = this.fonts[0]?.name
       this.savedAss = assText
+      const { default: JASSUB } = await import('./vendor/jassub-2.5.16/jassub.js')
       this.jassub = new JASSUB({
         video: this.video,
         subContent: assText,
@@ -61,6 +61,12 @@ export class Player {
     const v = this.video
     if (!this.jassub || v.readyState < 2 || !v.videoWidth) return
     await this.jassub.manualRender({ mediaTime: v.currentTime, width: v.videoWidth, height: v.videoHeight }, true)
+  }
+
+  /** The source video's address (the server named another than the page assumed). */
+  setSource (url) {
+    this.sourceUrl = url
+    if (!this.burned) { this.video.src = url; this.video.load() }
   }
 
   showOverlay (on) {
