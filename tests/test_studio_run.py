@@ -317,3 +317,33 @@ def test_subpipe_studio_serves_reloads_and_stops_on_ctrl_c_leaving_nothing(
         "tracebacks on stderr": [stderr] if "Traceback" in stderr else [],
     }
     assert {k: v for k, v in problems.items() if v} == {}
+
+
+@pytest.mark.render
+def test_after_an_export_a_run_makes_the_same_outputs(tmp_path: Path, clip15: Path) -> None:
+    """Edit (text, times, an insert, a delete), run; export into the transcript; run again: every output the same."""
+    job = write_job(tmp_path, clip15)
+    served = signed_in(job)
+    try:
+        en = {c["id"]: c for c in served.track("en")["cues"]}
+        s01, s02 = en["s01.0"], en["s02.1"]
+        changes = [
+            {"op": "update", "id": "s01.0", "version": s01["version"], "start_ms": s01["start_ms"],
+             "end_ms": s01["end_ms"], "text": "Exported\nwith its own breaks."},
+            {"op": "update", "id": "s02.1", "version": s02["version"], "start_ms": s02["start_ms"] + 200,
+             "end_ms": s02["end_ms"], "text": s02["text"]},
+            {"op": "insert", "start_ms": 13_600, "end_ms": 14_700, "text": "A new line."},
+            {"op": "delete", "id": "s02.0", "version": en["s02.0"]["version"]},
+        ]  # fmt: skip
+        assert served.post(f"/api/videos/{VIDEO}/tracks/en/edits", {"changes": changes}).status_code == 200
+    finally:
+        served.client.close()
+        served.studio.db.close()
+    assert run_cli("run", str(job))[0] == 0
+    out = tmp_path / "out"
+    before = {e["path"]: e["sha256"] for e in manifest(out)["files"]}
+    code, _ = run_cli("studio", str(job), "--export")
+    assert code == 0 and "A new line." in (tmp_path / "transcript.json").read_text(encoding="utf-8")
+    assert run_cli("run", str(job))[0] == 0
+    assert {e["path"]: e["sha256"] for e in manifest(out)["files"]} == before
+    assert "Exported\nwith its own breaks." in (out / VIDEO / "en" / f"{VIDEO}.en.srt").read_text(encoding="utf-8")
