@@ -14,7 +14,7 @@ import pytest
 from pipeline.core.cues import Cue, Track
 from pipeline.core.edits import CueState, StoredCue, check_state, state_problem
 from pipeline.core.errors import InputError
-from pipeline.ingest import approvalstore, editstore
+from pipeline.ingest import approvalstore, edithistory, editstore
 from pipeline.ingest.editstore import Change, EditConflictError, UnknownCueError
 from pipeline.tracks.overlay import apply_overlay, base_states, cue_ids
 
@@ -203,15 +203,15 @@ def test_history_rows_hold_before_after_label_and_user(db: sqlite3.Connection) -
     editstore.save(db, V, L, [upd("s01.0", 1, "A.", 900, 2000)], BASE, "bob", "time")
     editstore.save(db, V, L, [dele("s01.0", 2)], BASE, "ann", "delete")
     editstore.save(db, V, L, [ins(3200, 3800, "New.")], BASE, "cy", "insert")
-    hist = editstore.history(db, V, L, "s01.0")
+    hist = edithistory.history(db, V, L, "s01.0")
     assert [(h.user, h.label) for h in hist] == [("ann", "text"), ("bob", "time"), ("ann", "delete")]
     assert hist[0].before == BASE["s01.0"] and hist[0].after == CueState(1000, 2000, "A.")
     assert hist[1].before == CueState(1000, 2000, "A.") and hist[1].after == CueState(900, 2000, "A.")
     assert hist[2].before == CueState(900, 2000, "A.") and hist[2].after is None
     assert [h.seq for h in hist] == sorted(h.seq for h in hist) and all(h.at for h in hist)
-    new = editstore.history(db, V, L, "new1")
+    new = edithistory.history(db, V, L, "new1")
     assert [(h.user, h.label, h.before, h.after) for h in new] == [("cy", "insert", None, CueState(3200, 3800, "New."))]
-    assert editstore.history(db, V, L, "s02.0") == [] and editstore.history(db, V, "fr", "s01.0") == []
+    assert edithistory.history(db, V, L, "s02.0") == [] and edithistory.history(db, V, "fr", "s01.0") == []
 
 
 def test_an_approval_stands_until_the_next_edit_of_its_track(db: sqlite3.Connection) -> None:
@@ -272,7 +272,7 @@ def test_a_cue_whose_edit_went_stale_can_be_edited_again_on_the_new_build(db: sq
 
 def test_a_full_disk_refuses_the_save_clearly_and_leaves_the_store_intact(db: sqlite3.Connection) -> None:
     editstore.save(db, V, L, [upd("s01.0", 0, "Kept.")], BASE, "ann", "text")
-    before = editstore.overlay(db, V, L), editstore.history(db, V, L, "s01.0")
+    before = editstore.overlay(db, V, L), edithistory.history(db, V, L, "s01.0")
     pages = db.execute("PRAGMA page_count").fetchone()[0]
     db.execute(f"PRAGMA max_page_count = {pages}")  # the store can grow no more: SQLite's "database or disk is full"
     big = "x" * 900
@@ -280,7 +280,7 @@ def test_a_full_disk_refuses_the_save_clearly_and_leaves_the_store_intact(db: sq
         many = [Change("insert", "", 0, CueState(5000 + n, 5001 + n, big)) for n in range(100)]
         editstore.save(db, V, L, [upd("s01.0", 1, big), *many], BASE, "bob", "text")
     assert caught.value.full
-    assert (editstore.overlay(db, V, L), editstore.history(db, V, L, "s01.0")) == before
+    assert (editstore.overlay(db, V, L), edithistory.history(db, V, L, "s01.0")) == before
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     db.execute("PRAGMA max_page_count = 1073741823")  # room again: the next save works
     editstore.save(db, V, L, [upd("s02.0", 0, big)], BASE, "bob", "text")

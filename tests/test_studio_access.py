@@ -12,8 +12,9 @@ from argon2 import PasswordHasher
 
 from pipeline.core.errors import InputError
 from pipeline.ingest import editstore
+from pipeline.studio.access import SESSION_IDLE_S
 from pipeline.studio.events import Events
-from pipeline.studio.limits import LOGINS, Buckets, Rate
+from pipeline.studio.limits import LOGIN_ADDRESSES, LOGINS, MAX_CLIENTS, Buckets, Rate
 from pipeline.studio.serve import Options, _access
 from pipeline.studio.users import hash_password, load_users
 
@@ -193,3 +194,36 @@ def test_an_open_event_stream_ends_when_its_session_does() -> None:
     got = asyncio.run(run())
     assert got[0] == ": connected\n\n" and got[1].startswith("event: edit") and '"n": 1' in got[1]
     assert len(got) == 2  # the second event is not sent: the stream ended
+
+
+def test_made_up_cookies_share_their_address_s_bucket_and_the_table_stays_bounded(team: Served) -> None:
+    team.access.reads = Buckets(Rate(1.0, 5.0), clock=lambda: 0.0)
+    codes = []
+    for n in range(8):
+        team.client.cookies.set(team.access.cookie, f"made-up-{n}")
+        codes.append(team.client.get("/api/overview").status_code)
+    assert codes == [401] * 5 + [429] * 3
+    bucket = Buckets(Rate(1.0, 1.0), clock=lambda: 0.0)
+    for n in range(MAX_CLIENTS + 10):
+        bucket.take(f"client-{n}")
+    assert len(bucket._levels) <= MAX_CLIENTS
+
+
+def test_sign_ins_with_made_up_names_are_limited_per_address(team: Served) -> None:
+    team.access.login_addresses = Buckets(LOGIN_ADDRESSES, clock=lambda: 0.0)
+    burst = int(LOGIN_ADDRESSES.burst)
+    codes = [_sign_in(team, f"nobody-{n}", "x") for n in range(burst + 2)]
+    assert codes[:burst] == [401] * burst and codes[-1] == 429
+
+
+def test_sessions_end_when_idle_or_replaced_and_https_cookies_are_secure(team: Served) -> None:
+    assert _sign_in(team, "rita") == 200
+    first = team.client.cookies.get(team.access.cookie) or ""
+    assert _sign_in(team, "rita") == 200  # signing in again ends the session the browser had
+    assert team.access.user_for(first) is None
+    current = team.client.cookies.get(team.access.cookie) or ""
+    (session,) = [s for s in team.access.sessions.values() if s.user.name == "rita"]
+    session.used -= SESSION_IDLE_S + 1
+    assert team.access.user_for(current) is None
+    proxied, _ = _access(Options(public=("https://studio.example.org",)), 8800)
+    assert proxied.set_cookie("x").endswith("; Secure") and "Secure" not in team.access.set_cookie("x")

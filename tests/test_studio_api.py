@@ -366,7 +366,9 @@ def test_history_lists_changes_and_restore_brings_an_old_state_back(srv: Served)
 
 
 def test_approve_then_an_edit_reopens_the_track(srv: Served) -> None:
-    response = srv.post(f"{T}/en/approve", {})
+    unseen = srv.post(f"{T}/en/approve", {})  # an approval is for the cues the page shows: it must say which
+    assert unseen.status_code == 422 and unseen.json()["field"] == "digest"
+    response = srv.post(f"{T}/en/approve", {"digest": srv.track("en")["digest"]})
     assert response.status_code == 200
     approved = response.json()["approved"]
     assert approved["by"] == "local" and approved["edits"] == 0 and "T" in approved["at"]
@@ -375,9 +377,9 @@ def test_approve_then_an_edit_reopens_the_track(srv: Served) -> None:
     assert [lang["approved"] for lang in langs] == [approved, None]
     srv.post(EDITS, {"changes": [update(cue(srv.track(), "s01.0"), text="After approval.")]})
     assert srv.track("en")["approved"] is None
-    again = srv.post(f"{T}/en/approve", {}).json()["approved"]
+    again = srv.post(f"{T}/en/approve", {"digest": srv.track("en")["digest"]}).json()["approved"]
     assert again["edits"] == 1 and srv.track("en")["approved"] == again
-    assert srv.post(f"{T}/de/approve", {}).status_code == 404
+    assert srv.post(f"{T}/de/approve", {"digest": "0" * 32}).status_code == 404
 
 
 def test_export_writes_the_edits_into_the_transcript_and_the_track_reads_back_the_same(srv: Served) -> None:
@@ -545,7 +547,8 @@ def test_events_stream_an_edit_to_an_open_page(tmp_path: Path, clip15: Path) -> 
                 assert sent.status_code == 200, sent.text
                 edit = next(data for name, data in got if name == "edit")
                 assert edit == {"video": VIDEO, "lang": "en", "ids": ["s02.1"], "by": "local"}
-                other.post(f"{T}/fr/approve", json={}, headers={"x-csrf-token": access.csrf})
+                digest = other.get(f"{T}/fr").json()["digest"]
+                other.post(f"{T}/fr/approve", json={"digest": digest}, headers={"x-csrf-token": access.csrf})
                 approval = next(data for name, data in got if name == "approval")
                 assert (approval["video"], approval["lang"], approval["approved"]["by"]) == (VIDEO, "fr", "local")
     finally:

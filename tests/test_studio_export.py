@@ -160,3 +160,28 @@ def test_a_csrf_token_of_other_bytes_is_403_not_500(srv: Served) -> None:
     refused = srv.post(EDITS, {"changes": [change]}, **{"x-csrf-token": ("é" * 32).encode("latin-1")})
     assert refused.status_code == 403
     assert cue(srv.track(), "s01.0")["text"] != "Nope."
+
+
+def test_a_page_holding_cues_from_before_a_change_on_disk_gets_409(srv: Served, tmp_path: Path) -> None:
+    seen = cue(srv.track("fr"), "s01.0")
+    set_segment_text(tmp_path / "transcript.json", "s01", "fr", "Correction du traducteur.")
+    srv.studio.reload_if_changed()
+    assert cue(srv.track("fr"), "s01.0")["text"] == "Correction du traducteur."
+    late = srv.post(f"/api/videos/{VIDEO}/tracks/fr/edits", {"changes": [update(seen, text="Le monde (revu).")]})
+    assert late.status_code == 409
+    assert cue(srv.track("fr"), "s01.0")["text"] == "Correction du traducteur."
+
+
+def test_an_export_keeps_the_transcript_s_mode_and_a_failed_write_changes_nothing(srv: Served, tmp_path: Path) -> None:
+    transcript = tmp_path / "transcript.json"
+    transcript.chmod(0o600)
+    srv.post(EDITS, {"changes": [update(cue(srv.track(), "s01.0"), text="Private.")]})
+    blocker = tmp_path / ".transcript.json.studio-export"
+    blocker.mkdir()  # the file the new transcript is written to cannot be made
+    refused = srv.post("/api/export", {})
+    assert refused.status_code == 503 and "cannot replace the transcript" in refused.json()["error"]
+    assert "Private." not in transcript.read_text(encoding="utf-8")
+    assert [s.id for s in editstore.overlay(srv.studio.db, VIDEO, "en")] == ["s01.0"]
+    blocker.rmdir()
+    assert srv.post("/api/export", {}).status_code == 200
+    assert "Private." in transcript.read_text(encoding="utf-8") and transcript.stat().st_mode & 0o777 == 0o600

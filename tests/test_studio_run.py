@@ -124,7 +124,8 @@ def story(tmp_path_factory: pytest.TempPathFactory, clip15: Path) -> Story:
         told.frames = {name: (before[name], frame(cut_en, at)) for name, at in shown.items()}
         told.fr_cut = (before_fr, cut_fr.read_bytes())
         for lang in ("en", "fr"):
-            assert served.post(f"/api/videos/{VIDEO}/tracks/{lang}/approve", {}).status_code == 200
+            digest = served.track(lang)["digest"]
+            assert served.post(f"/api/videos/{VIDEO}/tracks/{lang}/approve", {"digest": digest}).status_code == 200
         told.approved_code = run_cli("run", "--require-approval", job)[0]
         told.approved = manifest(told.out)
         _edit(served, "s02.0", "An edit after the approval.")

@@ -39,6 +39,8 @@ CREATE TABLE IF NOT EXISTS approvals (
     edit_seq INTEGER NOT NULL, edits INTEGER NOT NULL, digest TEXT NOT NULL, PRIMARY KEY (video, lang));
 CREATE TABLE IF NOT EXISTS floors (
     video TEXT NOT NULL, lang TEXT NOT NULL, floor INTEGER NOT NULL, PRIMARY KEY (video, lang));
+CREATE TABLE IF NOT EXISTS builds (
+    video TEXT NOT NULL, lang TEXT NOT NULL, digest TEXT NOT NULL, PRIMARY KEY (video, lang));
 """
 
 
@@ -65,32 +67,12 @@ class Change:
     state: CueState | None
 
 
-@dataclass(frozen=True)
-class HistoryRow:
-    """One stored change of a cue."""
-
-    seq: int
-    user: str
-    at: str
-    label: str
-    before: CueState | None
-    after: CueState | None
-    findings: tuple[str, ...] = ()
-
-
 def timestamp() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def _state(start: int | None, end: int | None, text: str | None) -> CueState | None:
     return None if start is None or end is None or text is None else CueState(start, end, text)
-
-
-def _json_state(raw: str | None) -> CueState | None:
-    if raw is None:
-        return None
-    data = json.loads(raw)
-    return CueState(int(data["start_ms"]), int(data["end_ms"]), str(data["text"]))
 
 
 def _dump(state: CueState | None) -> str | None:
@@ -180,14 +162,29 @@ def floor(db: sqlite3.Connection, video: str, lang: str) -> int:
     return int(row[0]) if row else 0
 
 
+def note_build(db: sqlite3.Connection, video: str, lang: str, digest: str) -> None:
+    """Record the digest of a track's build; when it differs from the last one (the source changed on disk),
+    raise the track's floor past every version it had, so a page that loaded the old cues gets 409."""
+    row = db.execute("SELECT digest FROM builds WHERE video = ? AND lang = ?", (video, lang)).fetchone()
+    if row is not None and row[0] == digest:
+        return
+    with write_transaction(db):
+        if row is not None:
+            highest = db.execute("SELECT MAX(version) FROM cues WHERE video = ? AND lang = ?", (video, lang))
+            raised = max(floor(db, video, lang), highest.fetchone()[0] or 0) + 1
+            db.execute("INSERT OR REPLACE INTO floors VALUES (?,?,?)", (video, lang, raised))
+        db.execute("INSERT OR REPLACE INTO builds VALUES (?,?,?)", (video, lang, digest))
+
+
 def _check_version(
     change: Change, stored: StoredCue | None, base: Mapping[str, CueState], lowest: int
 ) -> tuple[StoredCue | None, bool]:
     """The cue a change applies to (None for an insert) and whether its version is stale."""
     if change.op == "insert":
         return None, False
-    if stored is not None:
-        return stored, stored.version != change.version
+    if stored is not None:  # a stale edit shows the build's cue, at the floor when that is higher
+        shown = max(stored.version, lowest) if stored.base != base.get(change.id, stored.base) else stored.version
+        return stored, shown != change.version
     if change.id not in base:
         raise UnknownCueError(None, f"cue {change.id!r}: no such cue in this track")
     return StoredCue(change.id, lowest, base[change.id], base[change.id]), change.version != lowest
@@ -254,19 +251,6 @@ def _notes(findings: Sequence[Sequence[str]], n: int) -> str | None:
 
 def _fields(state: CueState | None) -> tuple[int | None, int | None, str | None]:
     return (None, None, None) if state is None else (state.start_ms, state.end_ms, state.text)
-
-
-def history(db: sqlite3.Connection, video: str, lang: str, cid: str) -> list[HistoryRow]:
-    """Every stored change of one cue, oldest first."""
-    rows = db.execute(
-        "SELECT seq, user, at, label, before, after, findings FROM edits WHERE video = ? AND lang = ? AND id = ?"
-        " ORDER BY seq",
-        (video, lang, cid),
-    ).fetchall()
-    return [
-        HistoryRow(r[0], r[1], r[2], r[3], _json_state(r[4]), _json_state(r[5]), tuple(json.loads(r[6] or "[]")))
-        for r in rows
-    ]
 
 
 def edit_count(db: sqlite3.Connection, video: str, lang: str) -> tuple[int, int]:

@@ -17,12 +17,13 @@ import hmac
 import json
 import math
 import secrets
+import time
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from pipeline.studio.limits import LOGINS, READS, WRITES, Buckets
+from pipeline.studio.limits import LOGIN_ADDRESSES, LOGINS, READS, WRITES, Buckets
 from pipeline.studio.users import LOCAL, User
 
 COOKIE = "subpipe_studio"
@@ -47,6 +48,20 @@ Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
+SESSION_IDLE_S = 8 * 3600
+SESSION_MAX_S = 24 * 3600
+SESSIONS_PER_USER = 20
+
+
+@dataclass
+class Session:
+    """A signed-in browser: who, when it signed in, when it was last used (monotonic seconds)."""
+
+    user: User
+    opened: float
+    used: float
+
+
 @dataclass
 class Access:
     """The studio's secrets, its users and sessions, and the addresses it answers to."""
@@ -55,11 +70,13 @@ class Access:
     token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     cookie: str = COOKIE
     users: dict[str, User] | None = None
-    sessions: dict[str, User] = field(default_factory=dict)
+    sessions: dict[str, Session] = field(default_factory=dict)
+    secure: bool = False
     extra_origins: set[str] = field(default_factory=set)
     reads: Buckets = field(default_factory=lambda: Buckets(READS))
     writes: Buckets = field(default_factory=lambda: Buckets(WRITES))
     logins: Buckets = field(default_factory=lambda: Buckets(LOGINS))
+    login_addresses: Buckets = field(default_factory=lambda: Buckets(LOGIN_ADDRESSES))
 
     @property
     def csrf(self) -> str:
@@ -80,6 +97,7 @@ class Access:
             parts = urlsplit(url)
             self.hosts.add(parts.netloc)
             self.extra_origins.add(f"{parts.scheme}://{parts.netloc}")
+        self.secure = bool(public) and all(urlsplit(u).scheme == "https" for u in public)
         self.cookie = f"{COOKIE}_{port}"
 
     def origins(self) -> set[str]:
@@ -94,12 +112,27 @@ class Access:
         """Who holds ``credential`` (the cookie's value): the token's local user, or a session's user."""
         if self.users is None:
             return LOCAL if credential and self.ok_token(credential) else None
-        return self.sessions.get(hashlib.sha256(credential.encode()).hexdigest()) if credential else None
+        if not credential:
+            return None
+        key = hashlib.sha256(credential.encode()).hexdigest()
+        session = self.sessions.get(key)
+        now = time.monotonic()
+        if session is None or now - session.used > SESSION_IDLE_S or now - session.opened > SESSION_MAX_S:
+            self.sessions.pop(key, None)
+            return None
+        session.used = now
+        return session.user
 
-    def open_session(self, user: User) -> str:
-        """A new session of ``user``: the cookie's value."""
+    def open_session(self, user: User, replacing: str = "") -> str:
+        """A new session of ``user`` (ending the one of ``replacing``, the cookie the browser had): the
+        cookie's value. A user has at most ``SESSIONS_PER_USER`` sessions: the oldest ends first."""
+        self.close_session(replacing)
+        mine = sorted((s.opened, k) for k, s in self.sessions.items() if s.user.name == user.name)
+        for _, key in mine[: max(0, len(mine) - SESSIONS_PER_USER + 1)]:
+            del self.sessions[key]
         credential = secrets.token_urlsafe(32)
-        self.sessions[hashlib.sha256(credential.encode()).hexdigest()] = user
+        now = time.monotonic()
+        self.sessions[hashlib.sha256(credential.encode()).hexdigest()] = Session(user, now, now)
         return credential
 
     def close_session(self, credential: str) -> None:
@@ -108,7 +141,8 @@ class Access:
 
     def set_cookie(self, credential: str) -> str:
         """The Set-Cookie value carrying ``credential``."""
-        return f"{self.cookie}={credential}; HttpOnly; SameSite=Strict; Path=/"
+        secure = "; Secure" if self.secure else ""
+        return f"{self.cookie}={credential}; HttpOnly; SameSite=Strict; Path=/{secure}"
 
 
 def _header(scope: Scope, name: bytes) -> str:
@@ -162,9 +196,13 @@ async def _welcome(scope: Scope, send: Send, access: Access) -> None:
 PUBLIC = frozenset({"/login", "/static/login.js", "/static/studio.css"})
 
 
-def _client(scope: Scope, credential: str) -> str:
-    address = scope.get("client") or ("", 0)
-    return f"{address[0]}|{hashlib.sha256(credential.encode()).hexdigest()[:16]}"
+def _client(scope: Scope, access: Access, credential: str) -> str:
+    """Whose bucket a request takes from: its address and, once signed in, its credential (a made-up cookie
+    is no one's: it shares its address's bucket)."""
+    address = (scope.get("client") or ("", 0))[0]
+    if access.user_for(credential) is None:
+        return str(address)
+    return f"{address}|{hashlib.sha256(credential.encode()).hexdigest()[:16]}"
 
 
 def _why_refused(scope: Scope, access: Access, credential: str) -> tuple[int, str, float] | None:
@@ -175,7 +213,7 @@ def _why_refused(scope: Scope, access: Access, credential: str) -> tuple[int, st
     if origin and origin not in access.origins():
         return 403, "requests from another site are refused", 0
     unsafe = scope["method"] in UNSAFE
-    wait = (access.writes if unsafe else access.reads).take(_client(scope, credential))
+    wait = (access.writes if unsafe else access.reads).take(_client(scope, access, credential))
     if wait:
         return 429, f"too many requests: try again in {wait:.1f} s", wait
     if scope["path"] in PUBLIC or scope["path"] == "/api/login":

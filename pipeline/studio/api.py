@@ -12,7 +12,7 @@ from typing import Any
 from pipeline.batch.steps import display_style, style_for
 from pipeline.core.errors import PipelineError
 from pipeline.core.findings import ERROR, WARNING, Finding
-from pipeline.ingest import approvalstore, editstore
+from pipeline.ingest import approvalstore, edithistory, editstore
 from pipeline.ingest.editstore import Change
 from pipeline.media.commands import burn_size
 from pipeline.media.fonts import FONTS, font_spec
@@ -104,7 +104,7 @@ class Api:
             "edits": count,
             "stale": len(edited.stale),
             "approved": approved.as_json() if approved else None,
-            "render": self.renderer.states[video].as_json(),
+            "render": self.renderer.state_of(video).as_json(),
         }
 
     def overview(self) -> dict[str, object]:
@@ -241,7 +241,7 @@ class Api:
         """Every stored change of one cue."""
         self.studio.track(video, lang)
         with self.studio.lock:
-            rows = editstore.history(self.studio.db, video, lang, cid)
+            rows = edithistory.history(self.studio.db, video, lang, cid)
         if not rows and cid not in self.studio.base(video, lang):
             raise NotFoundError(None, f"no cue {cid!r} in {video}/{lang}")
         return {"history": [history_json(r) for r in rows]}
@@ -255,11 +255,11 @@ class Api:
         if not user.may_approve(lang):
             raise ForbiddenError(f"{user.name} may not approve {lang} (role {user.role}, languages {_langs(user)})")
         seen = body.get("digest") if isinstance(body, dict) else None
-        if seen is not None and not isinstance(seen, str):
-            raise FieldError("digest", "must be the track's digest (a string)")
+        if not isinstance(seen, str):
+            raise FieldError("digest", "must be the digest of the track as the page shows it (a string)")
         with self.studio.lock:
             digest = track_digest(self.studio.track(video, lang)[0].track)
-            if seen is not None and seen != digest:
+            if seen != digest:
                 raise TrackChangedError(digest)
             approval = approvalstore.approve(self.studio.db, video, lang, user.name, digest)
         self.events.publish("approval", {"video": video, "lang": lang, "approved": approval.as_json()})
@@ -273,12 +273,15 @@ class Api:
         """
         if user.role != "approver" or "*" not in user.languages:
             raise ForbiddenError(f"{user.name} may not export: only an approver of every language ('*') may")
-        written = export_job(self.studio)
-        if written:  # ids and versions changed: every open page reloads its track
-            names = ", ".join(p.name for p in written)
-            self.events.publish("reload", {"message": f"the edits were exported into {names}", "ok": True})
-            for vj in self.studio.job.videos:
-                self.renderer.request(vj.name)
+        written: list[Path] = []
+        try:
+            written = export_job(self.studio)
+        finally:
+            if self.studio.reloaded_since_export():  # ids and versions changed: every open page reloads
+                names = ", ".join(p.name for p in written) or "the transcripts"
+                self.events.publish("reload", {"message": f"the edits were exported into {names}", "ok": True})
+                for vj in self.studio.job.videos:
+                    self.renderer.request(vj.name)
         return {"written": [str(p) for p in written]}
 
 

@@ -6,6 +6,7 @@ videos are shared through :class:`pipeline.studio.state.Studio`'s lock); only th
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -19,7 +20,7 @@ from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from pipeline.core.errors import InputError, PipelineError, UsageError
+from pipeline.core.errors import InputError, OutputError, PipelineError, UsageError
 from pipeline.ingest.editstore import EditConflictError, StoreWriteError, UnknownCueError
 from pipeline.media.fonts import FONTS
 from pipeline.studio import api
@@ -55,6 +56,8 @@ def _problem(exc: PipelineError) -> JSONResponse:
         return _error(422 if hasattr(exc, "field") else 400, exc.problem, getattr(exc, "field", None))
     if isinstance(exc, StoreWriteError):
         return _error(507 if exc.full else 503, exc.problem)
+    if isinstance(exc, OutputError):  # a transcript or output that cannot be written: nothing was half-done
+        return _error(507 if "full" in exc.problem else 503, str(exc))
     if isinstance(exc, UsageError):
         return _error(400, str(exc))
     return _error(500, str(exc))
@@ -179,6 +182,7 @@ def _media_routes(studio: Studio) -> list[Route]:
 
 def _session_routes(access: Access) -> tuple[Handler, Handler, Handler, Handler]:
     """Who the page acts as, signing in with a users file, signing out, and the sign-in page."""
+    checking = asyncio.Semaphore(2)
 
     def session(request: Request) -> Response:
         user: User = request.state.user
@@ -191,18 +195,24 @@ def _session_routes(access: Access) -> tuple[Handler, Handler, Handler, Handler]
             name, password = api.credentials(_body(await _read_body(request)))
         except PipelineError as exc:
             return _problem(exc)
-        # per address and name: guessing one account's password is slowed, a team behind one proxy is not
-        wait = access.logins.take(f"{request.state.address}|{name}")
+        # per address and name (guessing one account's password is slowed), and per address (made-up names)
+        address = request.state.address
+        wait = access.logins.take(f"{address}|{name}") or access.login_addresses.take(address)
         if wait:
             return _error(429, f"too many sign-in attempts: try again in {wait:.0f} s")
-        user = await run_in_threadpool(check_password, access.users, name, password)
+        if checking.locked():  # Argon2 costs 64 MiB and a core: two checks at a time, the rest wait their turn
+            return _error(429, "sign-ins are busy: try again in 1 s")
+        async with checking:
+            user = await run_in_threadpool(check_password, access.users, name, password)
         if user is None:
             return _error(401, "wrong name or password")
         response = JSONResponse(user.as_json())
-        response.headers["set-cookie"] = access.set_cookie(access.open_session(user))
+        response.headers["set-cookie"] = access.set_cookie(access.open_session(user, request.state.credential))
         return response
 
     def logout(request: Request) -> Response:
+        if access.users is None:
+            return _error(404, "this studio has no users file: there is nothing to sign out of")
         access.close_session(request.state.credential)
         response = JSONResponse({"signed_out": True})
         response.headers["set-cookie"] = f"{access.cookie}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"

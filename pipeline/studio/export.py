@@ -11,7 +11,9 @@ rewritten; otherwise nothing changes. Stale edits are carried over as they are.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass, replace
@@ -22,7 +24,7 @@ from typing import TYPE_CHECKING
 from pipeline.batch.tracks_step import base_tracks
 from pipeline.core.cues import Track
 from pipeline.core.edits import CueState, StoredCue
-from pipeline.core.errors import InputError
+from pipeline.core.errors import InputError, OutputError
 from pipeline.core.langtags import merged_table
 from pipeline.core.profiles import get_profile
 from pipeline.ingest import editstore
@@ -136,37 +138,53 @@ def _plan(studio: Studio, video: str, scratch_dir: Path) -> _Plan | None:
 
 
 def _commit(studio: Studio, plan: _Plan) -> None:
-    """Keep the old transcript in the backup folder, put the new one in its place, rewrite the store."""
+    """Keep the old transcript in the backup folder, put the new one in its place (its mode kept), rewrite
+    the store.
+
+    Raises:
+        OutputError: when the transcript cannot be replaced (nothing is changed then).
+    """
     folder = studio.job.output_dir / BACKUP
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-    shutil.copy2(plan.path, folder / f"{plan.path.stem}.{stamp}{plan.path.suffix}")
-    shutil.copymode(plan.path, plan.scratch)
     moved = plan.path.with_name(f".{plan.path.name}.studio-export")
-    shutil.copyfile(plan.scratch, moved)
-    moved.replace(plan.path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+        shutil.copy2(plan.path, folder / f"{plan.path.stem}.{stamp}{plan.path.suffix}")
+        shutil.copyfile(plan.scratch, moved)
+        shutil.copymode(plan.path, moved)  # a transcript kept private stays private
+        with moved.open("rb") as handle:
+            os.fsync(handle.fileno())
+        moved.replace(plan.path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            moved.unlink()
+        raise OutputError(plan.path, f"cannot replace the transcript: {exc.strerror or exc}") from None
     editstore.replace_overlays(studio.db, plan.video, plan.rows)
 
 
 def export_job(studio: Studio) -> list[Path]:
     """Write every video's edits into its transcript and rebase the store on the new build; return the
-    transcripts written.
+    transcripts written. Every video's export is built and checked before any is written.
 
     Raises:
         InputError: when a transcript cannot be read, or the export would not read back as the same
             tracks (nothing is changed then).
-        OSError: when a transcript cannot be written.
+        OutputError: when a transcript cannot be written (the ones before it are written, and said).
     """
-    written = []
+    written: list[Path] = []
     with studio.lock, tempfile.TemporaryDirectory(prefix="subpipe-export-") as scratch:
+        plans = []
         for vj in studio.job.videos:
             folder = Path(scratch) / vj.name
             folder.mkdir()
             plan = _plan(studio, vj.name, folder)
-            if plan is None:
-                continue
-            _commit(studio, plan)
-            written.append(plan.path)
-        if written:
-            studio.reload()
+            if plan is not None:
+                plans.append(plan)
+        try:
+            for plan in plans:
+                _commit(studio, plan)
+                written.append(plan.path)
+        finally:
+            if written:
+                studio.reload()
     return written

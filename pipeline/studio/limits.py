@@ -22,6 +22,8 @@ class Rate:
 READS = Rate(200.0, 400.0)
 WRITES = Rate(25.0, 50.0)
 LOGINS = Rate(10 / 60, 10.0)  # ten tries, then one every six seconds
+LOGIN_ADDRESSES = Rate(1.0, 30.0)  # sign-ins from one address, whatever the names
+MAX_CLIENTS = 10_000
 
 
 @dataclass
@@ -39,13 +41,18 @@ class Buckets:
         with self._lock:
             level, then = self._levels.get(client, (self.rate.burst, now))
             level = min(self.rate.burst, level + (now - then) * self.rate.per_second)
+            if client not in self._levels and len(self._levels) >= MAX_CLIENTS:
+                self._forget_oldest()
             if level >= 1.0:
                 self._levels[client] = (level - 1.0, now)
                 return 0.0
             self._levels[client] = (level, now)
-            if len(self._levels) > 10_000:  # forget the fullest buckets: they are at rest
-                self._levels = {k: v for k, v in self._levels.items() if v[0] < self.rate.burst - 1}
             return (1.0 - level) / self.rate.per_second
+
+    def _forget_oldest(self) -> None:
+        """Forget the half of the buckets used longest ago (a forgotten bucket starts full again)."""
+        ordered = sorted(self._levels.items(), key=lambda kv: kv[1][1])
+        self._levels = dict(ordered[len(ordered) // 2 :])
 
     def _now(self) -> float:
         clock = self.clock

@@ -77,6 +77,11 @@ class Renderer:
             self._set(video, "queued", "waiting to render")
             self._wake.notify_all()
 
+    def state_of(self, video: str) -> RenderState:
+        """Where the render of ``video`` stands (idle for a video the job gained since the studio started)."""
+        with self._wake:
+            return self.states.setdefault(video, RenderState())
+
     def idle(self) -> bool:
         """Whether nothing is queued or rendering."""
         with self._wake:

@@ -7,7 +7,7 @@ from typing import Any
 
 from pipeline.core.edits import CueState
 from pipeline.core.errors import InputError, PipelineError
-from pipeline.ingest import editstore
+from pipeline.ingest import edithistory, editstore
 from pipeline.studio.editing import FieldError
 
 
@@ -64,7 +64,7 @@ def _state_json(state: CueState | None) -> dict[str, object] | None:
     return None if state is None else state.as_json()
 
 
-def history_json(row: editstore.HistoryRow) -> dict[str, object]:
+def history_json(row: edithistory.HistoryRow) -> dict[str, object]:
     return {
         "seq": row.seq,
         "user": row.user,

@@ -23,7 +23,7 @@ from pipeline.ingest.job import Job, VideoJob, load_job
 from pipeline.media.probe import MediaInfo, probe
 from pipeline.media.scenes import detect_shot_changes
 from pipeline.media.vad import Speech, detect_speech, speech_pauses
-from pipeline.tracks.overlay import EditedTrack, base_states
+from pipeline.tracks.overlay import EditedTrack, base_states, track_digest
 
 
 class NotFoundError(InputError):
@@ -68,6 +68,14 @@ class Studio:
         self.lock = threading.RLock()
         self._videos: dict[str, VideoState] = {}
         self._stamps = self._input_stamps()
+        self._reloads = 0
+        self._reported = 0
+
+    def reloaded_since_export(self) -> bool:
+        """Whether the job was reloaded since this was last asked (an export reloads it when it wrote)."""
+        with self.lock:
+            seen, self._reported = self._reported, self._reloads
+            return self._reloads != seen
 
     def video_job(self, name: str) -> VideoJob:
         """The job's entry of video ``name``.
@@ -100,6 +108,7 @@ class Studio:
                     raise NotFoundError(None, f"{name}/{lang}: {state.errors[lang]}")
                 raise NotFoundError(None, f"no language {lang!r} in video {name!r} (it has {', '.join(state.base)})")
             if lang not in state.current:
+                editstore.note_build(self.db, name, lang, track_digest(state.base[lang].track))
                 stored = editstore.overlay(self.db, name, lang)
                 lowest = editstore.floor(self.db, name, lang)
                 state.current[lang] = edited_track(state.base[lang], stored, state.media, state.shots, lowest)
@@ -135,6 +144,7 @@ class Studio:
             self.job = job
             self._stamps = self._input_stamps()  # the new job's inputs
             self._videos.clear()
+            self._reloads += 1
 
     def reload_if_changed(self) -> list[str]:
         """Reload the job and forget built tracks when the job file or an input changed on disk.

@@ -79,7 +79,7 @@ def apply_overlay(track: Track, overlay: Sequence[StoredCue], floor: int = 0) ->
         if reason:
             stale.append((stored.id, reason))
             if stored.id in rows:  # the build's cue is shown, at the version a new edit of it must name
-                rows[stored.id] = (rows[stored.id][0], stored.version, rows[stored.id][2])
+                rows[stored.id] = (rows[stored.id][0], max(stored.version, floor), rows[stored.id][2])
             continue
         edited.add(stored.id)
         if stored.state is None:
