@@ -6,9 +6,7 @@ export reloading the open editors."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -23,24 +21,16 @@ import numpy as np
 import pytest
 from imageio_ffmpeg import get_ffmpeg_exe
 from PIL import Image
-from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Route
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from studio_kit import KNOWN_CSP_MESSAGE, ROOT, chromium, served_studio
+from studio_kit import wait_for as poll
 
 pytestmark = pytest.mark.browser
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 LANGS = ("en", "ko")
 TOO_LONG = "This single line is much longer than any subtitle line may be"
 FIXED = "Edited in the studio."
-# wavesurfer writes a <style> into its shadow root, which the CSP refuses; timeline.js re-adopts it as a sheet.
-KNOWN_CSP_MESSAGE = "Applying inline style violates"
 Pixels = np.ndarray[Any, np.dtype[np.int16]]
 
 
@@ -63,49 +53,20 @@ def _job(folder: Path, clip: Path, transcript: Path) -> Path:
     return job
 
 
-def _address(stdout: Path, proc: subprocess.Popen[bytes], timeout: float = 60) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        lines = stdout.read_text(encoding="utf-8").splitlines()
-        if lines:
-            assert lines[0].startswith("studio: http://127.0.0.1:"), lines[0]
-            return lines[0].removeprefix("studio: ").strip()
-        assert proc.poll() is None, f"the studio exited with {proc.returncode}"
-        time.sleep(0.1)
-    raise AssertionError("the studio printed no address")
-
-
 @pytest.fixture(scope="module")
 def studio(tmp_path_factory: pytest.TempPathFactory, clip15: Path, clip15_transcript: Path) -> Iterator[Studio]:
     """``subpipe studio --port 0`` on the 15 s clip in English and Korean, burned (ultrafast), not muxed."""
     tmp = tmp_path_factory.mktemp("studio-browser")
     transcript = Path(shutil.copy(clip15_transcript, tmp / "transcript.json"))  # the export test rewrites it
-    argv = [sys.executable, "-m", "pipeline", "studio", str(_job(tmp, clip15, transcript)), "--port", "0"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    stdout = tmp / "studio.out"
-    with stdout.open("wb") as out, (tmp / "studio.err").open("wb") as err:
-        proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=err)
-    try:
-        url = _address(stdout, proc)
+    with served_studio(tmp, _job(tmp, clip15, transcript)) as url:
         yield Studio(url, url.split("/?")[0])
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Debian's Chromium (nothing downloaded), one for the module's tests."""
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium() as found:
+        yield found
 
 
 @pytest.fixture()
@@ -123,15 +84,8 @@ def tab(browser: Browser) -> Iterator[tuple[Page, list[str]]]:
 
 
 def wait_for(page: Page, js: str, what: str, timeout: float = 120) -> Any:
-    """Poll the function source ``js`` until truthy (wait_for_function evals a string, which the CSP forbids)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = page.evaluate(js)
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
+    """Poll the function source ``js`` until truthy (this module's renders get two minutes)."""
+    return poll(page, js, what, timeout)
 
 
 def until(check: Callable[[], bool], what: str, timeout: float = 10) -> None:

@@ -8,10 +8,7 @@ tab of the browser to the sign-in page and the API answers 401."""
 from __future__ import annotations
 
 import http.client
-import os
 import shutil
-import signal
-import subprocess
 import sys
 import threading
 import time
@@ -23,26 +20,17 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from argon2 import PasswordHasher
-from playwright.sync_api import Browser, BrowserContext, Page, Response, Route, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Response, Route
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from studio_kit import KNOWN_CSP_MESSAGE, chromium, served_studio, wait_for
 
 pytestmark = pytest.mark.browser
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PASSWORD = "correct horse battery staple"
 REVIEWER = "rita"  # reviewer of fr
 APPROVER = "abe"  # approver of every language
 READ_ONLY = "read only: not one of your languages"
 EDIT_CONTROLS = ("split", "merge", "insert", "delete", "reflow", "set-start", "set-end", "undo", "redo")
-# wavesurfer writes a <style> into its shadow root, which the CSP refuses; timeline.js re-adopts it as a sheet.
-KNOWN_CSP_MESSAGE = "Applying inline style violates"
 
 
 @dataclass
@@ -76,50 +64,21 @@ def _users(folder: Path) -> Path:
     return path
 
 
-def _address(stdout: Path, proc: subprocess.Popen[bytes], timeout: float = 60) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        lines = stdout.read_text(encoding="utf-8").splitlines()
-        if lines:
-            assert lines[0].startswith("studio: http://127.0.0.1:"), lines[0]
-            assert "token=" not in lines[0], "a studio with a users file has no token"
-            return lines[0].removeprefix("studio: ").strip().rstrip("/")
-        assert proc.poll() is None, f"the studio exited with {proc.returncode}"
-        time.sleep(0.1)
-    raise AssertionError("the studio printed no address")
-
-
 @pytest.fixture(scope="module")
 def team(tmp_path_factory: pytest.TempPathFactory, clip15: Path, clip15_transcript: Path) -> Iterator[Team]:
     """``subpipe studio --port 0 --users users.toml`` on the 15 s clip."""
     tmp = tmp_path_factory.mktemp("studio-team")
     transcript = Path(shutil.copy(clip15_transcript, tmp / "transcript.json"))
-    argv = [sys.executable, "-m", "pipeline", "studio", str(_job(tmp, clip15, transcript)), "--port", "0"]
-    argv += ["--users", str(_users(tmp))]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    stdout = tmp / "studio.out"
-    with stdout.open("wb") as out, (tmp / "studio.err").open("wb") as err:
-        proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=err)
-    try:
-        yield Team(_address(stdout, proc))
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+    with served_studio(tmp, _job(tmp, clip15, transcript), "--users", str(_users(tmp))) as url:
+        assert "token=" not in url, "a studio with a users file has no token"
+        yield Team(url.rstrip("/"))
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Debian's Chromium (nothing downloaded), one for the module's tests."""
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium() as found:
+        yield found
 
 
 @pytest.fixture()
@@ -135,18 +94,6 @@ def people(browser: Browser) -> Iterator[tuple[BrowserContext, BrowserContext, l
     finally:
         for context in contexts:
             context.close()
-
-
-def wait_for(page: Page, js: str, what: str, timeout: float = 60) -> Any:
-    """Poll the function source ``js`` until truthy (wait_for_function evals a string, which the CSP forbids)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = page.evaluate(js)
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def pump(page: Page, check: Callable[[], bool], what: str, timeout: float = 10) -> None:
