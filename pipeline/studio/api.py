@@ -76,26 +76,26 @@ class Api:
 
     def __init__(self, studio: Studio, renderer: Renderer, events: Events, access: Access) -> None:
         self.studio, self.renderer, self.events, self.access = studio, renderer, events, access
-        self._found: dict[tuple[str, str], tuple[EditedTrack, list[Finding]]] = {}
+        self._derived: dict[tuple[str, str], tuple[EditedTrack, list[Finding], str]] = {}
 
-    def _findings(self, video: str, lang: str) -> list[Finding]:
-        """The findings of the current track of ``lang``, computed once per state of the track."""
+    def _derive(self, video: str, lang: str) -> tuple[list[Finding], str]:
+        """The findings and the digest of the current track of ``lang``, computed once per state of the track."""
         item, edited = self.studio.track(video, lang)
-        cached = self._found.get((video, lang))
+        cached = self._derived.get((video, lang))
         if cached is not None and cached[0] is edited:
-            return cached[1]
-        found = findings_of(self.studio.video(video), item)
-        self._found[(video, lang)] = (edited, found)
-        return found
+            return cached[1], cached[2]
+        found, digest = findings_of(self.studio.video(video), item), track_digest(item.track)
+        self._derived[(video, lang)] = (edited, found, digest)
+        return found, digest
 
     def _lang_json(self, video: str, lang: str) -> dict[str, object]:
-        item, edited = self.studio.track(video, lang)
-        found = self._findings(video, lang)
+        _, edited = self.studio.track(video, lang)
+        found, digest = self._derive(video, lang)
         errors = sum(1 for f in found if f.severity == ERROR)
         warnings = sum(1 for f in found if f.severity == WARNING)
         with self.studio.lock:
             count, _ = editstore.edit_count(self.studio.db, video, lang)
-            approved = approvalstore.approval(self.studio.db, video, lang, track_digest(item.track))
+            approved = approvalstore.approval(self.studio.db, video, lang, digest)
         return {
             "lang": lang,
             "verdict": "fail" if errors else "warn" if warnings else "pass",
@@ -171,8 +171,8 @@ class Api:
                 "direction": "rtl" if p.rtl else "ltr",
             },
             "cues": cues_json(edited),
-            "digest": track_digest(item.track),
-            "findings": findings_json(self._findings(video, lang), edited.ids),
+            "digest": self._derive(video, lang)[1],
+            "findings": findings_json(self._derive(video, lang)[0], edited.ids),
             "stale": [{"id": cid, "message": reason} for cid, reason in edited.stale],
             "ass_url": f"/api/videos/{video}/tracks/{lang}/ass",
             "fonts": [{"name": spec.family, "url": f"/fonts/{_file_key(p.font)}"}],
@@ -258,7 +258,7 @@ class Api:
         if not isinstance(seen, str):
             raise FieldError("digest", "must be the digest of the track as the page shows it (a string)")
         with self.studio.lock:
-            digest = track_digest(self.studio.track(video, lang)[0].track)
+            digest = self._derive(video, lang)[1]
             if seen != digest:
                 raise TrackChangedError(digest)
             approval = approvalstore.approve(self.studio.db, video, lang, user.name, digest)

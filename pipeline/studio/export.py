@@ -21,12 +21,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipeline.batch.approvals import video_tags
 from pipeline.batch.tracks_step import base_tracks
 from pipeline.core.cues import Track
 from pipeline.core.edits import CueState, StoredCue
 from pipeline.core.errors import InputError, OutputError
-from pipeline.core.langtags import merged_table
-from pipeline.core.profiles import get_profile
 from pipeline.ingest import editstore
 from pipeline.ingest.job import VideoJob
 from pipeline.ingest.segments import load_transcript
@@ -87,10 +86,7 @@ def _fresh(taken: set[str], cid: str) -> str:
 
 def _text_key(studio: Studio, lang: str, vj: VideoJob) -> str:
     """The transcript's own name of the language tag ``lang`` (the job's spelling)."""
-    for name in vj.languages:
-        if get_profile(name, merged_table(name, studio.job.profiles)).tag == lang:
-            return name
-    return lang
+    return dict(zip(video_tags(studio.job, vj), vj.languages, strict=True)).get(lang, lang)
 
 
 def _new_text(studio: Studio, vj: VideoJob, tracks: dict[str, Track]) -> str:
