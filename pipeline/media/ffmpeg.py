@@ -46,7 +46,7 @@ class RateAware(Protocol):
         """Frames per second, speed and seconds left, after each ``-progress`` block."""
 
 
-_GLYPH_MISSING = re.compile(r"Glyph 0x[0-9A-Fa-f]+ not found|failed to find any fallback")
+GLYPH_MISSING = re.compile(r"Glyph 0x[0-9A-Fa-f]+ not found|failed to find any fallback")
 # Causes worth one line, found in the log: (pattern, message; groups fill {0}, {1}...).
 _CAUSES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(width|height) not divisible by 2 \(([0-9x]+)\)"), "{0} not divisible by 2 ({1}): odd picture size"),
@@ -142,7 +142,7 @@ def start_in_own_process_group(enabled: bool = True) -> None:
 def _drain_stderr(stream: object, tail: deque[str], counts: list[int], on_line: LineFn | None) -> None:
     for raw in stream:  # type: ignore[attr-defined]
         line = raw.decode("utf-8", "replace").rstrip()
-        if _GLYPH_MISSING.search(line):
+        if GLYPH_MISSING.search(line):
             counts[0] += 1
         if on_line is not None:
             on_line(line)

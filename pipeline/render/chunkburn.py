@@ -31,8 +31,11 @@ from pipeline.media.ffmpeg import ProgressFn, run_ffmpeg
 from pipeline.media.fonts import make_fontsdir
 from pipeline.media.probe import MediaInfo
 from pipeline.media.scenes import detect_shot_changes
-from pipeline.render.batchrun import BatchRunner, ThreadRunner
+from pipeline.render.batchrun import BatchRunner, ProcessRunner, ThreadRunner
 from pipeline.render.burn import BurnRequest, Encoder
+from pipeline.render.chunkbatch import ChunkJob as ChunkJob
+from pipeline.render.chunkbatch import _batches as _batches
+from pipeline.render.chunkbatch import inproc_batches
 from pipeline.render.chunkcache import ChunkCache, font_digest, source_digest
 from pipeline.render.chunkcut import assemble_cuts
 from pipeline.render.chunkprogress import ChunkProgress as ChunkProgress
@@ -48,22 +51,12 @@ from pipeline.render.chunks import (
     slice_ass,
 )
 from pipeline.render.chunkstills import local_frames, store_tapped
+from pipeline.render.inproc import ENGINE, InprocOutput, encode_run
 from pipeline.render.outputs import discard
+from pipeline.render.overlay import Overlay, is_static, render_overlays
 
 DEFAULT_GROUP = 4
 _DEFAULT_ENCODER = Encoder()
-
-
-@dataclass(frozen=True)
-class ChunkJob:
-    """One chunk to encode: its key, frames, and subtitles (None: the bare picture, shared)."""
-
-    key: str
-    chunk: Chunk
-    ass_text: str | None
-    font_key: str | None
-    request: int = -1  # the request whose track it burns (-1: bare); batches burn a request's chunks together
-    stills: tuple[int, ...] = ()  # frames (from the chunk's first) to tap as review stills; not in the key
 
 
 @dataclass
@@ -86,6 +79,10 @@ class _Ctx:
     settings: ChunkSettings
     base: dict[str, object]
     subs: tuple[pysubs2.SSAFile, ...] = ()
+    static: tuple[bool, ...] = ()
+    """Each request's track is static: its chunks are encoded in-process (:func:`chunk_engine`)."""
+    overlays: tuple[Overlay | None, ...] = ()
+    """Each static request's overlay (None: not needed, or not static)."""
 
 
 def render_chunked(
@@ -126,7 +123,8 @@ def render_chunked(
     plan = plan_chunks(table, shots)
     settings = settings or ChunkSettings(encoder.crf, encoder.preset)
     subs = tuple(pysubs2.SSAFile.from_string(req.ass_text) for req in requests)
-    ctx = _Ctx(video, table, settings, _base_parts(video, settings, cache.root.parent), subs)
+    static = tuple(chunk_engine(sub) == ENGINE for sub in subs)
+    ctx = _Ctx(video, table, settings, _base_parts(video, settings, cache.root.parent), subs, static)
     per_request = [_jobs_for(ctx, i, req, plan) for i, req in enumerate(requests)]
     unique = _with_stills(per_request, stills)
     found = {} if force else {key: path for key in unique if (path := cache.get(key)) is not None}
@@ -134,9 +132,13 @@ def render_chunked(
     names = [req.target.name for req in requests]
     log_plan(video.name, names, len(plan), missing, len(found), lambda f: float(table.ms(f)), force)
     with cache.workdir() as work:
-        batches = _batches(missing, group, jobs or os.cpu_count() or 1)
+        ctx = dataclasses.replace(ctx, overlays=_overlays(media, requests, missing, settings, jobs))
+        cores = jobs or os.cpu_count() or 1
+        inproc = [job for job in missing if job.inproc]
+        batches = inproc_batches(inproc, group, cores) + _batches([j for j in missing if not j.inproc], group, cores)
         tracker = Tracker(batches, on_progress, on_chunks, len(found))
-        found.update(_encode_missing(ctx, batches, cache, work, runner or ThreadRunner(jobs), tracker))
+        local = ProcessRunner(jobs) if inproc else ThreadRunner(jobs)
+        found.update(_encode_missing(ctx, batches, cache, work, runner or local, tracker))
         tracker.all_cached()
         chunk_lists = [[found[job.key] for job in jobs_] for jobs_ in per_request]
         partials = assemble_cuts(video, table, plan, chunk_lists, [req.target for req in requests], work, jobs)
@@ -158,6 +160,15 @@ def _with_stills(per_request: Sequence[Sequence[ChunkJob]], stills: Sequence[Seq
     return {k: dataclasses.replace(j, stills=tuple(sorted(wanted.get(k, ())))) for k, j in unique.items()}
 
 
+FFMPEG_ENGINE = "ffmpeg"
+
+
+def chunk_engine(subs: pysubs2.SSAFile | None) -> str:
+    """What encodes the chunks of a burn of ``subs`` (None: the bare picture): this process when the
+    track is static (:mod:`pipeline.render.inproc`), else ffmpeg (libass on every frame)."""
+    return ENGINE if subs is None or is_static(subs) else FFMPEG_ENGINE
+
+
 def _base_parts(video: Path, settings: ChunkSettings, root: Path) -> dict[str, object]:
     return {
         "source": source_digest(video, root),
@@ -166,17 +177,33 @@ def _base_parts(video: Path, settings: ChunkSettings, root: Path) -> dict[str, o
     }
 
 
+def _overlays(
+    media: MediaInfo,
+    requests: Sequence[BurnRequest],
+    missing: Sequence[ChunkJob],
+    settings: ChunkSettings,
+    jobs: int | None,
+) -> tuple[Overlay | None, ...]:
+    """The overlay of every request that has chunks to encode (rendered ``jobs`` at a time)."""
+    needed = {job.request for job in missing if job.ass_text is not None and job.inproc}
+    wanted = [(req.ass_text, req.font_key) if i in needed else None for i, req in enumerate(requests)]
+    return tuple(render_overlays(wanted, media.width, media.height, settings.colour, jobs))
+
+
 def _jobs_for(ctx: _Ctx, index: int, req: BurnRequest, plan: Sequence[Chunk]) -> list[ChunkJob]:
     jobs = []
     for chunk in plan:
         offset = chunk_offset_ms(ctx.table, chunk)
         text = slice_ass(ctx.subs[index], ctx.table, chunk, offset)
         parts = dict(ctx.base, frames=[chunk.first, chunk.end], offset_ms=offset, ass=text)
+        inproc = text is None or ctx.static[index]
+        if inproc:
+            parts["engine"] = ENGINE
         if text is None:
-            jobs.append(ChunkJob(chunk_key(parts), chunk, None, None))
+            jobs.append(ChunkJob(chunk_key(parts), chunk, None, None, inproc=True))
         else:
             parts["font"] = font_digest(req.font_key)
-            jobs.append(ChunkJob(chunk_key(parts), chunk, text, req.font_key, index))
+            jobs.append(ChunkJob(chunk_key(parts), chunk, text, req.font_key, index, inproc=inproc))
     return jobs
 
 
@@ -191,40 +218,6 @@ def _clock_pts(table: FrameTable, chunk: Chunk) -> int:
     return table.clock_ticks + offset_ticks
 
 
-def _batches(missing: Sequence[ChunkJob], group: int, jobs: int = 1) -> list[list[ChunkJob]]:
-    """Batches of at most ``group`` outputs, each a run of consecutive chunks (decoded once per batch).
-
-    A batch holds every missing output of each chunk in its run (every language, the bare picture),
-    decoded from the keyframe at or before the run's first chunk, so the frames of a run are decoded
-    once and each language's chunks in it share one libass start-up. A chunk with more than
-    ``group`` outputs (many languages) is a run of its own, split into batches of ``group``.
-
-    ``group`` bounds the x264 instances alive in one process (~70 MiB each at 720p), whatever the
-    number of languages. A run holds at most 1/``jobs`` of the chunks, so that a few missing chunks
-    (a rerun) are still encoded ``jobs`` at a time: one process decodes its run's chunks one after
-    the other.
-    """
-    by_chunk: dict[int, list[ChunkJob]] = {}
-    for job in sorted(missing, key=lambda j: (j.chunk.index, j.request, j.key)):
-        by_chunk.setdefault(job.chunk.index, []).append(job)
-    longest = max(-(-len(by_chunk) // max(jobs, 1)), 1)
-    batches: list[list[ChunkJob]] = []
-    run: list[ChunkJob] = []
-    for index, outs in sorted(by_chunk.items()):
-        if run and (
-            len(run) + len(outs) > group
-            or run[-1].chunk.index != index - 1
-            or index - run[0].chunk.index >= longest
-        ):
-            batches.append(run)
-            run = []
-        if len(outs) > group:
-            batches += [outs[i : i + group] for i in range(0, len(outs), group)]
-        else:
-            run += outs
-    return batches + ([run] if run else [])
-
-
 def _encode_missing(
     ctx: _Ctx,
     batches: Sequence[Sequence[ChunkJob]],
@@ -236,12 +229,29 @@ def _encode_missing(
     for font_key in {job.font_key for batch in batches for job in batch if job.font_key is not None}:
         make_fontsdir(work / f"fonts-{font_key}", [font_key])
     done: dict[str, Path] = {}
-    encode = functools.partial(_encode_batch, ctx, cache=cache, work=work)
-    with contextlib.closing(runner.map(encode, batches)) as results:  # closed early: no more batches start
+    encode = functools.partial(_encode_item, cache=cache, work=work)
+    items = [(_slim(ctx, batch), batch) for batch in batches]
+    with contextlib.closing(runner.map(encode, items)) as results:  # closed early: no more batches start
         for batch, result in zip(batches, results, strict=True):
             done.update(result)
             tracker.batch_done(batch)
     return done
+
+
+def _slim(ctx: _Ctx, batch: Sequence[ChunkJob]) -> _Ctx:
+    """What one batch needs of ``ctx`` (sent to another process): an in-process batch takes the
+    states of its overlays shown on its frames, an ffmpeg batch the tracks."""
+    if not batch[0].inproc:
+        return dataclasses.replace(ctx, overlays=())
+    first = math.floor(ctx.table.ms(min(job.chunk.first for job in batch)))
+    end = math.ceil(ctx.table.ms(max(job.chunk.end for job in batch) - 1)) + 1
+    mine = {job.request for job in batch if job.ass_text is not None}
+    overlays = tuple(o.window(first, end) if o is not None and i in mine else None for i, o in enumerate(ctx.overlays))
+    return dataclasses.replace(ctx, subs=(), overlays=overlays)
+
+
+def _encode_item(item: tuple[_Ctx, Sequence[ChunkJob]], cache: ChunkCache, work: Path) -> dict[str, Path]:
+    return _encode_batch(item[0], item[1], cache, work)
 
 
 def _streams(ctx: _Ctx, batch: Sequence[ChunkJob], work: Path) -> tuple[list[BurnStream], list[int]]:
@@ -270,6 +280,8 @@ def _streams(ctx: _Ctx, batch: Sequence[ChunkJob], work: Path) -> tuple[list[Bur
 
 
 def _encode_batch(ctx: _Ctx, batch: Sequence[ChunkJob], cache: ChunkCache, work: Path) -> dict[str, Path]:
+    if batch[0].inproc:
+        return _encode_inproc(ctx, batch, cache, work)
     table = ctx.table
     streams, slots = _streams(ctx, batch, work)
     outputs = [
@@ -280,14 +292,37 @@ def _encode_batch(ctx: _Ctx, batch: Sequence[ChunkJob], cache: ChunkCache, work:
     seek = f"{max(seek_us, 0) // 1_000_000}.{max(seek_us, 0) % 1_000_000:06d}"
     ts = table.time_base.denominator if table.time_base.numerator == 1 else 0
     run_ffmpeg(chunk_args(ctx.video, seek, streams, outputs, ctx.settings, ts), cwd=work)
+    return _store(batch, [(out.target, out.stills_prefix) for out in outputs], cache)
+
+
+def _encode_inproc(ctx: _Ctx, batch: Sequence[ChunkJob], cache: ChunkCache, work: Path) -> dict[str, Path]:
+    overlays = ctx.overlays
+    slots = {i: n for n, i in enumerate(i for i, o in enumerate(overlays) if o is not None)}
+    drawn = [o for o in overlays if o is not None]
+    outputs = [
+        InprocOutput(
+            job.chunk, slots[job.request] if job.ass_text is not None else -1, work / f"{job.key}.mp4", job.stills
+        )
+        for job in batch
+    ]
+    try:
+        encode_run(ctx.video, ctx.table, outputs, drawn, ctx.settings)
+    except av.error.FFmpegError as exc:
+        discard(*(out.target for out in outputs))
+        raise VerifyError(ctx.video, [f"encoding chunks in-process failed: {exc}"]) from exc
+    return _store(batch, [(out.target, out.stills_prefix) for out in outputs], cache)
+
+
+def _store(batch: Sequence[ChunkJob], made: Sequence[tuple[Path, str]], cache: ChunkCache) -> dict[str, Path]:
+    """Check each encoded chunk's frame count and move it (and its stills) into the cache."""
     stored = {}
-    for job, out in zip(batch, outputs, strict=True):
-        frames, want = _frame_count(out.target), job.chunk.end - job.chunk.first
+    for job, (target, stills_prefix) in zip(batch, made, strict=True):
+        frames, want = _frame_count(target), job.chunk.end - job.chunk.first
         if frames != want:
-            discard(out.target)
-            raise VerifyError(out.target, [f"chunk {job.chunk.index} has {frames} frames, expected {want}"])
-        store_tapped(cache, job.key, job.stills, out.stills_prefix)
-        stored[job.key] = cache.put(job.key, out.target, frames)
+            discard(target)
+            raise VerifyError(target, [f"chunk {job.chunk.index} has {frames} frames, expected {want}"])
+        store_tapped(cache, job.key, job.stills, stills_prefix)
+        stored[job.key] = cache.put(job.key, target, frames)
     return stored
 
 

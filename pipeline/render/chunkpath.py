@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+import pysubs2
+
 from pipeline.media.chunkargs import ChunkSettings, ffmpeg_version
 from pipeline.media.commands import BURN_X264, outlasts_picture, picture_for
 from pipeline.media.containers import MP4_SUFFIXES, burn_audio_plan
@@ -30,7 +32,7 @@ from pipeline.media.scenes import detect_shot_changes
 from pipeline.render import chunks
 from pipeline.render.batchrun import BatchRunner
 from pipeline.render.burn import BurnRequest, Encoder, burn
-from pipeline.render.chunkburn import ChunkProgress, render_chunked
+from pipeline.render.chunkburn import ChunkProgress, chunk_engine, render_chunked
 from pipeline.render.chunkcache import ChunkCache, font_digest, source_digest
 from pipeline.render.chunks import KEY_SCHEME
 
@@ -137,6 +139,8 @@ def recipes(
     out = []
     for req in requests:
         parts = dict(common, ass=hashlib.sha256(req.ass_text.encode()).hexdigest(), font=font_digest(req.font_key))
+        if engine == CHUNKED:  # in-process (static tracks) or ffmpeg chunk encodes give other bytes
+            parts["chunk_engine"] = chunk_engine(pysubs2.SSAFile.from_string(req.ass_text))
         parts["container"] = req.target.suffix.lower()
         text = json.dumps(parts, sort_keys=True, separators=(",", ":"))
         out.append((hashlib.sha256(text.encode()).hexdigest(), parts))

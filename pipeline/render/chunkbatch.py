@@ -1,0 +1,85 @@
+"""Batches of chunk encodes: which chunks and languages one decode of the source serves.
+
+Two engines, two shapes. ffmpeg (:func:`_batches`) keeps every output of a process open until the
+process ends, so a batch holds at most ``group`` outputs. In-process encoding
+(:func:`inproc_batches`) closes each chunk's encoder when the chunk ends, so a batch is a run of
+consecutive chunks for at most ``group`` languages (the encoders alive at once).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pipeline.render.chunks import Chunk
+
+
+@dataclass(frozen=True)
+class ChunkJob:
+    """One chunk to encode: its key, frames, and subtitles (None: the bare picture, shared)."""
+
+    key: str
+    chunk: Chunk
+    ass_text: str | None
+    font_key: str | None
+    request: int = -1  # the request whose track it burns (-1: bare); batches burn a request's chunks together
+    stills: tuple[int, ...] = ()  # frames (from the chunk's first) to tap as review stills; not in the key
+    inproc: bool = False  # encoded in this process (:mod:`pipeline.render.inproc`), else by ffmpeg
+
+
+def _batches(missing: Sequence[ChunkJob], group: int, jobs: int = 1) -> list[list[ChunkJob]]:
+    """Batches of at most ``group`` outputs, each a run of consecutive chunks (decoded once per batch).
+
+    A batch holds every missing output of each chunk in its run (every language, the bare picture),
+    decoded from the keyframe at or before the run's first chunk, so the frames of a run are decoded
+    once and each language's chunks in it share one libass start-up. A chunk with more than
+    ``group`` outputs (many languages) is a run of its own, split into batches of ``group``.
+
+    ``group`` bounds the x264 instances alive in one process (~70 MiB each at 720p), whatever the
+    number of languages. A run holds at most 1/``jobs`` of the chunks, so that a few missing chunks
+    (a rerun) are still encoded ``jobs`` at a time: one process decodes its run's chunks one after
+    the other.
+    """
+    by_chunk: dict[int, list[ChunkJob]] = {}
+    for job in sorted(missing, key=lambda j: (j.chunk.index, j.request, j.key)):
+        by_chunk.setdefault(job.chunk.index, []).append(job)
+    longest = max(-(-len(by_chunk) // max(jobs, 1)), 1)
+    batches: list[list[ChunkJob]] = []
+    run: list[ChunkJob] = []
+    for index, outs in sorted(by_chunk.items()):
+        if run and (
+            len(run) + len(outs) > group or run[-1].chunk.index != index - 1 or index - run[0].chunk.index >= longest
+        ):
+            batches.append(run)
+            run = []
+        if len(outs) > group:
+            batches += [outs[i : i + group] for i in range(0, len(outs), group)]
+        else:
+            run += outs
+    return batches + ([run] if run else [])
+
+
+def inproc_batches(missing: Sequence[ChunkJob], group: int, jobs: int = 1) -> list[list[ChunkJob]]:
+    """Runs of consecutive chunks, each for at most ``group`` outputs per chunk (in-process engine).
+
+    The outputs (languages, the bare picture) are split into lanes of ``group``; each lane's chunks
+    are cut into runs of consecutive chunks, each at most 1/``jobs`` of the lane's chunks (so that a
+    few missing chunks are still encoded ``jobs`` at a time). A run decodes its frames once for
+    every output of its lane.
+    """
+    requests = sorted({job.request for job in missing})
+    lanes = [set(requests[i : i + max(group, 1)]) for i in range(0, len(requests), max(group, 1))]
+    batches: list[list[ChunkJob]] = []
+    for lane in lanes:
+        mine = sorted((j for j in missing if j.request in lane), key=lambda j: (j.chunk.index, j.request, j.key))
+        chunks = sorted({j.chunk.index for j in mine})
+        longest = max(-(-len(chunks) // max(jobs, 1)), 1)
+        run: list[ChunkJob] = []
+        for job in mine:
+            if run and (job.chunk.index - run[-1].chunk.index > 1 or job.chunk.index - run[0].chunk.index >= longest):
+                batches.append(run)
+                run = []
+            run.append(job)
+        if run:
+            batches.append(run)
+    return batches
