@@ -54,16 +54,19 @@ class ProcessRunner:
     """Up to ``jobs`` items at a time, each in a worker process of its own (forked where the system
     can, so nothing is imported again; else spawned), one item at a time per process.
 
-    For work that must not share a process with another item of its kind: two libx264 encoders
-    running at once in one process gave bytes that differed from run to run
-    (:mod:`pipeline.render.inproc`).
+    For in-process encoding (:mod:`pipeline.render.inproc`): each worker has its own heap (made to
+    give zeroed memory) and its own interpreter, so the batches neither wait for one another's
+    Python loop nor slow the parent's allocations.
     """
 
     def __init__(self, jobs: int | None = None) -> None:
         self.jobs = max(jobs or os.cpu_count() or 1, 1)
 
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> Generator[R, None, None]:
-        """See :meth:`BatchRunner.map`."""
+        """See :meth:`BatchRunner.map` (a daemonic process, which may not start any, uses threads)."""
+        if multiprocessing.current_process().daemon:
+            yield from ThreadRunner(self.jobs).map(fn, items)
+            return
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         workers = min(self.jobs, max(len(items), 1))
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method))
