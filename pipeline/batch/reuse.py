@@ -22,7 +22,6 @@ from pipeline.core.errors import PipelineError
 from pipeline.ingest.job import Job, VideoJob
 from pipeline.media.chunkargs import ffmpeg_version
 from pipeline.media.probe import MediaInfo
-from pipeline.media.scenes import detect_shot_changes
 from pipeline.render.burn import Encoder, burn_notes
 from pipeline.render.chunkcache import ChunkCache, source_digest
 from pipeline.render.chunkpath import chunk_blockers, recipes
@@ -67,7 +66,7 @@ def keep_unchanged(
     try:
         requests, _tracks = burn_requests(media, items, job.style)
         encoder = Encoder(job.render.crf, job.render.preset)
-        made = recipes(vj.video, media, requests, encoder, detect_shot_changes(vj.video, media), ChunkCache())
+        made = recipes(vj.video, media, requests, encoder, [], ChunkCache())  # as burn_cuts plans: no shot changes
     except PipelineError:
         return list(ready), size  # the burn itself will say what is wrong
     kept = unchanged(previous, root, requests, made)

@@ -254,4 +254,3 @@ def write_languages(src: BinaryIO, dst: BinaryIO, wanted: Sequence[TrackLanguage
     end = src.seek(0, 2)
     last = layout.children[-1].end if layout.children else seg.data
     copy_range(src, dst, last, end)  # anything after the Segment stays as it was
-

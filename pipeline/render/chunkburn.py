@@ -30,7 +30,6 @@ from pipeline.media.chunkargs import BurnStream, ChunkOutput, ChunkSettings, chu
 from pipeline.media.ffmpeg import ProgressFn, run_ffmpeg
 from pipeline.media.fonts import make_fontsdir
 from pipeline.media.probe import MediaInfo
-from pipeline.media.scenes import detect_shot_changes
 from pipeline.render.batchrun import BatchRunner, ProcessRunner, ThreadRunner
 from pipeline.render.burn import BurnRequest, Encoder
 from pipeline.render.chunkbatch import ChunkJob as ChunkJob
@@ -105,9 +104,11 @@ def render_chunked(
     """Burn every request from cached chunks (encoding the missing ones): the partial paths, how many
     chunks were encoded and reused, and the keys.
 
+    ``shot_changes_ms``: where chunks should end when one lies in reach (None, what the pipeline
+    passes: on the source's keyframes, so nothing decodes the picture before the encodes start).
     ``on_chunks`` sees chunk outputs done/total, frames per second and an ETA after each batch;
     ``force`` encodes every chunk again (the cache's entries are replaced); ``runner`` runs the encode
-    batches (default: ``jobs`` threads here, one per core). ``stills``: each request's frames (source
+    batches (default: ``jobs`` worker processes, one per core). ``stills``: each request's frames (source
     indices) that the chunks it encodes also write as review stills (:mod:`pipeline.render.chunkstills`;
     a reused chunk keeps the ones it has).
 
@@ -119,8 +120,7 @@ def render_chunked(
     cache = cache or ChunkCache()
     video = video.resolve()
     table = read_frame_table(video)
-    shots = detect_shot_changes(video, media) if shot_changes_ms is None else shot_changes_ms
-    plan = plan_chunks(table, shots)
+    plan = plan_chunks(table, shot_changes_ms or ())
     settings = settings or ChunkSettings(encoder.crf, encoder.preset)
     subs = tuple(pysubs2.SSAFile.from_string(req.ass_text) for req in requests)
     static = tuple(chunk_engine(sub) == ENGINE for sub in subs)

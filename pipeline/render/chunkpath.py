@@ -28,7 +28,6 @@ from pipeline.media.commands import BURN_X264, outlasts_picture, picture_for
 from pipeline.media.containers import MP4_SUFFIXES, burn_audio_plan
 from pipeline.media.ffmpeg import ProgressFn
 from pipeline.media.probe import MediaInfo
-from pipeline.media.scenes import detect_shot_changes
 from pipeline.render import chunks
 from pipeline.render.batchrun import BatchRunner
 from pipeline.render.burn import BurnRequest, Encoder, burn
@@ -178,7 +177,7 @@ def burn_cuts(
     if blockers:
         logger.info("%s: monolithic burn of %s (%s)", video.name, names, ", ".join(blockers))
         shots = []  # the monolithic burn has no chunk boundaries to place
-    shots = list(detect_shot_changes(video, media) if shots is None else shots)
+    shots = [] if shots is None else list(shots)  # the plan follows the source's keyframes: no pass before encoding
     made = recipes(video, media, requests, encoder, shots, cache)
     if made[0][1]["engine"] == MONOLITHIC:
         partials = burn(video, media, requests, encoder, progress)

@@ -1,4 +1,8 @@
-"""The chunk plan of a burned cut: whole frames, 2-6 s (about 4), cut on a shot change when one is near; keys.
+"""The chunk plan of a burned cut: whole frames, 6 s or so, cut on the source's keyframes where they fall; keys.
+
+Shot changes may be given to cut on (a test does); the pipeline gives none, so no pass over the
+picture has to finish before the first chunk is encoded (the source's encoder put its keyframes
+at most of its shot changes anyway).
 
 Times here follow the monolithic burn's clock (the one libass sees there): a frame's presentation
 timestamp minus the container's start, in the video stream's time base. A chunk's key hashes

@@ -183,7 +183,7 @@ def review_page(
         f"<title>subpipe review: {html.escape(video)}</title><style>{_CSS}</style></head><body>"
         f"<h1>Review of {html.escape(video)}: {len(reviews)} language(s), {verdict}</h1>{_failures(failures)}"
         f"<p>Thumbnails are taken from {html.escape(source)}. Languages: {langs}. Findings: {legend}</p>"
-        f'<h2>The same moments in every language</h2>{_moments_table(reviews, moments)}'
+        f"<h2>The same moments in every language</h2>{_moments_table(reviews, moments)}"
         + "".join(_lang_section(r) for r in reviews)
         + "</body></html>\n"
     )
