@@ -60,6 +60,7 @@ fuzz: setup
 bench: setup $(BENCH_STAMP)
 	$(BIN)/python benchmarks/bench_burn.py
 	$(BIN)/python benchmarks/bench_chunks.py
+	$(BIN)/python benchmarks/bench_first_render.py --json output/bench_first_render.json
 	$(BIN)/python benchmarks/bench_check.py
 	$(BIN)/python benchmarks/bench_sync.py --ffsubsync $(BENCH_VENV)/bin/ffsubsync
 	$(BIN)/python benchmarks/bench_sync_floor.py
