@@ -16,7 +16,6 @@ import ctypes
 import functools
 import itertools
 import math
-import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -25,19 +24,16 @@ from typing import Any
 
 import av
 import numpy as np
-import numpy.typing as npt
 
 from pipeline.media.chunkargs import ChunkSettings
 from pipeline.media.stills import JPEG_QUALITY, STILL_WIDTH
 from pipeline.render.chunks import Chunk, FrameTable
-from pipeline.render.overlay import Box, Overlay, Planes, composite
+from pipeline.render.overlay import Drawn, Overlay, Planes, composite
 
 ENGINE = f"pyav-{av.__version__}-libavcodec-{'.'.join(map(str, av.library_versions['libavcodec']))}"
 """What encodes in-process chunks (part of their keys: another PyAV may give other bytes)."""
-_OPENING = threading.Lock()
 M_PERTURB = -6  # glibc's mallopt parameter
 SEEK_TRIES = 3
-TAIL_BYTES = 4096  # zeroed memory after a picture (x264 reads past the end of its planes)
 
 
 @dataclass(frozen=True)
@@ -69,11 +65,9 @@ class _States:
     """Decompressed overlay states, kept while frames still show them."""
 
     overlays: Sequence[Overlay]
-    held: dict[tuple[int, int], list[tuple[Box, npt.NDArray[np.int32], npt.NDArray[np.int32]]]] = field(
-        default_factory=dict
-    )
+    held: dict[tuple[int, int], list[Drawn]] = field(default_factory=dict)
 
-    def get(self, overlay: int, k: int) -> list[tuple[Box, npt.NDArray[np.int32], npt.NDArray[np.int32]]]:
+    def get(self, overlay: int, k: int) -> list[Drawn]:
         key = (overlay, k)
         if key not in self.held:
             for old in [h for h in self.held if h[0] == overlay]:
@@ -169,11 +163,7 @@ def _now_ms(table: FrameTable, pts: int) -> int:
 
 
 def _open(out: InprocOutput, table: FrameTable, settings: ChunkSettings, size: tuple[int, int]) -> _Open:
-    with _OPENING:  # x264 initialises shared tables when it opens: one encoder at a time
-        return _open_unlocked(out, table, settings, size)
-
-
-def _open_unlocked(out: InprocOutput, table: FrameTable, settings: ChunkSettings, size: tuple[int, int]) -> _Open:
+    """The chunk's MP4 and libx264 encoder, opened (the ffmpeg engine's settings and muxing)."""
     tb = table.time_base
     options = {"fflags": "+bitexact"}
     if tb.numerator == 1:
@@ -210,28 +200,26 @@ def _encode_frame(item: _Open, frame: Any, index: int, pts: int, now: int, state
 
 
 class _Scratch:
-    """The one picture handed to the encoders, in memory this module owns.
+    """The one picture handed to the encoders, reused for every output and frame.
 
-    A packed yuv420p array with zeroed bytes after it, wrapped without a copy: x264 reads a little
-    past the end of a picture's planes, and a buffer from the allocator holds whatever was there
-    before (the cut's bytes then changed from run to run). Each encoder copies the picture when
-    it is handed over, so one scratch serves every output in turn.
+    A packed yuv420p array wrapped without a copy: no frame is allocated per output (with the
+    zeroed heap every allocation is written twice). Each encoder copies the picture when it is
+    handed over, so the next output can overwrite it.
     """
 
     def __init__(self, width: int, height: int) -> None:
         self.width, self.height = width, height
         size = width * height * 3 // 2
-        self.memory = np.zeros(size + TAIL_BYTES, np.uint8)
-        self.packed = self.memory[:size].reshape(height * 3 // 2, width)
+        flat = np.zeros(size, np.uint8)
+        self.packed = flat.reshape(height * 3 // 2, width)
         luma, chroma = width * height, (width // 2) * (height // 2)
-        flat = self.memory[:size]
         self.planes: Planes = [
             self.packed[:height],
             flat[luma : luma + chroma].reshape(height // 2, width // 2),
             flat[luma + chroma :].reshape(height // 2, width // 2),
         ]
 
-    def picture(self, frame: Any, state: Sequence[tuple[Box, npt.NDArray[np.int32], npt.NDArray[np.int32]]]) -> Any:
+    def picture(self, frame: Any, state: Sequence[Drawn]) -> Any:
         """``frame``'s pixels (and nothing else of it: its picture type would force keyframes, its
         colour properties make libx264 reconfigure x264), ``state`` burned in, as a new frame."""
         for src, dst in zip(frame.planes, self.planes, strict=True):

@@ -65,6 +65,8 @@ class Box:
 
 
 State = tuple[Box, ...]
+Drawn = tuple[Box, npt.NDArray[np.int32], npt.NDArray[np.int32]]
+"""A state's box of one plane with its ``B`` and ``W - B`` arrays."""
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ class Overlay:
         return k >= 0 and bool(self.states[k])
 
 
-def composite(planes: Planes, state: Sequence[tuple[Box, npt.NDArray[np.int32], npt.NDArray[np.int32]]]) -> None:
+def composite(planes: Planes, state: Sequence[Drawn]) -> None:
     """Burn a state into ``planes`` (Y, U, V views of a writable frame), in place."""
     for plane, (box, base, gain) in zip(planes, state, strict=True):
         view = plane[box.y0 : box.y1, box.x0 : box.x1]
