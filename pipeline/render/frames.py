@@ -218,6 +218,7 @@ class FrameMemo:
         self._lock = threading.Lock()  # the pictures held, the plan, the counts
         self._decoding = threading.Lock()  # the cursor
         self._cursor: _Cursor | None = None
+        self._closed = False
 
     def plan(self, times_ms: Iterable[float]) -> None:
         """Times (ms on the stream's clock) that will be asked for."""
@@ -229,18 +230,21 @@ class FrameMemo:
 
         Raises:
             av.error.FFmpegError: when the file cannot be decoded.
-            LookupError: when no frame can be found for the time.
+            LookupError: when no frame can be found for the time, or a miss comes after :meth:`close`.
         """
         if (found := self._find(t_ms)) is not None:
             return found
         with self._decoding:
             if (found := self._find(t_ms)) is not None:  # decoded by another caller meanwhile
                 return found
+            if self._closed:
+                raise LookupError(f"the frames of {self.path} are no longer read")  # a caller left behind
             if self._cursor is None:
                 self._cursor = open_cursor(self.path, self.stream_index)
             try:
                 for t in self._on_the_way(self._cursor, t_ms):
-                    self._decode(self._cursor, t)
+                    if not self._holds(t):  # not in the frame of a time just before it
+                        self._decode(self._cursor, t)
                 return self._decode(self._cursor, t_ms)
             except BaseException:
                 self._cursor.close()  # where it stands is unknown: the next miss opens the file again
@@ -250,6 +254,7 @@ class FrameMemo:
     def close(self) -> None:
         """Close the file and drop the pictures."""
         with self._decoding, self._lock:
+            self._closed = True
             if self._cursor is not None:
                 self._cursor.close()
                 self._cursor = None
@@ -277,7 +282,11 @@ class FrameMemo:
             return []  # behind the cursor: only the time asked is decoded again
         with self._lock:
             planned = [t for t in self._planned if start <= t + 0.5 and t < t_ms]
-            return [t for t in planned if not any(m.lo <= t + 0.5 < m.hi for m in self._held.values())]
+        return [t for t in planned if not self._holds(t)]
+
+    def _holds(self, t_ms: float) -> bool:
+        with self._lock:
+            return any(m.lo <= t_ms + 0.5 < m.hi for m in self._held.values())
 
     def _decode(self, cursor: _Cursor, t_ms: float) -> Shown:
         frame = cursor.shown_at(t_ms)
