@@ -5,13 +5,16 @@ Used alone (the CLI's ``burn``) and by :mod:`pipeline.batch.run`.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.batch.rerun import PreviousCut, verify_commit
+from pipeline.batch.rerun import PreviousCut, burn_check, check_cut, settle
 from pipeline.batch.steps import LangTrack, clip_track, display_style, style_for
 from pipeline.core.cues import Track
 from pipeline.core.errors import PipelineError, VerifyError
@@ -23,10 +26,15 @@ from pipeline.media.probe import MediaInfo
 from pipeline.render.batchrun import HERE, ChunkWork
 from pipeline.render.burn import BurnRequest, Encoder, burn_notes
 from pipeline.render.chunkpath import CutRecord, burn_cuts
+from pipeline.render.frames import FrameMemo
 from pipeline.render.outputs import discard
+from pipeline.render.verify import source_memo, source_times
 from pipeline.tracks.formats import compose_ass
 
 logger = logging.getLogger(__name__)
+VERIFY_WORKERS = max(2, min(4, os.cpu_count() or 2))
+"""Cuts verified at once (each decodes its cut while the source's frames are shared); at most 4, as
+each holds its pictures and masks in memory."""
 
 
 @dataclass
@@ -36,7 +44,9 @@ class BurnOptions:
     ``previous``: each language's last verified cut (only the time of its changed chunks is verified
     again: :func:`pipeline.batch.rerun.verify_window`); ``force``: every chunk is encoded again;
     ``work``: where chunks are encoded and cached (default: threads here, the default cache);
-    ``stills``: the review's frames of each language, tapped by the chunk encodes.
+    ``stills``: the review's frames of each language, tapped by the chunk encodes; ``source_frames``:
+    the source's frames the verifications share (default: a memo for this burn alone; one given here
+    may serve several burns of the same video and is not closed).
     Filled in by the burn: ``notes``, what the cuts change besides the text (audio converted,
     picture padded), and ``records``, how each committed cut was made (by language).
     """
@@ -46,6 +56,7 @@ class BurnOptions:
     force: bool = False
     work: ChunkWork = HERE
     stills: Mapping[str, Sequence[int]] = field(default_factory=dict)
+    source_frames: FrameMemo | None = None
     notes: list[str] = field(default_factory=list)
     records: dict[str, CutRecord] = field(default_factory=dict)
 
@@ -137,13 +148,52 @@ def burn_tracks_each(
         cache=work.cache,
         stills=wanted,
     )
-    results: list[Path | VerifyError] = []
     try:
-        for track, req, partial, record in zip(tracks, requests, partials, made, strict=True):
-            results.append(verify_commit(media, track, req, partial, record, opts.previous.get(req.lang)))
-            if isinstance(results[-1], Path):
-                opts.records[req.lang] = record
+        given = opts.source_frames
+        with contextlib.nullcontext(given) if given else source_memo(media) as memo:  # one made here is closed
+            results = verify_cuts(media, tracks, requests, partials, made, opts.previous, memo)
     except BaseException:  # Ctrl-C or an error while verifying: no partial is left behind
         discard(*partials)
         raise
+    for req, record, result in zip(requests, made, results, strict=True):
+        if isinstance(result, Path):
+            opts.records[req.lang] = record
     return results
+
+
+def verify_cuts(
+    media: MediaInfo,
+    tracks: Sequence[Track],
+    requests: Sequence[BurnRequest],
+    partials: Sequence[Path],
+    made: Sequence[CutRecord],
+    previous: Mapping[str, PreviousCut],
+    source_frames: FrameMemo,
+) -> list[Path | VerifyError]:
+    """Verify the cuts of one burn at once (:data:`VERIFY_WORKERS`), sharing ``source_frames`` (a memo of
+    ``media``'s frames: :func:`pipeline.render.verify.source_memo`); then commit each cut that passed
+    and discard the others, in request order (here: the run's transaction belongs to this thread).
+
+    Raises:
+        FfmpegError: when a mask cannot be rendered; no cut is committed then, the verifications
+            still running are waited for.
+    """
+    checks = [
+        burn_check(track, req, partial, record, previous.get(req.lang))
+        for track, req, partial, record in zip(tracks, requests, partials, made, strict=True)
+    ]
+    with ThreadPoolExecutor(VERIFY_WORKERS) as pool:
+        for check in checks:
+            source_frames.plan(source_times(media, check) if check else ())
+        futures = [
+            pool.submit(check_cut, media, partial, check, source_frames) if check else None
+            for partial, check in zip(partials, checks, strict=True)
+        ]
+        try:
+            problems = [f.result() if f else [] for f in futures]
+        except BaseException:
+            for f in futures:
+                if f:
+                    f.cancel()  # those not started; leaving the pool waits for the running ones
+            raise
+    return [settle(p, req.target, found) for p, req, found in zip(partials, requests, problems, strict=True)]

@@ -26,6 +26,7 @@ from pipeline.core.timecode import format_clock
 from pipeline.media.probe import MediaInfo, probe
 from pipeline.render.burn import BurnRequest
 from pipeline.render.chunkpath import CHUNKED, CutRecord
+from pipeline.render.frames import FrameMemo
 from pipeline.render.manifest import ManifestEntry
 from pipeline.render.outputs import commit, discard
 from pipeline.render.verify import BurnCheck, verify_burn
@@ -121,22 +122,52 @@ def verify_window(record: CutRecord, previous: PreviousCut | None, partial: Path
     return min(record.spans_ms[i][0] for i in changed), max(record.spans_ms[i][1] for i in changed)
 
 
-def verify_commit(
-    media: MediaInfo, track: Track, req: BurnRequest, partial: Path, record: CutRecord, previous: PreviousCut | None
-) -> Path | VerifyError:
-    """Verify ``partial`` (only where it can differ from ``previous``) and commit it, or say why not."""
+def burn_check(
+    track: Track, req: BurnRequest, partial: Path, record: CutRecord, previous: PreviousCut | None
+) -> BurnCheck | None:
+    """What of ``partial`` must be verified (only where it can differ from ``previous``); None: nothing,
+    it is byte for byte the cut verified last run."""
     window = verify_window(record, previous, partial)
     name = req.target.name
     if window == SAME_CUT:
         logger.info("%s: byte for byte the cut verified last run: not verified again", name)
-        return commit(partial, req.target)
+        return None
     if window is not None:
         start, end = (format_clock(ms) for ms in window)
         why = "the chunks that changed; the rest is last run's verified cut"
         logger.info("%s: verifying %s-%s only (%s)", name, start, end, why)
     cues = [(c.start_ms, c.end_ms) for c in track.cues]
-    problems = verify_burn(probe(partial), media, BurnCheck(req.ass_text, (req.font_key,), cues, window))
+    return BurnCheck(req.ass_text, (req.font_key,), cues, window)
+
+
+def settle(partial: Path, target: Path, problems: list[str]) -> Path | VerifyError:
+    """Commit ``partial`` as ``target`` when verification found no problem; else discard it and say why."""
     if problems:
         discard(partial)
-        return VerifyError(req.target, problems)
-    return commit(partial, req.target)
+        return VerifyError(target, problems)
+    return commit(partial, target)
+
+
+def verify_commit(
+    media: MediaInfo,
+    track: Track,
+    req: BurnRequest,
+    partial: Path,
+    record: CutRecord,
+    previous: PreviousCut | None,
+    source_frames: FrameMemo | None = None,
+) -> Path | VerifyError:
+    """Verify ``partial`` (only where it can differ from ``previous``) and commit it, or say why not
+    (``source_frames``: the source's frames shared with the burn's other verifications)."""
+    check = burn_check(track, req, partial, record, previous)
+    problems = [] if check is None else check_cut(media, partial, check, source_frames)
+    return settle(partial, req.target, problems)
+
+
+def check_cut(media: MediaInfo, partial: Path, check: BurnCheck, source_frames: FrameMemo | None) -> list[str]:
+    """Problems with the burned cut ``partial`` of ``media`` (:func:`pipeline.render.verify.verify_burn`).
+
+    Raises:
+        FfmpegError: when the mask cannot be rendered.
+    """
+    return verify_burn(probe(partial), media, check, source_frames)

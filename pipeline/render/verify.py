@@ -8,6 +8,7 @@ display geometry, with time counted from the source's first timestamp.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +19,7 @@ import numpy as np
 
 from pipeline.media.commands import burn_size
 from pipeline.media.probe import MediaInfo
-from pipeline.render.frames import Gray, Shown, display_size, iter_frames_shown
+from pipeline.render.frames import FrameMemo, Gray, Shown, display_size, iter_frames_shown
 from pipeline.render.masks import Mask, render_masks
 from pipeline.render.sampling import Sample, history_times, pick_samples
 
@@ -43,8 +44,13 @@ class BurnCheck:
     """Sample only this span of the ASS clock (the chunks a rerun re-encoded); None: the whole cut."""
 
 
-def verify_burn(out: MediaInfo, source: MediaInfo, check: BurnCheck) -> list[str]:
+def verify_burn(
+    out: MediaInfo, source: MediaInfo, check: BurnCheck, source_frames: FrameMemo | None = None
+) -> list[str]:
     """Problems with a burned cut (probed as ``out``): geometry, rotation, duration, audio, text.
+
+    ``source_frames``: the source's frames shared by the verifications of one burn
+    (:func:`source_memo`; what it holds is not decoded again); None: decoded for this call alone.
 
     Raises:
         FfmpegError: when the mask cannot be rendered.
@@ -52,11 +58,11 @@ def verify_burn(out: MediaInfo, source: MediaInfo, check: BurnCheck) -> list[str
     problems = _burn_streams(out, source)
     if problems or out.video is None or source.video is None:
         return problems or ["no video stream in the output"]
-    frame_ms = 1000 / float(source.fps) if source.fps else 40.0
-    first, end = check.window_ms or (0, source.video_duration_ms)
-    samples = pick_samples(check.cues, max(first, 0), min(end, source.video_duration_ms), frame_ms)
+    frame_ms = _frame_ms(source)
+    samples = _samples(source, check)
     try:
-        src_frames, out_frames = _frame_pairs(source, out, samples)
+        with contextlib.nullcontext(source_frames) if source_frames else source_memo(source) as memo:
+            src_frames, out_frames = _frame_pairs(memo, source, out, samples)
     except (LookupError, av.error.FFmpegError) as exc:
         return [f"cannot read the frames to compare: {exc}"]
     rel = [f.pts_ms - source.start_ms for f in src_frames]
@@ -70,8 +76,38 @@ def verify_burn(out: MediaInfo, source: MediaInfo, check: BurnCheck) -> list[str
     return problems
 
 
-def _frame_pairs(source: MediaInfo, out: MediaInfo, samples: Sequence[Sample]) -> tuple[list[Shown], list[Shown]]:
-    """The source's frame at each sample and the output's frame at the same place, in time order.
+def source_memo(source: MediaInfo) -> FrameMemo:
+    """A memo of ``source``'s video frames for the verifications of one burn (close it after them).
+
+    Raises:
+        LookupError: when ``source`` has no video stream.
+    """
+    if source.video is None:
+        raise LookupError("no video stream")
+    return FrameMemo(source.path, source.video.index, source.sar)
+
+
+def source_times(source: MediaInfo, check: BurnCheck) -> list[float]:
+    """The times (ms on the source's clock) at which :func:`verify_burn` asks for the source's frames
+    (to :meth:`FrameMemo.plan` a shared memo)."""
+    if source.video is None:
+        return []
+    return [s.ass_ms + source.start_ms for s in _samples(source, check)]
+
+
+def _frame_ms(source: MediaInfo) -> float:
+    return 1000 / float(source.fps) if source.fps else 40.0
+
+
+def _samples(source: MediaInfo, check: BurnCheck) -> list[Sample]:
+    first, end = check.window_ms or (0, source.video_duration_ms)
+    return pick_samples(check.cues, max(first, 0), min(end, source.video_duration_ms), _frame_ms(source))
+
+
+def _frame_pairs(
+    memo: FrameMemo, source: MediaInfo, out: MediaInfo, samples: Sequence[Sample]
+) -> tuple[list[Shown], list[Shown]]:
+    """The source's frame at each sample (from ``memo``) and the output's frame at the same place, in time order.
 
     Both files are decoded at once (the source in a second thread, PyAV decodes without the GIL):
     the output is asked for the time, from its first frame, at which the source's frame starts,
@@ -82,16 +118,16 @@ def _frame_pairs(source: MediaInfo, out: MediaInfo, samples: Sequence[Sample]) -
     """
     if source.video is None or out.video is None:
         raise LookupError("no video stream")
-    src_index, out_index = source.video.index, out.video.index
+    if (memo.path, memo.stream_index) != (source.path, source.video.index):
+        raise ValueError(f"a memo of {memo.path} given to verify a cut of {source.path}")
     found: queue.SimpleQueue[float | None] = queue.SimpleQueue()
-    src_times = [s.ass_ms + source.start_ms for s in samples]
 
     def decode_source() -> list[Shown]:
         shown = []
         try:
-            for frame in iter_frames_shown(source.path, src_index, src_times, source.sar):
-                shown.append(frame)
-                found.put(out.start_ms + frame.pts_ms - source.start_ms)
+            for sample in samples:
+                shown.append(memo.shown_at(sample.ass_ms + source.start_ms))
+                found.put(out.start_ms + shown[-1].pts_ms - source.start_ms)
         finally:
             found.put(None)  # the end, also when decoding failed (the error is raised below)
         return shown
@@ -102,7 +138,7 @@ def _frame_pairs(source: MediaInfo, out: MediaInfo, samples: Sequence[Sample]) -
 
     with ThreadPoolExecutor(1) as pool:
         src = pool.submit(decode_source)
-        out_frames = list(iter_frames_shown(out.path, out_index, out_times(), out.sar))
+        out_frames = list(iter_frames_shown(out.path, out.video.index, out_times(), out.sar))
         return src.result(), out_frames
 
 
