@@ -23,7 +23,7 @@ from pipeline.media.fonts import make_fontsdir
 from pipeline.render.batchrun import ProcessRunner
 from pipeline.render.chunkburn import FFMPEG_ENGINE, chunk_engine
 from pipeline.render.chunks import Chunk, read_frame_table
-from pipeline.render.inproc import ENGINE, InprocOutput, _now_ms, _Scratch, encode_run
+from pipeline.render.inproc import ENGINE, InprocOutput, _now_ms, _pack, _Scratch, encode_run
 from pipeline.render.overlay import Box, Overlay, is_static, render_overlay
 
 BOUND = 2  # grey levels between the composite and libass's burn
@@ -91,7 +91,9 @@ def _composited(video: Path, overlay: Overlay, late: int = 0) -> tuple[list[np.n
             k = max(overlay.index_at(_now_ms(table, table.pts[index])) - late, -1)
             state = [(box, *box.arrays()) for box in overlay.states[k]] if overlay.drawn(k) else []
             sources.append(frame.to_ndarray(format="yuv420p"))
-            burned.append(scratch.picture(frame, state).to_ndarray().copy())
+            packed = np.zeros((270, 320), np.uint8)
+            _pack(frame, packed)
+            burned.append(scratch.burned(packed, state).to_ndarray().copy() if state else packed)
     return sources, burned
 
 
