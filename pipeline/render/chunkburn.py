@@ -4,9 +4,14 @@ Same contract as :func:`pipeline.render.burn.burn`: returns partial paths beside
 the caller verifies (:func:`pipeline.render.verify.verify_burn`) and commits. Here each cut is also
 checked to hold exactly the source's frames and frame timestamps before it is returned.
 
-One ffmpeg process decodes a keyframe span once and encodes the chunks in it for every language
-that needs them (``split``; at most ``group`` outputs per process, so memory does not grow with
-the number of languages). Processes run ``jobs`` at a time, each x264 with a fixed thread count.
+Two engines, chosen per track (:func:`chunk_engine`). A static track (and the bare picture) is
+encoded in-process (:mod:`pipeline.render.inproc`): ``jobs`` worker processes each decode a run of
+chunks once and encode it for a lane of languages (:func:`pipeline.render.inproc.lane_width`
+outputs at once, so memory does not grow with the number of languages), compositing each
+language's libass overlay rendered once (:mod:`pipeline.render.overlay`). A track with animation
+is burned by ffmpeg: one process decodes a keyframe span once and encodes the chunks in it for
+every language that needs them (``split``; at most ``group`` outputs per process). Every x264 runs
+with one thread, so the bytes are the same on every run.
 """
 
 from __future__ import annotations
@@ -50,7 +55,7 @@ from pipeline.render.chunks import (
     slice_ass,
 )
 from pipeline.render.chunkstills import local_frames, store_tapped
-from pipeline.render.inproc import ENGINE, InprocOutput, encode_run
+from pipeline.render.inproc import ENGINE, InprocOutput, encode_run, lane_width
 from pipeline.render.outputs import discard
 from pipeline.render.overlay import Overlay, is_static, render_overlays
 
@@ -135,7 +140,8 @@ def render_chunked(
         ctx = dataclasses.replace(ctx, overlays=_overlays(media, requests, missing, settings, jobs))
         cores = jobs or os.cpu_count() or 1
         inproc = [job for job in missing if job.inproc]
-        batches = inproc_batches(inproc, group, cores) + _batches([j for j in missing if not j.inproc], group, cores)
+        lanes = lane_width(media.width, media.height, cores)
+        batches = inproc_batches(inproc, lanes, cores) + _batches([j for j in missing if not j.inproc], group, cores)
         tracker = Tracker(batches, on_progress, on_chunks, len(found))
         local = ProcessRunner(jobs) if inproc else ThreadRunner(jobs)
         found.update(_encode_missing(ctx, batches, cache, work, runner or local, tracker))

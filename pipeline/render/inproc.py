@@ -36,6 +36,8 @@ ENGINE = f"pyav-{av.__version__}-libavcodec-{'.'.join(map(str, av.library_versio
 M_PERTURB = -6  # glibc's mallopt parameter
 SEEK_TRIES = 3
 BLOCK_BYTES = 32 << 20  # decoded frames gathered before the outputs encode them
+ENCODER_MIB_720P = 95  # one libx264 (veryfast, one thread) at 1280x720, measured
+ENCODERS_MIB = 400  # every worker's encoders together
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,14 @@ def _frames_from(video: Path, table: FrameTable, first: int) -> Iterator[Any]:
                 if int(frame.pts or 0) >= want:
                     yield frame
             return
+
+
+def lane_width(width: int, height: int, jobs: int) -> int:
+    """How many outputs of a chunk one worker encodes at once (its encoders alive together), so that
+    ``jobs`` workers' encoders stay within :data:`ENCODERS_MIB` whatever the number of languages: at
+    720p on 2 cores, 2 (each decode of the source then serves two languages)."""
+    per = ENCODER_MIB_720P * width * height / (1280 * 720)
+    return max(1, int(ENCODERS_MIB // (per * max(jobs, 1))))
 
 
 @functools.cache
