@@ -8,6 +8,7 @@ chunks spread over every worker (``pipeline.batch.distributed``); nothing here k
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Generator, Sequence
@@ -70,11 +71,14 @@ class ProcessRunner:
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         workers = min(self.jobs, max(len(items), 1))
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method))
+        gc.freeze()  # a forked worker's collector then leaves the parent's objects (and their pages) alone
         try:
             yield from pool.map(fn, items)
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)
             raise
+        finally:
+            gc.unfreeze()
         pool.shutdown()
 
 

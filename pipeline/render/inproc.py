@@ -35,7 +35,7 @@ ENGINE = f"pyav-{av.__version__}-libavcodec-{'.'.join(map(str, av.library_versio
 """What encodes in-process chunks (part of their keys: another PyAV may give other bytes)."""
 M_PERTURB = -6  # glibc's mallopt parameter
 SEEK_TRIES = 3
-BLOCK_BYTES = 32 << 20  # decoded frames gathered before the outputs encode them
+BLOCK_BYTES = 16 << 20  # decoded frames gathered before the outputs encode them
 ENCODER_MIB_720P = 95  # one libx264 (veryfast, one thread) at 1280x720, measured
 ENCODERS_MIB = 400  # every worker's encoders together
 
