@@ -43,6 +43,8 @@ class FrameTable:
     keyframes: tuple[int, ...]
     time_base: Fraction
     start_us: int
+    rate: Fraction | None = None
+    """The frame rate ffmpeg would give an encoder of this stream (its guess), when it has one."""
 
     @property
     def start_ticks(self) -> int:
@@ -89,11 +91,12 @@ def read_frame_table(path: Path) -> FrameTable:
                     keys.append(packet.pts)
             tb = Fraction(stream.time_base) if stream.time_base is not None else Fraction(1, 90000)
             start = int(container.start_time or 0)
+            rate = Fraction(stream.guessed_rate) if stream.guessed_rate else None
     except av.error.FFmpegError as exc:
         raise InputError(path, f"cannot read its frames: {exc}") from None
     if len(pts) < 2:
         raise InputError(path, "fewer than two video frames")
-    return FrameTable(tuple(sorted(pts)), tuple(sorted(keys)), tb, start)
+    return FrameTable(tuple(sorted(pts)), tuple(sorted(keys)), tb, start, rate)
 
 
 @dataclass(frozen=True)

@@ -235,6 +235,8 @@ def _open(out: InprocOutput, table: FrameTable, settings: ChunkSettings, size: t
     stream.width, stream.height = size
     stream.pix_fmt = "yuv420p"
     stream.codec_context.time_base = tb
+    if table.rate:  # as ffmpeg gives its encoders: the stream's rate in the SPS, and the cut's
+        stream.codec_context.framerate = table.rate
     stream.codec_context.thread_count = 1
     stream.time_base = tb
     stream.codec_context.open()
