@@ -147,7 +147,7 @@ def test_ctrl_c_cancels_the_jobs_tasks(cluster: DaskExecutor) -> None:
             cluster.map(time.sleep, [0.0, 1.5, 1.5, 1.5], ["s0", "s1", "s2", "s3"], [[], [], [], []])
     finally:
         cluster.on_progress = None
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 20  # running sleeps end on their own; a loaded machine reports them late
     while any(cluster.client.processing().values()) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(cluster.client.processing().values())
