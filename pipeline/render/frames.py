@@ -14,16 +14,14 @@ import av
 import numpy as np
 import numpy.typing as npt
 
+from pipeline.render.framecursor import Cursor
+from pipeline.render.framecursor import frame_ms as _ms
+
 Gray = npt.NDArray[np.uint8]
-SEEK_BACK_MS: tuple[float | None, ...] = (1500, 8000, None)  # None: from the stream's start
 CONTINUE_MS = 3000.0
 """Decode on from the frame in hand, rather than seek, when the next time is at most this much later:
 about what a seek costs in a source with a keyframe every 6 s (it decodes from the keyframe before
 the time). Decoding on is exact (it is how a player gets there); a seek is the shortcut."""
-THREAD_TYPE = "SLICE"
-"""How the decoder uses threads (PyAV's ``thread_type``). Not frame threads: they cost about 20% more
-CPU for the same frames, and the cuts of a burn are verified at once anyway (measured on a 720p
-H.264 burn in 10 languages: 20 s CPU with ``AUTO``, 17 s with slices or none)."""
 
 
 @dataclass(frozen=True)
@@ -70,8 +68,9 @@ def iter_frames_shown(path: str | Path, stream_index: int, times_ms: Iterable[fl
         cursor.close()
 
 
-def open_cursor(path: str | Path, stream_index: int) -> _Cursor:
-    """A decoder at the start of stream ``stream_index`` of ``path`` (close it when done).
+def open_cursor(path: str | Path, stream_index: int, *, skip: bool = True) -> Cursor:
+    """A decoder at the start of stream ``stream_index`` of ``path`` (close it when done); ``skip``: it may
+    skip pictures that none of the frames it returns depends on (:mod:`pipeline.render.framecursor`).
 
     Raises:
         av.error.FFmpegError: when the file cannot be opened.
@@ -82,105 +81,7 @@ def open_cursor(path: str | Path, stream_index: int) -> _Cursor:
     if stream is None:
         container.close()
         raise LookupError(f"no stream {stream_index} in {path}")
-    return _Cursor(container, stream)
-
-
-class _Cursor:
-    """A decoder position in one stream: the frame in hand and the one decoded after it."""
-
-    def __init__(self, container: Any, stream: Any) -> None:
-        self.container, self.stream = container, stream
-        stream.thread_type = THREAD_TYPE
-        self.seekable = True
-        self.held: Any = None  # the last frame returned
-        self.ahead: Any = None  # the first frame decoded after it (None: not decoded yet, or the end)
-        self.ended = False  # the stream ended after ``held``: it stays on screen at any later time
-        self.frames: Iterator[Any] = iter(())
-
-    def close(self) -> None:
-        """Close the file."""
-        self.container.close()
-
-    def span(self, t_ms: float) -> tuple[float, float]:
-        """The times (ms, with the 0.5 ms slack of :meth:`shown_at`: ``lo <= t + 0.5 < hi``) at which the
-        frame just returned for ``t_ms`` is on screen, as far as the frames in hand tell."""
-        held_ms = _ms(self.held)
-        if held_ms > t_ms + 0.5:  # the stream's first frame, shown for any earlier time too
-            return float("-inf"), held_ms
-        if self.ahead is not None:
-            return held_ms, _ms(self.ahead)
-        return held_ms, (float("inf") if self.ended else held_ms)
-
-    def shown_at(self, t_ms: float) -> Any:
-        """The frame on screen at ``t_ms``.
-
-        Raises:
-            LookupError: when no frame can be found.
-        """
-        held_ms = _ms(self.held) if self.held is not None else None
-        if held_ms is not None and held_ms <= t_ms + 0.5 and (t_ms - held_ms <= CONTINUE_MS or not self.seekable):
-            return self._decode_on(t_ms)
-        if self.seekable:
-            try:
-                return self._seek(t_ms)
-            except av.error.PermissionError:  # a demuxer that cannot seek (some AVI): passes from the start
-                self.seekable = False
-        self._restart()
-        if self._decode_on(t_ms) is None:
-            raise LookupError(f"no frame at or before {t_ms:.0f} ms")
-        return self.held
-
-    def _decode_on(self, t_ms: float) -> Any:
-        """Decode forward to the last frame that starts by ``t_ms``; the first frame when even it starts later."""
-        while self.ahead is None or _ms(self.ahead) <= t_ms + 0.5:
-            if self.ahead is not None:
-                self.held, self.ahead = self.ahead, None
-            nxt = next(self.frames, None)
-            if nxt is None:
-                self.ended = True
-                break  # the end: the frame in hand stays on screen
-            self.ahead = nxt
-        if self.held is None:
-            self.held, self.ahead = self.ahead, None
-        return self.held
-
-    def _decode_from_here(self) -> None:
-        """Forget the frames in hand and decode from where the container now stands."""
-        self.held, self.ahead, self.ended = None, None, False
-        self.frames = (f for f in self.container.decode(self.stream) if f.pts is not None)
-
-    def _restart(self) -> None:
-        """Open the file again and decode from its start (a demuxer that cannot seek)."""
-        name, index = self.container.name, self.stream.index
-        self.container.close()
-        self.container = av.open(name)
-        self.stream = next(s for s in self.container.streams if s.index == index)
-        self._decode_from_here()
-
-    def _seek(self, t_ms: float) -> Any:
-        # Seek a little before the time; some demuxers (MPEG-TS) land late, so back off further.
-        stream = self.stream
-        for back_ms in SEEK_BACK_MS:
-            start = (
-                (t_ms - back_ms)
-                if back_ms is not None
-                else float(stream.start_time or 0) * float(stream.time_base) * 1000
-            )
-            self.container.seek(
-                int(start / 1000 / float(stream.time_base)), stream=stream, backward=True, any_frame=False
-            )
-            self._decode_from_here()
-            first = next(self.frames, None)
-            if first is None:
-                continue
-            if _ms(first) <= t_ms + 0.5 or first.pts <= (stream.start_time or 0):
-                self.ahead = first  # at or before the time, or the stream's first frame: a good landing
-                return self._decode_on(t_ms)
-        raise LookupError(f"no frame at or before {t_ms:.0f} ms")
-
-
-def _ms(frame: Any) -> float:
-    return float(frame.pts * frame.time_base) * 1000
+    return Cursor(container, stream, CONTINUE_MS, skip)
 
 
 def picture_of(frame: Any, sar: Fraction) -> Shown:
@@ -217,7 +118,7 @@ class FrameMemo:
         self._planned: list[float] = []
         self._lock = threading.Lock()  # the pictures held, the plan, the counts
         self._decoding = threading.Lock()  # the cursor
-        self._cursor: _Cursor | None = None
+        self._cursor: Cursor | None = None
         self._closed = False
 
     def plan(self, times_ms: Iterable[float]) -> None:
@@ -275,7 +176,7 @@ class FrameMemo:
                     return memo.shown
         return None
 
-    def _on_the_way(self, cursor: _Cursor, t_ms: float) -> list[float]:
+    def _on_the_way(self, cursor: Cursor, t_ms: float) -> list[float]:
         """The planned times not held from the cursor's frame (the start of the stream) to ``t_ms``."""
         start = _ms(cursor.held) if cursor.held is not None else float("-inf")
         if start > t_ms + 0.5:
@@ -288,7 +189,7 @@ class FrameMemo:
         with self._lock:
             return any(m.lo <= t_ms + 0.5 < m.hi for m in self._held.values())
 
-    def _decode(self, cursor: _Cursor, t_ms: float) -> Shown:
+    def _decode(self, cursor: Cursor, t_ms: float) -> Shown:
         frame = cursor.shown_at(t_ms)
         lo, hi = cursor.span(t_ms)
         pts = _ms(frame)
