@@ -7,6 +7,7 @@ of real clips: the bound is 2 grey levels (libass rounds at each blended layer, 
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 from collections.abc import Sequence
 from fractions import Fraction
@@ -20,11 +21,11 @@ import pytest
 from pipeline.media.chunkargs import ChunkSettings
 from pipeline.media.ffmpeg import ffmpeg_exe
 from pipeline.media.fonts import make_fontsdir
-from pipeline.render.batchrun import ProcessRunner
-from pipeline.render.chunkburn import FFMPEG_ENGINE, chunk_engine
+from pipeline.render.batchrun import ProcessRunner, WorkerDiedError
+from pipeline.render.chunkburn import FFMPEG_ENGINE, chunk_engine, inproc_picture
 from pipeline.render.chunks import Chunk, read_frame_table
 from pipeline.render.inproc import ENGINE, InprocOutput, _now_ms, _pack, _Scratch, encode_run
-from pipeline.render.overlay import Box, Overlay, is_static, render_overlay
+from pipeline.render.overlay import Box, Overlay, is_static, placement_context, render_overlay
 
 BOUND = 2  # grey levels between the composite and libass's burn
 HEAD = """[Script Info]
@@ -169,3 +170,50 @@ def test_chunks_encoded_in_a_used_process_are_byte_identical(clips: dict[str, Pa
     ((fresh, _again),) = list(ProcessRunner(1).map(_encode_twice, [(clips["cfr"], COLOURED, plan, tmp_path / "x")]))
     assert fresh == first
     assert Fraction(read_frame_table(tmp_path / "0-1.mp4").time_base) == read_frame_table(clips["cfr"]).time_base
+
+
+@pytest.mark.render
+def test_only_a_limited_range_4_2_0_picture_is_encoded_in_process(tmp_path: Path) -> None:
+    src = ["-f", "lavfi", "-i", "testsrc2=size=160x90:rate=25", "-t", "1", "-c:v", "libx264", "-preset", "ultrafast"]
+    made = {}
+    for name, extra in {
+        "tv": ["-pix_fmt", "yuv420p"],
+        "444": ["-pix_fmt", "yuv444p"],
+        "jpeg": ["-pix_fmt", "yuvj420p"],
+        "pc": ["-pix_fmt", "yuv420p", "-color_range", "pc"],
+    }.items():
+        made[name] = tmp_path / f"{name}.mp4"
+        _ff(*src, *extra, str(made[name]))
+    assert {name: inproc_picture(path) for name, path in made.items()} == {
+        "tv": True,
+        "444": False,
+        "jpeg": False,
+        "pc": False,
+    }
+    assert chunk_engine(None, picture_ok=False) == FFMPEG_ENGINE
+
+
+def test_a_chunk_key_sees_the_earlier_cue_that_decides_where_libass_puts_its_cue() -> None:
+    """Cue B overlaps cue A, so libass places B above A and keeps it there after A ends: a chunk
+    showing only B depends on A. Shortened so that they no longer overlap, A frees B."""
+
+    def track(a_end: str) -> pysubs2.SSAFile:
+        text = (
+            HEAD
+            + f"Dialogue: 0,0:00:00.00,{a_end},Default,,0,0,0,,A\nDialogue: 0,0:00:04.00,0:00:20.00,Default,,0,0,0,,B\n"
+        )
+        return pysubs2.SSAFile.from_string(text)
+
+    overlapping = placement_context(track("0:00:05.00"), 6000, 12000)
+    assert overlapping.splitlines() == ["0,5000,0,Default,0,A", "4000,20000,0,Default,0,B"]
+    assert placement_context(track("0:00:03.90"), 6000, 12000) == ""
+    assert placement_context(track("0:00:05.00"), 21000, 30000) == ""
+
+
+def _die(_item: int) -> int:
+    os._exit(3)
+
+
+def test_a_worker_that_dies_is_a_pipeline_error() -> None:
+    with pytest.raises(WorkerDiedError, match="died"):
+        list(ProcessRunner(2).map(_die, [1, 2]))

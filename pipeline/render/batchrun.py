@@ -8,14 +8,18 @@ chunks spread over every worker (``pipeline.batch.distributed``); nothing here k
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
+from pipeline.core.errors import PipelineError
 from pipeline.render.chunkcache import ChunkCache
 
 T = TypeVar("T")
@@ -70,16 +74,42 @@ class ProcessRunner:
             return
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         workers = min(self.jobs, max(len(items), 1))
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method))
+        context = multiprocessing.get_context(method)
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_signals)
         gc.freeze()  # a forked worker's collector then leaves the parent's objects (and their pages) alone
         try:
             yield from pool.map(fn, items)
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
+        except BrokenProcessPool:
+            _stop(pool)
+            raise WorkerDiedError("a worker process died (killed, or out of memory) while encoding chunks") from None
+        except BaseException:  # Ctrl-C or an item's error: the workers stop now, nothing waits for them
+            _stop(pool)
             raise
         finally:
             gc.unfreeze()
         pool.shutdown()
+
+
+class WorkerDiedError(PipelineError):
+    """A worker process of a :class:`ProcessRunner` ended without a result (a signal, the OOM killer)."""
+
+
+def _worker_signals() -> None:
+    """Workers leave Ctrl-C and SIGTERM to their parent, which stops them (no traceback each)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Cancel what has not started and end the workers at once (a running batch is abandoned)."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.terminate()
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.join(5)
 
 
 @dataclass(frozen=True)

@@ -30,12 +30,12 @@ from pathlib import Path
 import av
 import pysubs2
 
-from pipeline.core.errors import VerifyError
+from pipeline.core.errors import OutputError, VerifyError
 from pipeline.media.chunkargs import BurnStream, ChunkOutput, ChunkSettings, chunk_args, ffmpeg_version
 from pipeline.media.ffmpeg import ProgressFn, run_ffmpeg
 from pipeline.media.fonts import make_fontsdir
 from pipeline.media.probe import MediaInfo
-from pipeline.render.batchrun import BatchRunner, ProcessRunner, ThreadRunner
+from pipeline.render.batchrun import BatchRunner, ProcessRunner, ThreadRunner, WorkerDiedError
 from pipeline.render.burn import BurnRequest, Encoder
 from pipeline.render.chunkbatch import ChunkJob as ChunkJob
 from pipeline.render.chunkbatch import _batches as _batches
@@ -57,7 +57,7 @@ from pipeline.render.chunks import (
 from pipeline.render.chunkstills import local_frames, store_tapped
 from pipeline.render.inproc import ENGINE, InprocOutput, encode_run, lane_width
 from pipeline.render.outputs import discard
-from pipeline.render.overlay import Overlay, is_static, render_overlays
+from pipeline.render.overlay import Overlay, is_static, placement_context, render_overlays
 
 DEFAULT_GROUP = 4
 _DEFAULT_ENCODER = Encoder()
@@ -128,7 +128,8 @@ def render_chunked(
     plan = plan_chunks(table, shot_changes_ms or ())
     settings = settings or ChunkSettings(encoder.crf, encoder.preset)
     subs = tuple(pysubs2.SSAFile.from_string(req.ass_text) for req in requests)
-    static = tuple(chunk_engine(sub) == ENGINE for sub in subs)
+    picture_ok = inproc_picture(video)
+    static = tuple(chunk_engine(sub, picture_ok) == ENGINE for sub in subs)
     ctx = _Ctx(video, table, settings, _base_parts(video, settings, cache.root.parent), subs, static)
     per_request = [_jobs_for(ctx, i, req, plan) for i, req in enumerate(requests)]
     unique = _with_stills(per_request, stills)
@@ -169,10 +170,24 @@ def _with_stills(per_request: Sequence[Sequence[ChunkJob]], stills: Sequence[Seq
 FFMPEG_ENGINE = "ffmpeg"
 
 
-def chunk_engine(subs: pysubs2.SSAFile | None) -> str:
+def chunk_engine(subs: pysubs2.SSAFile | None, picture_ok: bool = True) -> str:
     """What encodes the chunks of a burn of ``subs`` (None: the bare picture): this process when the
-    track is static (:mod:`pipeline.render.inproc`), else ffmpeg (libass on every frame)."""
-    return ENGINE if subs is None or is_static(subs) else FFMPEG_ENGINE
+    track is static and the source's picture is 8-bit 4:2:0 in limited range (``picture_ok``:
+    :func:`inproc_picture`; :mod:`pipeline.render.inproc`), else ffmpeg (libass on every frame)."""
+    return ENGINE if picture_ok and (subs is None or is_static(subs)) else FFMPEG_ENGINE
+
+
+def inproc_picture(video: Path) -> bool:
+    """Whether ``video``'s picture decodes to what the in-process engine composites and encodes as
+    it is: yuv420p in limited (or unstated) range. Anything else (4:2:2, 4:4:4, full range) is
+    converted by ffmpeg, as a monolithic burn converts it."""
+    try:
+        with av.open(str(video)) as container:
+            ctx = container.streams.video[0].codec_context
+            name = ctx.format.name if ctx.format is not None else ""
+            return name == "yuv420p" and int(ctx.color_range) != 2  # 2: AVCOL_RANGE_JPEG (full)
+    except (av.error.FFmpegError, IndexError):
+        return False
 
 
 def _base_parts(video: Path, settings: ChunkSettings, root: Path) -> dict[str, object]:
@@ -209,6 +224,9 @@ def _jobs_for(ctx: _Ctx, index: int, req: BurnRequest, plan: Sequence[Chunk]) ->
             jobs.append(ChunkJob(chunk_key(parts), chunk, None, None, inproc=True))
         else:
             parts["font"] = font_digest(req.font_key)
+            if inproc:
+                first_ms, last_ms = math.floor(ctx.table.ms(chunk.first)), math.floor(ctx.table.ms(chunk.end - 1))
+                parts["placement"] = placement_context(ctx.subs[index], first_ms, last_ms)
             jobs.append(ChunkJob(chunk_key(parts), chunk, text, req.font_key, index, inproc=inproc))
     return jobs
 
@@ -237,10 +255,13 @@ def _encode_missing(
     done: dict[str, Path] = {}
     encode = functools.partial(_encode_item, cache=cache, work=work)
     items = [(_slim(ctx, batch), batch) for batch in batches]
-    with contextlib.closing(runner.map(encode, items)) as results:  # closed early: no more batches start
-        for batch, result in zip(batches, results, strict=True):
-            done.update(result)
-            tracker.batch_done(batch)
+    try:
+        with contextlib.closing(runner.map(encode, items)) as results:  # closed early: no more batches start
+            for batch, result in zip(batches, results, strict=True):
+                done.update(result)
+                tracker.batch_done(batch)
+    except WorkerDiedError as exc:
+        raise OutputError(ctx.video, f"{exc} (its chunks were not written)") from None
     return done
 
 
@@ -323,7 +344,7 @@ def _store(batch: Sequence[ChunkJob], made: Sequence[tuple[Path, str]], cache: C
     """Check each encoded chunk's frame count and move it (and its stills) into the cache."""
     stored = {}
     for job, (target, stills_prefix) in zip(batch, made, strict=True):
-        frames, want = _frame_count(target), job.chunk.end - job.chunk.first
+        frames, want = _frame_count(target) if target.is_file() else 0, job.chunk.end - job.chunk.first
         if frames != want:
             discard(target)
             raise VerifyError(target, [f"chunk {job.chunk.index} has {frames} frames, expected {want}"])

@@ -31,7 +31,7 @@ from pipeline.media.probe import MediaInfo
 from pipeline.render import chunks
 from pipeline.render.batchrun import BatchRunner
 from pipeline.render.burn import BurnRequest, Encoder, burn
-from pipeline.render.chunkburn import ChunkProgress, chunk_engine, render_chunked
+from pipeline.render.chunkburn import ChunkProgress, chunk_engine, inproc_picture, render_chunked
 from pipeline.render.chunkcache import ChunkCache, font_digest, source_digest
 from pipeline.render.chunks import KEY_SCHEME
 
@@ -136,10 +136,11 @@ def recipes(
         "plan": [chunks.MIN_MS, chunks.TARGET_MS, chunks.MAX_MS] if engine == CHUNKED else [],
     }
     out = []
+    picture_ok = engine == CHUNKED and inproc_picture(video.resolve())
     for req in requests:
         parts = dict(common, ass=hashlib.sha256(req.ass_text.encode()).hexdigest(), font=font_digest(req.font_key))
         if engine == CHUNKED:  # in-process (static tracks) or ffmpeg chunk encodes give other bytes
-            parts["chunk_engine"] = chunk_engine(pysubs2.SSAFile.from_string(req.ass_text))
+            parts["chunk_engine"] = chunk_engine(pysubs2.SSAFile.from_string(req.ass_text), picture_ok)
         parts["container"] = req.target.suffix.lower()
         text = json.dumps(parts, sort_keys=True, separators=(",", ":"))
         out.append((hashlib.sha256(text.encode()).hexdigest(), parts))

@@ -12,6 +12,7 @@ per chunk, and libass runs once per track instead of on every frame.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import ctypes
 import functools
 import itertools
@@ -106,8 +107,9 @@ def encode_run(
             run.add(frame, index)
         run.flush()
     finally:
-        for item in run.open:
-            item.container.close()
+        for item in run.open:  # an error: close what is open, each on its own (the first error stands)
+            with contextlib.suppress(Exception):
+                item.container.close()
 
 
 class _Run:
@@ -217,8 +219,9 @@ def zeroed_heap() -> bool:
 
 
 def _now_ms(table: FrameTable, pts: int) -> int:
-    """The millisecond libass sees for a frame: its time on the burn clock, truncated."""
-    return math.floor((pts - table.clock_ticks) * table.time_base * 1000)
+    """The millisecond libass sees for a frame, computed as ffmpeg's ``subtitles`` filter computes it
+    (the frame's time on the burn clock, in double precision, truncated)."""
+    return int((pts - table.clock_ticks) * (table.time_base.numerator / table.time_base.denominator) * 1000)
 
 
 def _open(out: InprocOutput, table: FrameTable, settings: ChunkSettings, size: tuple[int, int]) -> _Open:

@@ -84,6 +84,7 @@ class Overlay:
     def window(self, first_ms: int, end_ms: int) -> Overlay:
         """The same overlay with only the states shown in ``[first_ms, end_ms)`` kept (the others
         draw nothing): what a batch of chunks needs, small to send to another process."""
+        first_ms, end_ms = first_ms - 1, end_ms + 1  # a frame's truncated time may be a millisecond early
         keep = [
             state if self.bounds[k] < end_ms and self.bounds[k + 1] > first_ms else ()
             for k, state in enumerate(self.states)
@@ -136,6 +137,24 @@ def render_overlay(ass_text: str, font_key: str, width: int, height: int, colour
         frame_bytes = width * height * 3  # two stacked yuv420p pictures
         states = tuple(_state(f, width, height) for f in raw_frames(argv, frame_bytes, work))
     return Overlay(tuple(bounds), states)
+
+
+def placement_context(subs: pysubs2.SSAFile, first_ms: int, last_ms: int) -> str:
+    """The events that decide where libass places what it shows on ``[first_ms, last_ms]``, beyond
+    the events shown there: every event of a run of overlapping events that reaches that span
+    (libass keeps an event where it first placed it, so an earlier cue of the run moves a later
+    one). Part of an in-process chunk's key; empty when no cue there overlaps another."""
+    events = sorted((e for e in subs.events if not e.is_comment and e.end > e.start), key=lambda e: (e.start, e.end))
+    runs: list[list[pysubs2.SSAEvent]] = []
+    end = -1
+    for ev in events:
+        if runs and ev.start < end:
+            runs[-1].append(ev)
+        else:
+            runs.append([ev])
+        end = max(end, ev.end) if len(runs[-1]) > 1 else ev.end
+    shown = [r for r in runs if len(r) > 1 and r[0].start <= last_ms and max(e.end for e in r) > first_ms]
+    return "\n".join(f"{e.start},{e.end},{e.layer},{e.style},{e.marginv},{e.text}" for r in shown for e in r)
 
 
 def render_overlays(
