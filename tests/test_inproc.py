@@ -22,7 +22,7 @@ from pipeline.media.chunkargs import ChunkSettings
 from pipeline.media.ffmpeg import ffmpeg_exe
 from pipeline.media.fonts import make_fontsdir
 from pipeline.render.batchrun import ProcessRunner, WorkerDiedError
-from pipeline.render.chunkburn import FFMPEG_ENGINE, chunk_engine, inproc_picture
+from pipeline.render.chunkengine import FFMPEG_ENGINE, chunk_engine, inproc_picture
 from pipeline.render.chunks import Chunk, read_frame_table
 from pipeline.render.inproc import ENGINE, InprocOutput, _now_ms, _pack, _Scratch, encode_run
 from pipeline.render.overlay import Box, Overlay, is_static, placement_context, render_overlay

@@ -27,10 +27,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-import av
 import pysubs2
 
-from pipeline.core.errors import OutputError, VerifyError
+from pipeline.core.errors import OutputError
 from pipeline.media.chunkargs import BurnStream, ChunkOutput, ChunkSettings, chunk_args, ffmpeg_version
 from pipeline.media.ffmpeg import ProgressFn, run_ffmpeg
 from pipeline.media.fonts import make_fontsdir
@@ -42,6 +41,7 @@ from pipeline.render.chunkbatch import _batches as _batches
 from pipeline.render.chunkbatch import inproc_batches
 from pipeline.render.chunkcache import ChunkCache, font_digest, source_digest
 from pipeline.render.chunkcut import assemble_cuts
+from pipeline.render.chunkengine import chunk_engine, encode_inproc, inproc_picture, store_chunks
 from pipeline.render.chunkprogress import ChunkProgress as ChunkProgress
 from pipeline.render.chunkprogress import ChunkProgressFn as ChunkProgressFn
 from pipeline.render.chunkprogress import Tracker, log_plan
@@ -54,10 +54,9 @@ from pipeline.render.chunks import (
     read_frame_table,
     slice_ass,
 )
-from pipeline.render.chunkstills import local_frames, store_tapped
-from pipeline.render.inproc import ENGINE, InprocOutput, encode_run, lane_width
-from pipeline.render.outputs import discard
-from pipeline.render.overlay import Overlay, is_static, placement_context, render_overlays
+from pipeline.render.chunkstills import local_frames
+from pipeline.render.inproc import ENGINE, lane_width
+from pipeline.render.overlay import Overlay, placement_context, render_overlays
 
 DEFAULT_GROUP = 4
 _DEFAULT_ENCODER = Encoder()
@@ -165,29 +164,6 @@ def _with_stills(per_request: Sequence[Sequence[ChunkJob]], stills: Sequence[Seq
             wanted.setdefault(job.key, set()).update(local_frames(frames, job.chunk.first, job.chunk.end))
     unique = {job.key: job for jobs_ in per_request for job in jobs_}
     return {k: dataclasses.replace(j, stills=tuple(sorted(wanted.get(k, ())))) for k, j in unique.items()}
-
-
-FFMPEG_ENGINE = "ffmpeg"
-
-
-def chunk_engine(subs: pysubs2.SSAFile | None, picture_ok: bool = True) -> str:
-    """What encodes the chunks of a burn of ``subs`` (None: the bare picture): this process when the
-    track is static and the source's picture is 8-bit 4:2:0 in limited range (``picture_ok``:
-    :func:`inproc_picture`; :mod:`pipeline.render.inproc`), else ffmpeg (libass on every frame)."""
-    return ENGINE if picture_ok and (subs is None or is_static(subs)) else FFMPEG_ENGINE
-
-
-def inproc_picture(video: Path) -> bool:
-    """Whether ``video``'s picture decodes to what the in-process engine composites and encodes as
-    it is: yuv420p in limited (or unstated) range. Anything else (4:2:2, 4:4:4, full range) is
-    converted by ffmpeg, as a monolithic burn converts it."""
-    try:
-        with av.open(str(video)) as container:
-            ctx = container.streams.video[0].codec_context
-            name = ctx.format.name if ctx.format is not None else ""
-            return name == "yuv420p" and int(ctx.color_range) != 2  # 2: AVCOL_RANGE_JPEG (full)
-    except (av.error.FFmpegError, IndexError):
-        return False
 
 
 def _base_parts(video: Path, settings: ChunkSettings, root: Path) -> dict[str, object]:
@@ -308,7 +284,7 @@ def _streams(ctx: _Ctx, batch: Sequence[ChunkJob], work: Path) -> tuple[list[Bur
 
 def _encode_batch(ctx: _Ctx, batch: Sequence[ChunkJob], cache: ChunkCache, work: Path) -> dict[str, Path]:
     if batch[0].inproc:
-        return _encode_inproc(ctx, batch, cache, work)
+        return encode_inproc(ctx.video, ctx.table, ctx.settings, ctx.overlays, batch, cache, work)
     table = ctx.table
     streams, slots = _streams(ctx, batch, work)
     outputs = [
@@ -319,40 +295,4 @@ def _encode_batch(ctx: _Ctx, batch: Sequence[ChunkJob], cache: ChunkCache, work:
     seek = f"{max(seek_us, 0) // 1_000_000}.{max(seek_us, 0) % 1_000_000:06d}"
     ts = table.time_base.denominator if table.time_base.numerator == 1 else 0
     run_ffmpeg(chunk_args(ctx.video, seek, streams, outputs, ctx.settings, ts), cwd=work)
-    return _store(batch, [(out.target, out.stills_prefix) for out in outputs], cache)
-
-
-def _encode_inproc(ctx: _Ctx, batch: Sequence[ChunkJob], cache: ChunkCache, work: Path) -> dict[str, Path]:
-    overlays = ctx.overlays
-    slots = {i: n for n, i in enumerate(i for i, o in enumerate(overlays) if o is not None)}
-    drawn = [o for o in overlays if o is not None]
-    outputs = [
-        InprocOutput(
-            job.chunk, slots[job.request] if job.ass_text is not None else -1, work / f"{job.key}.mp4", job.stills
-        )
-        for job in batch
-    ]
-    try:
-        encode_run(ctx.video, ctx.table, outputs, drawn, ctx.settings)
-    except av.error.FFmpegError as exc:
-        discard(*(out.target for out in outputs))
-        raise VerifyError(ctx.video, [f"encoding chunks in-process failed: {exc}"]) from exc
-    return _store(batch, [(out.target, out.stills_prefix) for out in outputs], cache)
-
-
-def _store(batch: Sequence[ChunkJob], made: Sequence[tuple[Path, str]], cache: ChunkCache) -> dict[str, Path]:
-    """Check each encoded chunk's frame count and move it (and its stills) into the cache."""
-    stored = {}
-    for job, (target, stills_prefix) in zip(batch, made, strict=True):
-        frames, want = _frame_count(target) if target.is_file() else 0, job.chunk.end - job.chunk.first
-        if frames != want:
-            discard(target)
-            raise VerifyError(target, [f"chunk {job.chunk.index} has {frames} frames, expected {want}"])
-        store_tapped(cache, job.key, job.stills, stills_prefix)
-        stored[job.key] = cache.put(job.key, target, frames)
-    return stored
-
-
-def _frame_count(path: Path) -> int:
-    with av.open(str(path)) as container:
-        return int(container.streams.video[0].frames)
+    return store_chunks(batch, [(out.target, out.stills_prefix) for out in outputs], cache)

@@ -31,8 +31,9 @@ from pipeline.media.probe import MediaInfo
 from pipeline.render import chunks
 from pipeline.render.batchrun import BatchRunner
 from pipeline.render.burn import BurnRequest, Encoder, burn
-from pipeline.render.chunkburn import ChunkProgress, chunk_engine, inproc_picture, render_chunked
+from pipeline.render.chunkburn import ChunkProgress, render_chunked
 from pipeline.render.chunkcache import ChunkCache, font_digest, source_digest
+from pipeline.render.chunkengine import chunk_engine, inproc_picture
 from pipeline.render.chunks import KEY_SCHEME
 
 CHUNKED, MONOLITHIC = "chunked", "monolithic"
