@@ -243,6 +243,21 @@ def _ffmpeg_below(proc: psutil.Process) -> list[psutil.Process]:
     return found
 
 
+def _cpu_below(proc: psutil.Process) -> float:
+    total = 0.0
+    for child in proc.children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            times = child.cpu_times()
+            total += times.user + times.system
+    return total
+
+
+def _rendering(server: psutil.Process, before: float) -> bool:
+    """The re-render is at work: an ffmpeg of it runs, or its process (chunks are encoded in-process)
+    has used half a second of CPU since the edit."""
+    return bool(_ffmpeg_below(server)) or _cpu_below(server) - before > 0.5
+
+
 def _wait_for(what: str, check: Any, timeout: float) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -278,6 +293,7 @@ def test_subpipe_studio_serves_reloads_and_stops_on_ctrl_c_leaving_nothing(
             with page.stream("GET", "/api/events") as stream:
                 lines = stream.iter_lines()
                 assert next(lines) == ": connected"
+                idle = _cpu_below(psutil.Process(proc.pid))
                 set_segment_text(tmp_path / "transcript.json", "s01", "fr", "Le texte a changé sur le disque.")
                 deadline = time.monotonic() + 10
                 while next(lines) != "event: reload":
@@ -291,7 +307,7 @@ def test_subpipe_studio_serves_reloads_and_stops_on_ctrl_c_leaving_nothing(
 
             _wait_for("the changed transcript shows", reloaded, 10)
         server = psutil.Process(proc.pid)
-        burning = _wait_for("an ffmpeg of the re-render", lambda: _ffmpeg_below(server), 30)
+        burning = _wait_for("the re-render at work", lambda: _rendering(server, idle), 30)
         family = server.children(recursive=True)
         if to == "group":
             os.killpg(proc.pid, signal.SIGINT)
