@@ -14,12 +14,23 @@ const sameCues = (a, b) => a.length === b.length && a.every((c, i) => c.id === b
 export function makeLive (ctx) {
   const { state, api, V, L } = ctx
   const shownStale = new Set()
+  let approvals = 0 // approvals seen (events, this page's own): an answer asked for before one keeps the newer approval
+
+  /** The server's track, marked when an approval came while it was on its way (its own approval is older). */
+  async function getTrack () {
+    const seen = approvals
+    const track = await api.get()
+    track.approvalIsOlder = seen !== approvals
+    return track
+  }
 
   /** Track JSON fields other than the cues: approval, render state, the burned cut, stale edits. */
   function applyMeta (track) {
     state.track = track
-    state.approved = track.approved
-    P.showApproval(track.approved, state.cues.some((c) => c.edited))
+    if (!track.approvalIsOlder) {
+      state.approved = track.approved
+      P.showApproval(track.approved, state.cues.some((c) => c.edited))
+    }
     if (track.render) setRender(track.render)
     if (track.cut_url) {
       const seq = track.render?.seq ?? 0
@@ -76,7 +87,7 @@ export function makeLive (ctx) {
     if (!inQueue) await ctx.edits.settled()
     for (;;) {
       const generation = ctx.edits.generation
-      const track = await api.get()
+      const track = await getTrack()
       if (generation === ctx.edits.generation && (inQueue || !ctx.edits.pending)) { takeTrack(track, reset); return }
       await ctx.edits.settled() // a save of this page went out meanwhile: this answer may predate it
     }
@@ -86,7 +97,7 @@ export function makeLive (ctx) {
   const refreshMeta = debounce(async () => {
     try {
       const generation = ctx.edits.generation
-      const track = await api.get()
+      const track = await getTrack()
       if (generation !== ctx.edits.generation || ctx.edits.pending) return // the next save refreshes again
       if (sameCues(state.cues, track.cues)) takeTrack(track)
       else syncTrack()
@@ -111,6 +122,7 @@ export function makeLive (ctx) {
     try {
       await ctx.edits.flush()
       const { approved } = await api.approve(state.digest)
+      approvals++
       state.approved = approved
       P.showApproval(approved, true)
       P.message('approved', 'note')
@@ -149,6 +161,7 @@ export function makeLive (ctx) {
       },
       approval: (d) => {
         if (d.video !== V || d.lang !== L) return
+        approvals++
         state.approved = d.approved
         P.showApproval(d.approved, true)
       },
