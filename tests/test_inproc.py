@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
+import zlib
 from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
@@ -208,6 +209,33 @@ def test_a_chunk_key_sees_the_earlier_cue_that_decides_where_libass_puts_its_cue
     assert overlapping.splitlines() == ["0,5000,0,Default,0,A", "4000,20000,0,Default,0,B"]
     assert placement_context(track("0:00:03.90"), 6000, 12000) == ""
     assert placement_context(track("0:00:05.00"), 21000, 30000) == ""
+
+
+RAISED = HEAD + (
+    "Dialogue: 0,0:00:00.00,0:00:05.00,Default,,0,0,0,,A cue under it\n"
+    "Dialogue: 0,0:00:04.00,0:00:20.00,Default,,0,0,0,,B is raised\n"
+    "Dialogue: 0,0:00:21.00,0:00:22.00,Default,,0,0,0,,Later, alone\n"
+)
+
+
+def _pixels(state: tuple[Box, ...]) -> list[tuple[int, int, int, int, bytes]]:
+    return [(b.y0, b.y1, b.x0, b.x1, zlib.decompress(b.packed)) for b in state]
+
+
+def test_a_window_renders_the_states_it_shows_as_the_whole_track_does() -> None:
+    """Rendering from 6 s on, B must still sit where libass put it above A at 4 s: the window is
+    rendered from the start of their run. The same window without A shows B lower (the check can fail)."""
+    whole = render_overlay(RAISED, "noto-sans", 320, 180)
+    for window in ((6000, 12000), (20500, 21500), (0, 1000), (30000, 31000)):
+        part = render_overlay(RAISED, "noto-sans", 320, 180, window=window)
+        assert part.bounds == whole.bounds
+        for k, (got, full) in enumerate(zip(part.states, whole.states, strict=True)):
+            assert got in ((), full), (window, k)  # a state rendered is the whole track's
+            assert got or not whole.window(*window).states[k], (window, k)  # every one shown is rendered
+    assert render_overlay(RAISED, "noto-sans", 320, 180, window=(20500, 21500)).states[:4] == ((),) * 4
+    alone = render_overlay(RAISED.replace("A cue under it", "{\\pos(0,0)}"), "noto-sans", 320, 180)
+    b_state = whole.index_at(8000)
+    assert _pixels(alone.states[b_state])[0][:2] != _pixels(whole.states[b_state])[0][:2]
 
 
 def _die(_item: int) -> int:

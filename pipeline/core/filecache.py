@@ -6,13 +6,16 @@ maps, source digests and burned chunks live under it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 _EDGE = 1 << 20  # bytes read at each end of a file for its fingerprint
+_MEMO_SIZE = 64  # files remembered per reader
 
 
 def cache_root() -> Path:
@@ -60,3 +63,28 @@ def write_cached(path: Path, doc: dict[str, Any]) -> None:
         partial.replace(path)
     except OSError:
         pass
+
+
+_T = TypeVar("_T")
+
+
+def memo_by_file(read: Callable[[Path], _T]) -> Callable[[Path], _T]:
+    """``read`` remembered in this process per file as it is on disk (its path, inode, size, mtime and
+    ctime): a file probed by several steps of one run is read once, a file changed since is read again.
+    Errors are not remembered. ``read``'s result must not be mutated by its callers."""
+    memo: dict[tuple[str, int, int, int, int], _T] = {}
+
+    @functools.wraps(read)
+    def remembered(path: Path) -> _T:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return read(path)  # the reader says what is wrong with it
+        key = (os.path.abspath(path), st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        if key not in memo:
+            if len(memo) >= _MEMO_SIZE:
+                memo.pop(next(iter(memo)))
+            memo[key] = read(path)
+        return memo[key]
+
+    return remembered

@@ -16,6 +16,7 @@ from pathlib import Path
 import av
 
 from pipeline.core.errors import InputError
+from pipeline.core.filecache import memo_by_file
 
 
 @dataclass(frozen=True)
@@ -27,16 +28,21 @@ class FrameTimes:
 
     def is_constant(self, fps: Fraction) -> bool:
         """Whether every frame sits on the constant grid of ``fps`` (within a millisecond)."""
-        return all(abs(t * fps - 1000 * i) <= fps for i, t in enumerate(self.times_ms))
+        num, den = fps.numerator, fps.denominator  # in whole numbers: |t * fps - 1000 i| <= fps
+        return all(abs(t * num - 1000 * i * den) <= num for i, t in enumerate(self.times_ms))
 
 
 def frame_times(path: str | Path) -> FrameTimes:
-    """The frame times of the first video stream of ``path``.
+    """The frame times of the first video stream of ``path`` (read once per process while it stays as it is).
 
     Raises:
         InputError: when the file cannot be read or has no video frames.
     """
-    p = Path(path)
+    return _frame_times(Path(path))
+
+
+@memo_by_file
+def _frame_times(p: Path) -> FrameTimes:
     try:
         with av.open(str(p.resolve())) as container:
             if not container.streams.video:

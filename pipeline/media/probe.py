@@ -16,6 +16,7 @@ from pathlib import Path
 import av
 
 from pipeline.core.errors import InputError
+from pipeline.core.filecache import memo_by_file
 from pipeline.media.scan import FrameFacts, PacketTimes, first_frame_facts, scan_packets, sound_starts
 
 
@@ -150,12 +151,16 @@ def _stream(stream: av.stream.Stream) -> StreamInfo:
 
 
 def probe(path: str | Path) -> MediaInfo:
-    """Probe ``path``.
+    """Probe ``path`` (once per process while the file stays as it is).
 
     Raises:
         InputError: when the file is missing, a folder, or not audio or video PyAV can read.
     """
-    p = Path(path)
+    return _probe(Path(path))
+
+
+@memo_by_file
+def _probe(p: Path) -> MediaInfo:
     if p.is_dir():
         raise InputError(p, "is a folder, not a video")
     if not p.is_file():

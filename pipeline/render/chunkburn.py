@@ -137,7 +137,7 @@ def render_chunked(
     names = [req.target.name for req in requests]
     log_plan(video.name, names, len(plan), missing, len(found), lambda f: float(table.ms(f)), force)
     with cache.workdir() as work:
-        ctx = dataclasses.replace(ctx, overlays=_overlays(media, requests, missing, settings, jobs))
+        ctx = dataclasses.replace(ctx, overlays=_overlays(ctx, media, requests, missing, jobs))
         cores = jobs or os.cpu_count() or 1
         inproc = [job for job in missing if job.inproc]
         lanes = lane_width(media.width, media.height, cores)
@@ -175,16 +175,26 @@ def _base_parts(video: Path, settings: ChunkSettings, root: Path) -> dict[str, o
 
 
 def _overlays(
+    ctx: _Ctx,
     media: MediaInfo,
     requests: Sequence[BurnRequest],
     missing: Sequence[ChunkJob],
-    settings: ChunkSettings,
     jobs: int | None,
 ) -> tuple[Overlay | None, ...]:
-    """The overlay of every request that has chunks to encode (rendered ``jobs`` at a time)."""
-    needed = {job.request for job in missing if job.ass_text is not None and job.inproc}
-    wanted = [(req.ass_text, req.font_key) if i in needed else None for i, req in enumerate(requests)]
-    return tuple(render_overlays(wanted, media.width, media.height, settings.colour, jobs))
+    """The overlay of every request that has chunks to encode, in the span of those chunks
+    (rendered ``jobs`` at a time)."""
+    needed = [job for job in missing if job.ass_text is not None and job.inproc]
+    windows = [_span_ms(ctx.table, [j for j in needed if j.request == i]) for i in range(len(requests))]
+    wanted = [(r.ass_text, r.font_key) if w else None for r, w in zip(requests, windows, strict=True)]
+    return tuple(render_overlays(wanted, media.width, media.height, ctx.settings.colour, jobs, windows))
+
+
+def _span_ms(table: FrameTable, batch: Sequence[ChunkJob]) -> tuple[int, int] | None:
+    """The ASS-clock span ``[first, end)`` (ms) that the frames of ``batch``'s chunks show."""
+    if not batch:
+        return None
+    first = math.floor(table.ms(min(job.chunk.first for job in batch)))
+    return first, math.ceil(table.ms(max(job.chunk.end for job in batch) - 1)) + 1
 
 
 def _jobs_for(ctx: _Ctx, index: int, req: BurnRequest, plan: Sequence[Chunk]) -> list[ChunkJob]:
@@ -246,8 +256,7 @@ def _slim(ctx: _Ctx, batch: Sequence[ChunkJob]) -> _Ctx:
     states of its overlays shown on its frames, an ffmpeg batch the tracks."""
     if not batch[0].inproc:
         return dataclasses.replace(ctx, overlays=())
-    first = math.floor(ctx.table.ms(min(job.chunk.first for job in batch)))
-    end = math.ceil(ctx.table.ms(max(job.chunk.end for job in batch) - 1)) + 1
+    first, end = _span_ms(ctx.table, batch) or (0, 0)
     mine = {job.request for job in batch if job.ass_text is not None}
     overlays = tuple(o.window(first, end) if o is not None and i in mine else None for i, o in enumerate(ctx.overlays))
     return dataclasses.replace(ctx, subs=(), overlays=overlays)

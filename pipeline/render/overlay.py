@@ -103,40 +103,87 @@ def composite(planes: Planes, state: Sequence[Drawn]) -> None:
         view[...] = base + (view.astype(np.int32) * gain + 127) // 255
 
 
-def render_overlay(ass_text: str, font_key: str, width: int, height: int, colour: Sequence[str] = ()) -> Overlay:
+def render_overlay(
+    ass_text: str,
+    font_key: str,
+    width: int,
+    height: int,
+    colour: Sequence[str] = (),
+    window: tuple[int, int] | None = None,
+) -> Overlay:
     """Render every state of a static track on a ``width`` x ``height`` yuv420p picture.
 
     ``colour``: the picture's ``colorspace``/``color_range`` as ffmpeg options, so libass converts
-    the track's colours as it does on the source.
+    the track's colours as it does on the source. ``window`` (``first_ms``, ``end_ms``): only the
+    states shown there are rendered (the others draw nothing, as :meth:`Overlay.window`), from the
+    start of any run of overlapping cues that reaches it, so libass places them as it does over the
+    whole track: what a rerun that encodes a few chunks needs.
 
     Raises:
         FfmpegError: when libass cannot render it (or lacks a glyph).
     """
     subs = pysubs2.SSAFile.from_string(ass_text)
-    events = [ev for ev in subs.events if not ev.is_comment and ev.end > ev.start]
+    events = _events(subs)
     bounds = sorted({0} | {ev.start for ev in events} | {ev.end for ev in events})
     if len(bounds) < 2:
         return Overlay(tuple(bounds), ())
+    first, last = (0, len(bounds) - 1) if window is None else _span(events, bounds, *window)
     index = {t: k for k, t in enumerate(bounds)}
     squeezed = pysubs2.SSAFile()
     squeezed.info.update(subs.info)
     squeezed.styles.update(subs.styles)
     for ev in events:
-        moved = ev.copy()
-        moved.start, moved.end = (
-            max(index[ev.start] * STEP_MS - STEP_MS // 2, 0),
-            index[ev.end] * STEP_MS - STEP_MS // 2,
-        )
-        squeezed.append(moved)
-    count = len(bounds) - 1
+        a, b = max(index[ev.start], first) - first, min(index[ev.end], last) - first
+        if b > 0 and a < last - first:
+            moved = ev.copy()
+            moved.start, moved.end = max(a * STEP_MS - STEP_MS // 2, 0), b * STEP_MS - STEP_MS // 2
+            squeezed.append(moved)
+    states = _render_states(squeezed.to_string("ass"), font_key, width, height, last - first, colour)
+    return Overlay(tuple(bounds), ((),) * first + states + ((),) * (len(bounds) - 1 - last))
+
+
+def _span(events: Sequence[pysubs2.SSAEvent], bounds: Sequence[int], first_ms: int, end_ms: int) -> tuple[int, int]:
+    """The states ``[first, last)`` to render for a window: those shown in it, from the start of a
+    run of overlapping cues that reaches it (no cue is on screen there, so none was placed before)."""
+    first_ms, end_ms = first_ms - 1, end_ms + 1  # as Overlay.window
+    for run in _runs(events):
+        if len(run) > 1 and run[0].start < end_ms and max(e.end for e in run) > first_ms:
+            first_ms = min(first_ms, run[0].start)
+    first = max(bisect.bisect_right(bounds, first_ms) - 1, 0)
+    last = min(bisect.bisect_left(bounds, end_ms), len(bounds) - 1)
+    return first, max(last, first)
+
+
+def _render_states(
+    text: str, font_key: str, width: int, height: int, count: int, colour: Sequence[str]
+) -> tuple[State, ...]:
+    """States ``0..count-1`` of a squeezed track (one per :data:`STEP_MS`), rendered by libass."""
+    if count <= 0:
+        return ()
     with tempfile.TemporaryDirectory(prefix="subpipe-overlay-") as tmp:
         work = Path(tmp)
         make_fontsdir(work / "fonts", [font_key])
-        (work / "track.ass").write_text(squeezed.to_string("ass"), encoding="utf-8")
+        (work / "track.ass").write_text(text, encoding="utf-8")
         argv = _overlay_args(width, height, count, colour)
         frame_bytes = width * height * 3  # two stacked yuv420p pictures
-        states = tuple(_state(f, width, height) for f in raw_frames(argv, frame_bytes, work))
-    return Overlay(tuple(bounds), states)
+        return tuple(_state(f, width, height) for f in raw_frames(argv, frame_bytes, work))
+
+
+def _events(subs: pysubs2.SSAFile) -> list[pysubs2.SSAEvent]:
+    return [ev for ev in subs.events if not ev.is_comment and ev.end > ev.start]
+
+
+def _runs(events: Sequence[pysubs2.SSAEvent]) -> list[list[pysubs2.SSAEvent]]:
+    """The events in runs: each run a chain of events that overlap the one before them in time."""
+    runs: list[list[pysubs2.SSAEvent]] = []
+    end = -1
+    for ev in sorted(events, key=lambda e: (e.start, e.end)):
+        if runs and ev.start < end:
+            runs[-1].append(ev)
+        else:
+            runs.append([ev])
+        end = max(end, ev.end) if len(runs[-1]) > 1 else ev.end
+    return runs
 
 
 def placement_context(subs: pysubs2.SSAFile, first_ms: int, last_ms: int) -> str:
@@ -144,15 +191,7 @@ def placement_context(subs: pysubs2.SSAFile, first_ms: int, last_ms: int) -> str
     the events shown there: every event of a run of overlapping events that reaches that span
     (libass keeps an event where it first placed it, so an earlier cue of the run moves a later
     one). Part of an in-process chunk's key; empty when no cue there overlaps another."""
-    events = sorted((e for e in subs.events if not e.is_comment and e.end > e.start), key=lambda e: (e.start, e.end))
-    runs: list[list[pysubs2.SSAEvent]] = []
-    end = -1
-    for ev in events:
-        if runs and ev.start < end:
-            runs[-1].append(ev)
-        else:
-            runs.append([ev])
-        end = max(end, ev.end) if len(runs[-1]) > 1 else ev.end
+    runs = _runs(_events(subs))
     shown = [r for r in runs if len(r) > 1 and r[0].start <= last_ms and max(e.end for e in r) > first_ms]
     return "\n".join(f"{e.start},{e.end},{e.layer},{e.style},{e.marginv},{e.text}" for r in shown for e in r)
 
@@ -163,18 +202,21 @@ def render_overlays(
     height: int,
     colour: Sequence[str] = (),
     jobs: int | None = None,
+    windows: Sequence[tuple[int, int] | None] = (),
 ) -> list[Overlay | None]:
-    """:func:`render_overlay` of each ``(ass_text, font_key)`` (None stays None), ``jobs`` at a time.
+    """:func:`render_overlay` of each ``(ass_text, font_key)`` (None stays None), ``jobs`` at a time,
+    each in its window of ``windows`` (none given: whole).
 
     Raises:
         FfmpegError: when one cannot be rendered.
     """
 
-    def one(track: tuple[str, str] | None) -> Overlay | None:
-        return None if track is None else render_overlay(track[0], track[1], width, height, colour)
+    def one(i: int) -> Overlay | None:
+        track, window = tracks[i], windows[i] if i < len(windows) else None
+        return None if track is None else render_overlay(track[0], track[1], width, height, colour, window)
 
     with ThreadPoolExecutor(jobs or os.cpu_count() or 1) as pool:
-        return list(pool.map(one, tracks))
+        return list(pool.map(one, range(len(tracks))))
 
 
 def _overlay_args(width: int, height: int, count: int, colour: Sequence[str]) -> list[str]:

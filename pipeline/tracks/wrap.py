@@ -10,6 +10,7 @@ text back exactly; a line is its tokens joined, stripped at both ends.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
@@ -45,8 +46,12 @@ def char_width(ch: str, cjk_count: bool) -> float:
 
 def count_chars(text: str, profile: Profile) -> float:
     """The counted length of ``text`` (tags excluded) under ``profile``'s rule."""
-    cjk = profile.is_cjk_count
-    return sum(char_width(ch, cjk) for ch in visible_text(text))
+    return _counted(visible_text(text), profile.is_cjk_count)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _counted(text: str, cjk: bool) -> float:
+    return sum(char_width(ch, cjk) for ch in text)
 
 
 def normalize_space(text: str) -> str:
@@ -111,6 +116,7 @@ class _Run:
         self.prefix = [0.0]
         self.lead: list[float] = []
         self.trail: list[float] = []
+        self.edges: list[float | None] = [None] * len(tokens)
         for tok in tokens:
             self.prefix.append(self.prefix[-1] + count_chars(tok, profile))
             self.lead.append(count_chars(tok[: len(tok) - len(tok.lstrip())], profile))
@@ -123,8 +129,11 @@ class _Run:
         return max(self.prefix[j] - self.prefix[i] - self.lead[i] - self.trail[j - 1], 0.0)
 
     def edge(self, k: int) -> float:
-        """The cost of a break between ``tokens[k-1]`` and ``tokens[k]``."""
-        return boundary_cost(self.tokens[k - 1], self.tokens[k], self.profile.tag)
+        """The cost of a break between ``tokens[k-1]`` and ``tokens[k]`` (computed once)."""
+        cost = self.edges[k]
+        if cost is None:
+            cost = self.edges[k] = boundary_cost(self.tokens[k - 1], self.tokens[k], self.profile.tag)
+        return cost
 
     def line(self, i: int, j: int) -> str:
         """The text of the line ``tokens[i:j]``."""
