@@ -137,7 +137,8 @@ def burn_check(
         why = "the chunks that changed; the rest is last run's verified cut"
         logger.info("%s: verifying %s-%s only (%s)", name, start, end, why)
     cues = [(c.start_ms, c.end_ms) for c in track.cues]
-    return BurnCheck(req.ass_text, (req.font_key,), cues, window)
+    keys = tuple(first + 2 for first, _end in record.spans_ms)  # a chunk starts < 1 ms after it: a margin
+    return BurnCheck(req.ass_text, (req.font_key,), cues, window, keys)
 
 
 def settle(partial: Path, target: Path, problems: list[str]) -> Path | VerifyError:

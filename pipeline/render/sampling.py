@@ -3,6 +3,7 @@ shortest and the last) and the widest gaps, all inside the video's own time span
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 from collections.abc import Sequence
@@ -21,16 +22,34 @@ class Sample:
     shown: bool
 
 
-def pick_samples(cues: Sequence[tuple[int, int]], first_ms: float, end_ms: float, frame_ms: float) -> list[Sample]:
-    """Times to check: the middle of each chosen cue's visible part, and of the widest gaps.
+def pick_samples(
+    cues: Sequence[tuple[int, int]],
+    first_ms: float,
+    end_ms: float,
+    frame_ms: float,
+    keyframes_ms: Sequence[int] = (),
+) -> list[Sample]:
+    """Times to check: in each chosen cue's visible part, and in the widest gaps.
 
     ``first_ms`` .. ``end_ms`` is the video's span on the ASS clock; nothing is sampled in its last
-    frame or after it, so cues past the end are checked only where the picture still exists.
+    frame or after it, so cues past the end are checked only where the picture still exists. A
+    sample is the middle of its span, or a keyframe of the cut (``keyframes_ms``, a time at which
+    the keyframe is shown) that lies in it a frame away from both ends: that frame decodes alone,
+    the middle after every frame before it since the keyframe.
     """
     lo, hi = first_ms + frame_ms, end_ms - 1.5 * frame_ms
+    keys = sorted(keyframes_ms)
     visible = sorted((s, e) for s, e in cues if min(e, hi) - max(s, lo) >= 2 * frame_ms)
-    shown = [Sample(round((max(s, lo) + min(e, hi)) / 2), True) for s, e in _chosen(visible)]
-    return sorted(shown + _gaps(sorted(cues), lo, hi, frame_ms), key=lambda sample: sample.ass_ms)
+    shown = [Sample(_at(max(s, lo), min(e, hi), keys, frame_ms), True) for s, e in _chosen(visible)]
+    return sorted(shown + _gaps(sorted(cues), lo, hi, frame_ms, keys), key=lambda sample: sample.ass_ms)
+
+
+def _at(start: float, end: float, keys: Sequence[int], frame_ms: float) -> int:
+    """The first keyframe a frame inside ``[start, end]``, else the middle."""
+    i = bisect.bisect_left(keys, start + frame_ms)
+    if i < len(keys) and keys[i] <= end - frame_ms:
+        return keys[i]
+    return round((start + end) / 2)
 
 
 def _chosen(cues: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -42,14 +61,15 @@ def _chosen(cues: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return sorted(set([shortest, cues[-1], *spread]))
 
 
-def _gaps(cues: list[tuple[int, int]], lo: float, hi: float, frame_ms: float) -> list[Sample]:
+def _gaps(cues: list[tuple[int, int]], lo: float, hi: float, frame_ms: float, keys: Sequence[int]) -> list[Sample]:
     bounds = [(lo, lo), *cues, (hi, hi)]
     gaps = []
     for a, b in itertools.pairwise(bounds):
         start, end = max(a[1], lo), min(b[0], hi)
         if end - start >= MIN_GAP_FRAMES * frame_ms:
-            gaps.append((end - start, round((start + end) / 2)))
-    return [Sample(mid, False) for _width, mid in sorted(gaps, reverse=True)[:MAX_GAPS]]
+            gaps.append((end - start, start, end))
+    widest = sorted(gaps, reverse=True)[:MAX_GAPS]
+    return [Sample(_at(start, end, keys, frame_ms), False) for _width, start, end in widest]
 
 
 def history_times(cues: Sequence[tuple[int, int]], t_ms: float, first_ms: float, frame_ms: float) -> list[float]:

@@ -42,6 +42,9 @@ class BurnCheck:
     cues: Sequence[tuple[int, int]]
     window_ms: tuple[int, int] | None = None
     """Sample only this span of the ASS clock (the chunks a rerun re-encoded); None: the whole cut."""
+    keyframes_ms: tuple[int, ...] = ()
+    """Times (ASS clock) at which the cut shows a keyframe (its chunks' first frames): samples land
+    on them where a cue or gap holds one (:func:`pipeline.render.sampling.pick_samples`)."""
 
 
 def verify_burn(
@@ -101,7 +104,8 @@ def _frame_ms(source: MediaInfo) -> float:
 
 def _samples(source: MediaInfo, check: BurnCheck) -> list[Sample]:
     first, end = check.window_ms or (0, source.video_duration_ms)
-    return pick_samples(check.cues, max(first, 0), min(end, source.video_duration_ms), _frame_ms(source))
+    end = min(end, source.video_duration_ms)
+    return pick_samples(check.cues, max(first, 0), end, _frame_ms(source), check.keyframes_ms)
 
 
 def _frame_pairs(
