@@ -19,11 +19,12 @@ all computed as for a new user):
 
 Round r runs bare then subpipe for odd r, subpipe then bare for even r. Per command: wall
 (``perf_counter``), CPU (``RUSAGE_CHILDREN`` user + sys: every descendant once reaped) and peak
-memory, sampled with psutil every 50 ms: the largest RSS sum of the process tree and the largest
-single process. Then, once (on the sample, on the excerpt with ``--only excerpt``): an unchanged
-rerun of the 10-language job (target < 1 s), a rerun after one cue edited in one language
-(``fr``, the 3rd segment; target < 3 s), and a second first render whose cuts must be
-byte-identical to the first's. The machine is shared and noisy: compare ratios, not seconds.
+memory, sampled with psutil every 50 ms (``procmeter``): the largest PSS sum of the process tree
+(what it occupies in RAM: the target), its largest RSS sum (pages shared by forked workers counted
+in each) and the largest single process. Then, once (on the sample, on the excerpt with
+``--only excerpt``): an unchanged rerun of the 10-language job (target < 1 s), a rerun after one
+cue edited in one language (``fr``, the 3rd segment; target < 3 s), and a second first render
+whose cuts must be byte-identical to the first's. The machine is shared and noisy: compare ratios, not seconds.
 """
 
 from __future__ import annotations
@@ -32,20 +33,13 @@ import argparse
 import contextlib
 import dataclasses
 import json
-import os
-import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
-
-import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -55,31 +49,14 @@ from pipeline.media.ffmpeg import ffmpeg_exe  # noqa: E402
 from pipeline.media.fonts import FONTS, make_fontsdir  # noqa: E402
 from pipeline.media.probe import probe  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from procmeter import Measure, run_measured  # noqa: E402
+
 LANGS = ("en", "ko", "ja", "zh-Hans", "ar", "es", "fr", "ru", "vi", "id")
 SAMPLE = ROOT / "assets" / "promo" / "promo.mp4"
 TRANSCRIPT = ROOT / "subtitles" / "promo" / "transcript.json"
 SUBPIPE = (sys.executable, "-m", "pipeline", "-q")
 EDIT_LANG, EDIT_SEGMENT = "fr", 2  # the 3rd segment's French text gets " (fixed)"
-SAMPLE_S, MIB = 0.05, 1024 * 1024
-
-
-@dataclasses.dataclass(frozen=True)
-class Measure:
-    """One command (or several one after the other): wall and CPU seconds, peak memory in MiB."""
-
-    wall: float
-    cpu: float
-    tree_mib: float  # the largest RSS sum of the process tree seen
-    proc_mib: float  # the largest RSS of a single process seen
-
-    def then(self, other: Measure) -> Measure:
-        """This command followed by ``other``: times add up, the peaks are the larger."""
-        return Measure(
-            self.wall + other.wall,
-            self.cpu + other.cpu,
-            max(self.tree_mib, other.tree_mib),
-            max(self.proc_mib, other.proc_mib),
-        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,68 +82,8 @@ class Source:
     keep: bool
 
 
-class _Peak:
-    """Samples a process tree's memory every 50 ms in a thread until stopped."""
-
-    def __init__(self, pid: int) -> None:
-        self.tree = self.single = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._watch, args=(pid,), daemon=True)
-        self._thread.start()
-
-    def _watch(self, pid: int) -> None:
-        try:
-            root = psutil.Process(pid)
-        except psutil.Error:
-            return
-        while True:
-            self._sample(root)
-            if self._stop.wait(SAMPLE_S):
-                return
-
-    def _sample(self, root: Any) -> None:
-        try:
-            procs = [root, *root.children(recursive=True)]
-        except psutil.Error:
-            return
-        sizes = []
-        for proc in procs:
-            with contextlib.suppress(psutil.Error):
-                sizes.append(int(proc.memory_info().rss))
-        self.tree = max(self.tree, sum(sizes))
-        self.single = max(self.single, max(sizes, default=0))
-
-    def stop(self) -> tuple[float, float]:
-        """Stop sampling; the peaks (tree sum, single process) in MiB."""
-        self._stop.set()
-        self._thread.join()
-        return self.tree / MIB, self.single / MIB
-
-
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def _run(argv: Sequence[str | Path], cwd: Path | None = None, cache: Path | None = None) -> Measure:
-    """Run one command to its end and measure it; exit 1 with its output's tail when it fails."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    if cache is not None:
-        env["SUBPIPE_CACHE"] = str(cache)
-    args = [str(a) for a in argv]
-    cpu0, t0 = _children_cpu(), time.perf_counter()
-    proc = subprocess.Popen(args, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)  # fmt: skip
-    peak = _Peak(proc.pid)
-    out, err = proc.communicate()
-    wall = time.perf_counter() - t0
-    tree, single = peak.stop()
-    cpu = _children_cpu() - cpu0
-    if proc.returncode != 0:
-        tail = (err or out).decode("utf-8", "replace").splitlines()[-30:]
-        print(f"FAILED (exit {proc.returncode}): {' '.join(args)}", *tail, sep="\n", file=sys.stderr)
-        raise SystemExit(1)
-    return Measure(wall, cpu, tree, single)
+    return run_measured(argv, ROOT, cwd, cache)
 
 
 def _drop(src: Source, path: Path) -> None:
@@ -249,15 +166,16 @@ def _print_round(i: int, r: Round) -> None:
     b, s = r.bare, r.subpipe
     wall, cpu = _ratios(r)
     print(f"| {i} | {r.first} | {b.wall:.2f} / {s.wall:.2f} | {wall:.3f}x | {b.cpu:.1f} / {s.cpu:.1f} | {cpu:.3f}x "
-          f"| {b.tree_mib:.0f} / {s.tree_mib:.0f} | {b.proc_mib:.0f} / {s.proc_mib:.0f} |", flush=True)  # fmt: skip
+          f"| {b.pss_mib:.0f} / {s.pss_mib:.0f} | {b.tree_mib:.0f} / {s.tree_mib:.0f} "
+          f"| {b.proc_mib:.0f} / {s.proc_mib:.0f} |", flush=True)  # fmt: skip
 
 
 def _rounds(src: Source, count: int, rounds: int) -> tuple[list[Round], Path]:
     """Alternated rounds of bare vs subpipe; the last subpipe run's folder is kept (for the reruns)."""
     print(f"\n{src.label} ({src.video.name}), {count} language(s), {rounds} round(s)")
     print("| round | first | wall s bare / subpipe | wall ratio | cpu s bare / subpipe | cpu ratio "
-          "| peak tree MiB bare / subpipe | largest process MiB bare / subpipe |")  # fmt: skip
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+          "| peak tree PSS MiB bare / subpipe | peak tree RSS MiB | largest process MiB |")  # fmt: skip
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     done: list[Round] = []
     last: Path | None = None
     for i in range(1, rounds + 1):
@@ -272,9 +190,11 @@ def _rounds(src: Source, count: int, rounds: int) -> tuple[list[Round], Path]:
         last = run
     assert last is not None
     walls, cpus = zip(*map(_ratios, done), strict=True)
-    peak = max(r.subpipe.tree_mib for r in done), max(r.bare.tree_mib for r in done)
+    pss = max(r.subpipe.pss_mib for r in done), max(r.bare.pss_mib for r in done)
+    rss = max(r.subpipe.tree_mib for r in done), max(r.bare.tree_mib for r in done)
     print(f"median subpipe / bare: wall {statistics.median(walls):.3f}x, cpu {statistics.median(cpus):.3f}x; "
-          f"peak memory (tree) subpipe {peak[0]:.0f} MiB, bare {peak[1]:.0f} MiB")  # fmt: skip
+          f"peak memory of the tree, PSS (target <= 600 MiB): subpipe {pss[0]:.0f} MiB, bare {pss[1]:.0f} MiB; "
+          f"RSS summed: subpipe {rss[0]:.0f} MiB, bare {rss[1]:.0f} MiB")  # fmt: skip
     return done, last
 
 

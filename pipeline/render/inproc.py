@@ -37,8 +37,8 @@ ENGINE = f"pyav-{av.__version__}-libavcodec-{'.'.join(map(str, av.library_versio
 M_PERTURB = -6  # glibc's mallopt parameter
 SEEK_TRIES = 3
 BLOCK_BYTES = 16 << 20  # decoded frames gathered before the outputs encode them
-ENCODER_MIB_720P = 95  # one libx264 (veryfast, one thread) at 1280x720, measured
-ENCODERS_MIB = 400  # every worker's encoders together
+ENCODER_MIB_720P = 115  # one libx264 (veryfast, one thread) at 1280x720, measured (peak USS per encoder)
+ENCODERS_MIB = 300  # every worker's encoders together: the tree stays within 600 MiB at 720p
 
 
 @dataclass(frozen=True)
@@ -196,7 +196,8 @@ def _frames_from(video: Path, table: FrameTable, first: int) -> Iterator[Any]:
 def lane_width(width: int, height: int, jobs: int) -> int:
     """How many outputs of a chunk one worker encodes at once (its encoders alive together), so that
     ``jobs`` workers' encoders stay within :data:`ENCODERS_MIB` whatever the number of languages: at
-    720p on 2 cores, 2 (each decode of the source then serves two languages)."""
+    720p, 2 on one core, 1 on two (a chunk is then decoded once per language: decoding is about 4 %
+    of an encode there, measured, while each more encoder alive costs 115 MiB)."""
     per = ENCODER_MIB_720P * width * height / (1280 * 720)
     return max(1, int(ENCODERS_MIB // (per * max(jobs, 1))))
 
