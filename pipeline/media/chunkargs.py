@@ -71,8 +71,13 @@ class ChunkOutput:
 
     @property
     def stills_prefix(self) -> str:
-        """Where the stills go: the target's name without ``.mp4``, then ``.s``."""
-        return str(self.target.with_suffix("")) + ".s"
+        """Where the stills go (:func:`stills_prefix`)."""
+        return stills_prefix(self.target)
+
+
+def stills_prefix(target: Path) -> str:
+    """Where a chunk's stills go: its name without ``.mp4``, then ``.s`` (both engines)."""
+    return str(target.with_suffix("")) + ".s"
 
 
 @functools.lru_cache(maxsize=1)

@@ -8,10 +8,14 @@ consecutive chunks for at most ``group`` languages (the encoders alive at once).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pipeline.render.chunks import Chunk
+from pipeline.render.chunks import Chunk, FrameTable
+
+ENCODER_MIB_720P = 115  # one libx264 (veryfast, one thread) at 1280x720, measured (peak USS per encoder)
+ENCODERS_MIB = 300  # every worker's encoders together: the tree stays within 600 MiB at 720p
 
 
 @dataclass(frozen=True)
@@ -83,3 +87,20 @@ def inproc_batches(missing: Sequence[ChunkJob], group: int, jobs: int = 1) -> li
         if run:
             batches.append(run)
     return batches
+
+
+def lane_width(width: int, height: int, jobs: int) -> int:
+    """How many outputs of a chunk one worker encodes at once (its encoders alive together), so that
+    ``jobs`` workers' encoders stay within :data:`ENCODERS_MIB` whatever the number of languages: at
+    720p, 2 on one core, 1 on two (a chunk is then decoded once per language: decoding is about 4 %
+    of an encode there, measured, while each more encoder alive costs 115 MiB)."""
+    per = ENCODER_MIB_720P * width * height / (1280 * 720)
+    return max(1, int(ENCODERS_MIB // (per * max(jobs, 1))))
+
+
+def span_ms(table: FrameTable, batch: Sequence[ChunkJob]) -> tuple[int, int] | None:
+    """The ASS-clock span ``[first, end)`` (ms) that the frames of ``batch``'s chunks show (None: empty)."""
+    if not batch:
+        return None
+    first = math.floor(table.ms(min(job.chunk.first for job in batch)))
+    return first, math.ceil(table.ms(max(job.chunk.end for job in batch) - 1)) + 1

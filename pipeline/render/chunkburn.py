@@ -6,7 +6,7 @@ checked to hold exactly the source's frames and frame timestamps before it is re
 
 Two engines, chosen per track (:func:`chunk_engine`). A static track (and the bare picture) is
 encoded in-process (:mod:`pipeline.render.inproc`): ``jobs`` worker processes each decode a run of
-chunks once and encode it for a lane of languages (:func:`pipeline.render.inproc.lane_width`
+chunks once and encode it for a lane of languages (:func:`pipeline.render.chunkbatch.lane_width`
 outputs at once, so memory does not grow with the number of languages), compositing each
 language's libass overlay rendered once (:mod:`pipeline.render.overlay`). A track with animation
 is burned by ffmpeg: one process decodes a keyframe span once and encodes the chunks in it for
@@ -38,7 +38,7 @@ from pipeline.render.batchrun import BatchRunner, ProcessRunner, ThreadRunner, W
 from pipeline.render.burn import BurnRequest, Encoder
 from pipeline.render.chunkbatch import ChunkJob as ChunkJob
 from pipeline.render.chunkbatch import _batches as _batches
-from pipeline.render.chunkbatch import inproc_batches
+from pipeline.render.chunkbatch import inproc_batches, lane_width, span_ms
 from pipeline.render.chunkcache import ChunkCache, font_digest, source_digest
 from pipeline.render.chunkcut import assemble_cuts
 from pipeline.render.chunkengine import chunk_engine, encode_inproc, inproc_picture, store_chunks
@@ -55,7 +55,7 @@ from pipeline.render.chunks import (
     slice_ass,
 )
 from pipeline.render.chunkstills import local_frames
-from pipeline.render.inproc import ENGINE, lane_width
+from pipeline.render.inproc import ENGINE
 from pipeline.render.overlay import Overlay, placement_context, render_overlays
 
 DEFAULT_GROUP = 4
@@ -184,17 +184,9 @@ def _overlays(
     """The overlay of every request that has chunks to encode, in the span of those chunks
     (rendered ``jobs`` at a time)."""
     needed = [job for job in missing if job.ass_text is not None and job.inproc]
-    windows = [_span_ms(ctx.table, [j for j in needed if j.request == i]) for i in range(len(requests))]
+    windows = [span_ms(ctx.table, [j for j in needed if j.request == i]) for i in range(len(requests))]
     wanted = [(r.ass_text, r.font_key) if w else None for r, w in zip(requests, windows, strict=True)]
     return tuple(render_overlays(wanted, media.width, media.height, ctx.settings.colour, jobs, windows))
-
-
-def _span_ms(table: FrameTable, batch: Sequence[ChunkJob]) -> tuple[int, int] | None:
-    """The ASS-clock span ``[first, end)`` (ms) that the frames of ``batch``'s chunks show."""
-    if not batch:
-        return None
-    first = math.floor(table.ms(min(job.chunk.first for job in batch)))
-    return first, math.ceil(table.ms(max(job.chunk.end for job in batch) - 1)) + 1
 
 
 def _jobs_for(ctx: _Ctx, index: int, req: BurnRequest, plan: Sequence[Chunk]) -> list[ChunkJob]:
@@ -256,7 +248,7 @@ def _slim(ctx: _Ctx, batch: Sequence[ChunkJob]) -> _Ctx:
     states of its overlays shown on its frames, an ffmpeg batch the tracks."""
     if not batch[0].inproc:
         return dataclasses.replace(ctx, overlays=())
-    first, end = _span_ms(ctx.table, batch) or (0, 0)
+    first, end = span_ms(ctx.table, batch) or (0, 0)
     mine = {job.request for job in batch if job.ass_text is not None}
     overlays = tuple(o.window(first, end) if o is not None and i in mine else None for i, o in enumerate(ctx.overlays))
     return dataclasses.replace(ctx, subs=(), overlays=overlays)

@@ -27,7 +27,7 @@ import av
 import numpy as np
 import numpy.typing as npt
 
-from pipeline.media.chunkargs import ChunkSettings
+from pipeline.media.chunkargs import ChunkSettings, stills_prefix
 from pipeline.media.stills import JPEG_QUALITY, STILL_WIDTH
 from pipeline.render.chunks import Chunk, FrameTable
 from pipeline.render.overlay import Drawn, Overlay, Planes, composite
@@ -37,8 +37,6 @@ ENGINE = f"pyav-{av.__version__}-libavcodec-{'.'.join(map(str, av.library_versio
 M_PERTURB = -6  # glibc's mallopt parameter
 SEEK_TRIES = 3
 BLOCK_BYTES = 16 << 20  # decoded frames gathered before the outputs encode them
-ENCODER_MIB_720P = 115  # one libx264 (veryfast, one thread) at 1280x720, measured (peak USS per encoder)
-ENCODERS_MIB = 300  # every worker's encoders together: the tree stays within 600 MiB at 720p
 
 
 @dataclass(frozen=True)
@@ -53,7 +51,7 @@ class InprocOutput:
     @property
     def stills_prefix(self) -> str:
         """Where its stills go (as the ffmpeg engine names them)."""
-        return str(self.target.with_suffix("")) + ".s"
+        return stills_prefix(self.target)
 
 
 @dataclass
@@ -191,15 +189,6 @@ def _frames_from(video: Path, table: FrameTable, first: int) -> Iterator[Any]:
                 if int(frame.pts or 0) >= want:
                     yield frame
             return
-
-
-def lane_width(width: int, height: int, jobs: int) -> int:
-    """How many outputs of a chunk one worker encodes at once (its encoders alive together), so that
-    ``jobs`` workers' encoders stay within :data:`ENCODERS_MIB` whatever the number of languages: at
-    720p, 2 on one core, 1 on two (a chunk is then decoded once per language: decoding is about 4 %
-    of an encode there, measured, while each more encoder alive costs 115 MiB)."""
-    per = ENCODER_MIB_720P * width * height / (1280 * 720)
-    return max(1, int(ENCODERS_MIB // (per * max(jobs, 1))))
 
 
 @functools.cache
