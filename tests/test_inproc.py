@@ -26,7 +26,7 @@ from pipeline.render.batchrun import ProcessRunner, WorkerDiedError
 from pipeline.render.chunkengine import FFMPEG_ENGINE, chunk_engine, inproc_picture
 from pipeline.render.chunks import Chunk, read_frame_table
 from pipeline.render.inproc import ENGINE, InprocOutput, _now_ms, _pack, _Scratch, encode_run
-from pipeline.render.overlay import Box, Overlay, is_static, placement_context, render_overlay
+from pipeline.render.overlay import Box, Overlay, composite, is_static, placement_context, render_overlay
 
 BOUND = 2  # grey levels between the composite and libass's burn
 HEAD = """[Script Info]
@@ -135,6 +135,18 @@ def test_only_tracks_without_animation_are_static(tags: str, static: bool) -> No
     assert chunk_engine(subs) == (ENGINE if static else FFMPEG_ENGINE)
     scroll = pysubs2.SSAFile.from_string(PLAIN.replace(",,0,0,0,,First", ",,0,0,0,Scroll up;10;100;5,First"))
     assert not is_static(scroll)
+
+
+def test_the_composite_in_16_bits_is_the_exact_blend() -> None:
+    """``B + (s * (W - B) + 127) // 255`` for every source value and gain, as composited in uint16."""
+    source, gain = np.meshgrid(np.arange(256, dtype=np.uint8), np.arange(256, dtype=np.uint8))
+    base = (255 - gain).astype(np.uint8)  # any base with B + gain <= 255
+    box = Box(0, 256, 0, 256, zlib.compress(base.tobytes() + gain.tobytes(), 1))
+    plane = source.copy()
+    composite([plane], [(box, *box.arrays())])
+    exact = base.astype(np.int64) + (source.astype(np.int64) * gain + 127) // 255
+    assert np.array_equal(plane, exact)
+    assert not np.array_equal(plane, base.astype(np.int64) + (source.astype(np.int64) * gain) // 256)
 
 
 def test_a_window_keeps_only_the_states_it_shows() -> None:

@@ -56,16 +56,16 @@ class Box:
     packed: bytes
     """zlib of the render over 0 (``B``) then the gain ``W - B``, both uint8, box-shaped."""
 
-    def arrays(self) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
-        """``B`` and ``W - B`` as int32 arrays of the box's shape."""
+    def arrays(self) -> tuple[npt.NDArray[np.uint16], npt.NDArray[np.uint16]]:
+        """``B`` and ``W - B`` as uint16 arrays of the box's shape."""
         flat = np.frombuffer(zlib.decompress(self.packed), dtype=np.uint8)
         shape = (self.y1 - self.y0, self.x1 - self.x0)
         half = flat.size // 2
-        return flat[:half].reshape(shape).astype(np.int32), flat[half:].reshape(shape).astype(np.int32)
+        return flat[:half].reshape(shape).astype(np.uint16), flat[half:].reshape(shape).astype(np.uint16)
 
 
 State = tuple[Box, ...]
-Drawn = tuple[Box, npt.NDArray[np.int32], npt.NDArray[np.int32]]
+Drawn = tuple[Box, npt.NDArray[np.uint16], npt.NDArray[np.uint16]]
 """A state's box of one plane with its ``B`` and ``W - B`` arrays."""
 
 
@@ -100,7 +100,12 @@ def composite(planes: Planes, state: Sequence[Drawn]) -> None:
     """Burn a state into ``planes`` (Y, U, V views of a writable frame), in place."""
     for plane, (box, base, gain) in zip(planes, state, strict=True):
         view = plane[box.y0 : box.y1, box.x0 : box.x1]
-        view[...] = base + (view.astype(np.int32) * gain + 127) // 255
+        y = view * gain  # uint16: at most 255 * 255
+        y += 127
+        y += 1 + (y >> 8)  # (y + 1 + (y >> 8)) >> 8 is y // 255 for every y up to 65152 (tested)
+        y >>= 8
+        y += base
+        view[...] = y
 
 
 def render_overlay(
