@@ -9,6 +9,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from pipeline.batch.deliver import delivery_format, write_delivery_files
 from pipeline.batch.edited import apply_stored_edits
 from pipeline.batch.results import VideoResult, timed
 from pipeline.batch.steps import LangTrack, display_style, text_box, write_track_files
@@ -67,6 +68,10 @@ def _build_tracks(
             folder = root / item.profile.tag
             for path in write_track_files(item, vj.name, folder, job.outputs.formats, size, style, sar):
                 res.entries.append(entry_for(path, root, path.suffix[1:], item.profile.tag))
+            delivered, failed = write_delivery_files(item.track, vj.name, folder, job.outputs.formats)
+            for path in delivered:
+                res.entries.append(entry_for(path, root, delivery_format(path) or "", item.profile.tag))
+            res.failures.update({f"{lang}/{fmt}": why for fmt, why in failed.items()})
             built[lang] = item
         except PipelineError as exc:
             res.failures[f"{lang}/tracks"] = str(exc)

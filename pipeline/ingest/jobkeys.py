@@ -41,7 +41,7 @@ BOOL = Kind("true or false", _is(bool))
 STR_LIST = Kind("a list of strings", lambda v: isinstance(v, list) and all(isinstance(s, str) for s in v))
 _BY_TYPE = {str: STR, int: INT, float: NUMBER, bool: BOOL}
 
-FORMATS = frozenset({"srt", "vtt", "ass"})
+FORMATS = frozenset({"srt", "vtt", "ass", "ttml", "imsc", "scc", "stl"})
 CONTAINERS = frozenset({"mkv", "mp4"})
 VIDEO_KEYS: dict[str, Kind] = {
     "name": STR,
