@@ -208,3 +208,15 @@ def test_every_608_letter_reaches_ffmpeg(tmp_path: Path) -> None:
     argv = [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-f", "scc", "-i", str(out), "-f", "srt", "-"]
     text = subprocess.run(argv, check=True, capture_output=True, text=True).stdout
     assert [lines for _, _, lines in _srt_events(text)] == [[row] for row in rows]
+
+
+def test_a_broken_stl_block_is_named(tmp_path: Path) -> None:
+    good = tmp_path / "good.stl"
+    convert_file(_srt(tmp_path), good)
+    data = bytearray(good.read_bytes())
+    data[1024 + 128 + 5] = 77  # the second TTI block's time code in: hour 77
+    bad = tmp_path / "bad.stl"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(InputError) as info:
+        convert_file(bad, tmp_path / "out.srt")
+    assert "TTI block 2 (byte 1152): time code in 77:00:06:00 is not a time" in str(info.value)

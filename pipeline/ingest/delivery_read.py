@@ -24,6 +24,7 @@ from pipeline.core.errors import InputError
 FORMATS = {".ttml": "ttml", ".dfxp": "ttml", ".scc": "scc", ".stl": "stl"}
 _SCC_LINE = re.compile(r"^\d{2}:\d{2}:\d{2}[:;.]\d{2}\t[0-9a-fA-F]{4}( [0-9a-fA-F]{4})*\s*$")
 _STL_RATES = (b"STL23.01", b"STL24.01", b"STL25.01", b"STL30.01", b"STL50.01")
+logging.getLogger("ttconv").setLevel(logging.ERROR)  # its warning for each style it does not map is noise here
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,12 @@ def _stl_model(path: Path, data: bytes) -> Any:
         raise InputError(path, "not an EBU-STL file: no GSI block with a DFC of STL25.01, STL30.01, ...")
     if (len(data) - 1024) % 128:
         raise InputError(path, f"not an EBU-STL file: {len(data) - 1024} bytes after the GSI block, not 128 per TTI")
+    rate = int(data[6:8])
+    for n, at in enumerate(range(1024, len(data), 128), start=1):
+        for name, code in (("in", data[at + 5 : at + 9]), ("out", data[at + 9 : at + 13])):
+            if code[0] > 23 or code[1] > 59 or code[2] > 59 or code[3] >= rate:
+                shown = ":".join(f"{b:02d}" for b in code)
+                raise InputError(path, f"TTI block {n} (byte {at}): time code {name} {shown} is not a time")
     try:
         return stl_reader.to_model(io.BytesIO(data))
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, UnicodeDecodeError) as exc:
@@ -199,6 +206,3 @@ def read_delivery_track(path: str | Path, lang: str) -> Track:
         InputError: as :func:`read_delivery`.
     """
     return Track(lang, tuple(Cue(c.start_ms, c.end_ms, c.lines) for c in read_delivery(path)))
-
-
-logging.getLogger("ttconv").setLevel(logging.ERROR)  # its warnings about each unsupported style are noise here
