@@ -10,7 +10,7 @@ middle ones on row 7; columns follow the alignment (centred by indent and tab of
 
 Only the 608 character set is written (basic, special and extended): a track with other characters
 is refused (:class:`~pipeline.tracks.delivery.CharsetError`) naming them. Typographic characters
-608 lacks but whose plain form it has (…, –, ’) are written plain, and counted.
+608 lacks but whose plain form it has (…, –, ’) are written plain, œ and æ as oe and ae, and counted.
 """
 
 from __future__ import annotations
@@ -34,13 +34,14 @@ _EXTENDED = {
     **dict(zip("ÃãÍÌìÒòÕõ{}\\^_|~ÄäÖöß¥¤¦ÅåØø┌┐└┘", ((0x13, b) for b in range(0x20, 0x40)), strict=True)),
 }
 _PLAIN = {"…": "...", "–": "-", "’": "'", "\u2009": " ", "\u202f": " "}
+_LIGATURES = {"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE"}  # letters 608 lacks, written as their two
 # Preamble address codes of rows 1-15 (CC1): first byte, second-byte base.
 _PAC_ROWS = (
     (0x11, 0x40), (0x11, 0x60), (0x12, 0x40), (0x12, 0x60), (0x15, 0x40), (0x15, 0x60), (0x16, 0x40),
     (0x16, 0x60), (0x17, 0x40), (0x17, 0x60), (0x10, 0x40), (0x13, 0x40), (0x13, 0x60), (0x14, 0x40), (0x14, 0x60),
 )  # fmt: skip
 RCL, ENM, EOC, EDM = (0x14, 0x20), (0x14, 0x2E), (0x14, 0x2F), (0x14, 0x2C)
-CARRIES = "the CEA-608 set: Latin letters of English, Spanish, French, Portuguese, German, Danish, Italian"
+CARRIES = "the CEA-608 set: Latin letters of English, Spanish, French, Portuguese, German, Italian, Dutch"
 
 
 def _odd(byte: int) -> int:
@@ -53,7 +54,7 @@ def _word(pair: tuple[int, int]) -> str:
 
 def uncarried(text: str) -> list[str]:
     """The characters of ``text`` that SCC cannot carry (after the plain forms of typographic ones)."""
-    known = _BASIC.keys() | _SPECIAL.keys() | _EXTENDED.keys() | _PLAIN.keys() | {"\n"}
+    known = _BASIC.keys() | _SPECIAL.keys() | _EXTENDED.keys() | _PLAIN.keys() | _LIGATURES.keys() | {"\n"}
     return [ch for ch in dict.fromkeys(text) if ch not in known]
 
 
@@ -139,6 +140,10 @@ def _prepare(cues: Sequence[Placed], lang: str, dropped: Counter[str]) -> list[P
         plain = tuple("".join(_PLAIN.get(ch, ch) for ch in line) for line in cue.lines)
         if plain != cue.lines:
             dropped["typographic characters written plain (… as ..., – as -)"] += 1
+        spelled = tuple("".join(_LIGATURES.get(ch, ch) for ch in line) for line in plain)
+        if spelled != plain:
+            dropped["œ and æ written oe and ae (608 lacks them)"] += 1
+        plain = spelled
         lines, broken = fit_lines(plain, COLUMNS)
         dropped["lines broken again to 32 columns"] += broken
         parts = split_rows(Placed(cue.start_ms, cue.end_ms, lines, cue.align), ROWS)
