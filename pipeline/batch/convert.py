@@ -1,28 +1,34 @@
 """``subpipe convert``: one subtitle file to another format and to UTF-8, saying what it drops.
 
 In: SRT, WebVTT, ASS/SSA, or a transcript (subpipe/Whisper JSON, CSV/TSV sheet) in one language.
-Out: SRT, WebVTT or ASS by the output's extension, UTF-8, written atomically (nothing is written
+Out: SRT, WebVTT, ASS, TTML1 (``.ttml``), IMSC 1.1 (``.imsc.ttml``), SCC or EBU-STL by the output's
+name (text ones in UTF-8), written atomically (nothing is written
 when the input cannot be read). A legacy encoding is read with the best guess unless declared;
 the result says which. What the target cannot hold is counted per kind (cues), never silently lost.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import pysubs2
 
+from pipeline.batch.deliver import DELIVERY_FORMATS, compose_delivery, delivery_format, write_bytes
 from pipeline.core.errors import InputError, UsageError
 from pipeline.core.langtags import same_tag
 from pipeline.core.textio import Decoded, Repair, encoding_finding, read_decoded
+from pipeline.ingest.delivery_read import read_delivery
 from pipeline.ingest.segments import Transcript, language_from_name, load_transcript
 from pipeline.ingest.styled import StyledSubs, read_ass, read_srt_vtt
 from pipeline.render.outputs import write_text
-from pipeline.tracks.styled_write import COMPOSERS
+from pipeline.tracks.delivery import placed_of_styled
+from pipeline.tracks.styled_write import COMPOSERS, Composed
 
 SOURCES = {
-    ".srt": "srt", ".vtt": "vtt", ".ass": "ass", ".ssa": "ass", ".json": "json", ".csv": "sheet", ".tsv": "sheet"
+    ".srt": "srt", ".vtt": "vtt", ".ass": "ass", ".ssa": "ass", ".json": "json", ".csv": "sheet", ".tsv": "sheet",
+    ".ttml": "ttml", ".dfxp": "ttml", ".scc": "scc", ".stl": "stl",
 }  # fmt: skip
 TARGETS = {".srt": "srt", ".vtt": "vtt", ".ass": "ass"}
 
@@ -44,11 +50,12 @@ class Conversion:
 
 def _formats(src: Path, dst: Path) -> tuple[str, str]:
     source = SOURCES.get(src.suffix.lower())
-    target = TARGETS.get(dst.suffix.lower())
+    target = delivery_format(dst) or TARGETS.get(dst.suffix.lower())
     if source is None:
         raise InputError(src, f"unknown input format {src.suffix!r}: expected {', '.join(SOURCES)}")
     if target is None:
-        raise UsageError(f"{dst}: unknown output format {dst.suffix!r}: expected .srt, .vtt or .ass")
+        expected = ".srt, .vtt, .ass, .ttml (TTML1), .imsc.ttml (IMSC 1.1), .scc or .stl"
+        raise UsageError(f"{dst}: unknown output format {dst.suffix!r}: expected {expected}")
     return source, target
 
 
@@ -78,6 +85,16 @@ def _from_transcript(src: Path, decoded: Decoded, lang: str | None, lenient: boo
     return StyledSubs(subs, "transcript")
 
 
+def _from_delivery(src: Path, source: str) -> StyledSubs:
+    """A TTML, SCC or STL file as styled events: text and position (``{\\an8}``)."""
+    subs = pysubs2.SSAFile()
+    for cue in read_delivery(src):
+        body = "\\N".join(line.replace("{", "(").replace("}", ")") for line in cue.lines)
+        position = f"{{\\an{cue.align}}}" if cue.align != 2 else ""
+        subs.append(pysubs2.SSAEvent(start=cue.start_ms, end=cue.end_ms, text=position + body))
+    return StyledSubs(subs, source)
+
+
 def read_styled_file(src: Path, lang: str | None, encoding: str | None, lenient: bool) -> tuple[StyledSubs, Decoded]:
     """Read any input ``convert`` accepts into the styled model, with how it was decoded.
 
@@ -88,12 +105,22 @@ def read_styled_file(src: Path, lang: str | None, encoding: str | None, lenient:
     source = SOURCES.get(src.suffix.lower())
     if source is None:
         raise InputError(src, f"unknown input format {src.suffix!r}: expected {', '.join(SOURCES)}")
+    if source in ("ttml", "scc", "stl"):
+        return _from_delivery(src, source), Decoded(str(src), "", {"ttml": "utf-8", "scc": "ascii"}.get(source, "stl"))
     decoded = read_decoded(src, encoding, ascii_start=source == "sheet", langs=[lang] if lang else [])
     if source in ("json", "sheet"):
         return _from_transcript(src, decoded, lang, lenient), decoded
     if source == "ass":
         return read_ass(decoded.text, src, lenient=lenient), decoded
     return read_srt_vtt(decoded.text, src, lang or language_from_name(src) or "en", lenient=lenient), decoded
+
+
+def _delivered(doc: StyledSubs, target: str, lang: str, dst: Path) -> Composed:
+    """Write ``doc`` as a delivery format (times in ms: no video, no frame rate but the format's own)."""
+    dropped: Counter[str] = Counter(doc.dropped)
+    cues = placed_of_styled(doc, dropped)
+    write_bytes(dst, compose_delivery(target, cues, lang, dropped, title=dst.stem.split(".")[0]))
+    return Composed("", len(cues), +dropped)
 
 
 def convert_file(
@@ -116,8 +143,11 @@ def convert_file(
     src, dst = Path(src), Path(dst)
     source, target = _formats(src, dst)
     doc, decoded = read_styled_file(src, lang, encoding, lenient)
-    composed = COMPOSERS[target](doc)
-    write_text(dst, composed.text)
+    if target in DELIVERY_FORMATS:
+        composed = _delivered(doc, target, lang or language_from_name(src) or language_from_name(dst) or "und", dst)
+    else:
+        composed = COMPOSERS[target](doc)
+        write_text(dst, composed.text)
     finding = encoding_finding(decoded)
     return Conversion(
         dst,

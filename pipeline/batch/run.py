@@ -15,6 +15,7 @@ from pathlib import Path
 from pipeline.batch.burnstep import BurnOptions, burn_tracks_each
 from pipeline.batch.defaults import check_requests, planned_outputs
 from pipeline.batch.executor import Executor, map_videos
+from pipeline.batch.hls import write_hls
 from pipeline.batch.preflight import check_inputs
 from pipeline.batch.rerun import PreviousCut, load_previous
 from pipeline.batch.results import JobResult, VideoResult, timed
@@ -254,6 +255,27 @@ def _render(v: _Video, built: dict[str, LangTrack]) -> None:
     if planned.mux:
         with timed(v.res, "mux"):
             _mux(v, built, planned.mux)
+    if v.job.outputs.hls:
+        with timed(v.res, "hls"):
+            _hls(v, built)
     if v.job.outputs.review:
         with timed(v.res, "review"):
             _review(v, built)
+
+
+def _hls(v: _Video, built: dict[str, LangTrack]) -> None:
+    """The HLS package: video and audio segments, every language a WebVTT rendition."""
+    if v.media.video is None:
+        v.res.failures["hls"] = "the source has no video stream to package"
+        return
+    default = v.vj.default_language if v.vj.default_language in built else next(iter(built))
+    render = v.job.render
+    try:
+        files = write_hls(v.video, v.media, list(built.values()), default, v.root, render.crf, render.preset)
+    except PipelineError as exc:
+        v.res.failures["hls"] = str(exc)
+        return
+    for path in files:
+        kind = "hls" if path.name == "master.m3u8" else "hls-part"
+        lang = path.parent.name if path.parent.name in built else "+".join(built)
+        v.res.entries.append(entry_for(path, v.root, kind, lang))

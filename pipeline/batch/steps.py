@@ -129,7 +129,7 @@ def write_track_files(
     ``size`` and ``sar`` are the picture the ASS is drawn on (the burn's canvas and pixel aspect).
     """
     written = []
-    for fmt in formats:
+    for fmt in (f for f in formats if f in ("srt", "vtt", "ass")):  # the delivery formats: batch.deliver
         target = folder / f"{stem}.{item.profile.tag}.{fmt}"
         if fmt == "ass":
             ass_style = style_for(item.profile, style, size[1])

@@ -9,11 +9,11 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from pipeline.batch.deliver import delivery_format, write_delivery_files
 from pipeline.batch.edited import apply_stored_edits
 from pipeline.batch.results import VideoResult, timed
 from pipeline.batch.steps import LangTrack, display_style, text_box, write_track_files
 from pipeline.core.errors import PipelineError
-from pipeline.core.langtags import merged_table
 from pipeline.core.profiles import get_profile
 from pipeline.core.timecode import DEFAULT_FPS
 from pipeline.ingest.job import Job, VideoJob
@@ -67,6 +67,10 @@ def _build_tracks(
             folder = root / item.profile.tag
             for path in write_track_files(item, vj.name, folder, job.outputs.formats, size, style, sar):
                 res.entries.append(entry_for(path, root, path.suffix[1:], item.profile.tag))
+            delivered, failed = write_delivery_files(item.track, vj.name, folder, job.outputs.formats)
+            for path in delivered:
+                res.entries.append(entry_for(path, root, delivery_format(path) or "", item.profile.tag))
+            res.failures.update({f"{lang}/{fmt}": why for fmt, why in failed.items()})
             built[lang] = item
         except PipelineError as exc:
             res.failures[f"{lang}/tracks"] = str(exc)
@@ -121,14 +125,14 @@ def _build_lang(
 ) -> LangTrack:
     """One language's track on the video's timeline (frame times, clipped to its end), its lines
     wrapped to fit ``box`` in pixels."""
-    profile = get_profile(lang, merged_table(lang, job.profiles))
+    profile = get_profile(lang, job.profile_table(lang))
     report = build_track_report(transcript.segments, lang, profile, fps, shots, pauses, timeline, box)
     return LangTrack(report.track, profile, report.findings, report.shot_moves)
 
 
 def _box(style: Mapping[str, Any], lang: str, job: Job, display: tuple[int, int]) -> TextBox:
     """The title-safe box of ``lang``'s lines: its font at the size the burn will use."""
-    return text_box(get_profile(lang, merged_table(lang, job.profiles)), style, display)
+    return text_box(get_profile(lang, job.profile_table(lang)), style, display)
 
 
 def current_tracks(job: Job, vj: VideoJob) -> dict[str, LangTrack]:

@@ -10,7 +10,7 @@ from pipeline.core.profiles import canonical_tag
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
-    """Convert a subtitle file (SRT, VTT, ASS/SSA, a transcript) to SRT, VTT or ASS in UTF-8."""
+    """Convert a subtitle file (SRT, VTT, ASS/SSA, TTML, SCC, STL, a transcript) to any format it names."""
     lang = canonical_tag(args.lang) if args.lang else None  # english: refused, with the tag to use
     done = convert_file(args.input, args.output, lang=lang, encoding=args.encoding, lenient=args.lenient)
     for repair in done.repairs:

@@ -59,7 +59,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "convert": (
         "pipeline.cli.convert_commands",
         "cmd_convert",
-        "Convert a subtitle file (SRT, VTT, ASS/SSA, or a transcript with --lang) to SRT, VTT or ASS, in UTF-8.",
+        "Convert a subtitle file (SRT, VTT, ASS/SSA, TTML, SCC, STL, a transcript) to SRT, VTT, ASS, TTML, SCC or STL.",
     ),
     "studio": (
         "pipeline.cli.studio_commands",
@@ -187,8 +187,10 @@ def _add_qc_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--encoding", help=_ENCODING_HELP)
     p = _command(sub, "convert")
-    p.add_argument("input", metavar="IN", help="SRT, VTT, ASS, SSA, or a transcript (JSON, CSV, TSV)")
-    p.add_argument("output", metavar="OUT", help="the output: .srt, .vtt or .ass (UTF-8)")
+    p.add_argument("input", metavar="IN", help="SRT, VTT, ASS, SSA, TTML, SCC, STL, or a transcript (JSON, CSV, TSV)")
+    p.add_argument(
+        "output", metavar="OUT", help="the output: .srt, .vtt, .ass, .ttml (TTML1), .imsc.ttml (IMSC 1.1), .scc or .stl"
+    )
     p.add_argument("--lang", type=_one_language, help="the language (a transcript's column; informs an encoding guess)")
     p.add_argument("--encoding", help="the input's encoding (default: a legacy one is guessed, and said)")
     _add_strictness(p)

@@ -61,6 +61,7 @@ _CJK_COMMON = {"ko": ("euc_kr", b"\xc9"), "ja": ("cp932", b"\x98\x73"), "zh-Hans
 _NEUTRAL = frozenset("\xa0«»„“”\u2018\u2019\u201a\u2039\u203a\u2013—…·•°€£¥©®™\xd7§¿¡\u200c\u200d\u200e\u200f")
 _HINT_DISCOUNT = 0.6  # an encoding the language does not suggest must be clearly more plausible
 _MIN_SCORE = 0.3
+_ALPHABET_FIT = 0.95  # letters of the hinted language's alphabet only: its encoding, whatever the densities
 _SAMPLE_BYTES = 4096
 _WORD, _MARKUP = re.compile(r"[^\W\d_]+"), re.compile(r"<[^>]*>|\{[^}]*\}")  # letters; tags
 _THAI_MISPLACED = re.compile(  # a vowel sign or tone mark without its consonant, a leading vowel without one
@@ -204,10 +205,30 @@ def _sample(data: bytes) -> bytes:
     return joined[: joined.find(b"\n", _SAMPLE_BYTES) % (len(joined) + 1)]  # whole lines
 
 
+def _alphabet_score(f: _Features, lang: str) -> float:
+    """0.9-1 when the non-neutral non-ASCII characters are all (``_ALPHABET_FIT``) letters of ``lang``, else 0.
+
+    An alphabet sample (``Àà Áá Ââ``, ``Жж Щщ Юю``) has implausible letter densities and frequencies, but
+    every letter of it is French or Russian: for the language a file is said to be in, that is evidence
+    enough. Between two encodings that both fit, odd word shapes (cp1251 and KOI8-R swap case) and a text
+    mixing scripts decide.
+    """
+    good = bad = 0
+    for ch, n in f.chars:
+        value = _char_value(ch, lang)
+        good, bad = (good + n, bad) if value > 0 else (good, bad + n if value < 0 else bad)
+    if good < 2 or good / (good + bad) < _ALPHABET_FIT:
+        return 0.0
+    latin = f.ascii_letters + sum(n for c, n in f.chars if c.isalpha() and _script(c) == "LATIN")
+    mixed = min(latin, f.letters - latin)  # Serbian in Latin letters (cp1250) read as Cyrillic (cp1251)
+    return 0.9 + 0.1 * good / (good + f.shape + mixed)
+
+
 def _score(features: _Features, encoding: str, hint: str | None) -> tuple[float, str]:
     """The plausibility of a decoding and the language it fits best (the hint, if it suggests ``encoding``)."""
     if hint is not None and encoding in _ENCODINGS[hint]:
-        return _plausibility(features, hint), hint
+        alphabet = _alphabet_score(features, hint) if hint not in _CJK_COMMON else 0.0
+        return max(_plausibility(features, hint), alphabet), hint
     langs = (lang for lang, encodings in _ENCODINGS.items() if encoding in encodings)
     score, lang = max(((_plausibility(features, la), la) for la in langs), key=lambda pair: pair[0])
     return score * (_HINT_DISCOUNT if hint else 1.0), lang
@@ -242,6 +263,12 @@ def guess_encoding(data: bytes, lang: str | None = None) -> EncodingGuess | None
     threshold = max(_MIN_SCORE, -ranked[0][0] - 0.25)
     alternatives = tuple(enc for score, _, enc, _ in ranked[1:] if -score >= threshold)[:4]
     return EncodingGuess(ranked[0][2], round(-ranked[0][0], 3), ranked[0][3], alternatives)
+
+
+def suggested_encodings(lang: str | None) -> tuple[str, ...]:
+    """The legacy encodings a language's files are usually in (``fr`` -> cp1252), none for an unknown one."""
+    key = normalize_language(lang)
+    return _ENCODINGS[key] if key else ()
 
 
 def describe(guess: EncodingGuess) -> str:

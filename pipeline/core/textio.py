@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.core.encoding import EncodingGuess, describe, guess_encoding
+from pipeline.core.encoding import EncodingGuess, describe, guess_encoding, normalize_language, suggested_encodings
 from pipeline.core.errors import InputError
 from pipeline.core.findings import WARNING, Finding
 
@@ -53,6 +53,7 @@ class Decoded:
     described: str = ""
     hint: str | None = None
     alternatives: tuple[str, ...] = ()
+    contradicted: str = ""  # the hint the guess goes against: "the language 'fr' (cp1252) of the file name"
 
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
@@ -98,7 +99,8 @@ def decode_bytes(
     """
     decoded = _decode(data, path, encoding, ascii_start, langs, guess=encoding == AUTO)
     if decoded.guessed:
-        logger.warning("%s: not UTF-8: read as %s, the best guess", path, decoded.described)
+        against = f", against {decoded.contradicted}" if decoded.contradicted else ""
+        logger.warning("%s: not UTF-8: read as %s, the best guess%s", path, decoded.described, against)
     return decoded.text
 
 
@@ -118,17 +120,34 @@ def _decode(
     best = _best_guess(data, hints)
     if not guess or best is None:
         raise _not_utf8(data, path, best)
-    return _finish(path, data.decode(best.encoding), best.encoding, best, hints)
+    return _finish(path, data.decode(best.encoding), best.encoding, best, hints, _contradicted(best, path, langs))
 
 
 def _finish(
-    path: str | Path, text: str, encoding: str, guess: EncodingGuess | None = None, hints: Sequence[str] = ()
+    path: str | Path,
+    text: str,
+    encoding: str,
+    guess: EncodingGuess | None = None,
+    hints: Sequence[str] = (),
+    contradicted: str = "",
 ) -> Decoded:
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     if guess is None:
         return Decoded(str(path), text, encoding)
     hint = guess.language_hint if guess.language_hint in hints else None
-    return Decoded(str(path), text, encoding, True, describe(guess), hint, guess.alternatives)
+    return Decoded(str(path), text, encoding, True, describe(guess), hint, guess.alternatives, contradicted)
+
+
+def _contradicted(guess: EncodingGuess, path: str | Path, langs: Sequence[str]) -> str:
+    """The first hint whose usual encodings the guess is not among ("the language 'fr' (cp1252) of
+    the file name"), or "" when the guess agrees with every hint."""
+    named = _hints(path, ())
+    for lang in _hints(path, langs):
+        usual = suggested_encodings(lang)
+        if usual and guess.encoding not in usual:
+            source = "of the file name" if lang in named else "given"
+            return f"the language {lang!r} ({', '.join(usual)}) {source}"
+    return ""
 
 
 def _decode_declared(data: bytes, path: str | Path, encoding: str) -> str:
@@ -160,16 +179,23 @@ def _decode_sure(data: bytes, path: str | Path) -> tuple[str, str] | None:
 
 
 def _hints(path: str | Path, langs: Sequence[str]) -> list[str]:
-    """The languages that inform a guess: those given, then the file name's ``<stem>.<lang>.<ext>`` tag."""
-    parts = Path(path).name.split(".")
-    named = [parts[-2]] if len(parts) >= 3 and 2 <= len(parts[-2]) <= 11 else []
+    """The languages that inform a guess: those given, then the file name's ``<stem>.<lang>.<ext>`` tag
+    (also before a flag: ``talk.pt-BR.forced.srt``)."""
+    parts = Path(path).name.split(".")[1:-1]
+    tags = [p for p in parts[::-1][:2] if 2 <= len(p) <= 11]
+    named = [next((p for p in tags if normalize_language(p)), tags[0])] if tags else []
     return list(dict.fromkeys([*langs, *named]))
 
 
 def _best_guess(data: bytes, hints: Sequence[str]) -> EncodingGuess | None:
-    """The most plausible legacy encoding over every hinted language (or none)."""
-    guesses = [guess_encoding(data, lang) for lang in [*hints, None]]
-    return max((g for g in guesses if g is not None), key=lambda g: g.score, default=None)
+    """The most plausible legacy encoding over the hinted languages; without a usable hint, from the bytes alone.
+
+    Each hinted guess already lets another encoding win only when it is clearly more plausible; comparing
+    it with an unhinted guess again would undo that (a cp1252 ``talk.fr.srt`` read as cp1251).
+    """
+    known = [lang for lang in hints if normalize_language(lang) is not None]
+    guesses = [g for g in (guess_encoding(data, lang) for lang in known) if g is not None]
+    return max(guesses, key=lambda g: g.score) if guesses else guess_encoding(data)
 
 
 def _not_utf8(data: bytes, path: str | Path, best: EncodingGuess | None) -> InputError:
@@ -238,6 +264,8 @@ def encoding_finding(decoded: Decoded) -> Finding | None:
     if not decoded.guessed:
         return None
     informed = f", informed by the language {decoded.hint!r}" if decoded.hint else ""
+    if decoded.contradicted:
+        informed = f", against {decoded.contradicted}: its text is not plausible in that language's encodings"
     others = f" (other candidates: {', '.join(decoded.alternatives)})" if decoded.alternatives else ""
     return Finding(
         "encoding",

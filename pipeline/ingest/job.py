@@ -19,9 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.core.errors import InputError, InputProblemsError, UsageError
+from pipeline.core.langtags import merged_table
 from pipeline.core.profiles import canonical_tag
 from pipeline.core.textio import read_text
 from pipeline.ingest.jobkeys import job_problems
+from pipeline.ingest.presets import PRESETS
 from pipeline.ingest.tomllines import KeyPath, key_lines, line_of
 
 
@@ -48,6 +50,7 @@ class Outputs:
     burn: bool | None = None
     mux: tuple[str, ...] | None = None
     review: bool = True
+    hls: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,10 +74,16 @@ class Job:
     profiles: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     source: Path | None = None  # the job file
     lines: Mapping[KeyPath, int] = field(default_factory=dict, compare=False)  # each key's line in it
+    preset: str | None = None  # a delivery preset (:mod:`pipeline.ingest.presets`)
 
     def line_of(self, *path: str | int) -> int | None:
         """The job file's line of the key at ``path`` (or of its table), when known."""
         return line_of(self.lines, path)
+
+    def profile_table(self, lang: str) -> dict[str, Any]:
+        """The profile fields ``lang`` overrides: the preset's rules, then the job's ``[profile.<lang>]`` tables."""
+        rules = dict(PRESETS[self.preset].rules) if self.preset else {}
+        return {**rules, **merged_table(lang, self.profiles)}
 
 
 def _video(path: Path, raw: Mapping[str, Any], table: KeyPath, lines: Mapping[KeyPath, int]) -> VideoJob:
@@ -142,12 +151,14 @@ def parse_job(text: str, path: Path) -> Job:
     videos = [_video(path, v, ("videos", i), lines) for i, v in enumerate(doc.get("videos", []))]
     if "transcript" in doc:
         videos.insert(0, _video(path, doc, (), lines))
-    out, ren = doc.get("outputs", {}), doc.get("render", {})
+    preset = doc.get("preset")
+    out, ren = {**(PRESETS[preset].outputs if preset else {}), **doc.get("outputs", {})}, doc.get("render", {})
     outputs = Outputs(
         formats=tuple(out.get("formats", Outputs.formats)),
         burn=out.get("burn"),
         mux=tuple(out["mux"]) if "mux" in out else None,
         review=out.get("review", True),
+        hls=out.get("hls", False),
     )
     render = Render(
         crf=ren.get("crf", Render.crf),
@@ -157,7 +168,7 @@ def parse_job(text: str, path: Path) -> Job:
     output_dir = base / doc.get("output_dir", "output")
     style = _by_tag(path, doc.get("style", {}), "style", line_of(lines, ("style",)))
     profiles = _by_tag(path, doc.get("profile", {}), "profile", line_of(lines, ("profile",)))
-    return Job(tuple(videos), output_dir, outputs, render, style, profiles, source=path, lines=lines)
+    return Job(tuple(videos), output_dir, outputs, render, style, profiles, source=path, lines=lines, preset=preset)
 
 
 def load_job(path: str | Path) -> Job:

@@ -19,6 +19,7 @@ from typing import Any
 
 from pipeline.core.langtags import fallbacks, tag_key
 from pipeline.core.profiles import Profile
+from pipeline.ingest.presets import PRESETS
 from pipeline.ingest.tomllines import KeyPath, line_of
 
 
@@ -41,7 +42,7 @@ BOOL = Kind("true or false", _is(bool))
 STR_LIST = Kind("a list of strings", lambda v: isinstance(v, list) and all(isinstance(s, str) for s in v))
 _BY_TYPE = {str: STR, int: INT, float: NUMBER, bool: BOOL}
 
-FORMATS = frozenset({"srt", "vtt", "ass"})
+FORMATS = frozenset({"srt", "vtt", "ass", "ttml", "imsc", "scc", "stl"})
 CONTAINERS = frozenset({"mkv", "mp4"})
 VIDEO_KEYS: dict[str, Kind] = {
     "name": STR,
@@ -52,7 +53,9 @@ VIDEO_KEYS: dict[str, Kind] = {
     "encoding": STR,
     "lenient": BOOL,
 }
-OUTPUTS_KEYS: dict[str, Kind] = {"formats": STR_LIST, "burn": BOOL, "mux": STR_LIST, "review": BOOL}
+OUTPUTS_KEYS: dict[str, Kind] = {
+    "formats": STR_LIST, "burn": BOOL, "mux": STR_LIST, "review": BOOL, "hls": BOOL
+}  # fmt: skip
 RENDER_KEYS: dict[str, Kind] = {"crf": INT, "preset": STR, "burn_group": INT}
 STYLE_KEYS: dict[str, Kind] = {"font_size": NUMBER, "outline": NUMBER, "shadow": NUMBER, "margin_v": INT, "bold": BOOL}
 # ``tag`` is the table's own name: the profile's fields a job may override are the others.
@@ -60,7 +63,9 @@ PROFILE_KEYS: dict[str, Kind] = {
     f.name: _BY_TYPE[typing.get_type_hints(Profile)[f.name]] for f in dataclasses.fields(Profile) if f.name != "tag"
 }
 _TABLES = ("videos", "outputs", "render", "style", "profile")
-TOP_KEYS: dict[str, Kind | None] = {"output_dir": STR, **VIDEO_KEYS, **dict.fromkeys(_TABLES)}  # None: a table
+TOP_KEYS: dict[str, Kind | None] = {  # None: a table
+    "output_dir": STR, "preset": STR, **VIDEO_KEYS, **dict.fromkeys(_TABLES)
+}  # fmt: skip
 _TOP = "at the top level, above the first [table]"
 _HOMES = {  # where a key misplaced in another table belongs
     **dict.fromkeys(STYLE_KEYS, "in [style] or [style.<lang>]"),
@@ -69,6 +74,7 @@ _HOMES = {  # where a key misplaced in another table belongs
     **dict.fromkeys(VIDEO_KEYS, f"in [[videos]], or {_TOP}"),
     "output_dir": _TOP,
 }
+_HOMES.pop("preset")  # [render] preset (the encoder's) and the top level's (the delivery's) are both valid
 
 
 def table_name(path: KeyPath) -> str:
@@ -163,7 +169,11 @@ def _check_video(walk: _Walk, path: KeyPath, table: Mapping[str, Any]) -> None:
         walk.add((*path, "default_language"), problem)
 
 
-def _check_choices(walk: _Walk, outputs: Mapping[str, Any]) -> None:
+def _check_choices(walk: _Walk, outputs: Mapping[str, Any], preset: Any) -> None:
+    if isinstance(preset, str) and preset not in PRESETS:
+        close = difflib.get_close_matches(preset, list(PRESETS), n=1)
+        hint = f"did you mean {close[0]!r}?" if close else "valid: " + ", ".join(PRESETS)
+        walk.add(("preset",), f"unknown preset {preset!r} ({hint})")
     for key, allowed in (("formats", FORMATS), ("mux", CONTAINERS)):
         values = outputs.get(key)
         if isinstance(values, list) and STR_LIST.test(values) and not set(values) <= allowed:
@@ -255,7 +265,7 @@ def job_problems(doc: Mapping[str, Any], lines: Mapping[KeyPath, int]) -> list[t
             langs.update(table["languages"])
     outputs = walk.table(doc, "outputs")
     walk.keys(("outputs",), outputs, OUTPUTS_KEYS)
-    _check_choices(walk, outputs)
+    _check_choices(walk, outputs, doc.get("preset"))
     walk.keys(("render",), walk.table(doc, "render"), RENDER_KEYS)
     _check_style_and_profile(walk, doc, langs)
     return walk.problems

@@ -23,6 +23,8 @@ from pipeline.core.errors import InputError
 from pipeline.core.scripts import join_lines
 from pipeline.core.textio import read_text
 from pipeline.core.timecode import seconds_to_ms
+from pipeline.ingest.delivery_read import FORMATS as DELIVERY_SUFFIXES
+from pipeline.ingest.delivery_read import read_delivery_track
 from pipeline.ingest.sheet import parse_sheet
 from pipeline.ingest.sublang import name_language
 from pipeline.ingest.subparse import parse_subtitles
@@ -137,9 +139,10 @@ def load_transcript(
     lenient: bool = False,
     hint_langs: Sequence[str] = (),
 ) -> Transcript:
-    """Load segments from ``.json`` (subpipe or Whisper), ``.csv``/``.tsv``, ``.srt`` or ``.vtt``.
+    """Load segments from ``.json`` (subpipe or Whisper), ``.csv``/``.tsv``, ``.srt``, ``.vtt``, or a
+    delivery format (``.ttml``/``.dfxp``, ``.scc``, ``.stl``).
 
-    For SRT/VTT each cue becomes a segment; ``lang`` names its language (default: the file name's
+    For subtitle files each cue becomes a segment; ``lang`` names its language (default: the file name's
     ``<stem>.<lang>.srt`` suffix, else ``en``). A legacy encoding must be declared (``encoding``, or
     ``"auto"`` for the best guess, which ``hint_langs``, the languages expected, inform). ``lenient``
     repairs what the SRT/VTT and sheet readers can repair without guessing, logging each repair;
@@ -154,18 +157,23 @@ def load_transcript(
         return parse_transcript_json(read_text(p, encoding, langs=hint_langs), p)
     if suffix in (".csv", ".tsv"):
         return load_sheet(p, encoding, lenient=lenient, hint_langs=hint_langs)
-    if suffix in (".srt", ".vtt"):
+    if suffix in (".srt", ".vtt", *DELIVERY_SUFFIXES):
         language = lang or language_from_name(p) or "en"
-        parsed = parse_subtitles(read_text(p, encoding, langs=[language, *hint_langs]), p, language, lenient=lenient)
-        for repair in parsed.repairs:
-            logger.warning("%s", repair)
-        track = parsed.track
+        if suffix in DELIVERY_SUFFIXES:
+            track = read_delivery_track(p, language)
+        else:
+            text = read_text(p, encoding, langs=[language, *hint_langs])
+            parsed = parse_subtitles(text, p, language, lenient=lenient)
+            for repair in parsed.repairs:
+                logger.warning("%s", repair)
+            track = parsed.track
         segs = tuple(
             Segment(str(i), c.start_ms, c.end_ms, {language: join_lines(c.lines)})
             for i, c in enumerate(track.cues, start=1)
         )
         return Transcript(segs, language, (language,))
-    raise InputError(p, f"unknown transcript format {suffix!r}: expected .json, .csv, .tsv, .srt or .vtt")
+    expected = ".json, .csv, .tsv, .srt, .vtt, .ttml, .scc or .stl"
+    raise InputError(p, f"unknown transcript format {suffix!r}: expected {expected}")
 
 
 def language_from_name(path: str | Path) -> str | None:

@@ -28,6 +28,7 @@ from pipeline.ingest.cuetext import (
     clean_line,
     parse_timing,
 )
+from pipeline.ingest.delivery_read import delivery_source, read_delivery_track
 from pipeline.ingest.srt import parse_canonical, read_srt
 from pipeline.ingest.webvtt import VttBlock, has_signature, webvtt_blocks
 from pipeline.ingest.webvtt import parse_timing as vtt_timing
@@ -243,11 +244,14 @@ def _nul_problems(path: str, body: bytes, padding: int) -> tuple[Problem, ...]:
 def read_subtitles_checked(
     path: str | Path, lang: str, encoding: str | None = None, *, lenient: bool = False
 ) -> ParsedSubtitles:
-    """Read an SRT or WebVTT file; return its track and the problems found (see :func:`parse_subtitles`).
+    """Read an SRT or WebVTT file, or a delivery one (TTML, SCC, STL: :mod:`pipeline.ingest.delivery_read`);
+    return its track and the problems found (see :func:`parse_subtitles`).
 
     Raises:
         InputError: naming the file and line of each problem (strict), or when nothing is usable.
     """
+    if delivery_source(path):
+        return ParsedSubtitles(read_delivery_track(path, lang))
     text, problems = read_subtitle_text(path, encoding, (lang,))
     return parse_subtitles(text, path, lang, lenient=lenient, problems=problems)
 

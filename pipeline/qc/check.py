@@ -19,6 +19,7 @@ from pipeline.core.findings import ERROR, WARNING, Finding
 from pipeline.core.profiles import get_profile
 from pipeline.core.textio import read_for_check
 from pipeline.core.timecode import format_clock
+from pipeline.ingest.delivery_read import delivery_source, read_delivery_track
 from pipeline.ingest.subparse import CueLines, ParsedSubtitles, Problem, lint_subtitles, read_subtitle_text
 from pipeline.qc.fixes import settle_fixes
 from pipeline.qc.rules import RuleContext, check_rules, sort_findings
@@ -166,9 +167,7 @@ def with_lines(findings: Sequence[Finding], cue_lines: Sequence[CueLines]) -> li
     return out
 
 
-def _read_for_lint(
-    path: Path, lang: str, encoding: str | None
-) -> tuple[str, tuple[Problem, ...], list[Finding]]:
+def _read_for_lint(path: Path, lang: str, encoding: str | None) -> tuple[str, tuple[Problem, ...], list[Finding]]:
     """The text to lint: a legacy encoding read with the best guess (an ``encoding`` finding says
     which), NUL bytes as U+FFFD (a problem per line)."""
     try:
@@ -199,8 +198,11 @@ def check_file(
             encoding, or text that is no SRT or WebVTT at all.
         UsageError: when ``lang`` is not a valid language tag.
     """
-    text, early, decoding = _read_for_lint(path, lang, encoding)
-    parsed = lint_subtitles(text, path, lang, early)
+    if delivery_source(path):  # TTML, SCC, STL: read whole or refused (no encoding, no repairs)
+        parsed, decoding = ParsedSubtitles(read_delivery_track(path, lang)), list[Finding]()
+    else:
+        text, early, decoding = _read_for_lint(path, lang, encoding)
+        parsed = lint_subtitles(text, path, lang, early)
     track = parsed.track
     findings, estimate = check_track(track, lang, facts, fps, parsed.starts_in_file_order)
     problems = problem_findings(parsed.problems, lenient=lenient, parsed=parsed)

@@ -55,8 +55,8 @@ class Composed:
 
 
 @dataclass
-class _Cue:
-    """One event on its way to SRT or WebVTT."""
+class StyledCue:
+    """One event on its way to SRT or WebVTT (``align``: 1-9 as on a numeric keypad)."""
 
     start: int
     end: int
@@ -76,7 +76,7 @@ def _tags(block: str) -> list[tuple[str, str]]:
     return out
 
 
-def _html(cue: _Cue, tag: str, on: bool, vtt: bool, color: str = "") -> None:
+def _html(cue: StyledCue, tag: str, on: bool, vtt: bool, color: str = "") -> None:
     """Open or close one of i, b, u, s, font (``color`` ``#rrggbb``)."""
     if tag == "s" and vtt:
         cue.lost.add("strike-through")
@@ -92,7 +92,7 @@ def _html(cue: _Cue, tag: str, on: bool, vtt: bool, color: str = "") -> None:
         cue.text += f"</{tag}>"
 
 
-def _apply(cue: _Cue, name: str, arg: str, vtt: bool) -> None:
+def _apply(cue: StyledCue, name: str, arg: str, vtt: bool) -> None:
     if name in ("i", "b", "u", "s"):
         _html(cue, name, arg not in ("0", ""), vtt)
     elif name == "an" and arg.isdigit() and 1 <= int(arg) <= 9:
@@ -106,7 +106,7 @@ def _apply(cue: _Cue, name: str, arg: str, vtt: bool) -> None:
         cue.lost.add(_KIND[name])
 
 
-def _color(cue: _Cue, arg: str, vtt: bool) -> None:
+def _color(cue: StyledCue, arg: str, vtt: bool) -> None:
     bgr = re.sub(r"[^0-9A-Fa-f]", "", arg.replace("&H", "").replace("&h", ""))[-6:].rjust(6, "0")
     if "font" in cue.open:
         _html(cue, "font", False, vtt)
@@ -114,7 +114,7 @@ def _color(cue: _Cue, arg: str, vtt: bool) -> None:
         _html(cue, "font", True, vtt, f"#{bgr[4:6]}{bgr[2:4]}{bgr[0:2]}".lower())
 
 
-def _text(cue: _Cue, piece: str, vtt: bool) -> None:
+def _text(cue: StyledCue, piece: str, vtt: bool) -> None:
     text = piece.replace("\\N", "\n").replace("\\n", "\n").replace("\\h", "\u00a0")
     if vtt:
         text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -128,8 +128,8 @@ def _style_tags(style: pysubs2.SSAStyle | None) -> list[tuple[str, str]]:
     return [(name, "1") for name, on in flags if on] + [("an", str(int(style.alignment)))]
 
 
-def _to_cue(event: pysubs2.SSAEvent, style: pysubs2.SSAStyle | None, vtt: bool) -> _Cue:
-    cue = _Cue(event.start, event.end, name=event.name)
+def _to_cue(event: pysubs2.SSAEvent, style: pysubs2.SSAStyle | None, vtt: bool) -> StyledCue:
+    cue = StyledCue(event.start, event.end, name=event.name)
     for name, arg in _style_tags(style):
         _apply(cue, name, arg, vtt)
     drawing = False
@@ -146,7 +146,7 @@ def _to_cue(event: pysubs2.SSAEvent, style: pysubs2.SSAStyle | None, vtt: bool) 
     return cue
 
 
-def _cues(doc: StyledSubs, vtt: bool, dropped: Counter[str]) -> list[tuple[int, _Cue]]:
+def _cues(doc: StyledSubs, vtt: bool, dropped: Counter[str]) -> list[tuple[int, StyledCue]]:
     out = []
     styled = doc.source == "ass"
     for index, event in enumerate(doc.subs):
@@ -169,6 +169,13 @@ def _vtt_settings_lost(doc: StyledSubs, dropped: Counter[str]) -> None:
     for settings in doc.vtt_settings.values():
         if any(item.lower() not in _EXACT_VTT for item in settings.split()):
             dropped["WebVTT cue settings beyond the 9 positions (size, vertical, exact line)"] += 1
+
+
+def cues_for_srt(doc: StyledSubs, dropped: Counter[str]) -> list[StyledCue]:
+    """``doc``'s cues as SRT holds them (HTML markup, one of 9 positions), in time order; what SRT
+    cannot hold is counted in ``dropped`` (the delivery formats start from here)."""
+    _vtt_settings_lost(doc, dropped)
+    return [cue for _, cue in _cues(doc, False, dropped)]
 
 
 def compose_styled_srt(doc: StyledSubs) -> Composed:
