@@ -103,3 +103,24 @@ def test_lang_ru_reads_a_cyrillic_sample_as_cp1251(tmp_path: Path) -> None:
     path.write_bytes(data)
     decoded = read_decoded(path, langs=["ru"])
     assert (decoded.encoding, decoded.text, decoded.contradicted) == ("cp1251", text, "")
+
+
+@pytest.mark.parametrize(
+    ("lang", "encoding", "text"),
+    [
+        ("fr", "cp1252", "Àà Áá Ââ"),  # the issue's own sample: was read as cp949 Korean
+        ("fr", "cp1252", "Àà Áá Ââ Çç Éé"),  # was cp1255 Hebrew
+        ("es", "cp1252", "Áá Éé Íí Ññ Óó Úú Üü Çç"),  # was cp1253 Greek
+        ("ru", "cp1251", "Жж Зз Кк Її"),  # was cp874 Thai
+    ],
+)
+def test_letters_of_another_language_of_the_code_page_are_not_against_the_hint(
+    tmp_path: Path, lang: str, encoding: str, text: str
+) -> None:
+    """A short alphabet sample showing a letter of a sibling language (Spanish Á in French) stays in the
+    hinted code page."""
+    path = tmp_path / f"talk.{lang}.srt"
+    srt = f"1\n00:00:01,000 --> 00:00:04,000\n{text}\n"
+    path.write_bytes(srt.encode(encoding))
+    decoded = read_decoded(path)
+    assert (decoded.encoding, decoded.text, decoded.contradicted) == (encoding, srt, "")

@@ -205,8 +205,18 @@ def _sample(data: bytes) -> bytes:
     return joined[: joined.find(b"\n", _SAMPLE_BYTES) % (len(joined) + 1)]  # whole lines
 
 
-def _alphabet_score(f: _Features, lang: str) -> float:
+@lru_cache(maxsize=64)
+def _page_letters(encoding: str) -> frozenset[str]:
+    """The letters of every language the table writes in ``encoding`` (cp1252: French, Spanish, German...)."""
+    langs = (lang for lang, encodings in _ENCODINGS.items() if encoding in encodings)
+    return frozenset().union(*(_ALPHABETS.get(lang, ()) for lang in langs))
+
+
+def _alphabet_score(f: _Features, lang: str, encoding: str) -> float:
     """0.9-1 when the non-neutral non-ASCII characters are all (``_ALPHABET_FIT``) letters of ``lang``, else 0.
+
+    Letters of another language of the same code page (Spanish Á in French, Ukrainian Ї in Russian) are
+    neutral: an alphabet sample may show them, and they decode alike in that code page.
 
     An alphabet sample (``Àà Áá Ââ``, ``Жж Щщ Юю``) has implausible letter densities and frequencies, but
     every letter of it is French or Russian: for the language a file is said to be in, that is evidence
@@ -214,8 +224,9 @@ def _alphabet_score(f: _Features, lang: str) -> float:
     mixing scripts decide.
     """
     good = bad = 0
+    page = _page_letters(encoding)
     for ch, n in f.chars:
-        value = _char_value(ch, lang)
+        value = 0.0 if ch in page and ch not in _ALPHABETS.get(lang, ()) else _char_value(ch, lang)
         good, bad = (good + n, bad) if value > 0 else (good, bad + n if value < 0 else bad)
     if good < 2 or good / (good + bad) < _ALPHABET_FIT:
         return 0.0
@@ -227,7 +238,7 @@ def _alphabet_score(f: _Features, lang: str) -> float:
 def _score(features: _Features, encoding: str, hint: str | None) -> tuple[float, str]:
     """The plausibility of a decoding and the language it fits best (the hint, if it suggests ``encoding``)."""
     if hint is not None and encoding in _ENCODINGS[hint]:
-        alphabet = _alphabet_score(features, hint) if hint not in _CJK_COMMON else 0.0
+        alphabet = _alphabet_score(features, hint, encoding) if hint not in _CJK_COMMON else 0.0
         return max(_plausibility(features, hint), alphabet), hint
     langs = (lang for lang, encodings in _ENCODINGS.items() if encoding in encodings)
     score, lang = max(((_plausibility(features, la), la) for la in langs), key=lambda pair: pair[0])
