@@ -124,3 +124,27 @@ def test_letters_of_another_language_of_the_code_page_are_not_against_the_hint(
     path.write_bytes(srt.encode(encoding))
     decoded = read_decoded(path)
     assert (decoded.encoding, decoded.text, decoded.contradicted) == (encoding, srt, "")
+
+
+def test_a_guess_that_fits_one_of_the_hints_is_not_against_the_others(tmp_path: Path) -> None:
+    """A cp1251 Russian file in an English and Russian job fits 'ru': no contradiction with 'en'."""
+    _, data = _srt("ru", "cp1251")
+    path = tmp_path / "talk.srt"
+    path.write_bytes(data)
+    decoded = read_decoded(path, langs=["en", "ru"])
+    assert (decoded.encoding, decoded.contradicted) == ("cp1251", "")
+    assert read_decoded(path, langs=["de", "fr"]).contradicted == "the language 'de' (cp1252) given"
+
+
+def test_the_default_language_of_a_transcript_is_not_a_given_hint(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A Russian transcript without a language in its name, in a Russian job: the default 'en' it is
+    filed under is not reported as a language the guess goes against."""
+    text, data = _srt("ru", "cp1251")
+    path = tmp_path / "talk.srt"
+    path.write_bytes(data)
+    with caplog.at_level("WARNING"):
+        transcript = load_transcript(path, encoding=AUTO, hint_langs=["ru"])
+    assert transcript.segments[0].text == {"en": text.split("\n")[2]}
+    assert "read as cp1251" in caplog.text and "against" not in caplog.text

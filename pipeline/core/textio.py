@@ -139,15 +139,16 @@ def _finish(
 
 
 def _contradicted(guess: EncodingGuess, path: str | Path, langs: Sequence[str]) -> str:
-    """The first hint whose usual encodings the guess is not among ("the language 'fr' (cp1252) of
-    the file name"), or "" when the guess agrees with every hint."""
+    """The first hint when the guess is among the usual encodings of none of them ("the language 'fr'
+    (cp1252) of the file name"), or "" when it fits one (a Russian file of an English and Russian job)."""
     named = _hints(path, ())
-    for lang in _hints(path, langs):
-        usual = suggested_encodings(lang)
-        if usual and guess.encoding not in usual:
-            source = "of the file name" if lang in named else "given"
-            return f"the language {lang!r} ({', '.join(usual)}) {source}"
-    return ""
+    usual = {lang: suggested_encodings(lang) for lang in _hints(path, langs)}
+    known = {lang: encodings for lang, encodings in usual.items() if encodings}
+    if not known or any(guess.encoding in encodings for encodings in known.values()):
+        return ""
+    lang, encodings = next(iter(known.items()))
+    source = "of the file name" if lang in named else "given"
+    return f"the language {lang!r} ({', '.join(encodings)}) {source}"
 
 
 def _decode_declared(data: bytes, path: str | Path, encoding: str) -> str:

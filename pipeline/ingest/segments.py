@@ -158,11 +158,12 @@ def load_transcript(
     if suffix in (".csv", ".tsv"):
         return load_sheet(p, encoding, lenient=lenient, hint_langs=hint_langs)
     if suffix in (".srt", ".vtt", *DELIVERY_SUFFIXES):
-        language = lang or language_from_name(p) or "en"
+        known = lang or language_from_name(p)  # the default "en" is no hint: it would be contradicted
+        language = known or "en"
         if suffix in DELIVERY_SUFFIXES:
             track = read_delivery_track(p, language)
         else:
-            text = read_text(p, encoding, langs=[language, *hint_langs])
+            text = read_text(p, encoding, langs=[*([known] if known else []), *hint_langs])
             parsed = parse_subtitles(text, p, language, lenient=lenient)
             for repair in parsed.repairs:
                 logger.warning("%s", repair)
