@@ -220,3 +220,17 @@ def test_a_broken_stl_block_is_named(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
         convert_file(bad, tmp_path / "out.srt")
     assert "TTI block 2 (byte 1152): time code in 77:00:06:00 is not a time" in str(info.value)
+
+
+def test_stl_at_23_976_reads_frame_23(tmp_path: Path) -> None:
+    """STL23.01 counts frames 0-23: a time code with frame 23 is a time."""
+    stl = tmp_path / "t.stl"
+    convert_file(_srt(tmp_path, [("One",)], "t.en.srt"), stl)
+    data = bytearray(stl.read_bytes())
+    data[3:11] = b"STL23.01"
+    data[1024 + 8] = 23  # the time code in: 00:00:03:23
+    film = tmp_path / "film.stl"
+    film.write_bytes(bytes(data))
+    back = tmp_path / "back.srt"
+    convert_file(film, back)
+    assert _srt_events(back.read_text(encoding="utf-8"))[0][2] == ["One"]

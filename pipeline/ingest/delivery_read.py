@@ -93,7 +93,7 @@ def _stl_model(path: Path, data: bytes) -> Any:
         raise InputError(path, "not an EBU-STL file: no GSI block with a DFC of STL25.01, STL30.01, ...")
     if (len(data) - 1024) % 128:
         raise InputError(path, f"not an EBU-STL file: {len(data) - 1024} bytes after the GSI block, not 128 per TTI")
-    rate = int(data[6:8])
+    rate = 24 if data[3:11] == b"STL23.01" else int(data[6:8])  # 23.976 fps counts frames 0-23
     for n, at in enumerate(range(1024, len(data), 128), start=1):
         for name, code in (("in", data[at + 5 : at + 9]), ("out", data[at + 9 : at + 13])):
             if code[0] > 23 or code[1] > 59 or code[2] > 59 or code[3] >= rate:
