@@ -222,6 +222,22 @@ def test_a_broken_stl_block_is_named(tmp_path: Path) -> None:
     assert "TTI block 2 (byte 1152): time code in 77:00:06:00 is not a time" in str(info.value)
 
 
+def _stl_lines(data: bytes) -> list[list[str]]:
+    """The lines of each cue of an STL file as ttconv reads it."""
+    return [lines for _, _, lines in _srt_events(srt_writer.from_model(stl_reader.to_model(io.BytesIO(data))))]
+
+
+def test_stl_dollar_hash_and_eth_round_trip(tmp_path: Path) -> None:
+    """$ and # in ASCII (ttconv reads 0xA4 as ¤, 0xA6 as nothing), Icelandic Ð at 0xE2."""
+    out = tmp_path / "t.stl"
+    convert_file(_srt(tmp_path, [("Price: $5 #1",), ("Ðú ert góður",)], "t.is.srt"), out)
+    assert _stl_lines(out.read_bytes()) == [["Price: $5 #1"], ["Ðú ert góður"]]
+    back = tmp_path / "back.srt"
+    convert_file(out, back)
+    events = _srt_events(back.read_text(encoding="utf-8"))
+    assert [lines for _, _, lines in events] == [["Price: $5 #1"], ["Ðú ert góður"]]
+
+
 def test_stl_at_23_976_reads_frame_23(tmp_path: Path) -> None:
     """STL23.01 counts frames 0-23: a time code with frame 23 is a time."""
     stl = tmp_path / "t.stl"

@@ -31,10 +31,10 @@ _SPECIAL = {  # ISO 6937 characters of their own (0xA0-0xFF)
     "¡": 0xA1, "¢": 0xA2, "£": 0xA3, "¥": 0xA5, "§": 0xA7, "¤": 0xA8, "‘": 0xA9, "“": 0xAA,
     "«": 0xAB, "°": 0xB0, "±": 0xB1, "²": 0xB2, "³": 0xB3, "×": 0xB4, "µ": 0xB5, "¶": 0xB6, "·": 0xB7, "÷": 0xB8,
     "’": 0xB9, "”": 0xBA, "»": 0xBB, "¼": 0xBC, "½": 0xBD, "¾": 0xBE, "¿": 0xBF, "—": 0xD0, "¹": 0xD1, "®": 0xD2,
-    "©": 0xD3, "™": 0xD4, "♪": 0xD5, "Ω": 0xE0, "Æ": 0xE1, "Đ": 0xE2, "Ð": 0xE2, "ª": 0xE3, "Ħ": 0xE4, "Ĳ": 0xE6, "Ŀ": 0xE7,
-    "Ł": 0xE8, "Ø": 0xE9, "Œ": 0xEA, "º": 0xEB, "Þ": 0xEC, "Ŧ": 0xED, "Ŋ": 0xEE, "ŉ": 0xEF, "ĸ": 0xF0, "æ": 0xF1,
-    "đ": 0xF2, "ð": 0xF3, "ħ": 0xF4, "ı": 0xF5, "ĳ": 0xF6, "ŀ": 0xF7, "ł": 0xF8, "ø": 0xF9, "œ": 0xFA, "ß": 0xFB,
-    "þ": 0xFC, "ŧ": 0xFD, "ŋ": 0xFE, "\u00a0": 0x20,
+    "©": 0xD3, "™": 0xD4, "♪": 0xD5, "Ω": 0xE0, "Æ": 0xE1, "Đ": 0xE2, "Ð": 0xE2, "ª": 0xE3, "Ħ": 0xE4, "Ĳ": 0xE6,
+    "Ŀ": 0xE7, "Ł": 0xE8, "Ø": 0xE9, "Œ": 0xEA, "º": 0xEB, "Þ": 0xEC, "Ŧ": 0xED, "Ŋ": 0xEE, "ŉ": 0xEF, "ĸ": 0xF0,
+    "æ": 0xF1, "đ": 0xF2, "ð": 0xF3, "ħ": 0xF4, "ı": 0xF5, "ĳ": 0xF6, "ŀ": 0xF7, "ł": 0xF8, "ø": 0xF9, "œ": 0xFA,
+    "ß": 0xFB, "þ": 0xFC, "ŧ": 0xFD, "ŋ": 0xFE, "\u00a0": 0x20,
 }  # fmt: skip  # $ and # are ASCII (0x24, 0x23), as ttconv reads them; Đ and Icelandic Ð share 0xE2
 _TABLES = {"01": "iso8859_5", "02": "iso8859_6", "03": "iso8859_7", "04": "iso8859_8"}
 _LANGUAGE_CODES = {  # EBU Tech 3264 Appendix 3
@@ -45,12 +45,7 @@ _LANGUAGE_CODES = {  # EBU Tech 3264 Appendix 3
     "fa": 0x5A, "th": 0x4A, "uk": 0x49, "vi": 0x46,
 }  # fmt: skip
 CARRIES = "ISO 6937 Latin, or ISO 8859-5/6/7/8 Cyrillic, Arabic, Greek, Hebrew"
-_PLAIN = {"…": "...", "–": "-", "\u2009": " ", "\u202f": " "}  # in no table: always written plain
-_FALLBACK = {  # written plain only in a table that lacks them (ISO 8859-5 has no « », ISO 6937 no „)
-    "«": '"', "»": '"', "„": '"', "“": '"', "”": '"', "‚": "'", "‘": "'", "’": "'", "‹": "'", "›": "'", "—": "-",
-    "―": "-",
-}  # fmt: skip
-PLAIN_KIND = "typographic characters written plain (… as ..., – as -)"
+_PLAIN = {"…": "...", "–": "-", "\u2009": " ", "\u202f": " "}
 NEWLINE, UNUSED = 0x8A, 0x8F
 
 
@@ -66,37 +61,26 @@ def _latin(ch: str) -> bytes | None:
     return None
 
 
-def _encode_char(ch: str, table: str) -> bytes | None:
-    """One character in the table (None when it has no place there)."""
-    if table == "00":
-        return _latin(ch)
-    try:
-        return ch.encode(_TABLES[table])
-    except UnicodeEncodeError:
-        return None
-
-
-def plain_text(text: str, table: str) -> str:
-    """``text`` with the typographic characters ``table`` lacks in their plain form (… as ..., « as ")."""
-    out = (_PLAIN.get(ch) or (_FALLBACK.get(ch, ch) if _encode_char(ch, table) is None else ch) for ch in text)
-    return "".join(out)
-
-
 def encode_text(text: str, table: str) -> bytes | None:
     """``text`` in the character code table ``table`` (``00``-``04``), or None when it does not fit."""
-    out = [_encode_char(ch, table) for ch in plain_text(text, table)]
+    plain = "".join(_PLAIN.get(ch, ch) for ch in text)
+    if table != "00":
+        try:
+            return plain.encode(_TABLES[table])
+        except UnicodeEncodeError:
+            return None
+    out = [_latin(ch) for ch in plain]
     return b"".join(b for b in out if b is not None) if all(b is not None for b in out) else None
 
 
 def _table(cues: Sequence[Placed], lang: str) -> str:
-    """The first table that holds every character of the track; else the refusal naming the characters
-    missing from the table that holds the most of them."""
-    chars = dict.fromkeys("".join("".join(c.lines) for c in cues))
-    missing = {t: [ch for ch in chars if encode_text(ch, t) is None] for t in ("00", *_TABLES)}
-    best = min(missing, key=lambda t: len(missing[t]))  # the first of the fewest
-    if missing[best]:
-        raise CharsetError("EBU-STL", lang, missing[best], CARRIES)
-    return best
+    """The first table that holds every character of the track; else the refusal naming them."""
+    text = "".join("".join(c.lines) for c in cues)
+    for table in ("00", *_TABLES):
+        if encode_text(text, table) is not None:
+            return table
+    latin = [ch for ch in dict.fromkeys(text) if encode_text(ch, "00") is None]
+    raise CharsetError("EBU-STL", lang, latin, CARRIES)
 
 
 def _field(value: str, size: int) -> bytes:
@@ -154,9 +138,7 @@ def compose_stl(
     table = _table(cues, lang)
     prepared: list[Placed] = []
     for cue in cues:
-        plain = tuple(plain_text(line, table) for line in cue.lines)
-        dropped[PLAIN_KIND] += plain != cue.lines
-        lines, broken = fit_lines(plain, COLUMNS)  # as written: … is three columns
+        lines, broken = fit_lines(cue.lines, COLUMNS)
         dropped["lines broken again to 40 columns"] += broken
         parts = split_rows(Placed(cue.start_ms, cue.end_ms, lines, cue.align), MAX_ROWS)
         dropped[f"cues split to fit {MAX_ROWS} rows"] += len(parts) > 1
