@@ -227,6 +227,30 @@ def _stl_lines(data: bytes) -> list[list[str]]:
     return [lines for _, _, lines in _srt_events(srt_writer.from_model(stl_reader.to_model(io.BytesIO(data))))]
 
 
+@pytest.mark.parametrize(
+    ("lang", "text", "table", "written"),
+    [
+        ("ru", "«Привет» — сказал", b"01", '"Привет" - сказал'),  # ISO 8859-5 has no « » —
+        ("el", "«Γεια» — σου", b"03", "«Γεια» - σου"),  # ISO 8859-7 has « », not —
+        ("de", "Er sagte „gut“", b"00", 'Er sagte "gut“'),  # ISO 6937 has “, not „
+    ],
+)
+def test_stl_writes_quotes_and_dashes_a_table_lacks_plain(
+    tmp_path: Path, lang: str, text: str, table: bytes, written: str
+) -> None:
+    out = tmp_path / "t.stl"
+    conversion = convert_file(_srt(tmp_path, [(text,)], f"t.{lang}.srt"), out)
+    assert out.read_bytes()[12:14] == table and _stl_lines(out.read_bytes()) == [[written]]
+    assert dict(conversion.dropped)["typographic characters written plain (… as ..., – as -)"] == 1
+
+
+def test_stl_refusal_names_what_the_best_table_lacks(tmp_path: Path) -> None:
+    src = _srt(tmp_path, [("Привет, 안녕",)], "t.ru.srt")
+    with pytest.raises(CharsetError) as info:
+        convert_file(src, tmp_path / "t.stl")
+    assert info.value.chars == ("안", "녕")
+
+
 def test_stl_dollar_hash_and_eth_round_trip(tmp_path: Path) -> None:
     """$ and # in ASCII (ttconv reads 0xA4 as ¤, 0xA6 as nothing), Icelandic Ð at 0xE2."""
     out = tmp_path / "t.stl"

@@ -8,8 +8,10 @@ bottom cues end on row 22, top ones start on row 1, middle ones on row 11; the j
 keeps left, centre, right.
 
 The character code table is chosen by the text: 00 (Latin, ISO 6937: accents as a non-spacing
-diacritic before the letter) or 01-04 (ISO 8859-5 Cyrillic, -6 Arabic, -7 Greek, -8 Hebrew). A
-track that none covers whole is refused (:class:`~pipeline.tracks.delivery.CharsetError`).
+diacritic before the letter) or 01-04 (ISO 8859-5 Cyrillic, -6 Arabic, -7 Greek, -8 Hebrew).
+Typographic characters a table lacks but whose plain form it has (…, –, « », „ “, —) are written
+plain, and counted. A track that none covers whole is refused
+(:class:`~pipeline.tracks.delivery.CharsetError`), naming what the table that covers most of it lacks.
 """
 
 from __future__ import annotations
@@ -45,7 +47,12 @@ _LANGUAGE_CODES = {  # EBU Tech 3264 Appendix 3
     "fa": 0x5A, "th": 0x4A, "uk": 0x49, "vi": 0x46,
 }  # fmt: skip
 CARRIES = "ISO 6937 Latin, or ISO 8859-5/6/7/8 Cyrillic, Arabic, Greek, Hebrew"
-_PLAIN = {"…": "...", "–": "-", "\u2009": " ", "\u202f": " "}
+_PLAIN = {"…": "...", "–": "-", "\u2009": " ", "\u202f": " "}  # in no table: always written plain
+_FALLBACK = {  # written plain only in a table that lacks them (ISO 8859-5 has no « », ISO 6937 no „)
+    "«": '"', "»": '"', "„": '"', "“": '"', "”": '"', "‚": "'", "‘": "'", "’": "'", "‹": "'", "›": "'", "—": "-",
+    "―": "-",
+}  # fmt: skip
+_PLAIN_KIND = "typographic characters written plain (… as ..., – as -)"
 NEWLINE, UNUSED = 0x8A, 0x8F
 
 
@@ -61,26 +68,37 @@ def _latin(ch: str) -> bytes | None:
     return None
 
 
+def _encode_char(ch: str, table: str) -> bytes | None:
+    """One character in the table (None when it has no place there)."""
+    if table == "00":
+        return _latin(ch)
+    try:
+        return ch.encode(_TABLES[table])
+    except UnicodeEncodeError:
+        return None
+
+
+def plain_text(text: str, table: str) -> str:
+    """``text`` with the typographic characters ``table`` lacks in their plain form (… as ..., « as ")."""
+    out = (_PLAIN.get(ch) or (_FALLBACK.get(ch, ch) if _encode_char(ch, table) is None else ch) for ch in text)
+    return "".join(out)
+
+
 def encode_text(text: str, table: str) -> bytes | None:
     """``text`` in the character code table ``table`` (``00``-``04``), or None when it does not fit."""
-    plain = "".join(_PLAIN.get(ch, ch) for ch in text)
-    if table != "00":
-        try:
-            return plain.encode(_TABLES[table])
-        except UnicodeEncodeError:
-            return None
-    out = [_latin(ch) for ch in plain]
+    out = [_encode_char(ch, table) for ch in plain_text(text, table)]
     return b"".join(b for b in out if b is not None) if all(b is not None for b in out) else None
 
 
 def _table(cues: Sequence[Placed], lang: str) -> str:
-    """The first table that holds every character of the track; else the refusal naming them."""
-    text = "".join("".join(c.lines) for c in cues)
-    for table in ("00", *_TABLES):
-        if encode_text(text, table) is not None:
-            return table
-    latin = [ch for ch in dict.fromkeys(text) if encode_text(ch, "00") is None]
-    raise CharsetError("EBU-STL", lang, latin, CARRIES)
+    """The first table that holds every character of the track; else the refusal naming the characters
+    missing from the table that holds the most of them."""
+    chars = dict.fromkeys("".join("".join(c.lines) for c in cues))
+    missing = {t: [ch for ch in chars if encode_text(ch, t) is None] for t in ("00", *_TABLES)}
+    best = min(missing, key=lambda t: len(missing[t]))  # the first of the fewest
+    if missing[best]:
+        raise CharsetError("EBU-STL", lang, missing[best], CARRIES)
+    return best
 
 
 def _field(value: str, size: int) -> bytes:
@@ -138,6 +156,7 @@ def compose_stl(
     table = _table(cues, lang)
     prepared: list[Placed] = []
     for cue in cues:
+        dropped[_PLAIN_KIND] += tuple(plain_text(line, table) for line in cue.lines) != cue.lines
         lines, broken = fit_lines(cue.lines, COLUMNS)
         dropped["lines broken again to 40 columns"] += broken
         parts = split_rows(Placed(cue.start_ms, cue.end_ms, lines, cue.align), MAX_ROWS)
