@@ -262,6 +262,17 @@ def test_stl_dollar_hash_and_eth_round_trip(tmp_path: Path) -> None:
     assert [lines for _, _, lines in events] == [["Price: $5 #1"], ["Ðú ert góður"]]
 
 
+def test_stl_lines_fit_40_columns_as_written(tmp_path: Path) -> None:
+    """A 40-character line ending in … is 42 columns once … is written ...: it is broken again."""
+    line = "We waited and waited, and then it came!…"
+    assert len(line) == 40
+    out = tmp_path / "t.stl"
+    conversion = convert_file(_srt(tmp_path, [(line,)], "t.en.srt"), out)
+    lines = _stl_lines(out.read_bytes())[0]
+    assert max(map(len, lines)) <= 40 and " ".join(lines) == line.replace("…", "...")
+    assert dict(conversion.dropped)["lines broken again to 40 columns"] == 1
+
+
 def test_stl_at_23_976_reads_frame_23(tmp_path: Path) -> None:
     """STL23.01 counts frames 0-23: a time code with frame 23 is a time."""
     stl = tmp_path / "t.stl"

@@ -156,8 +156,9 @@ def compose_stl(
     table = _table(cues, lang)
     prepared: list[Placed] = []
     for cue in cues:
-        dropped[_PLAIN_KIND] += tuple(plain_text(line, table) for line in cue.lines) != cue.lines
-        lines, broken = fit_lines(cue.lines, COLUMNS)
+        plain = tuple(plain_text(line, table) for line in cue.lines)
+        dropped[_PLAIN_KIND] += plain != cue.lines
+        lines, broken = fit_lines(plain, COLUMNS)  # as written: … is three columns
         dropped["lines broken again to 40 columns"] += broken
         parts = split_rows(Placed(cue.start_ms, cue.end_ms, lines, cue.align), MAX_ROWS)
         dropped[f"cues split to fit {MAX_ROWS} rows"] += len(parts) > 1
