@@ -20,6 +20,7 @@ from pipeline.core.profiles import get_profile
 from pipeline.ingest.job import parse_job
 from pipeline.media.ffmpeg import ffmpeg_exe
 from pipeline.media.probe import probe
+from pipeline.tracks.hls_vtt import Rendition, master_playlist
 
 
 def _run(tmp_path: Path, video: Path, transcript: Path) -> Path:
@@ -115,3 +116,16 @@ def test_a_codec_hls_does_not_take_is_encoded_once(tmp_path: Path, clip15: Path)
     with av.open(str(files[0])) as container:
         codecs = sorted(s.codec_context.codec.name for s in container.streams)
     assert codecs == ["h264", "mp3float", "webvtt"]  # mp3float: ffmpeg's MP3 decoder
+
+
+def test_rendition_names_are_distinct_in_the_group() -> None:
+    """RFC 8216 4.3.4.1.1: es and es-419 (both Español), en and en-GB, fr and fr-CA get distinct NAMEs."""
+    tags = ["es", "es-419", "en", "en-GB", "fr-CA", "fr", "pt-BR", "es-MX"]
+    renditions = [Rendition(t, get_profile(t).name, f"{t}/subs.m3u8", t == "en") for t in tags]
+    master = master_playlist("BANDWIDTH=1000000", "media.m3u8", renditions)
+    names = re.findall(r'NAME="([^"]+)",LANGUAGE="([^"]+)"', master)
+    assert names == [
+        ("Español", "es"), ("Español (es-419)", "es-419"), ("English", "en"), ("English (en-GB)", "en-GB"),
+        ("Français (fr-CA)", "fr-CA"), ("Français", "fr"), ("Português (Brasil)", "pt-BR"),
+        ("Español (es-MX)", "es-MX"),
+    ]  # fmt: skip

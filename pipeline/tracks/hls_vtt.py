@@ -56,14 +56,29 @@ def vtt_segments(track: Track, bounds_ms: Sequence[int], mpegts: int) -> list[st
     return out
 
 
+def distinct_names(renditions: Sequence[Rendition]) -> list[str]:
+    """The renditions' names, each one in the group once (RFC 8216 4.3.4.1.1): a name two languages
+    share (``es`` and ``es-419``, both Español) is kept by the one tag with the fewest subtags, and the
+    others name their tag: ``Español (es-419)``."""
+    tags: dict[str, list[str]] = {}
+    for r in renditions:
+        tags.setdefault(r.name, []).append(r.tag)
+    out = []
+    for r in renditions:
+        shortest = min(t.count("-") for t in tags[r.name])
+        alone = [t for t in tags[r.name] if t.count("-") == shortest] == [r.tag]
+        out.append(r.name if len(tags[r.name]) == 1 or alone else f"{r.name} ({r.tag})")
+    return out
+
+
 def master_playlist(stream_inf: str, video_uri: str, renditions: Sequence[Rendition]) -> str:
-    """The master playlist: every subtitle rendition in group ``subs``, then the video stream
-    (``stream_inf``: the attributes of its ``EXT-X-STREAM-INF``, BANDWIDTH, CODECS...)."""
+    """The master playlist: every subtitle rendition in group ``subs`` (names made distinct), then the
+    video stream (``stream_inf``: the attributes of its ``EXT-X-STREAM-INF``, BANDWIDTH, CODECS...)."""
     media = "".join(
-        f'#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="{r.name}",LANGUAGE="{r.tag}",'
+        f'#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="{name}",LANGUAGE="{r.tag}",'
         f"DEFAULT={'YES' if r.default else 'NO'},AUTOSELECT={'YES' if r.default else 'NO'},"
         f'FORCED=NO,URI="{r.uri}"\n'
-        for r in renditions
+        for r, name in zip(renditions, distinct_names(renditions), strict=True)
     )
     return (
         "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n"
