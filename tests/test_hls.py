@@ -16,10 +16,13 @@ from pipeline.batch.hls import write_hls
 from pipeline.batch.run import run_job
 from pipeline.batch.steps import LangTrack
 from pipeline.core.cues import Cue, Track
+from pipeline.core.filecache import sha256_file
 from pipeline.core.profiles import get_profile
 from pipeline.ingest.job import parse_job
 from pipeline.media.ffmpeg import ffmpeg_exe
 from pipeline.media.probe import probe
+from pipeline.render.manifest import entry_for
+from pipeline.render.staging import name_is_partial, transaction
 from pipeline.tracks.hls_vtt import Rendition, master_playlist
 
 
@@ -129,3 +132,27 @@ def test_rendition_names_are_distinct_in_the_group() -> None:
         ("Français (fr-CA)", "fr-CA"), ("Français", "fr"), ("Português (Brasil)", "pt-BR"),
         ("Español (es-MX)", "es-MX"),
     ]  # fmt: skip
+
+
+def test_the_package_is_staged_with_the_run(tmp_path: Path, clip15: Path) -> None:
+    """In a run's transaction the package replaces the last run's hls/ only with the manifest: an interrupted
+    run leaves the old one whole, and while it works its folder is a partial the next run's sweep removes."""
+    root = tmp_path / "clip"
+    (root / "hls").mkdir(parents=True)
+    (root / "hls" / "master.m3u8").write_text("last run's", encoding="utf-8")
+    items = [LangTrack(Track("en", (Cue(500, 2000, ("Hello",)),)), get_profile("en"))]
+    media = probe(clip15)
+    with pytest.raises(KeyboardInterrupt), transaction(root):
+        write_hls(clip15, media, items, "en", root, 30, "ultrafast")
+        assert (root / "hls" / "master.m3u8").read_text(encoding="utf-8") == "last run's"
+        hidden = [p.name for p in root.iterdir() if p.name.startswith(".")]
+        assert hidden and all(name_is_partial(name) for name in hidden)
+        raise KeyboardInterrupt  # before the manifest is committed
+    assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*")) == ["hls", "hls/master.m3u8"]
+    with transaction(root) as txn:
+        files = write_hls(clip15, media, items, "en", root, 30, "ultrafast")
+        entries = [entry_for(path, root, "hls", "en") for path in files]
+        txn.finish(["hls/master.m3u8"], [e.path for e in entries])
+    assert files[0] == root / "hls" / "master.m3u8" and all(path.is_file() for path in files)
+    assert all(e.sha256 == sha256_file(root / e.path) for e in entries)
+    assert not [p for p in root.rglob("*") if name_is_partial(p.name)]

@@ -5,11 +5,15 @@ ffmpeg cuts the video and its audio into fMP4 segments (``media.m3u8``, ``init.m
 else encoded once (x264 at the job's CRF and preset, AAC). Each language becomes a WebVTT rendition
 cut at the same boundaries (``<lang>/subs.m3u8``, ``<lang>/sub_NNN.vtt``), named in its own language,
 the job's default language DEFAULT and AUTOSELECT. The package is built in a partial folder, opened by
-ffmpeg through its master playlist (every stream read without an error), then put in place.
+ffmpeg through its master playlist (every stream read without an error), then staged with the run's
+other outputs (:mod:`pipeline.render.staging`): it replaces the last run's ``hls/`` when the manifest is
+committed, and a killed run's partial folder is swept by the next.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import shutil
 from collections.abc import Sequence
@@ -22,6 +26,7 @@ from pipeline.batch.steps import LangTrack
 from pipeline.core.errors import OutputError, VerifyError
 from pipeline.media.ffmpeg import base_args, run_ffmpeg
 from pipeline.media.probe import MediaInfo
+from pipeline.render.staging import partial_name, stage_folder
 from pipeline.tracks.hls_vtt import Rendition, master_playlist, media_playlist, vtt_segments
 
 SEGMENT_SECONDS = 6
@@ -94,14 +99,15 @@ def verify_hls(master: Path, languages: int) -> None:
 def write_hls(
     source: Path, media: MediaInfo, items: Sequence[LangTrack], default: str, root: Path, crf: int, preset: str
 ) -> list[Path]:
-    """Write ``root/hls/`` (replacing a previous one) and return its files, master playlist first.
+    """Write ``root/hls/`` (replacing a previous one) and return its files (their final paths), master
+    playlist first. In a transaction covering ``root`` the package is staged, put in place with the manifest.
 
     Raises:
         FfmpegError: when ffmpeg fails to segment the video; VerifyError: when the package does not open.
         OutputError: when the folder cannot be written.
     """
-    final, partial = root / "hls", root / ".hls.partial"
-    shutil.rmtree(partial, ignore_errors=True)
+    final, partial = root / "hls", partial_name(root / "hls")
+    staged = False
     try:
         partial.mkdir(parents=True)
         run_ffmpeg(hls_argv(source, media, partial, crf, preset))
@@ -118,11 +124,22 @@ def write_hls(
         text = master_playlist(stream_inf, "media.m3u8", renditions)
         (partial / "master.m3u8").write_text(text, encoding="utf-8", newline="\n")
         verify_hls(partial / "master.m3u8", len(items))
-        shutil.rmtree(final, ignore_errors=True)
-        partial.rename(final)
+        files = sorted(p.relative_to(partial) for p in partial.rglob("*") if p.is_file() and p.name != "master.m3u8")
+        staged = stage_folder(partial, final) is not None
+        if not staged:
+            _replace_folder(partial, final)
     except OSError as exc:
         raise OutputError(final, f"cannot write the HLS package: {exc.strerror or exc}") from None
     finally:
-        shutil.rmtree(partial, ignore_errors=True)
-    files = sorted(p for p in final.rglob("*") if p.is_file() and p.name != "master.m3u8")
-    return [final / "master.m3u8", *files]
+        if not staged:
+            shutil.rmtree(partial, ignore_errors=True)
+    return [final / "master.m3u8", *(final / p for p in files)]
+
+
+def _replace_folder(new: Path, folder: Path) -> None:
+    """Put ``new`` in place of ``folder`` outside a transaction (the old one moved aside, then removed)."""
+    old = partial_name(folder, ".old")
+    with contextlib.suppress(FileNotFoundError):
+        os.replace(folder, old)
+    os.replace(new, folder)
+    shutil.rmtree(old, ignore_errors=True)

@@ -69,6 +69,14 @@ class Transaction:
         self.files[_abs(target)] = _abs(partial)
         return target
 
+    def stage_folder(self, staged: Path, folder: Path) -> Path:
+        """Keep the finished folder ``staged`` as what ``folder`` will be; return ``folder``."""
+        earlier = self.folders.pop(_abs(folder), None)
+        if earlier is not None and earlier != _abs(staged):
+            shutil.rmtree(earlier, ignore_errors=True)  # written twice in one run: the last one counts
+        self.folders[_abs(folder)] = _abs(staged)
+        return folder
+
     def finish(self, listed_before: Iterable[str] = (), listed_now: Iterable[str] = ()) -> None:
         """Rename everything staged into place, manifest last; remove what the last manifest listed
         (``listed_before``, paths relative to ``root``) and the new one does not (``listed_now``), unless it
@@ -149,10 +157,23 @@ def stage(partial: Path, target: Path) -> Path | None:
     return txn.stage(partial, target)
 
 
-def readable(path: Path) -> Path:
-    """The file that holds ``path``'s content now: its staged partial in the active transaction, else itself."""
+def stage_folder(staged: Path, folder: Path) -> Path | None:
+    """Stage the finished folder ``staged`` (named by :func:`partial_name`) as ``folder`` in the active
+    transaction; None when none covers ``folder``."""
     txn = _ACTIVE.get()
-    return txn.files.get(_abs(path), path) if txn is not None else path
+    if txn is None or not txn.covers(folder):
+        return None
+    return txn.stage_folder(staged, folder)
+
+
+def readable(path: Path) -> Path:
+    """The file that holds ``path``'s content now: its staged partial (or its place in a staged folder)
+    in the active transaction, else itself."""
+    txn, full = _ACTIVE.get(), _abs(path)
+    if txn is None or full in txn.files:
+        return path if txn is None else txn.files[full]
+    folder = next((f for f in txn.folders if full.is_relative_to(f)), None)
+    return txn.folders[folder] / full.relative_to(folder) if folder is not None else path
 
 
 def fresh_folder(folder: Path) -> Path:
@@ -163,12 +184,9 @@ def fresh_folder(folder: Path) -> Path:
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True, exist_ok=True)
         return folder
-    earlier = txn.folders.pop(_abs(folder), None)
-    if earlier is not None:
-        shutil.rmtree(earlier, ignore_errors=True)
     staged = _abs(partial_name(folder))
     staged.mkdir(parents=True)
-    txn.folders[_abs(folder)] = staged
+    txn.stage_folder(staged, folder)
     return staged
 
 
