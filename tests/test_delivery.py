@@ -14,6 +14,7 @@ from pathlib import Path
 import pysubs2
 import pytest
 import ttconv.imsc.reader as imsc_reader
+import ttconv.scc.reader as scc_reader
 import ttconv.srt.writer as srt_writer
 import ttconv.stl.reader as stl_reader
 from ttconv.filters.doc.imsc11text import IMSC11TextFilter
@@ -285,3 +286,19 @@ def test_stl_at_23_976_reads_frame_23(tmp_path: Path) -> None:
     back = tmp_path / "back.srt"
     convert_file(film, back)
     assert _srt_events(back.read_text(encoding="utf-8"))[0][2] == ["One"]
+
+
+def test_a_repeated_special_character_reaches_ffmpeg_and_ttconv(tmp_path: Path) -> None:
+    """♪♪, àà, two hard spaces: each special character is a control-like word, and decoders drop a word equal
+    to the one before as a control code's redundant copy; none is lost."""
+    from ttconv import model
+
+    rows = ["La la ♪♪ la", "Voilà àà", "èè êê ♪♪♪", "A\u00a0\u00a0B"]
+    out = tmp_path / "rep.scc"
+    convert_file(_srt(tmp_path, [(row,) for row in rows], "rep.fr.srt"), out)
+    argv = [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-f", "scc", "-i", str(out), "-f", "srt", "-"]
+    text = subprocess.run(argv, check=True, capture_output=True, text=True).stdout
+    assert [lines for _, _, lines in _srt_events(text)] == [[row] for row in rows]
+    doc = scc_reader.to_model(out.read_text(encoding="ascii"))
+    shown = [n.get_text() for n in doc.get_body().dfs_iterator() if isinstance(n, model.Text)]
+    assert shown == [row.replace("\u00a0", " ") for row in rows]  # ttconv reads 608's transparent space as a space

@@ -40,7 +40,7 @@ _PAC_ROWS = (
     (0x11, 0x40), (0x11, 0x60), (0x12, 0x40), (0x12, 0x60), (0x15, 0x40), (0x15, 0x60), (0x16, 0x40),
     (0x16, 0x60), (0x17, 0x40), (0x17, 0x60), (0x10, 0x40), (0x13, 0x40), (0x13, 0x60), (0x14, 0x40), (0x14, 0x60),
 )  # fmt: skip
-RCL, ENM, EOC, EDM = (0x14, 0x20), (0x14, 0x2E), (0x14, 0x2F), (0x14, 0x2C)
+RCL, ENM, EOC, EDM, DER = (0x14, 0x20), (0x14, 0x2E), (0x14, 0x2F), (0x14, 0x2C), (0x14, 0x24)
 CARRIES = "the CEA-608 set: Latin letters of English, Spanish, French, Portuguese, German, Italian, Dutch"
 
 
@@ -60,7 +60,9 @@ def uncarried(text: str) -> list[str]:
 
 def _char_words(line: str) -> list[str]:
     """The 608 words of one row: basic characters two to a word; a special or extended one alone
-    (an extended one after a basic stand-in, which decoders that know it overwrite)."""
+    (an extended one after a basic stand-in, which decoders that know it overwrite). A special one
+    repeated (♪♪, àà) follows a delete-to-end-of-row, which changes nothing where the row is being written:
+    decoders (ffmpeg's, ttconv) take a word equal to the one before for a control code's redundant copy."""
     words: list[str] = []
     pending: list[int] = []
 
@@ -76,6 +78,8 @@ def _char_words(line: str) -> list[str]:
                 flush()
         elif ch in _SPECIAL:
             flush()
+            if words and words[-1] == _word((0x11, _SPECIAL[ch])):
+                words.append(_word(DER))  # else dropped as a repeated control code (♪♪): a no-op at the row's end
             words.append(_word((0x11, _SPECIAL[ch])))
         else:
             stand_in = _BASIC.get(unicodedata.normalize("NFD", ch)[0], 0x20)
