@@ -302,3 +302,33 @@ def test_a_repeated_special_character_reaches_ffmpeg_and_ttconv(tmp_path: Path) 
     doc = scc_reader.to_model(out.read_text(encoding="ascii"))
     shown = [n.get_text() for n in doc.get_body().dfs_iterator() if isinstance(n, model.Text)]
     assert shown == [row.replace("\u00a0", " ") for row in rows]  # ttconv reads 608's transparent space as a space
+
+
+def _timed(events: list[tuple[int, int, list[str]]]) -> list[tuple[int, int, list[str]]]:
+    """Times to the nearest 100 ms (608 frames, drop-frame clock readings), lines as they are."""
+    return [(round(start, -2), round(end, -2), lines) for start, end, lines in events]
+
+
+def test_overlapping_scc_cues_are_shown_together(tmp_path: Path) -> None:
+    """Pop-on shows one caption at a time: a cue overlapping the next is not cut by the next one's EOC, both
+    show in one caption (stacked, or each at its place) while they fit 4 rows; when they do not, it is counted."""
+    src = tmp_path / "overlap.en.srt"
+    src.write_text(
+        "1\n00:00:03,000 --> 00:00:06,000\nFirst speaker\n\n2\n00:00:05,000 --> 00:00:08,000\nSecond one\n\n"
+        "3\n00:00:10,000 --> 00:00:13,000\n{\\an8}Top\n\n4\n00:00:11,000 --> 00:00:12,000\nBottom\n\n"
+        "5\n00:00:15,000 --> 00:00:18,000\nOne\nTwo\nThree\n\n6\n00:00:17,000 --> 00:00:20,000\nFour\nFive\nSix\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "overlap.scc"
+    dropped = dict(convert_file(src, out).dropped)
+    assert dropped["overlapping cues shown together (stacked rows)"] == 4
+    assert dropped["overlapping cues cut short where the next shows (no room for both)"] == 1
+    expected = [
+        (3000, 5000, ["First speaker"]), (5000, 6000, ["First speaker", "Second one"]), (6000, 8000, ["Second one"]),
+        (10000, 11000, ["Top"]), (11000, 12000, ["Top", "Bottom"]), (12000, 13000, ["Top"]),
+        (15000, 17000, ["One", "Two", "Three"]), (17000, 20000, ["Four", "Five", "Six"]),
+    ]  # fmt: skip
+    argv = [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-f", "scc", "-i", str(out), "-f", "srt", "-"]
+    assert _timed(_srt_events(subprocess.run(argv, check=True, capture_output=True, text=True).stdout)) == expected
+    by_ttconv = srt_writer.from_model(scc_reader.to_model(out.read_text(encoding="ascii")))
+    assert _timed(_srt_events(by_ttconv)) == expected

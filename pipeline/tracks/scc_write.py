@@ -6,7 +6,9 @@ frame replaces it instead. EOC and EDM start lines of their own, because readers
 demuxer) time a line's codes by the line. The load takes the latest free frames after the previous
 cue's EOC (around its EDM); when there are not enough before the cue starts, it is shown late (counted). Control codes
 are doubled, as most decoders expect. Rows: bottom cues end on row 15, top ones start on row 1,
-middle ones on row 7; columns follow the alignment (centred by indent and tab offsets).
+middle ones on row 7; columns follow the alignment (centred by indent and tab offsets). Pop-on shows
+one caption at a time: cues that overlap share one (each at its place, the earlier above) while they
+fit 4 rows, else the later one replaces the earlier (counted).
 
 Only the 608 character set is written (basic, special and extended): a track with other characters
 is refused (:class:`~pipeline.tracks.delivery.CharsetError`) naming them. Typographic characters
@@ -15,10 +17,12 @@ is refused (:class:`~pipeline.tracks.delivery.CharsetError`) naming them. Typogr
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from fractions import Fraction
+from typing import NamedTuple
 
 from pipeline.core.timecode import ms_to_frame
 from pipeline.tracks.delivery import CharsetError, Placed, fit_lines, split_rows
@@ -99,15 +103,25 @@ def _row_words(row: int, column: int) -> list[str]:
     return words
 
 
-def _load(cue: Placed) -> list[str]:
-    """The words that load ``cue`` into the hidden memory (RCL, ENM, then each row)."""
+class _Caption(NamedTuple):
+    """What one EOC shows: lines, each at its place (1-9); those of one row band (bottom, middle, top)
+    stacked in order."""
+
+    start_ms: int
+    end_ms: int
+    lines: tuple[tuple[str, int], ...]
+
+
+def _load(caption: _Caption) -> list[str]:
+    """The words that load ``caption`` into the hidden memory (RCL, ENM, then each row)."""
     words = [_word(RCL), _word(RCL), _word(ENM), _word(ENM)]
-    rows = len(cue.lines)
-    first = 1 if cue.align >= 7 else 7 if cue.align >= 4 else 16 - rows
-    for i, line in enumerate(cue.lines):
-        width = len(line)
-        column = 0 if cue.align % 3 == 1 else COLUMNS - width if cue.align % 3 == 0 else (COLUMNS - width) // 2
-        words += _row_words(first + i, column) + _char_words(line)
+    for band in (2, 1, 0):  # top, middle, bottom
+        lines = [(line, align) for line, align in caption.lines if (align - 1) // 3 == band]
+        first = 1 if band == 2 else 7 if band == 1 else 16 - len(lines)
+        for i, (line, align) in enumerate(lines):
+            width = len(line)
+            column = 0 if align % 3 == 1 else COLUMNS - width if align % 3 == 0 else (COLUMNS - width) // 2
+            words += _row_words(first + i, column) + _char_words(line)
     return words
 
 
@@ -134,8 +148,9 @@ def frame_for(ms: int) -> int:
     return min(near, key=lambda n: (max(abs(n * 1001 / 30 - ms), abs(_as_clock(n) - ms)), abs(n * 1001 / 30 - ms)))
 
 
-def _prepare(cues: Sequence[Placed], lang: str, dropped: Counter[str]) -> list[Placed]:
-    """The cues in 608 characters, at most 32 columns and 4 rows (broken again and split as needed)."""
+def _prepare(cues: Sequence[Placed], lang: str, dropped: Counter[str]) -> list[_Caption]:
+    """The captions of ``cues`` in 608 characters, at most 32 columns and 4 rows (broken again and split
+    as needed), overlapping cues in one caption where they fit."""
     missing = [ch for cue in cues for ch in uncarried("\n".join(cue.lines))]
     if missing:
         raise CharsetError("SCC (CEA-608)", lang, missing, CARRIES)
@@ -153,7 +168,39 @@ def _prepare(cues: Sequence[Placed], lang: str, dropped: Counter[str]) -> list[P
         parts = split_rows(Placed(cue.start_ms, cue.end_ms, lines, cue.align), ROWS)
         dropped["cues split to fit 4 rows"] += len(parts) > 1
         out += parts
-    return out
+    captions: list[_Caption] = []
+    group: list[Placed] = []
+    for cue in sorted(out, key=lambda c: c.start_ms):
+        if group and cue.start_ms >= max(c.end_ms for c in group):
+            captions += _captions(group, dropped)
+            group = []
+        group.append(cue)
+    return captions + _captions(group, dropped)
+
+
+def _captions(group: Sequence[Placed], dropped: Counter[str]) -> list[_Caption]:
+    """Pop-on shows one caption at a time: where cues overlap (``group``, in start order), one caption
+    holds them all, the earlier above the later at a place, while they fit 4 rows; else the latest
+    alone, the others cut short (counted). One caption per span of the same cues shown."""
+    if len(group) == 1:
+        return [_Caption(group[0].start_ms, group[0].end_ms, tuple((ln, group[0].align) for ln in group[0].lines))]
+    times = sorted({t for c in group for t in (c.start_ms, c.end_ms)})
+    spans: list[tuple[int, int, tuple[int, ...]]] = []  # start, end, the cues shown
+    together: set[int] = set()
+    cut: set[int] = set()
+    for start, end in itertools.pairwise(times):
+        active = tuple(i for i, c in enumerate(group) if c.start_ms <= start < c.end_ms)
+        fits = sum(len(group[i].lines) for i in active) <= ROWS
+        shown = active if fits else active[-1:]
+        cut.update(set(active) - set(shown))
+        together.update(shown if len(shown) > 1 else ())
+        if spans and spans[-1][1] == start and spans[-1][2] == shown:
+            spans[-1] = (spans[-1][0], end, shown)
+        elif shown:
+            spans.append((start, end, shown))
+    dropped["overlapping cues shown together (stacked rows)"] += len(together)
+    dropped["overlapping cues cut short where the next shows (no room for both)"] += len(cut)
+    return [_Caption(a, b, tuple((line, group[i].align) for i in on for line in group[i].lines)) for a, b, on in spans]
 
 
 def _free(slots: dict[int, str], low: int, start: int, count: int) -> list[int]:
@@ -175,7 +222,7 @@ def _pair_at(slots: dict[int, str], frame: int) -> int:
     return frame
 
 
-def _schedule(cues: Sequence[Placed], dropped: Counter[str]) -> tuple[dict[int, str], set[int]]:
+def _schedule(cues: Sequence[_Caption], dropped: Counter[str]) -> tuple[dict[int, str], set[int]]:
     """Frame -> word for every word of the file, and the frames that start a line (EOC, EDM, loads)."""
     slots: dict[int, str] = {}
     starts: set[int] = set()
