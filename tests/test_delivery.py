@@ -332,3 +332,13 @@ def test_overlapping_scc_cues_are_shown_together(tmp_path: Path) -> None:
     assert _timed(_srt_events(subprocess.run(argv, check=True, capture_output=True, text=True).stdout)) == expected
     by_ttconv = srt_writer.from_model(scc_reader.to_model(out.read_text(encoding="ascii")))
     assert _timed(_srt_events(by_ttconv)) == expected
+
+
+def test_stl_bytes_depend_on_the_cues_only(tmp_path: Path) -> None:
+    """The GSI's creation and revision dates are fixed (not the day it runs): a rerun writes the same bytes."""
+    src = _srt(tmp_path)
+    first, second = tmp_path / "talk.stl", tmp_path / "again" / "talk.stl"
+    second.parent.mkdir()
+    convert_file(src, first)
+    convert_file(src, second)
+    assert first.read_bytes()[224:236] == b"000101000101" and first.read_bytes() == second.read_bytes()

@@ -16,7 +16,6 @@ plain, and counted. A track that none covers whole is refused
 
 from __future__ import annotations
 
-import datetime
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
@@ -54,6 +53,7 @@ _FALLBACK = {  # written plain only in a table that lacks them (ISO 8859-5 has n
 }  # fmt: skip
 _PLAIN_KIND = "typographic characters written plain (… as ..., – as -)"
 NEWLINE, UNUSED = 0x8A, 0x8F
+CREATED = "000101"  # the GSI's creation and revision dates (YYMMDD): fixed, so a rerun writes the same bytes
 
 
 def _latin(ch: str) -> bytes | None:
@@ -107,10 +107,9 @@ def _field(value: str, size: int) -> bytes:
 
 def _gsi(fps: int, table: str, lang: str, subtitles: int, blocks: int, title: str) -> bytes:
     code = _LANGUAGE_CODES.get(lang.split("-")[0].lower(), 0)
-    today = datetime.date.today().strftime("%y%m%d")
     fields = [
         ("850", 3), (f"STL{fps}.01", 8), ("1", 1), (table, 2), (f"{code:02X}", 2), (title, 32), ("", 32),
-        (title, 32), ("", 32), ("", 32), ("", 32), ("", 16), (today, 6), (today, 6), ("00", 2),
+        (title, 32), ("", 32), ("", 32), ("", 32), ("", 16), (CREATED, 6), (CREATED, 6), ("00", 2),
         (f"{blocks:05d}", 5), (f"{subtitles:05d}", 5), ("001", 3), (f"{COLUMNS:02d}", 2), (f"{ROWS:02d}", 2),
         ("1", 1), ("00000000", 8), ("00000000", 8), ("1", 1), ("1", 1), ("", 3), ("subpipe", 32), ("", 32),
         ("", 32), ("", 75),
