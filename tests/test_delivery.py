@@ -9,6 +9,8 @@ import json
 import re
 import subprocess
 import xml.etree.ElementTree as ET
+from collections import Counter
+from fractions import Fraction
 from pathlib import Path
 
 import pysubs2
@@ -20,11 +22,12 @@ import ttconv.stl.reader as stl_reader
 from ttconv.filters.doc.imsc11text import IMSC11TextFilter
 
 from pipeline.batch.convert import convert_file
+from pipeline.batch.deliver import compose_delivery
 from pipeline.batch.run import run_job
 from pipeline.core.errors import InputError
 from pipeline.ingest.job import parse_job
 from pipeline.media.ffmpeg import ffmpeg_exe
-from pipeline.tracks.delivery import CharsetError
+from pipeline.tracks.delivery import CharsetError, Placed
 
 FRAME_MS = 34  # one frame at 29.97 fps, rounded up
 # 608-safe text (basic, special and extended characters), at the bottom, top, middle, left, right.
@@ -342,3 +345,14 @@ def test_stl_bytes_depend_on_the_cues_only(tmp_path: Path) -> None:
     convert_file(src, first)
     convert_file(src, second)
     assert first.read_bytes()[224:236] == b"000101000101" and first.read_bytes() == second.read_bytes()
+
+
+def test_a_ttml_cue_shorter_than_a_frame_lasts_one(tmp_path: Path) -> None:
+    """At 25 fps a 10 ms cue would begin and end on frame 75 (shown never): it lasts a frame, counted."""
+    dropped: Counter[str] = Counter()
+    cues = [Placed(3000, 3010, ("Blink",)), Placed(4000, 6000, ("Long enough",))]
+    data = compose_delivery("ttml", cues, "en", dropped, Fraction(25))
+    assert b'begin="75f" end="76f"' in data
+    assert dropped["cues shorter than a frame lengthened to one"] == 1
+    events = _srt_events(srt_writer.from_model(imsc_reader.to_model(ET.ElementTree(ET.fromstring(data)))))
+    assert [lines for _, _, lines in events] == [["Blink"], ["Long enough"]]

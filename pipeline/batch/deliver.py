@@ -44,7 +44,7 @@ def compose_delivery(
         CharsetError: SCC or STL cannot carry some characters of the text (all named).
     """
     if fmt in ("ttml", "imsc"):
-        return compose_ttml(cues, lang, fps, fmt).encode("utf-8")
+        return compose_ttml(cues, lang, fps, fmt, dropped).encode("utf-8")
     if fmt == "scc":
         return compose_scc(cues, lang, dropped).encode("ascii")
     return compose_stl(cues, lang, dropped, fps, title)

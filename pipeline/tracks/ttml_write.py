@@ -9,6 +9,7 @@ IMSC 1.1 adds its ``ttp:contentProfiles`` designator; TTML1 declares none (Netfl
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from fractions import Fraction
 from xml.sax.saxutils import escape, quoteattr
@@ -32,8 +33,13 @@ def _clock(ms: int) -> str:
     return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
 
 
-def _time(ms: int, fps: Fraction | None) -> str:
-    return f"{ms_to_frame(ms, fps)}f" if fps else _clock(ms)
+def _times(cue: Placed, fps: Fraction | None) -> tuple[str, str, bool]:
+    """``begin`` and ``end`` of a cue, and whether it was lengthened: with a frame rate, a cue shorter than
+    a frame would begin and end on one frame (shown never), so it lasts one."""
+    if not fps:
+        return _clock(cue.start_ms), _clock(cue.end_ms), False
+    first, last = ms_to_frame(cue.start_ms, fps), ms_to_frame(cue.end_ms, fps)
+    return f"{first}f", f"{max(last, first + 1)}f", last <= first
 
 
 def _rate(fps: Fraction) -> str:
@@ -53,11 +59,19 @@ def _head(profile: str) -> str:
     return f"  <head>\n    <styling>\n{styling}    </styling>\n    <layout>\n{regions}    </layout>\n  </head>\n"
 
 
-def compose_ttml(cues: Sequence[Placed], lang: str, fps: Fraction | None = None, profile: str = "ttml") -> str:
+def compose_ttml(
+    cues: Sequence[Placed],
+    lang: str,
+    fps: Fraction | None = None,
+    profile: str = "ttml",
+    dropped: Counter[str] | None = None,
+) -> str:
     """A TTML document of ``cues`` in ``lang``: ``profile`` ``ttml`` (TTML1) or ``imsc`` (IMSC 1.1 Text).
 
     ``fps`` is the video's frame rate (``ttp:frameRate``, times in frames); None writes clock times.
+    ``dropped`` counts the cues shorter than a frame, lengthened to one.
     """
+    dropped = Counter() if dropped is None else dropped
     signal = f' ttp:contentProfiles="{IMSC11_TEXT}"' if profile == "imsc" else ""
     rate = _rate(fps) if fps else ""
     root = (
@@ -68,8 +82,10 @@ def compose_ttml(cues: Sequence[Placed], lang: str, fps: Fraction | None = None,
     body = []
     for n, cue in enumerate(cues, start=1):
         text = "<br/>".join(escape(line) for line in cue.lines)
+        begin, end, lengthened = _times(cue, fps)
+        dropped["cues shorter than a frame lengthened to one"] += lengthened
         body.append(
-            f'      <p xml:id="c{n}" begin="{_time(cue.start_ms, fps)}" end="{_time(cue.end_ms, fps)}"'
+            f'      <p xml:id="c{n}" begin="{begin}" end="{end}"'
             f' region="{_region(cue.align)}" tts:textAlign="{_TEXT_ALIGN[(cue.align - 1) % 3]}">{text}</p>\n'
         )
     return (
