@@ -356,3 +356,18 @@ def test_a_ttml_cue_shorter_than_a_frame_lasts_one(tmp_path: Path) -> None:
     assert dropped["cues shorter than a frame lengthened to one"] == 1
     events = _srt_events(srt_writer.from_model(imsc_reader.to_model(ET.ElementTree(ET.fromstring(data)))))
     assert [lines for _, _, lines in events] == [["Blink"], ["Long enough"]]
+
+
+@pytest.mark.parametrize("target", ["talk.ttml", "talk.scc", "talk.stl"])
+def test_back_to_back_identical_cues_stay_two(tmp_path: Path, target: str) -> None:
+    src = tmp_path / "talk.en.srt"
+    src.write_text(
+        "1\n00:00:03,000 --> 00:00:05,000\nHi\n\n2\n00:00:05,000 --> 00:00:07,000\nHi\n\n"
+        "3\n00:00:07,000 --> 00:00:09,000\nBye\n",
+        encoding="utf-8",
+    )
+    convert_file(src, tmp_path / target)
+    back = tmp_path / "back.srt"
+    convert_file(tmp_path / target, back)
+    events = _timed(_srt_events(back.read_text(encoding="utf-8")))
+    assert events == [(3000, 5000, ["Hi"]), (5000, 7000, ["Hi"]), (7000, 9000, ["Bye"])]

@@ -164,14 +164,17 @@ def _ms(seconds: Fraction) -> int:
 
 
 def placed_of_model(doc: Any) -> list[Placed]:
-    """Cues of a ttconv document: what each ISD shows, from its time until something else shows."""
+    """Cues of a ttconv document: what each ISD shows, from its time until something else shows. An ISD
+    that shows just what the one before did marks where a cue ended and the same text began again (two
+    back-to-back cues ``Hi``, ``Hi``): they stay two."""
     from ttconv.isd import ISD
 
     cues: list[Placed] = []
     open_at: dict[tuple[tuple[str, ...], int], int] = {}
     for offset, isd in ISD.generate_isd_sequence(doc):
         now, shown = _ms(offset), dict.fromkeys(_shown(isd))
-        for key in [k for k in open_at if k not in shown]:
+        again = bool(shown) and set(shown) == set(open_at)
+        for key in [k for k in open_at if again or k not in shown]:
             cues.append(Placed(open_at.pop(key), now, key[0], key[1]))
         for key in shown:
             open_at.setdefault(key, now)
