@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from pipeline.batch.convert import convert_file
 from pipeline.core.errors import UsageError
 from pipeline.ingest import editstore
 from pipeline.ingest.segments import load_transcript
@@ -185,3 +186,20 @@ def test_an_export_keeps_the_transcript_s_mode_and_a_failed_write_changes_nothin
     blocker.rmdir()
     assert srv.post("/api/export", {}).status_code == 200
     assert "Private." in transcript.read_text(encoding="utf-8") and transcript.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize("suffix", [".ttml", ".scc", ".stl"])
+def test_a_delivery_format_transcript_is_refused_before_any_work(tmp_path: Path, clip15: Path, suffix: str) -> None:
+    """The studio cannot write edits back into a TTML, SCC or STL transcript: it says so, and changes nothing."""
+    job = _srt_job(tmp_path, clip15)
+    delivered = tmp_path / f"talk.en{suffix}"
+    convert_file(tmp_path / "talk.en.srt", delivered)
+    job.write_text(job.read_text(encoding="utf-8").replace("talk.en.srt", delivered.name), encoding="utf-8")
+    before = delivered.read_bytes()
+    with signed_in_to(job) as srv:
+        srv.post(EDITS, {"changes": [{"op": "insert", "start_ms": 500, "end_ms": 1500, "text": "Hello."}]})
+        refused = srv.post("/api/export", {})
+        assert refused.status_code == 400
+        assert f"cannot write edits back into a {suffix} transcript" in refused.json()["error"]
+        assert [s.id for s in editstore.overlay(srv.studio.db, VIDEO, "en")] != []
+    assert delivered.read_bytes() == before

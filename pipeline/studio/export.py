@@ -27,6 +27,7 @@ from pipeline.core.cues import Track
 from pipeline.core.edits import CueState, StoredCue
 from pipeline.core.errors import InputError, OutputError
 from pipeline.ingest import editstore
+from pipeline.ingest.delivery_read import delivery_source
 from pipeline.ingest.job import VideoJob
 from pipeline.ingest.segments import load_transcript
 from pipeline.media.vad import speech_pauses
@@ -113,6 +114,13 @@ def _plan(studio: Studio, video: str, scratch_dir: Path) -> _Plan | None:
     edited = {tag: w.track for tag, w in wanted.items() if editstore.overlay(studio.db, video, tag)}
     if not edited:
         return None
+    if delivery_source(vj.transcript) is not None:
+        srt = vj.transcript.with_suffix(".srt").name
+        raise InputError(
+            vj.transcript,
+            f"the studio cannot write edits back into a {vj.transcript.suffix} transcript (a delivery format): "
+            f"convert it (subpipe convert {vj.transcript.name} {srt}) and name that in the job; the edits stay",
+        )
     text = _new_text(studio, vj, edited)
     if vj.transcript.read_bytes() == text.encode("utf-8"):
         return None
