@@ -3,7 +3,8 @@
 Reads public recordings with published timings from local git snapshots of their repositories, writes
 16 kHz mono WAVs and their segments (``start_ms``, ``end_ms``, ``text``) into ``--out``, then adds
 variants of each recording: a hiss that fades in about 1 s before each stretch of voice and stays
-under it (``.hiss``), a music bed under the whole file (``.music``), and both (``.music_hiss``).
+under it, 24 dB under the voice (``.hiss``) or 12 dB (``.loudhiss``), a music bed 15 dB under the voice
+of the whole file (``.music``), and both (``.music_hiss``).
 
 Sources (provenance and licence are written into ``manifest.json`` with each file):
 
@@ -192,27 +193,40 @@ def _write(path: Path, samples: np.ndarray) -> None:
     subprocess.run([*cmd, "-i", "-", str(path)], input=pcm, check=True)
 
 
-def hiss_under(samples: np.ndarray, segments: list[dict[str, object]], seed: int) -> np.ndarray:
-    """A hiss (pink-ish noise, -38 dBFS) that fades in over 0.8 s from 1.0 s before each voice and out after it."""
+HISS_DB = -24.0  # under the voice of each recording
+MUSIC_DB = -15.0  # under the program's voice
+
+
+def speech_rms(samples: np.ndarray, segments: list[dict[str, object]]) -> float:
+    """The RMS level of the voice in ``segments``."""
+    parts = [samples[int(s["start_ms"]) * RATE // 1000 : int(s["end_ms"]) * RATE // 1000] for s in segments]  # type: ignore[call-overload]
+    joined = np.concatenate(parts) if parts else samples
+    return float(np.sqrt(np.mean(joined**2))) or 1e-4
+
+
+def hiss_under(samples: np.ndarray, segments: list[dict[str, object]], seed: int, db: float = HISS_DB) -> np.ndarray:
+    """A hiss ``db`` under each voice that fades in over 0.8 s from 1.0 s before it and out after it."""
     rng = np.random.default_rng(seed)
     white = rng.standard_normal(samples.size).astype(np.float32)
     pink = np.convolve(white, np.ones(4, dtype=np.float32) / 4, mode="same")
+    pink /= np.sqrt(np.mean(pink**2)) or 1.0
     level = np.zeros(samples.size, dtype=np.float32)
     for seg in segments:
         a = int(seg["start_ms"]) * RATE // 1000  # type: ignore[call-overload]
         b = int(seg["end_ms"]) * RATE // 1000  # type: ignore[call-overload]
+        voice = [s for s in segments if s.get("voice") == seg.get("voice")]
+        gain = speech_rms(samples, voice) * 10 ** (db / 20)
         lead, ramp = RATE, RATE * 8 // 10
         start = max(a - lead, 0)
         env = np.ones(max(b + RATE // 3 - start, 0), dtype=np.float32)
         env[: min(ramp, env.size)] = np.linspace(0, 1, min(ramp, env.size), dtype=np.float32)
         end = min(start + env.size, samples.size)
-        level[start:end] = np.maximum(level[start:end], env[: end - start])
-    rms = np.sqrt(np.mean(pink**2)) or 1.0
-    return samples + pink / rms * 10 ** (-38 / 20) * level
+        level[start:end] = np.maximum(level[start:end], env[: end - start] * gain)
+    return samples + pink * level
 
 
-def music_bed(count: int) -> np.ndarray:
-    """A music bed at about -30 dBFS: chords changing every 2 s, a bass line and a soft hi-hat."""
+def music_bed(count: int, level: float) -> np.ndarray:
+    """A music bed at RMS ``level``: chords changing every 2 s, a bass line and a soft hi-hat."""
     t = np.arange(count, dtype=np.float64) / RATE
     chords = ((220.0, 277.2, 329.6), (196.0, 246.9, 293.7), (174.6, 220.0, 261.6), (164.8, 207.7, 246.9))
     index = (t // 2).astype(np.int64) % len(chords)
@@ -224,7 +238,7 @@ def music_bed(count: int) -> np.ndarray:
     beat = np.exp(-((t % 0.5) * 40)) * np.random.default_rng(7).standard_normal(count) * 0.3
     out = out + beat
     out /= np.sqrt(np.mean(out**2)) or 1.0
-    return (out * 10 ** (-30 / 20)).astype(np.float32)
+    return (out * level).astype(np.float32)
 
 
 GAP_S = 1.5  # digital silence between the recordings of a program
@@ -274,12 +288,13 @@ def main() -> None:
     for n, (lang, prog) in enumerate(sorted(programs.items())):
         samples = np.concatenate(prog["audio"])
         hiss = hiss_under(samples, prog["segments"], seed=n)
-        music = music_bed(samples.size)
+        music = music_bed(samples.size, speech_rms(samples, prog["segments"]) * 10 ** (MUSIC_DB / 20))
         for variant, audio in (
             ("", samples),
             (".hiss", hiss),
             (".music", samples + music),
             (".music_hiss", hiss + music),
+            (".loudhiss", hiss_under(samples, prog["segments"], seed=n, db=-12.0)),
         ):
             _write(args.out / f"{lang}{variant}.wav", audio)
         doc = {
