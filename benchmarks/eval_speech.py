@@ -6,7 +6,8 @@ Reads SUBPIPE_SPEECH_EVAL (default /work/speech-eval); fetches nothing. For each
 - ``check``: the published segments as cues (start on the frame, end 300 ms after the voice) must raise
   no error-level audio finding and at most one warning per 20 cues; the same cues 2.35 s late must
   raise an error.
-- ``sync``: the recordings laid end to end with a 3 s cut (a split edit) and a 3 s insertion; every
+- ``sync``: each program with a cut of about 3 s (a split edit: whole phrases go, with their cues)
+  or 3 s of silence inserted, before a phrase a third, half and two thirds of the way through; every
   cue of the true track, fitted, must land within one frame of where its voice is.
 """
 
@@ -30,6 +31,7 @@ from pipeline.core.cues import Cue, Track  # noqa: E402
 from pipeline.core.timecode import frame_to_ms  # noqa: E402
 from pipeline.media.vad import SAMPLE_RATE, decode_audio, speech_flags  # noqa: E402
 from pipeline.qc.audiocheck import audio_findings, estimate_offset, offset_findings  # noqa: E402
+from pipeline.qc.sync import apply, synchronize  # noqa: E402
 
 FPS = Fraction(25)
 VARIANTS = ("", ".hiss", ".loudhiss", ".music", ".music_hiss")
@@ -100,10 +102,86 @@ def run_check(folder: Path, docs: list[dict[str, object]]) -> bool:
     return ok and totals["warnings"] <= totals["cues"] // 20
 
 
+EDIT_MS = 3000
+FRAME_MS = 40
+
+
+def edited(samples: np.ndarray, segments: list[dict[str, object]], at: int, kind: str) -> tuple[np.ndarray, list[int]]:
+    """The audio with 3 s of silence inserted 200 ms before segment ``at``, or with a cut (a split edit)
+    that ends there and starts in the pause nearest 3 s earlier (whole phrases go, with their cues),
+    and where each segment's voice now starts (-1: cut away)."""
+    starts = [int(s["start_ms"]) for s in segments]  # type: ignore[call-overload]
+    end, rate = starts[at] - 200, SAMPLE_RATE // 1000
+    if kind == "insert":
+        audio = np.concatenate((samples[: end * rate], np.zeros(EDIT_MS * rate, samples.dtype), samples[end * rate :]))
+        return audio, [a + (EDIT_MS if i >= at else 0) for i, a in enumerate(starts)]
+    begin, first = _cut_start(segments, at)
+    audio = np.concatenate((samples[: begin * rate], samples[end * rate :]))
+    return audio, [a - (end - begin) if i >= at else -1 if i >= first else a for i, a in enumerate(starts)]
+
+
+def _cut_start(segments: list[dict[str, object]], at: int) -> tuple[int, int]:
+    """Where a cut that ends 200 ms before segment ``at`` starts: the pause (its middle) nearest 3 s
+    earlier, and the first segment it takes away."""
+    starts = [int(s["start_ms"]) for s in segments]  # type: ignore[call-overload]
+    ends = [int(s["end_ms"]) for s in segments]  # type: ignore[call-overload]
+    pauses = [((ends[k - 1] + starts[k]) // 2, k) for k in range(1, at)]
+    return min(pauses, key=lambda p: abs(starts[at] - 200 - p[0] - EDIT_MS))
+
+
+def edit_points(segments: list[dict[str, object]], kind: str) -> list[int]:
+    """Three segments to edit before, spread over the middle half of the program (a split must win 3 s of
+    agreement: with two short cues after it, a cut near the end stays unfound); a cut only where it can
+    be 2.5-3.5 s."""
+    n = len(segments)
+    if kind == "insert":
+        return [n // 3, n // 2, 2 * n // 3]
+    fits = []
+    for at in range(max(n // 4, 2), 3 * n // 4 + 1):
+        begin, _ = _cut_start(segments, at)
+        if 2500 <= int(segments[at]["start_ms"]) - 200 - begin <= 3500:  # type: ignore[call-overload]
+            fits.append(at)
+    return [fits[round(i * (len(fits) - 1) / 2)] for i in range(3)] if len(fits) >= 3 else fits
+
+
+def run_sync(folder: Path, docs: list[dict[str, object]]) -> bool:
+    """Split edits (a cut of about 3 s, a 3 s insertion) in each program: every kept cue must land
+    within one frame of its voice."""
+    ok = True
+    print(
+        f"{'program':8} {'variant':11} {'edit':7} {'ms':>6} {'at cue':>6} {'cues':>4} {'off by > 1 frame':>16}  worst"
+    )
+    for doc in docs:
+        segments = doc["segments"]  # type: ignore[assignment]
+        for variant in ("", ".music_hiss"):
+            samples = decode_audio(folder / f"{doc['name']}{variant}.wav")
+            for kind in ("cut", "insert"):
+                for at in edit_points(segments, kind):  # type: ignore[arg-type]
+                    audio, truth = edited(samples, segments, at, kind)  # type: ignore[arg-type]
+                    track = true_track(segments)  # type: ignore[arg-type]
+                    kept = [i for i, t in enumerate(truth) if t >= 0]
+                    track = Track(track.lang, tuple(track.cues[i] for i in kept), FPS)
+                    result = synchronize(track, speech_flags(audio))
+                    moved = apply(track, result, FPS)
+                    errors = [
+                        c.start_ms - frame_to_ms(truth[i] * 25 // 1000, FPS)
+                        for c, i in zip(moved.cues, kept, strict=True)
+                    ]
+                    bad = [e for e in errors if abs(e) > FRAME_MS]
+                    worst = max(errors, key=abs)
+                    ok &= not bad
+                    cut = len(samples) - len(audio)
+                    print(
+                        f"{doc['name']!s:8} {variant or 'clean':11} {kind:7} {cut * 1000 // SAMPLE_RATE:+6d} {at:6d}"
+                        f" {len(kept):4d} {len(bad):16d}  {worst:+d} ms"
+                    )
+    return ok
+
+
 def main() -> None:
     """Run the evaluations named on the command line (all by default)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("what", nargs="*", default=["check"], choices=["check"])
+    parser.add_argument("what", nargs="*", default=["check", "sync"], choices=["check", "sync"])
     parser.add_argument("--folder", type=Path, default=Path(os.environ.get("SUBPIPE_SPEECH_EVAL", "/work/speech-eval")))
     args = parser.parse_args()
     if not (args.folder / "manifest.json").is_file():
@@ -112,7 +190,7 @@ def main() -> None:
     ok = True
     for what in args.what:
         t0 = time.perf_counter()
-        ok &= {"check": run_check}[what](args.folder, docs)
+        ok &= {"check": run_check, "sync": run_sync}[what](args.folder, docs)
         print(f"[{what}: {time.perf_counter() - t0:.1f} s]\n")
     _ = (np, SAMPLE_RATE)
     sys.exit(0 if ok else 1)
