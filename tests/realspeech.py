@@ -7,6 +7,7 @@ import json
 import subprocess
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -18,19 +19,19 @@ from pipeline.media.vad import SAMPLE_RATE, decode_audio
 
 REAL = Path(__file__).resolve().parent / "data" / "speech" / "real"
 CLIP = REAL / "michael.opus"
-SEGMENTS: list[dict[str, object]] = json.loads((REAL / "michael.json").read_text(encoding="utf-8"))["segments"]
+SEGMENTS: list[dict[str, Any]] = json.loads((REAL / "michael.json").read_text(encoding="utf-8"))["segments"]
 FPS = Fraction(25)
 Samples = npt.NDArray[np.float64]
 
 
 def start_of(i: int) -> int:
     """Where segment ``i``'s voice starts, in ms."""
-    return int(SEGMENTS[i]["start_ms"])  # type: ignore[call-overload]
+    return int(SEGMENTS[i]["start_ms"])
 
 
 def end_of(i: int) -> int:
     """Where segment ``i``'s voice ends, in ms."""
-    return int(SEGMENTS[i]["end_ms"])  # type: ignore[call-overload]
+    return int(SEGMENTS[i]["end_ms"])
 
 
 def true_track(shift_ms: int = 0) -> Track:

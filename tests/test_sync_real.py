@@ -29,7 +29,7 @@ def _edited(samples: Samples, at: int, kind: str) -> tuple[Samples, list[int]]:
     if kind == "insert":
         audio = np.concatenate((samples[: end * rate], np.zeros(EDIT_MS * rate), samples[end * rate :]))
         return audio, [start_of(i) + (EDIT_MS if i >= at else 0) for i in range(len(SEGMENTS))]
-    ends = [int(s["end_ms"]) for s in SEGMENTS]  # type: ignore[call-overload]
+    ends = [int(s["end_ms"]) for s in SEGMENTS]
     pauses = [((ends[k - 1] + start_of(k)) // 2, k) for k in range(1, at)]
     begin, first = min(pauses, key=lambda p: abs(end - p[0] - EDIT_MS))
     audio = np.concatenate((samples[: begin * rate], samples[end * rate :]))
