@@ -3,8 +3,8 @@
 Reads public recordings with published timings from local git snapshots of their repositories, writes
 16 kHz mono WAVs and their segments (``start_ms``, ``end_ms``, ``text``) into ``--out``, then adds
 variants of each recording: a hiss that fades in about 1 s before each stretch of voice and stays
-under it, 24 dB under the voice (``.hiss``) or 12 dB (``.loudhiss``), a music bed 15 dB under the voice
-of the whole file (``.music``), and both (``.music_hiss``).
+under it, 24 dB under the voice (``.hiss``) or 12 dB (``.loudhiss``), a music bed 15 dB under each
+voice (``.music``), and both (``.music_hiss``).
 
 Sources (provenance and licence are written into ``manifest.json`` with each file):
 
@@ -153,7 +153,9 @@ def _git_show(mirror: Path, path: str) -> bytes:
 
 
 def _clean(label: str) -> str:
-    label = re.sub(r"<[^>]*>", " ", label)
+    """The words of a label: SPPAS's and MFA's marks (pauses ``+``, noises ``*`` ``@``, tags, ``[...]``) left out."""
+    label = re.sub(r"<[^>]*>|\[[^\]]*\]", " ", label)
+    label = re.sub(r"(?<!\S)[+*@#]+(?!\S)", " ", label)
     label = re.sub(r"^(ipu|gpd)_\d+\s+", "", label.strip())
     return " ".join(label.split())
 
@@ -225,6 +227,18 @@ def hiss_under(samples: np.ndarray, segments: list[dict[str, object]], seed: int
     return samples + pink * level
 
 
+def bed_levels(samples: np.ndarray, prog: dict[str, list[Any]]) -> np.ndarray:
+    """Per sample, the level of a bed ``MUSIC_DB`` under the voice of the recording there (a mix
+    follows each voice), changing over 0.5 s between recordings."""
+    level = np.zeros(samples.size, dtype=np.float32)
+    starts = [int(s["at_ms"]) * RATE // 1000 for s in prog["sources"]] + [samples.size]
+    for n, src in enumerate(prog["sources"]):
+        voice = [s for s in prog["segments"] if s["voice"] == src["voice"]]
+        level[starts[n] : starts[n + 1]] = speech_rms(samples, voice) * 10 ** (MUSIC_DB / 20)
+    ramp = np.ones(RATE // 2, dtype=np.float32) / (RATE // 2)
+    return np.convolve(level, ramp, mode="same")
+
+
 def music_bed(count: int, level: float) -> np.ndarray:
     """A music bed at RMS ``level``: chords changing every 2 s, a bass line and a soft hi-hat."""
     t = np.arange(count, dtype=np.float64) / RATE
@@ -288,7 +302,7 @@ def main() -> None:
     for n, (lang, prog) in enumerate(sorted(programs.items())):
         samples = np.concatenate(prog["audio"])
         hiss = hiss_under(samples, prog["segments"], seed=n)
-        music = music_bed(samples.size, speech_rms(samples, prog["segments"]) * 10 ** (MUSIC_DB / 20))
+        music = music_bed(samples.size, 1.0) * bed_levels(samples, prog)
         for variant, audio in (
             ("", samples),
             (".hiss", hiss),

@@ -178,10 +178,38 @@ def run_sync(folder: Path, docs: list[dict[str, object]]) -> bool:
     return ok
 
 
+def run_align(folder: Path, docs: list[dict[str, object]]) -> bool:
+    """Align each program's published lines to its audio: error of every start and end against the
+    published time (median, 95th percentile), and the time taken against the audio's length."""
+    from pipeline.align.aligner import align_samples
+
+    ok = True
+    print(f"{'program':8} {'variant':11} {'lines':>5} {'median ms':>9} {'p95 ms':>6} {'max ms':>6} {'x real time':>11}")
+    for doc in docs:
+        segments = doc["segments"]  # type: ignore[assignment]
+        texts = [str(s["text"]) for s in segments]  # type: ignore[attr-defined]
+        for variant in VARIANTS:
+            samples = decode_audio(folder / f"{doc['name']}{variant}.wav")
+            t0 = time.perf_counter()
+            result = align_samples(samples, texts, str(doc["lang"]))
+            took = time.perf_counter() - t0
+            errors = []
+            for line, seg in zip(result.lines, segments, strict=True):  # type: ignore[call-overload]
+                errors += [line.start_ms - int(seg["start_ms"]), line.end_ms - int(seg["end_ms"])]
+            err = np.abs(np.array(errors))
+            median, p95 = float(np.median(err)), float(np.percentile(err, 95))
+            ok &= median <= 30 and p95 <= 100
+            print(
+                f"{doc['name']!s:8} {variant or 'clean':11} {len(texts):5d} {median:9.0f} {p95:6.0f} {err.max():6d}"
+                f" {took / (samples.size / SAMPLE_RATE):11.4f}"
+            )
+    return ok
+
+
 def main() -> None:
     """Run the evaluations named on the command line (all by default)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("what", nargs="*", default=["check", "sync"], choices=["check", "sync"])
+    parser.add_argument("what", nargs="*", default=["check", "sync", "align"], choices=["check", "sync", "align"])
     parser.add_argument("--folder", type=Path, default=Path(os.environ.get("SUBPIPE_SPEECH_EVAL", "/work/speech-eval")))
     args = parser.parse_args()
     if not (args.folder / "manifest.json").is_file():
@@ -190,7 +218,7 @@ def main() -> None:
     ok = True
     for what in args.what:
         t0 = time.perf_counter()
-        ok &= {"check": run_check, "sync": run_sync}[what](args.folder, docs)
+        ok &= {"check": run_check, "sync": run_sync, "align": run_align}[what](args.folder, docs)
         print(f"[{what}: {time.perf_counter() - t0:.1f} s]\n")
     _ = (np, SAMPLE_RATE)
     sys.exit(0 if ok else 1)
