@@ -79,6 +79,14 @@ def _map(path: npt.NDArray[np.int64], frames: list[tuple[int, int]]) -> list[tup
     return out
 
 
+def _with_deltas(coeffs: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """The coefficients and their slope over 2 frames on each side (make eval: French p95 2055 -> 1587 ms)."""
+    pad = np.concatenate((coeffs[:1], coeffs[:1], coeffs, coeffs[-1:], coeffs[-1:]))
+    delta = (2 * (pad[4:] - pad[:-4]) + (pad[3:-1] - pad[1:-3])) / 10
+    out: npt.NDArray[np.float32] = np.concatenate((coeffs, delta), axis=1).astype(np.float32)
+    return out
+
+
 def _normalised(coeffs: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     """Each coefficient to mean 0 and variance 1 (over the speech: a recording's channel and a synthetic
     voice's differ)."""
@@ -125,7 +133,7 @@ def align_samples(samples: npt.NDArray[np.int16], texts: Sequence[str], lang: st
     syn_keep = np.flatnonzero(power > 1e-6)
     real = mfcc(samples)
     real_keep = real_keep[real_keep < real.shape[0]]
-    path = warp(_normalised(real[real_keep]), _normalised(syn[syn_keep]))
+    path = warp(_normalised(_with_deltas(real)[real_keep]), _normalised(_with_deltas(syn)[syn_keep]))
     # back to each side's own frames: the warped sequences hold their speech only
     path = np.stack((real_keep[path[:, 0]], syn_keep[path[:, 1]]), axis=1)
     runs = held_runs(path)
