@@ -72,9 +72,11 @@ bench: setup $(BENCH_STAMP)
 
 # Real recorded speech (not in the repository: SPPAS's samples are CC BY-NC-SA): built once by
 # benchmarks/build_speech_eval.py from git snapshots of its sources; `make eval` only reads the folder.
+# AENEAS=/path/to/python with aeneas-ng (AGPL: its own venv, a reference only) adds it to the align table.
 SPEECH_EVAL ?= /work/speech-eval
+AENEAS ?=
 eval: setup
-	SUBPIPE_SPEECH_EVAL=$(SPEECH_EVAL) $(BIN)/python benchmarks/eval_speech.py
+	SUBPIPE_SPEECH_EVAL=$(SPEECH_EVAL) $(BIN)/python benchmarks/eval_speech.py check sync align $(if $(AENEAS),--aeneas $(AENEAS))
 
 # A non-editable install into a fresh venv: the data files ship, both entry points start.
 check-install:

@@ -11,13 +11,22 @@ from pathlib import Path
 from pipeline.core.profiles import canonical_tag
 
 
+def _language(text: str) -> str:
+    """One language tag (the audio speaks one)."""
+    if "," in text:
+        raise argparse.ArgumentTypeError(f"{text!r}: give one language (the audio's)")
+    return text
+
+
 def add_align_arguments(p: argparse.ArgumentParser) -> None:
     """The script, the video, the language and the output."""
     p.add_argument(
         "script", metavar="SCRIPT", help="plain text (one segment a line) or a transcript JSON without times"
     )
     p.add_argument("video", metavar="VIDEO", help="the video (or audio) whose speech says the script")
-    p.add_argument("--lang", required=True, help="the language the audio speaks (BCP 47); its text is aligned")
+    p.add_argument(
+        "--lang", required=True, type=_language, help="the language the audio speaks (BCP 47); its text is aligned"
+    )
     p.add_argument("-o", "--output", required=True, help="the transcript JSON to write (start_ms/end_ms)")
     p.add_argument("--encoding", help="the script's encoding when it is not UTF-8/UTF-16 with BOM")
 
