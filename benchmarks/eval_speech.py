@@ -162,14 +162,17 @@ def run_sync(folder: Path, docs: list[dict[str, object]]) -> bool:
                 for at in edit_points(segments, kind):  # type: ignore[arg-type]
                     audio, truth = edited(samples, segments, at, kind)  # type: ignore[arg-type]
                     track = true_track(segments)  # type: ignore[arg-type]
-                    kept = [i for i, t in enumerate(truth) if t >= 0]
-                    track = Track(track.lang, tuple(track.cues[i] for i in kept), FPS)
+                    # the subtitles are the uncut version's: the cues of the phrases cut away stay in
+                    # the track (where they land is not scored), as in a real split edit
+                    if os.environ.get("EVAL_DROP_CUT_CUES"):
+                        track = Track(
+                            track.lang, tuple(c for c, t in zip(track.cues, truth, strict=True) if t >= 0), FPS
+                        )
+                        truth = [t for t in truth if t >= 0]
                     result = synchronize(track, speech_flags(audio))
                     moved = apply(track, result, FPS)
-                    errors = [
-                        c.start_ms - frame_to_ms(truth[i] * 25 // 1000, FPS)
-                        for c, i in zip(moved.cues, kept, strict=True)
-                    ]
+                    kept = [i for i, t in enumerate(truth) if t >= 0]
+                    errors = [moved.cues[i].start_ms - frame_to_ms(truth[i] * 25 // 1000, FPS) for i in kept]
                     bad = [e for e in errors if abs(e) > FRAME_MS]
                     worst = max(errors, key=abs)
                     ok &= not bad

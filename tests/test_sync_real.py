@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.core.cues import Track
 from pipeline.core.timecode import frame_to_ms
 from pipeline.media.vad import SAMPLE_RATE, speech_flags
 from pipeline.qc.sync import apply, synchronize
@@ -37,16 +36,14 @@ def _edited(samples: Samples, at: int, kind: str) -> tuple[Samples, list[int]]:
     return audio, [start_of(i) - cut if i >= at else -1 if i >= first else start_of(i) for i in range(len(SEGMENTS))]
 
 
-@pytest.mark.parametrize("kind", ["cut", "insert"])
-@pytest.mark.parametrize("at", [4, 8])
+# cuts of 2.7 s and 3.8 s (the third or the fourth phrase goes), insertions before the fifth and ninth
+@pytest.mark.parametrize(("kind", "at"), [("cut", 3), ("cut", 4), ("insert", 4), ("insert", 8)])
 @pytest.mark.parametrize("variant", ["clean", "music and hiss"])
 def test_every_cue_lands_on_its_side_of_the_edit(kind: str, at: int, variant: str) -> None:
     samples = clean() if variant == "clean" else with_music(with_hiss(clean()))
     audio, truth = _edited(samples, at, kind)
-    kept = [i for i, t in enumerate(truth) if t >= 0]
-    track = true_track()
-    track = Track(track.lang, tuple(track.cues[i] for i in kept), FPS)
+    track = true_track()  # the uncut version's subtitles: the cues of the phrases cut away stay (not scored)
     result = synchronize(track, speech_flags(as_pcm(audio)))
     moved = apply(track, result, FPS)
-    errors = [c.start_ms - frame_to_ms(truth[i] * 25 // 1000, FPS) for c, i in zip(moved.cues, kept, strict=True)]
+    errors = [moved.cues[i].start_ms - frame_to_ms(t * 25 // 1000, FPS) for i, t in enumerate(truth) if t >= 0]
     assert all(abs(e) <= 40 for e in errors), (errors, result.pieces)
