@@ -23,7 +23,7 @@ import numpy.typing as npt
 from pipeline.core.cues import Cue, Track
 from pipeline.core.timecode import snap_ms
 from pipeline.media.vad import STEP_MS, Speech
-from pipeline.qc.syncscore import confidence_of, refine_onsets
+from pipeline.qc.syncscore import confidence_of, cue_scores, onset_bonus, refine_onsets
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -44,8 +44,6 @@ MIN_CONFIDENCE = 0.5
 _GRID = (0.95, 1.05, 0.005)  # the golden-section refinement covers ±0.4 % around the best
 _REFINE_MARGIN = 20.0
 _FREE_DRIFT_SHARE = 0.03
-ONSET_BONUS = 60.0  # windows of agreement (make eval and tests/test_sync_real: 60 over 150 ms; 30 left one cue)
-_LEAD = 15
 
 
 @dataclass(frozen=True)
@@ -184,31 +182,6 @@ def find_ratio(speech: FloatArray, spans: Sequence[tuple[int, int]], max_lag: in
     return refined, results[refined][0], results[refined][1]
 
 
-def _cue_scores(
-    cumsum: FloatArray, spans: Sequence[tuple[int, int]], base: int, deltas: npt.NDArray[np.int64]
-) -> FloatArray:
-    """Agreement of each cue (rows) moved by each delta (columns), in windows."""
-    starts = np.array([s for s, _ in spans], dtype=np.int64)[:, None] + base + deltas[None, :]
-    ends = np.array([e for _, e in spans], dtype=np.int64)[:, None] + base + deltas[None, :]
-    last = cumsum.size - 1
-    # Windows moved off the audio count as no speech (else a cue pushed before the start costs nothing).
-    outside = np.maximum(np.minimum(ends, 0) - starts, 0) + np.maximum(ends - np.maximum(starts, last), 0)
-    out: FloatArray = cumsum[np.clip(ends, 0, last)] - cumsum[np.clip(starts, 0, last)] - outside
-    return out
-
-
-def _onset_bonus(speech: FloatArray, spans: Sequence[tuple[int, int]], deltas: npt.NDArray[np.int64]) -> FloatArray:
-    """Per cue and delta, up to ``ONSET_BONUS`` windows for the share of the ``_LEAD`` windows before the
-    moved cue's start that have no speech: a cue starts where speech starts, not inside a phrase.
-    Across a cut, the cue before it lands on speech at either offset, and only this tells its side."""
-    cumsum = np.concatenate(([0.0], np.cumsum(speech > 0)))
-    first = np.array([s for s, _ in spans], dtype=np.int64)[:, None] + deltas[None, :]
-    last = cumsum.size - 1
-    voiced = cumsum[np.clip(first, 0, last)] - cumsum[np.clip(first - _LEAD, 0, last)]
-    out: FloatArray = ONSET_BONUS * (1 - voiced / _LEAD)
-    return out
-
-
 def split_offsets(
     speech: FloatArray, spans: Sequence[tuple[int, int]], max_split: int, penalty: float
 ) -> tuple[list[int], float]:
@@ -218,7 +191,7 @@ def split_offsets(
     """
     deltas = np.arange(-max_split, max_split + 1, dtype=np.int64)
     cumsum = np.concatenate(([0.0], np.cumsum(speech)))
-    scores = _cue_scores(cumsum, spans, 0, deltas) + _onset_bonus(speech, spans, deltas)
+    scores = cue_scores(cumsum, spans, 0, deltas) + onset_bonus(speech, spans, deltas)
     n = len(spans)
     size = deltas.size
     index = np.arange(size)
@@ -260,7 +233,7 @@ def _fit(
     if max_split <= 0:
         deltas = np.zeros(1, dtype=np.int64)
         cumsum = np.concatenate(([0.0], np.cumsum(signal)))
-        return [lag] * len(spans), float(_cue_scores(cumsum, moved, 0, deltas).sum())
+        return [lag] * len(spans), float(cue_scores(cumsum, moved, 0, deltas).sum())
     extra, total = split_offsets(signal, moved, max_split, penalty)
     return [lag + x for x in extra], total
 

@@ -1,4 +1,4 @@
-"""Scoring an alignment: onset refinement of the offsets, and the confidence of the result.
+"""Scoring an alignment: each cue's agreement at each offset, onset refinement of the offsets, and the confidence.
 
 Cues usually stay up after the speech ends, so the span score is flat over shifts earlier by up to
 that extension (a cue moved earlier loses silence at its end and gains as much before its start);
@@ -21,6 +21,8 @@ ONSET_WINDOWS = 5
 MARGIN_WINDOWS = 2.0  # per cue: the span agreement an offset may give up to put more cue starts on onsets
 WIDE_MARGIN_WINDOWS = 20.0  # ... when most cue starts agree on one move (make eval: 10 was too few for 7 cues)
 MIN_SPEECH_MS = 1000  # less speech than this in a whole file: nothing to align to
+ONSET_BONUS = 60.0  # windows of agreement (make eval and tests/test_sync_real: 60 over 150 ms; 30 left one cue)
+_LEAD = 15
 
 
 def refine_onsets(
@@ -131,3 +133,28 @@ def confidence_of(speech: npt.NDArray[np.bool_], aligned: Sequence[tuple[int, in
     f1 = overlap_f1(speech, aligned)
     chance = chance_f1(speech, aligned)
     return round(max(f1 - chance, 0.0) / (1 - chance), 3) if chance < 1 else 0.0
+
+
+def cue_scores(
+    cumsum: FloatArray, spans: Sequence[tuple[int, int]], base: int, deltas: npt.NDArray[np.int64]
+) -> FloatArray:
+    """Agreement of each cue (rows) moved by each delta (columns), in windows."""
+    starts = np.array([s for s, _ in spans], dtype=np.int64)[:, None] + base + deltas[None, :]
+    ends = np.array([e for _, e in spans], dtype=np.int64)[:, None] + base + deltas[None, :]
+    last = cumsum.size - 1
+    # Windows moved off the audio count as no speech (else a cue pushed before the start costs nothing).
+    outside = np.maximum(np.minimum(ends, 0) - starts, 0) + np.maximum(ends - np.maximum(starts, last), 0)
+    out: FloatArray = cumsum[np.clip(ends, 0, last)] - cumsum[np.clip(starts, 0, last)] - outside
+    return out
+
+
+def onset_bonus(speech: FloatArray, spans: Sequence[tuple[int, int]], deltas: npt.NDArray[np.int64]) -> FloatArray:
+    """Per cue and delta, up to ``ONSET_BONUS`` windows for the share of the ``_LEAD`` windows before the
+    moved cue's start that have no speech: a cue starts where speech starts, not inside a phrase.
+    Across a cut, the cue before it lands on speech at either offset, and only this tells its side."""
+    cumsum = np.concatenate(([0.0], np.cumsum(speech > 0)))
+    first = np.array([s for s, _ in spans], dtype=np.int64)[:, None] + deltas[None, :]
+    last = cumsum.size - 1
+    voiced = cumsum[np.clip(first, 0, last)] - cumsum[np.clip(first - _LEAD, 0, last)]
+    out: FloatArray = ONSET_BONUS * (1 - voiced / _LEAD)
+    return out
