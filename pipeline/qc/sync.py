@@ -264,9 +264,7 @@ def synchronize(
     if ratio != 1.0:
         plain_lag, _ = _best_offset(signal, spans, 1.0, max_lag)
         fits.append((1.0, *_fit(signal, spans, 1.0, plain_lag, max_split, split_penalty)))
-    # A drift and splits together have the freedom to fit anything a little: the ratio must win by
-    # a split's penalty over no scaling with splits (make eval: a 0.99 "drift" beat a 3 s cut).
-    ratio, lags, score = max(fits, key=lambda f: f[2] - (0 if f[0] == 1.0 else split_penalty))
+    ratio, lags, score = max(fits, key=lambda f: f[2])
     lags = refine_onsets(
         signal,
         speech.spans,
