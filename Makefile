@@ -10,7 +10,7 @@ RUN_STAMP := $(VENV)/.installed-run
 BENCH_VENV := $(VENV)/bench
 BENCH_STAMP := $(BENCH_VENV)/.installed
 
-.PHONY: setup demo test test-browser test-mkvtoolnix lint bench fuzz clean check-install
+.PHONY: setup demo test test-browser test-mkvtoolnix lint bench eval fuzz clean check-install
 
 setup: $(STAMP)
 
@@ -69,6 +69,14 @@ bench: setup $(BENCH_STAMP)
 	$(BIN)/python benchmarks/bench_studio_load.py
 	$(BIN)/python benchmarks/bench_dask.py --json output/bench_dask.json
 	$(BIN)/python benchmarks/scale_model.py --figures output/bench_dask.json
+
+# Real recorded speech (not in the repository: SPPAS's samples are CC BY-NC-SA): built once by
+# benchmarks/build_speech_eval.py from git snapshots of its sources; `make eval` only reads the folder.
+# AENEAS=/path/to/python with aeneas-ng (AGPL: its own venv, a reference only) adds it to the align table.
+SPEECH_EVAL ?= /work/speech-eval
+AENEAS ?=
+eval: setup
+	SUBPIPE_SPEECH_EVAL=$(SPEECH_EVAL) $(BIN)/python benchmarks/eval_speech.py check sync align $(if $(AENEAS),--aeneas $(AENEAS))
 
 # A non-editable install into a fresh venv: the data files ship, both entry points start.
 check-install:

@@ -41,7 +41,7 @@ from pipeline.ingest.segments import load_transcript  # noqa: E402
 from pipeline.media.ffmpeg import ffmpeg_exe  # noqa: E402
 from pipeline.media.vad import SAMPLE_RATE, Speech, speech_flags  # noqa: E402
 from pipeline.qc.sync import SyncResult, synchronize  # noqa: E402
-from pipeline.qc.syncproof import decoy_confidence  # noqa: E402
+from pipeline.qc.syncproof import decoy_confidence, speech_stretches  # noqa: E402
 
 Samples = npt.NDArray[np.int16]
 VIDEO = ROOT / "assets" / "promo" / "promo.mp4"
@@ -175,11 +175,11 @@ def _pairs(source: Source, length: int, step: int) -> Iterator[tuple[str, str, f
                     continue
                 heard = speech_flags(_edited(clips[s], edit)) if edit else speech[s]
                 kind, conf, margin = _right(damaged, heard, _expected(tracks[s], edit, length))
-                yield kind, f"{source.name}/{mix} @{s / 1000:g}s {name} ({len(heard.spans)} spans)", conf, margin
+                yield kind, f"{source.name}/{mix} @{s / 1000:g}s {name} ({speech_stretches(heard)} spans)", conf, margin
             for other in starts:
                 if abs(other - s) >= length and tracks[other].cues:
                     conf, margin, _ = _fit(tracks[other], speech[s])
-                    spans = len(speech[s].spans)
+                    spans = speech_stretches(speech[s])
                     what = f"{source.name}/{mix} @{s / 1000:g}s <- subs @{other / 1000:g}s ({spans} spans)"
                     yield "wrong", what, conf, margin
 

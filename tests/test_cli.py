@@ -16,7 +16,9 @@ def test_every_subcommand_has_help() -> None:
     parser = build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     choices = sub.choices
-    assert set(choices) == {"run", "tracks", "burn", "mux", "doctor", "check", "sync", "convert", "cache", "studio"}
+    assert set(choices) == {
+        *("run", "tracks", "burn", "mux", "doctor", "check", "sync", "convert", "cache", "studio", "align")
+    }
     for name, p in choices.items():
         assert p.description and len(p.description) > 20, name
 

@@ -9,6 +9,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from pipeline.batch.aligned import job_transcript
 from pipeline.batch.deliver import delivery_format, write_delivery_files
 from pipeline.batch.edited import apply_stored_edits
 from pipeline.batch.results import VideoResult, timed
@@ -17,7 +18,7 @@ from pipeline.core.errors import PipelineError
 from pipeline.core.profiles import get_profile
 from pipeline.core.timecode import DEFAULT_FPS
 from pipeline.ingest.job import Job, VideoJob
-from pipeline.ingest.segments import Transcript, load_transcript
+from pipeline.ingest.segments import Transcript
 from pipeline.media.commands import burn_size
 from pipeline.media.frames import frame_times
 from pipeline.media.probe import MediaInfo, probe
@@ -89,7 +90,7 @@ def base_tracks(
     Raises:
         InputError: when the transcript cannot be read.
     """
-    transcript = load_transcript(vj.transcript, encoding=vj.encoding, lenient=vj.lenient, hint_langs=vj.languages)
+    transcript = job_transcript(vj)
     fps = media.fps if media and media.fps else DEFAULT_FPS
     size = burn_size(media) if media and media.width else (1920, 1080)
     display = _display(media, size)

@@ -15,12 +15,18 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from pipeline.cli.align_commands import add_align_arguments
 from pipeline.cli.process import Terminated, configure_logging, sigterm_as_interrupt
 from pipeline.cli.studio_args import add_studio_arguments
 from pipeline.core.errors import InputError, PipelineError, UsageError
 
 # command -> (module, function, description)
 COMMANDS: dict[str, tuple[str, str, str]] = {
+    "align": (
+        "pipeline.cli.align_commands",
+        "cmd_align",
+        "Time a script from the audio: plain text or an untimed transcript JSON -> transcript JSON.",
+    ),
     "run": (
         "pipeline.cli.render_commands",
         "cmd_run",
@@ -218,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_render_commands(sub)
     _add_qc_commands(sub)
     add_studio_arguments(_command(sub, "studio"))
+    add_align_arguments(_command(sub, "align"))
     return parser
 
 

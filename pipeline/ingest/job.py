@@ -38,6 +38,7 @@ class VideoJob:
     default_language: str
     encoding: str | None = None
     lenient: bool = False
+    align: bool = False  # the transcript has no times: they come from the video's audio (subpipe align)
     table: KeyPath = field(default=(), compare=False)  # where the job file gives it: () or ("videos", i)
 
 
@@ -104,6 +105,7 @@ def _video(path: Path, raw: Mapping[str, Any], table: KeyPath, lines: Mapping[Ke
         default_language=default,
         encoding=raw.get("encoding"),
         lenient=raw.get("lenient", False),
+        align=raw.get("align", False),
         table=table,
     )
 

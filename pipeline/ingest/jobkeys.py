@@ -52,6 +52,7 @@ VIDEO_KEYS: dict[str, Kind] = {
     "default_language": STR,
     "encoding": STR,
     "lenient": BOOL,
+    "align": BOOL,
 }
 OUTPUTS_KEYS: dict[str, Kind] = {
     "formats": STR_LIST, "burn": BOOL, "mux": STR_LIST, "review": BOOL, "hls": BOOL

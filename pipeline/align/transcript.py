@@ -1,0 +1,89 @@
+"""A script aligned to a video's audio: the transcript JSON with times, and what the alignment found.
+
+Findings: ``unspoken_line`` (a line that the audio does not say: low confidence, a short span in the
+pause where it would be, its neighbours keep their own speech) and ``unscripted_speech`` (speech
+that no line covers).
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+from pipeline.align.aligner import AlignedLine, Alignment, align_samples
+from pipeline.core.findings import Finding
+from pipeline.core.timecode import format_clock
+from pipeline.ingest.script import Script
+from pipeline.media.vad import decode_audio
+
+UNSPOKEN_SPAN_MS = 200
+
+
+def _placed(lines: tuple[AlignedLine, ...]) -> list[tuple[int, int]]:
+    """Each line's (start, end): an unspoken line gets ``UNSPOKEN_SPAN_MS`` at the end of the speech
+    before it (inside the pause when there is room), so that the transcript stays in time order."""
+    out: list[tuple[int, int]] = []
+    for k, line in enumerate(lines):
+        if line.spoken:
+            out.append((line.start_ms, line.end_ms))
+            continue
+        after = out[-1][1] if out else 0
+        before = next((x.start_ms for x in lines[k + 1 :] if x.spoken), after + UNSPOKEN_SPAN_MS)
+        start = max(after, min(line.start_ms, before - UNSPOKEN_SPAN_MS))
+        out.append((start, max(start + 1, min(start + UNSPOKEN_SPAN_MS, before))))
+    return out
+
+
+def _findings(alignment: Alignment, script: Script) -> list[Finding]:
+    found = []
+    for n, (line, text) in enumerate(zip(alignment.lines, script.lines, strict=True), start=1):
+        if not line.spoken:
+            shown = text if len(text) <= 60 else text[:57] + "..."
+            found.append(
+                Finding(
+                    "unspoken_line",
+                    "warning",
+                    n,
+                    line.start_ms,
+                    f"line {n} ({shown!r}) is not heard in the audio (confidence {line.confidence:.2f})",
+                    "check the script against the video; delete the line or time it by hand",
+                )
+            )
+    for gap in alignment.gaps:
+        found.append(
+            Finding(
+                "unscripted_speech",
+                "warning",
+                None,
+                gap.start_ms,
+                f"{(gap.end_ms - gap.start_ms) / 1000:.1f} s of speech that no script line covers "
+                f"({format_clock(gap.start_ms)}-{format_clock(gap.end_ms)})",
+                "add the missing line to the script",
+            )
+        )
+    return found
+
+
+def aligned_document(script: Script, alignment: Alignment, lang: str) -> dict[str, Any]:
+    """The script's document with each segment's ``start_ms``/``end_ms`` (and ``align_confidence``)."""
+    doc = copy.deepcopy(script.doc)
+    doc.setdefault("source_language", lang)
+    for seg, (start, end), line in zip(doc["segments"], _placed(alignment.lines), alignment.lines, strict=True):
+        for key in ("start", "end"):
+            seg.pop(key, None)
+        seg["start_ms"], seg["end_ms"] = start, end
+        seg["align_confidence"] = line.confidence
+    return doc
+
+
+def align_media(script: Script, media: Path, lang: str) -> tuple[dict[str, Any], list[Finding]]:
+    """Align ``script`` (its lines in ``lang``) to the audio of ``media``: the timed document and findings.
+
+    Raises:
+        InputError / FfmpegError: when the media cannot be read.
+        NoSpeechError: when its audio has no speech.
+        InputError: when eSpeak NG has no voice for ``lang``.
+    """
+    alignment = align_samples(decode_audio(media), script.lines, lang)
+    return aligned_document(script, alignment, lang), _findings(alignment, script)

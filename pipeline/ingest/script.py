@@ -1,0 +1,78 @@
+"""Scripts without times, for ``subpipe align``: plain text (one segment per non-empty line) or a
+transcript JSON whose segments have no times (or times to be replaced).
+
+The result keeps everything a JSON script had (ids, speakers, the other languages' texts, the
+document's other keys), so that the aligned transcript is the script with times.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeline.core.errors import InputError
+from pipeline.core.textio import read_text
+
+
+@dataclass(frozen=True)
+class Script:
+    """A script's document (a transcript JSON's shape) and the text of each segment in the language aligned."""
+
+    doc: dict[str, Any]
+    lines: tuple[str, ...]
+
+
+def _from_text(text: str, lang: str) -> dict[str, Any]:
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    segments = [{"id": f"s{n:02d}", "text": {lang: line}} for n, line in enumerate((ln for ln in lines if ln), 1)]
+    return {"source_language": lang, "languages": [lang], "segments": segments}
+
+
+def _text_of(seg: Mapping[str, Any], lang: str, default_lang: str) -> str | None:
+    text = seg.get("text")
+    if isinstance(text, str):
+        return text if lang == default_lang else None
+    if isinstance(text, Mapping):
+        value = text.get(lang)
+        return value if isinstance(value, str) else None
+    return None
+
+
+def parse_script(text: str, path: str | Path, lang: str) -> Script:
+    """Parse a script's decoded text: JSON when it starts with ``{``, else one segment per line.
+
+    Raises:
+        InputError: on invalid JSON, a JSON without a ``segments`` list, or a segment without text
+            in ``lang``.
+    """
+    if text.lstrip().startswith("{"):
+        try:
+            doc = json.loads(text)
+        except (json.JSONDecodeError, RecursionError, ValueError) as exc:
+            raise InputError(path, f"invalid JSON: {exc}") from None
+        if not isinstance(doc, dict) or not isinstance(doc.get("segments"), list):
+            raise InputError(path, "expected a JSON object with a 'segments' list")
+    else:
+        doc = _from_text(text, lang)
+    default_lang = str(doc.get("source_language") or doc.get("language") or lang)
+    lines = []
+    for n, seg in enumerate(doc["segments"], 1):
+        found = _text_of(seg, lang, default_lang) if isinstance(seg, Mapping) else None
+        if found is None or not found.strip():
+            raise InputError(path, f"segment {n}: no text in {lang}")
+        lines.append(" ".join(found.split()))
+    if not lines:
+        raise InputError(path, "the script has no lines")
+    return Script(doc, tuple(lines))
+
+
+def load_script(path: str | Path, lang: str, encoding: str | None = None) -> Script:
+    """Read and parse a script file (see :func:`parse_script`).
+
+    Raises:
+        InputError: when the file cannot be read or parsed.
+    """
+    return parse_script(read_text(path, encoding), path, lang)

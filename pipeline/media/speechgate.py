@@ -1,0 +1,116 @@
+"""The gates that speech detection puts on WebRTC VAD: spectral occupancy over a local noise floor,
+the level of the speech around a window, and soft onsets (see :mod:`pipeline.media.vad`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+SAMPLE_RATE = 16_000
+STEP_MS = 10
+FRAME_SAMPLES = SAMPLE_RATE * STEP_MS // 1000
+OCCUPIED = 0.15
+STRONG = 0.3  # so many bins above the floor are speech even where WebRTC VAD hears none (a hoarse voice)
+OCCUPIED_LOW = 0.08  # a soft onset before the speech
+_FFT = 512
+_BLOCK = 30_000  # 5 minutes of windows: memory stays bounded
+_CHUNK = 20  # the local floor's minima: over 200 ms ...
+_REACH = 8  # ... then over 1.6 s on each side
+_LOW = 25  # the percentile of a chunk that stands for its floor
+_ABOVE_DB = 6.0
+_WIDEN = 30  # windows: a soft onset is at most 300 ms long
+_BELOW_PEAK_DB = 25.0
+_PEAK_REACH = 150  # windows: 1.5 s on each side
+
+BoolArray = npt.NDArray[np.bool_]
+FloatArray = npt.NDArray[np.float32]
+
+
+def _power(padded: npt.NDArray[np.float32], first: int, n: int) -> npt.NDArray[np.float32]:
+    """The speech band's power of windows ``first .. first+n``, smoothed over 3 windows and 3 bins.
+
+    One periodogram bin of noise swings by 10 dB from window to window; averaged over nine
+    neighbours it holds within a few dB, so steady noise no longer pokes above its floor.
+    """
+    window = np.hanning(_FFT).astype(np.float32)
+    lo, hi = 300 * _FFT // SAMPLE_RATE, 3400 * _FFT // SAMPLE_RATE
+    index = (first + np.arange(n))[:, None] * FRAME_SAMPLES + np.arange(_FFT)[None, :]
+    power = (np.abs(np.fft.rfft(padded[index] * window, axis=1)[:, lo - 1 : hi + 1]) ** 2).astype(np.float32)
+    power = (power[:, :-2] + power[:, 1:-1] + power[:, 2:]) / np.float32(3)
+    edge = np.concatenate((power[:1], power, power[-1:]))
+    return (edge[:-2] + edge[1:-1] + edge[2:]) / np.float32(3) + np.float32(1e-3)
+
+
+def _local_floor(power: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """Each window's noise floor per bin: the larger of the minima over the seconds before and after.
+
+    The ``_LOW`` percentile of each ``_CHUNK`` windows, then the minimum over ``_REACH`` chunks on
+    each side (own chunk excluded).
+    Noise fading in sits below the minimum of what follows it, so its rise is not taken for
+    speech; speech stays above both sides' minima, which its pauses and the gaps between its
+    harmonics keep at the noise floor. A file edge uses the one side it has.
+    """
+    n, bins = power.shape
+    m = -(-n // _CHUNK)
+    padded = np.concatenate((power, np.repeat(power[-1:], m * _CHUNK - n, axis=0)))
+    k = _CHUNK * _LOW // 100
+    chunks = np.partition(padded.reshape(m, _CHUNK, bins), k, axis=1)[:, k]
+    inf = np.full((_REACH, bins), np.inf, dtype=np.float32)
+    ext = np.concatenate((inf, chunks, inf))
+    past = np.min([ext[_REACH - k : _REACH - k + m] for k in range(1, _REACH + 1)], axis=0)
+    future = np.min([ext[_REACH + k : _REACH + k + m] for k in range(1, _REACH + 1)], axis=0)
+    floor = np.where(np.isinf(past), future, np.where(np.isinf(future), past, np.maximum(past, future)))
+    floor = np.where(np.isinf(floor), chunks, floor)
+    return np.repeat(floor, _CHUNK, axis=0)[:n]
+
+
+def occupancy(samples: npt.NDArray[np.int16], count: int) -> tuple[FloatArray, FloatArray]:
+    """Per window: the share of speech-band bins (300-3400 Hz) well above their local noise floor, and
+    the band's level in dB.
+
+    A bin counts when it is ``_ABOVE_DB`` above its floor (:func:`_local_floor`). Steady tones (music,
+    hum) fill a few bins; stationary noise (hiss, hum, room tone), even fading in or swelling, does not
+    rise 10 dB above its own level; speech fills many.
+    Measured on espeak-ng speech in 8 languages under hiss, pink and brown noise fading in, 50 Hz hum,
+    swelling room tone and a music bed (``benchmarks/bench_vad_noise.py``, table in the README).
+    Blocks of ``_BLOCK`` windows overlap by the floor's reach, so memory stays bounded.
+    """
+    share = np.zeros(count, dtype=np.float32)
+    level = np.full(count, -120.0, dtype=np.float32)
+    padded = np.concatenate((samples.astype(np.float32), np.zeros(_FFT, dtype=np.float32)))
+    margin = _CHUNK * (_REACH + 1)
+    for first in range(0, count, _BLOCK):
+        a, b = max(first - margin, 0), min(first + _BLOCK + margin, count)
+        power = _power(padded, a, b - a)
+        above = power > _local_floor(power) * np.float32(10 ** (_ABOVE_DB / 10))
+        n = min(_BLOCK, count - first)
+        share[first : first + n] = above.mean(axis=1)[first - a : first - a + n]
+        level[first : first + n] = (10 * np.log10(power.sum(axis=1)))[first - a : first - a + n]
+    return share, level
+
+
+def near_speech_level(level: FloatArray, candidate: BoolArray) -> BoolArray:
+    """Windows no more than ``_BELOW_PEAK_DB`` under the loudest candidate speech within ``_PEAK_REACH``.
+
+    Real recordings breathe: an in-breath or a lip noise before a phrase is 25-35 dB under the voice
+    that follows, but it rises above the room's floor as a voice does, and WebRTC VAD takes it for one.
+    """
+    peak = np.where(candidate, level, np.float32(-120.0))
+    pad = np.full(_PEAK_REACH, -120.0, dtype=np.float32)
+    windows = np.lib.stride_tricks.sliding_window_view(np.concatenate((pad, peak, pad)), 2 * _PEAK_REACH + 1)
+    out: BoolArray = level >= windows.max(axis=1) - np.float32(_BELOW_PEAK_DB)
+    return out
+
+
+def widen(flags: BoolArray, lenient: BoolArray) -> BoolArray:
+    """Each run of ``flags`` extended backwards through the ``lenient`` windows just before it (at most
+    ``_WIDEN`` windows): a soft onset (/l/, /h/, /f/) fills few bins until the vowel, so the strict test
+    starts the speech late."""
+    out = flags.copy()
+    starts = np.flatnonzero(np.diff(np.concatenate(([False], flags)).astype(np.int8)) == 1)
+    for start in starts:
+        i = int(start)
+        while i > 0 and start - i < _WIDEN and lenient[i - 1] and not out[i - 1]:
+            i -= 1
+        out[i:start] = True
+    return out

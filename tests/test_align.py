@@ -1,0 +1,110 @@
+"""`subpipe align` (issue 23): a script timed from real recorded speech (tests/data/speech/real), a
+passage missing from the script flagged, a tone and silence refused, and an untimed transcript in a
+job (``align = true``) through `subpipe run` to burned cuts."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipeline.cli.main import main
+from pipeline.media.ffmpeg import ffmpeg_exe
+from pipeline.media.tts import can_speak
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from realspeech import CLIP, SEGMENTS, end_of, start_of
+
+LINES = [str(s["text"]) for s in SEGMENTS]
+
+
+def _align(tmp_path: Path, lines: list[str], media: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, Path]:
+    script, out = tmp_path / "script.txt", tmp_path / "transcript.json"
+    script.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code = main(["align", str(script), str(media), "--lang", "en", "-o", str(out)])
+    return code, capsys.readouterr().err, out
+
+
+def test_lines_are_timed_from_real_speech(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, err, out = _align(tmp_path, LINES, CLIP, capsys)
+    assert code == 0, err
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    got = doc["segments"]
+    assert [s["text"]["en"] for s in got] == LINES and doc["source_language"] == "en"
+    errors = np.abs([g[k] - t for g, i in zip(got, range(len(LINES)), strict=True)
+                     for k, t in (("start_ms", start_of(i)), ("end_ms", end_of(i)))])  # fmt: skip
+    # Measured (make eval has the table): median 50 ms here; the published words leave out an "uh"
+    # (line 4 starts 370 ms early) and the cold voice drifts on two lines.
+    assert np.median(errors) <= 60, errors
+    assert np.count_nonzero(errors > 300) <= 2, errors
+    assert all(s["end_ms"] > s["start_ms"] for s in got)
+
+
+def test_a_passage_missing_from_the_script_is_flagged(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = 8  # "um i have a cold so this probably sounds ..." (7.5 s)
+    code, err, out = _align(tmp_path, LINES[:missing] + LINES[missing + 1 :], CLIP, capsys)
+    assert code == 0, err
+    flagged = [line for line in err.splitlines() if "unscripted_speech" in line]
+    assert flagged, err
+    start, end = start_of(missing), end_of(missing)
+    clock = [int(t[2:4]) * 60_000 + round(float(t[5:]) * 1000) for t in _clocks(flagged[-1])]
+    assert clock[0] < end and clock[1] > start, (flagged, start, end)
+    assert len(json.loads(out.read_text(encoding="utf-8"))["segments"]) == len(LINES) - 1
+
+
+def _clocks(line: str) -> list[str]:
+    """The two H:MM:SS.mmm clocks of a finding's message."""
+    inside = line[line.rindex("(") + 1 : line.rindex(")")]
+    return inside.split("-")
+
+
+def test_a_tone_and_silence_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    media = tmp_path / "tone.wav"
+    src = "sine=frequency=440:duration=3,apad=pad_dur=3"
+    subprocess.run([ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", src, str(media)], check=True)
+    code, err, out = _align(tmp_path, LINES[:2], media, capsys)
+    assert code == 1 and "no speech found" in err and "nothing written" in err
+    assert not out.exists()
+
+
+def test_a_language_espeak_cannot_speak_is_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert can_speak("ja") and can_speak("zh-Hans") and not can_speak("xx")
+    script = tmp_path / "s.txt"
+    script.write_text("hello\n", encoding="utf-8")
+    code = main(["align", str(script), str(CLIP), "--lang", "tlh", "-o", str(tmp_path / "o.json")])
+    err = capsys.readouterr().err
+    assert code == 2 and "not supported" in err and len(err.strip().splitlines()) == 1, err
+
+
+@pytest.mark.render
+def test_an_untimed_transcript_in_a_job_is_aligned_and_burned(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    video = tmp_path / "clip.mp4"
+    picture = ["-f", "lavfi", "-i", "color=c=gray:s=320x180:r=25:d=12", "-i", str(CLIP), "-t", "12"]
+    encode = ["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest", str(video)]
+    subprocess.run([ffmpeg_exe(), "-nostdin", "-loglevel", "error", *picture, *encode], check=True)
+    lines = [s for i, s in enumerate(SEGMENTS) if end_of(i) < 11_500]
+    untimed = {
+        "source_language": "en",
+        "segments": [{"id": f"s{i}", "text": {"en": s["text"]}} for i, s in enumerate(lines)],
+    }
+    (tmp_path / "t.json").write_text(json.dumps(untimed), encoding="utf-8")
+    job = tmp_path / "job.toml"
+    job.write_text(
+        f'video = "{video.as_posix()}"\ntranscript = "t.json"\nlanguages = ["en"]\nalign = true\n', encoding="utf-8"
+    )
+    code = main(["-q", "run", str(job)])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    (found,) = tmp_path.rglob("manifest.json")
+    manifest = json.loads(found.read_text(encoding="utf-8"))
+    assert manifest["failures"] == {}
+    burned = [f for f in manifest["files"] if f["kind"] == "burned"]
+    assert burned and all((found.parent / f["path"]).is_file() for f in burned)
+    (srt,) = tmp_path.rglob("*.en.srt")
+    assert srt.read_text(encoding="utf-8").count("-->") >= len(lines) - 1
