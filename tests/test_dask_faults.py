@@ -180,6 +180,12 @@ def test_a_worker_that_cannot_see_the_inputs_fails_the_job_clearly(tmp_path: Pat
     assert "shared storage" in str(caught.value)
 
 
+def _sigint_default() -> None:
+    """In the run's process before it starts: SIGINT handled as in a terminal's program, even when the tests run with
+    it ignored (a runner started in the background of a script passes that on, and the run would not stop)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _session(sid: int) -> list[psutil.Process]:
     """The live processes of session ``sid`` (a process started with ``start_new_session`` and its descendants)."""
     found = []
@@ -200,7 +206,7 @@ def test_ctrl_c_on_a_cluster_run_stops_its_work_and_leaves_nothing(
     monkeypatch.delenv("SUBPIPE_CACHE")  # the chunk cache under the output folder: empty, and watched below
     with (tmp_path / "run.log").open("wb") as log:
         argv = [sys.executable, "-m", "pipeline", "run", str(job), "--workers", "2"]
-        proc = subprocess.Popen(argv, stdout=log, stderr=log, start_new_session=True)
+        proc = subprocess.Popen(argv, stdout=log, stderr=log, start_new_session=True, preexec_fn=_sigint_default)
     try:
         deadline = time.monotonic() + 120
         while not list(out.glob(".subpipe-cache/tmp/*/*.mp4")) and time.monotonic() < deadline:
@@ -239,7 +245,7 @@ def test_ctrl_c_while_the_local_cluster_starts_leaves_no_traceback(
     monkeypatch.delenv("SUBPIPE_CACHE")
     with (tmp_path / "run.log").open("wb") as log:
         argv = [sys.executable, "-m", "pipeline", "run", str(job), "--workers", "2"]
-        proc = subprocess.Popen(argv, stdout=log, stderr=log, start_new_session=True)
+        proc = subprocess.Popen(argv, stdout=log, stderr=log, start_new_session=True, preexec_fn=_sigint_default)
     try:
         deadline = time.monotonic() + 60
         while not _spawned_worker(proc.pid) and time.monotonic() < deadline:
