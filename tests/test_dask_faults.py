@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
@@ -31,6 +32,37 @@ from distributed_util import comparable, job_text, make_inputs, partials
 
 pytestmark = pytest.mark.render
 DASK = str(Path(sys.executable).parent / "dask")
+
+
+@dataclass
+class SlowJob:
+    """Two 12 s clips with a keyframe a second, in a job whose chunk tasks last seconds (veryslow, crf 18); the
+    outputs of its local run are made on first use, once per module (only a test that has a final cut to compare
+    needs them)."""
+
+    folder: Path
+    inputs: list[tuple[Path, Path]]
+    made: list[Path] = field(default_factory=list)
+
+    def text(self, out: Path) -> str:
+        """The job, writing to ``out``."""
+        return job_text(out, self.inputs).replace('"ultrafast"', '"veryslow"').replace("crf = 30", "crf = 18")
+
+    def local(self) -> Path:
+        """The output folder of the job run locally (in this process, with a chunk cache of its own)."""
+        if not self.made:
+            out = self.folder / "local"
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setenv("SUBPIPE_CACHE", str(self.folder / "cache"))
+                assert run_job(parse_job(self.text(out), self.folder / "job.toml")).ok
+            self.made.append(out)
+        return self.made[0]
+
+
+@pytest.fixture(scope="module")
+def slow_job(tmp_path_factory: pytest.TempPathFactory) -> SlowJob:
+    folder = tmp_path_factory.mktemp("slow")
+    return SlowJob(folder, make_inputs(folder / "in", 2, seconds=12, gop=25))
 
 
 def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
@@ -148,6 +180,12 @@ def test_a_worker_that_cannot_see_the_inputs_fails_the_job_clearly(tmp_path: Pat
     assert "shared storage" in str(caught.value)
 
 
+def _sigint_default() -> None:
+    """In the run's process before it starts: SIGINT handled as in a terminal's program, even when the tests run with
+    it ignored (a runner started in the background of a script passes that on, and the run would not stop)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _session(sid: int) -> list[psutil.Process]:
     """The live processes of session ``sid`` (a process started with ``start_new_session`` and its descendants)."""
     found = []
@@ -160,19 +198,15 @@ def _session(sid: int) -> list[psutil.Process]:
 
 @pytest.mark.parametrize("whole_group", [False, True], ids=["kill-INT", "terminal-ctrl-c"])
 def test_ctrl_c_on_a_cluster_run_stops_its_work_and_leaves_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, whole_group: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slow_job: SlowJob, whole_group: bool
 ) -> None:
-    inputs = make_inputs(tmp_path / "in", 2, seconds=12, gop=25)
-    slow = job_text(tmp_path / "local", inputs).replace('"ultrafast"', '"veryslow"')  # chunk tasks of seconds
-    text = slow.replace("crf = 30", "crf = 18")
-    assert run_job(parse_job(text, tmp_path / "job.toml")).ok
     out = tmp_path / "dask"
     job = tmp_path / "job.toml"
-    job.write_text(text.replace(str(tmp_path / "local"), str(out)), encoding="utf-8")
+    job.write_text(slow_job.text(out), encoding="utf-8")
     monkeypatch.delenv("SUBPIPE_CACHE")  # the chunk cache under the output folder: empty, and watched below
     with (tmp_path / "run.log").open("wb") as log:
         argv = [sys.executable, "-m", "pipeline", "run", str(job), "--workers", "2"]
-        proc = subprocess.Popen(argv, stdout=log, stderr=log, start_new_session=True)
+        proc = subprocess.Popen(argv, stdout=log, stderr=log, start_new_session=True, preexec_fn=_sigint_default)
     try:
         deadline = time.monotonic() + 120
         while not list(out.glob(".subpipe-cache/tmp/*/*.mp4")) and time.monotonic() < deadline:
@@ -195,7 +229,7 @@ def test_ctrl_c_on_a_cluster_run_stops_its_work_and_leaves_nothing(
     assert not partials(out)
     finals = [p for p in out.rglob("*.mp4") if CLUSTER_CACHE not in p.parts]
     for final in finals:  # whatever reached a final name is whole: the local run's bytes
-        assert final.read_bytes() == (tmp_path / "local" / final.relative_to(out)).read_bytes()
+        assert final.read_bytes() == (slow_job.local() / final.relative_to(out)).read_bytes()
 
 
 def test_ctrl_c_while_the_local_cluster_starts_leaves_no_traceback(
@@ -211,7 +245,7 @@ def test_ctrl_c_while_the_local_cluster_starts_leaves_no_traceback(
     monkeypatch.delenv("SUBPIPE_CACHE")
     with (tmp_path / "run.log").open("wb") as log:
         argv = [sys.executable, "-m", "pipeline", "run", str(job), "--workers", "2"]
-        proc = subprocess.Popen(argv, stdout=log, stderr=log, start_new_session=True)
+        proc = subprocess.Popen(argv, stdout=log, stderr=log, start_new_session=True, preexec_fn=_sigint_default)
     try:
         deadline = time.monotonic() + 60
         while not _spawned_worker(proc.pid) and time.monotonic() < deadline:
@@ -232,8 +266,15 @@ def test_ctrl_c_while_the_local_cluster_starts_leaves_no_traceback(
 
 
 def _spawned_worker(pid: int) -> bool:
-    with suppress(psutil.Error):
-        return any("spawn_main" in " ".join(c.cmdline()) for c in psutil.Process(pid).children())
+    """Whether ``pid`` has a child that multiprocessing spawned (a LocalCluster's worker), from
+    ``/proc/PID/task/*/children``: polled every 2 ms, psutil's ``children()`` (a scan of every process, 1.3 ms
+    with 76 of them) took half a core from the start-up this test times its Ctrl-C by, on a 2-core machine."""
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        with suppress(OSError):
+            for child in children.read_text().split():
+                with suppress(OSError):
+                    if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                        return True
     return False
 
 
@@ -254,11 +295,9 @@ def test_a_worker_that_cannot_see_the_chunk_cache_fails_the_job_clearly(
 
 
 def test_a_stopped_job_ends_its_chunk_tasks_on_a_running_cluster_and_keeps_the_workers(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slow_job: SlowJob
 ) -> None:
-    inputs = make_inputs(tmp_path / "in", 2, seconds=12, gop=25)
-    text = job_text(tmp_path / "out", inputs).replace('"ultrafast"', '"veryslow"').replace("crf = 30", "crf = 18")
-    job = parse_job(text, tmp_path / "job.toml")
+    job = parse_job(slow_job.text(tmp_path / "out"), tmp_path / "job.toml")
     monkeypatch.delenv("SUBPIPE_CACHE")
     with cli_cluster(tmp_path, workers=2) as address, Client(address) as client:
         client.wait_for_workers(2, timeout=60)
