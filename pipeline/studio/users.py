@@ -13,6 +13,7 @@ file the studio has one user, ``local``, an approver of every language, reached 
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,8 +27,13 @@ from pipeline.core.errors import InputError
 
 ROLES = ("reviewer", "approver")
 _HASHER = PasswordHasher()
-# A hash of nothing anyone types: a name that does not exist costs as much to refuse as a wrong password.
-_DUMMY = _HASHER.hash("subpipe: no such user")
+
+
+@functools.cache
+def _dummy() -> str:
+    """A hash of nothing anyone types: a name that does not exist costs as much to refuse as a wrong
+    password (made at the first sign-in, not at every start: an Argon2id hash takes 0.1 s)."""
+    return _HASHER.hash("subpipe: no such user")
 
 
 @dataclass(frozen=True)
@@ -106,7 +112,7 @@ def check_password(users: Mapping[str, User], name: str, password: str) -> User 
     """The user ``name`` when ``password`` is theirs, else None (the same cost either way)."""
     user = users.get(name)
     try:
-        _HASHER.verify(user.password_hash if user else _DUMMY, password)
+        _HASHER.verify(user.password_hash if user else _dummy(), password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return None
     return user
