@@ -71,10 +71,9 @@ class _Peak:
             return
         sizes, shares = [], []
         for proc in procs:
-            with contextlib.suppress(psutil.Error):
-                info = proc.memory_full_info()
-                sizes.append(int(info.rss))
-                shares.append(int(info.pss))
+            with contextlib.suppress(psutil.Error, OSError, ValueError):
+                sizes.append(int(proc.memory_info().rss))
+                shares.append(_pss(proc.pid))
         self.tree = max(self.tree, sum(sizes))
         self.pss = max(self.pss, sum(shares))
         self.single = max(self.single, max(sizes, default=0))
@@ -84,6 +83,17 @@ class _Peak:
         self._stop.set()
         self._thread.join()
         return self.tree / MIB, self.single / MIB, self.pss / MIB
+
+
+def _pss(pid: int) -> int:
+    """A process's PSS in bytes from ``/proc/PID/smaps_rollup`` (the kernel's sum: cheap to read, unlike
+    the full ``smaps`` that psutil's ``memory_full_info`` parses, which took a core away from the
+    processes being measured when sampled every 50 ms)."""
+    with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    return 0
 
 
 def _children_cpu() -> float:
