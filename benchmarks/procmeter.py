@@ -2,7 +2,8 @@
 
 Memory is sampled with psutil every 50 ms over the command's process tree: the largest RSS sum
 (a page shared by forked workers counted in each), the largest PSS sum (each shared page split
-among its sharers: what the tree occupies in RAM) and the largest single process.
+among its sharers: what the tree occupies in RAM; sampled every 0.5 s, as reading it walks the
+process's pages) and the largest single process.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 import psutil
 
 SAMPLE_S, MIB = 0.05, 1024 * 1024
+PSS_EVERY = 10  # PSS every 0.5 s: the kernel walks each process's pages for it, under its memory map's lock
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,7 +51,7 @@ class _Peak:
     """Samples a process tree's memory every 50 ms in a thread until stopped."""
 
     def __init__(self, pid: int) -> None:
-        self.tree = self.single = self.pss = 0
+        self.tree = self.single = self.pss = self._count = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, args=(pid,), daemon=True)
         self._thread.start()
@@ -70,10 +72,12 @@ class _Peak:
         except psutil.Error:
             return
         sizes, shares = [], []
+        self._count += 1
         for proc in procs:
             with contextlib.suppress(psutil.Error, OSError, ValueError):
                 sizes.append(int(proc.memory_info().rss))
-                shares.append(_pss(proc.pid))
+                if self._count % PSS_EVERY == 0:
+                    shares.append(_pss(proc.pid))
         self.tree = max(self.tree, sum(sizes))
         self.pss = max(self.pss, sum(shares))
         self.single = max(self.single, max(sizes, default=0))
