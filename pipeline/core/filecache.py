@@ -10,6 +10,7 @@ import functools
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -73,6 +74,7 @@ def memo_by_file(read: Callable[[Path], _T]) -> Callable[[Path], _T]:
     ctime): a file probed by several steps of one run is read once, a file changed since is read again.
     Errors are not remembered. ``read``'s result must not be mutated by its callers."""
     memo: dict[tuple[str, int, int, int, int], _T] = {}
+    lock = threading.Lock()  # verification probes cuts from several threads
 
     @functools.wraps(read)
     def remembered(path: Path) -> _T:
@@ -81,10 +83,14 @@ def memo_by_file(read: Callable[[Path], _T]) -> Callable[[Path], _T]:
         except OSError:
             return read(path)  # the reader says what is wrong with it
         key = (os.path.abspath(path), st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-        if key not in memo:
+        with lock:
+            if key in memo:
+                return memo[key]
+        found = read(path)  # outside the lock: two threads may read one file, both get its answer
+        with lock:
             if len(memo) >= _MEMO_SIZE:
                 memo.pop(next(iter(memo)))
-            memo[key] = read(path)
-        return memo[key]
+            memo[key] = found
+        return found
 
     return remembered
