@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 from collections.abc import Callable, Iterator
 from fractions import Fraction
@@ -21,6 +22,14 @@ SAMPLE_VIDEO = ROOT / "assets" / "promo" / "promo.mp4"
 SAMPLE_TRANSCRIPT = ROOT / "subtitles" / "promo" / "transcript.json"
 NTSC = Fraction(30000, 1001)
 EXCERPT_MS = 15_000
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Started in the background of a script, this process (and every child it starts) ignores SIGINT,
+    and the Ctrl-C tests would see a run that cannot be interrupted. Take Python's own handler back: the
+    children then start with SIGINT at its default, as under a terminal."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session", autouse=True)
