@@ -44,11 +44,11 @@ def error_classes() -> list[type[PipelineError]]:
             importlib.import_module(info.name)
     found: list[type[PipelineError]] = []
     todo: list[type[PipelineError]] = [PipelineError]
-    while todo:
-        cls = todo.pop(0)
+    while todo:  # depth first: each class followed by its own subclasses
+        cls = todo.pop()
         if cls not in found and cls.__module__.startswith("pipeline"):
             found.append(cls)
-            todo += cls.__subclasses__()
+            todo += sorted(cls.__subclasses__(), key=lambda c: c.__name__, reverse=True)
     return found
 
 
