@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import ast
 import importlib
+import os
 import pkgutil
 import tomllib
 from pathlib import Path
@@ -86,9 +87,17 @@ def _cell(text: str) -> str:
     return " ".join(text.replace("|", "\\|").split())
 
 
-def _usage(name: str, parser: argparse.ArgumentParser) -> str:
-    usage = parser.format_usage().removeprefix("usage: ").strip()
-    return " ".join(usage.split())
+def _usage(parser: argparse.ArgumentParser) -> str:
+    """The usage line as ``--help`` prints it, wrapped at 90 columns (argparse reads COLUMNS)."""
+    before = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = "90"
+    try:
+        return parser.format_usage().removeprefix("usage: ").rstrip()
+    finally:
+        if before is None:
+            del os.environ["COLUMNS"]
+        else:
+            os.environ["COLUMNS"] = before
 
 
 def _option_row(action: argparse.Action) -> str:
@@ -123,7 +132,7 @@ def cli_md() -> str:
         actions = [
             a for a in parser._actions if not isinstance(a, argparse._HelpAction) and a.dest not in ("quiet", "verbose")
         ]
-        out += [f"## `subpipe {name}`", "", parser.description or "", "", "```text", _usage(name, parser), "```", ""]
+        out += [f"## `subpipe {name}`", "", parser.description or "", "", "```text", _usage(parser), "```", ""]
         if actions:
             out += ["| argument | meaning |", "| --- | --- |", *(_option_row(a) for a in actions), ""]
         entry = examples[name]
