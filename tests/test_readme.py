@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from pipeline.cli.main import COMMANDS
+from pipeline.cli.main import COMMANDS, main
 from pipeline.ingest.job import parse_job
+from pipeline.media.ffmpeg import ffmpeg_exe
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -56,6 +59,26 @@ def test_readme_job_file_is_a_valid_job_and_its_commands_exist() -> None:
                 assert words[0].endswith("subpipe") and words[1] in COMMANDS, line
     for command in COMMANDS:
         assert command in README, f"the README does not name `subpipe {command}`"
+
+
+def test_readme_own_video_runs_and_makes_what_it_says(tmp_path: Path) -> None:
+    """The README's job file, on an 8 s excerpt of the sample, makes every kind of file its table lists."""
+    argv = [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-i", str(ROOT / "assets" / "promo" / "promo.mp4")]
+    subprocess.run([*argv, "-t", "8", "-c", "copy", str(tmp_path / "talk.mp4")], check=True)
+    doc = json.loads((ROOT / "subtitles" / "promo" / "transcript.json").read_text(encoding="utf-8"))
+    doc["segments"] = [s for s in doc["segments"] if s["end_ms"] <= 7_700]
+    (tmp_path / "talk.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    (job,) = _blocks(README, "toml")
+    (tmp_path / "my-job.toml").write_text(job, encoding="utf-8")
+    assert main(["-q", "run", str(tmp_path / "my-job.toml")]) == 0
+    out = tmp_path / "output" / "talk"
+    table = README[README.index("## What comes out") :].split("\n\n")[2]
+    for lang in ("en", "ko", "ar"):
+        for ext in ("srt", "vtt", "ass", "mp4"):
+            assert (out / lang / f"talk.{lang}.{ext}").is_file(), (lang, ext)
+    for name in ("talk.subs.mkv", "talk.subs.mp4", "review.html", "manifest.json"):
+        assert (out / name).is_file() and name.replace("talk", "<name>") in table, name
+    assert (out / "review").is_dir()
 
 
 def test_the_python_api_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
