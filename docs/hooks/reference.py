@@ -22,12 +22,41 @@ sys.path[:0] = [str(HOOKS), str(HOOKS.parent.parent)]
 import cliref  # noqa: E402
 import jobref  # noqa: E402
 
+
+def _unmake(line: str) -> str:
+    """A recipe line as a person types it: make's variables and conditionals spelled out."""
+    for made, typed in (
+        ("$(BIN)/", ".venv/bin/"),
+        ("$(BENCH_VENV)", ".venv/bench"),
+        ("$(SPEECH_EVAL)", "<the recordings' folder>"),
+        ("$(if $(AENEAS),--aeneas $(AENEAS))", "[--aeneas PYTHON]"),
+    ):
+        line = line.replace(made, typed)
+    return line
+
+
+def bench_md() -> str:
+    """The commands ``make bench`` and ``make eval`` run, read from the Makefile's recipes."""
+    lines = (HOOKS.parent.parent / "Makefile").read_text(encoding="utf-8").splitlines()
+    out = ["```sh"]
+    for target in ("bench", "eval"):
+        start = next(i for i, line in enumerate(lines) if line.startswith(f"{target}:"))
+        recipe = []
+        for line in lines[start + 1 :]:
+            if not line.startswith("\t"):
+                break
+            recipe.append(_unmake(line.strip()))
+        out += [f"# make {target}", *recipe]
+    return "\n".join([*out, "```"]) + "\n"
+
+
 GENERATORS: dict[str, Callable[[], str]] = {
     "job-keys": jobref.job_keys_md,
     "languages": jobref.languages_md,
     "cli": cliref.cli_md,
     "errors": cliref.errors_md,
     "api": cliref.api_md,
+    "bench": bench_md,
 }
 MARKER = re.compile(r"<!-- subpipe:([\w-]+) -->")
 
