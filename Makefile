@@ -9,8 +9,13 @@ RUN_STAMP := $(VENV)/.installed-run
 # pulls ffmpeg-python + future, so it never enters the runtime or test environment.
 BENCH_VENV := $(VENV)/bench
 BENCH_STAMP := $(BENCH_VENV)/.installed
+DOCS_STAMP := $(VENV)/.installed-docs
+# pip (25.3 and later) shows a build backend's warnings for a local folder even with --quiet, and
+# setuptools warns "Editable installation." (a note on how the editable install works) on every
+# `pip install -e .`: that one message is filtered out, any other warning still shows.
+EDITABLE := PYTHONWARNINGS="ignore:Editable installation:UserWarning"
 
-.PHONY: setup demo test test-browser test-mkvtoolnix lint bench eval fuzz clean check-install
+.PHONY: setup demo test test-browser test-mkvtoolnix lint bench eval fuzz clean check-install docs screenshots
 
 setup: $(STAMP)
 
@@ -20,11 +25,11 @@ $(VENV)/bin/python:
 
 # The demo needs only the runtime; tests and lint add the [dev] tools (pytest, mypy, hypothesis, pythainlp...).
 $(RUN_STAMP): pyproject.toml | $(VENV)/bin/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(EDITABLE) $(BIN)/python -m pip install --quiet -e .
 	touch $(RUN_STAMP)
 
 $(STAMP): pyproject.toml | $(VENV)/bin/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(EDITABLE) $(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP) $(RUN_STAMP)
 
 demo: $(RUN_STAMP)
@@ -37,12 +42,29 @@ test: setup
 test-browser: setup
 	$(BIN)/python -m pytest -q -m browser tests/browser
 
+# The browser tests save the review page's and the studio's screenshots for the manual (docs/img/); the
+# fontconfig file lends Chromium the fonts subpipe burns with, for the captions in Korean, Japanese, Chinese.
+screenshots: setup
+	PYTHONPATH=$(CURDIR) $(BIN)/python tests/browser/shots.py output/screenshots/fonts.conf
+	FONTCONFIG_FILE=$(CURDIR)/output/screenshots/fonts.conf SUBPIPE_SCREENSHOTS=$(CURDIR)/docs/img \
+		$(BIN)/python -m pytest -q -m browser tests/browser/test_review_browser.py tests/browser/test_studio_browser.py
+
+# The manual (MkDocs, Material theme) into output/site; --strict: a broken link or reference fails.
+$(DOCS_STAMP): pyproject.toml | $(STAMP)
+	$(EDITABLE) $(BIN)/python -m pip install --quiet -e '.[dev,docs]'
+	touch $(DOCS_STAMP)
+
+# NO_MKDOCS_2_WARNING: Material 9.7+ prints a notice about its successor on every build.
+docs: setup $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir output/site
+	SUBPIPE_DOCS_SITE=output/site $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_docs_site.py
+
 # The MKV's language tags read by mkvtoolnix (Debian: apt-get install -y mkvtoolnix); not part of `test`.
 test-mkvtoolnix: setup
 	$(BIN)/python -m pytest -q -m mkvtoolnix tests/mkvtoolnix
 
 lint: setup
-	$(BIN)/ruff check pipeline tests assets/promo benchmarks
+	$(BIN)/ruff check pipeline tests assets/promo benchmarks docs/hooks
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

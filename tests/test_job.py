@@ -179,9 +179,9 @@ def test_wrong_types_name_key_line_and_expected_type(tmp_path: Path, text: str, 
 
 
 def test_a_job_with_every_key_of_every_table_parses(tmp_path: Path) -> None:
-    """The README's "All keys" example is a valid job, and it shows every key the schema knows."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    block = readme.split("All keys:\n\n```toml\n", 1)[1].split("```", 1)[0]
+    """The job file page's example with every table is a valid job, and it shows every key the schema knows."""
+    page = (ROOT / "docs" / "job-file.md").read_text(encoding="utf-8")
+    block = page.split("A job with every table:\n\n```toml\n", 1)[1].split("```", 1)[0]
     job = parse_job(block, tmp_path / "job.toml")
     assert job.videos[0].name == "promo" and job.render.burn_group == 5 and job.style["ar"]["font_size"] == 48
     assert job.profiles["ja"]["max_cps"] == 5.0

@@ -108,10 +108,14 @@ def test_a_pipe_gets_a_line_per_bar_step_not_per_ffmpeg_block() -> None:
     assert "\r" not in text and 10 <= text.count("\n") <= 11 and "ETA    0s" in _lines(text)[-1]
 
 
-def test_a_grouped_burns_label_keeps_its_bracket_and_counts_the_languages_left_out() -> None:
+def test_a_grouped_burns_label_lists_every_language_or_counts_them() -> None:
     # `make demo` showed `burn promo [en ko ja zh-Hans ar es fr ru [#####...`: cut inside its bracket, vi and id gone.
     out = io.StringIO()
     line = ProgressBar(out)("burn promo [en ko ja zh-Hans ar es fr ru vi id]")
     line(1.0)
     label = out.getvalue().split(" [#")[0]
-    assert label.rstrip() == "burn promo [en ko ja zh-Hans ar es +4]" and len(label) == 40
+    assert label.rstrip() == "burn promo [10 languages]" and len(label) == 40
+    out = io.StringIO()
+    line = ProgressBar(out)("burn promo [en ko ja zh-Hans ar]")
+    line(1.0)
+    assert out.getvalue().split(" [#")[0].rstrip() == "burn promo [en ko ja zh-Hans ar]"

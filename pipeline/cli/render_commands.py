@@ -34,23 +34,25 @@ LABEL_CHARS = 40  # the label column of every bar
 
 
 def fit_label(label: str, width: int = LABEL_CHARS) -> str:
-    """``label`` in ``width`` characters; a bracketed list at its end keeps its bracket and counts what
-    it leaves out (a grouped burn's languages), where a plain cut would end inside the bracket.
+    """``label`` in ``width`` characters. A bracketed list of languages at its end (a grouped burn's) is
+    shown whole or counted, never cut inside its bracket with some languages gone.
 
-    >>> fit_label("burn promo [en ko ja zh-Hans ar es fr ru vi id]", 32)
-    'burn promo [en ko ja zh-Hans +6]'
+    >>> fit_label("burn promo [en ko ja zh-Hans ar es fr ru vi id]", 40)
+    'burn promo [10 languages]'
     >>> fit_label("burn promo [en ko]", 32)
     'burn promo [en ko]'
+    >>> fit_label("burn a-very-long-video-name-indeed [en ko ja]", 30)
+    'burn a-very-lon… [3 languages]'
     """
     if len(label) <= width:
         return label
     head, bracket, rest = label.partition(" [")
     items = rest[:-1].split() if bracket and rest.endswith("]") else []
-    for shown in range(len(items) - 1, -1, -1):
-        fitted = f"{head} [{' '.join([*items[:shown], f'+{len(items) - shown}'])}]"
-        if len(fitted) <= width:
-            return fitted
-    return label[:width]
+    if not items:
+        return label[:width]
+    counted = f" [{len(items)} language{'s' if len(items) > 1 else ''}]"
+    room = width - len(counted)
+    return (head if len(head) <= room else head[: max(0, room - 1)] + "…") + counted
 
 
 class BarLine:

@@ -6,7 +6,7 @@ Every key has a default; the smallest job is a video, a transcript and a list of
     transcript = "clip.json"
     languages = ["en", "ko"]
 
-Paths are relative to the job file's folder. See the README for every key.
+Paths are relative to the job file's folder. docs/job-file.md lists every key.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Timed transcript segments, loaded from subpipe transcript JSON, Whisper JSON, a CSV/TSV sheet, SRT or WebVTT.
 
-subpipe transcript JSON (the README documents it)::
+subpipe transcript JSON (docs/formats.md documents it)::
 
     {"video": "promo", "source_language": "en",
      "segments": [{"id": "s01", "start_ms": 2000, "end_ms": 4100, "speaker": "narrator",

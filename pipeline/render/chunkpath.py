@@ -80,7 +80,7 @@ def chunk_blockers(media: MediaInfo, target: Path) -> list[str]:
     """Why the chunk path cannot reproduce the monolithic burn of ``media`` exactly (empty: it can).
 
     Colour description, chapters, metadata, VFR and a non-zero start are carried by the chunk path;
-    the rest falls back to the monolithic burn, which does them (README, "Chunked burning").
+    the rest falls back to the monolithic burn, which does them (docs/design.md, "Chunked burning").
     """
     picture = picture_for(media)
     reasons = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +14,9 @@ from PIL import Image
 
 from pipeline.cli.main import main
 from pipeline.ingest.subparse import read_subtitles
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from shots import save_screenshot
 
 pytestmark = pytest.mark.browser
 Browse = Callable[..., subprocess.CompletedProcess[str]]
@@ -65,6 +69,7 @@ def test_thumbnails_link_to_the_cut_and_rtl_captions_are_marked(review: Path, tm
 def test_screenshot_shows_the_pictures(review: Path, tmp_path: Path, browse: Browse) -> None:
     shot = tmp_path / "shot.png"
     browse(review / "review.html", tmp_path / "profile", "--window-size=1200,1400", f"--screenshot={shot}")
+    save_screenshot("review.png", shot, crop_height=900)
     pixels = np.asarray(Image.open(shot).convert("RGB")).astype(np.int32)
     # The sample's title cards are saturated orange/blue: a page of text and lines has none of that.
     r, g, b = pixels[..., 0], pixels[..., 1], pixels[..., 2]

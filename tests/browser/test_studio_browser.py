@@ -24,6 +24,7 @@ from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, Route
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from shots import save_screenshot
 from studio_kit import KNOWN_CSP_MESSAGE, ROOT, chromium, served_studio
 from studio_kit import wait_for as poll
 
@@ -142,6 +143,7 @@ def test_edit_approve_and_rerender(studio: Studio, tab: tuple[Page, list[str]], 
     page.wait_for_timeout(400)
     (ROOT / "output").mkdir(exist_ok=True)
     page.screenshot(path=str(ROOT / "output" / "studio-editor.png"))
+    save_screenshot("studio-editor.png", ROOT / "output" / "studio-editor.png")
     after = download(page, studio.base + page.evaluate("() => studio.cutUrl"), tmp_path / "after.mp4")
     compare_cuts(before, after, (info["width"], info["height"]), first, page.evaluate("() => studio.cues"), dragged)
     unexpected = [e for e in errors if KNOWN_CSP_MESSAGE not in e]
