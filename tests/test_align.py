@@ -108,3 +108,19 @@ def test_an_untimed_transcript_in_a_job_is_aligned_and_burned(
     assert burned and all((found.parent / f["path"]).is_file() for f in burned)
     (srt,) = tmp_path.rglob("*.en.srt")
     assert srt.read_text(encoding="utf-8").count("-->") >= len(lines) - 1
+
+
+def test_a_sound_set_apart_before_a_line_is_left_out_only_when_the_line_is_too_long() -> None:
+    from pipeline.align.refine import trim_islands
+    from pipeline.media.vad import Speech, spans_of
+
+    flags = np.zeros(900, dtype=bool)
+    flags[10:30] = True  # a 200 ms click, 1 s before the line
+    flags[130:330] = True  # the line: 2 s
+    flags[400:420] = True  # a short word, 300 ms before the rest of the next line
+    flags[450:550] = True
+    flags[600:800] = True
+    speech = Speech(flags, spans_of(flags))
+    # the lines' synthetic voices: 2 s, 1.5 s and 2 s, the audio's rate the same
+    spans = [(10, 330), (400, 550), (600, 800)]
+    assert trim_islands(spans, speech, [200, 150, 200]) == [(130, 330), (400, 550), (600, 800)]

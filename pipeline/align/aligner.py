@@ -17,6 +17,7 @@ import numpy.typing as npt
 
 from pipeline.align.dtw import warp
 from pipeline.align.gaps import Gap, cut_out, extend_ends, held_runs, snap_to_pauses, unscripted_gaps
+from pipeline.align.refine import trim_islands
 from pipeline.core.errors import PipelineError
 from pipeline.media.mfcc import HOP, RATE, mfcc
 from pipeline.media.tts import synthesize
@@ -140,7 +141,8 @@ def align_samples(samples: npt.NDArray[np.int16], texts: Sequence[str], lang: st
     found = _map(path, frames)
     mapped = cut_out([(a, b) for a, b, _ in found], runs)
     clean = _spans_of(_without_blips(speech))
-    return _finish(mapped, [t for _, _, t in found], clean, _levels(samples), runs)
+    synthetic = [last - first for first, last in frames]
+    return _finish(mapped, [t for _, _, t in found], synthetic, clean, _levels(samples), runs)
 
 
 def _levels(samples: npt.NDArray[np.int16]) -> npt.NDArray[np.float32]:
@@ -158,12 +160,14 @@ def _spans_of(flags: npt.NDArray[np.bool_]) -> Speech:
 def _finish(
     mapped: list[tuple[int, int]],
     taken: list[float],
+    synthetic: list[int],
     speech: Speech,
     levels: npt.NDArray[np.float32],
     runs: list[tuple[int, int]],
 ) -> Alignment:
-    """Snap to pauses, judge each line, find the speech no line covers."""
-    spans = extend_ends(snap_to_pauses(mapped, speech), levels)
+    """Snap to pauses, leave out the sounds set apart at the lines' edges, judge each line, find the
+    speech no line covers."""
+    spans = extend_ends(trim_islands(snap_to_pauses(mapped, speech), speech, synthetic), levels)
     lines = []
     for (a, b), share in zip(spans, taken, strict=True):
         spoken = share >= LOW_RATIO
