@@ -124,3 +124,20 @@ def test_a_sound_set_apart_before_a_line_is_left_out_only_when_the_line_is_too_l
     # the lines' synthetic voices: 2 s, 1.5 s and 2 s, the audio's rate the same
     spans = [(10, 330), (400, 550), (600, 800)]
     assert trim_islands(spans, speech, [200, 150, 200]) == [(130, 330), (400, 550), (600, 800)]
+
+
+def test_a_line_not_spoken_is_flagged_and_its_neighbours_keep_their_speech(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    extra = "The quarterly report was filed with the regional office yesterday afternoon."
+    at = 2  # between "um this is me talking really slowly ..." and "lower in intensity"
+    code, err, out = _align(tmp_path, [*LINES[:at], extra, *LINES[at:]], CLIP, capsys)
+    assert code == 0, err
+    assert [ln for ln in err.splitlines() if "unspoken_line" in ln and f"line {at + 1} " in ln], err
+    got = json.loads(out.read_text(encoding="utf-8"))["segments"]
+    assert got[at]["align_confidence"] < 0.3
+    spoken = got[:at] + got[at + 1 :]
+    # the warping no longer spreads the unsaid line over them (before: 3-4 s off)
+    for i in (at - 1, at):
+        assert abs(spoken[i]["start_ms"] - start_of(i)) <= 300, (i, spoken[i], start_of(i))
+        assert abs(spoken[i]["end_ms"] - end_of(i)) <= 300, (i, spoken[i], end_of(i))
