@@ -13,7 +13,8 @@ the line and not all with it (:func:`confirmed`); the lines kept are left out of
 Measured (a line added to each make eval script, at a quarter, half and three quarters): 8 of 15
 found (German and Spanish 3 of 3, French and English 1, Mandarin 0), a spoken line flagged in its
 stead 4 times; no change on the full scripts but for the -12 dB hiss (German p95 5104 -> 1463 ms,
-Spanish 676 -> 928). The first and last lines are never skipped.
+Spanish 676 -> 928). The first and last lines are never skipped, nor any line when the audio is
+longer than about 20 minutes (``MAX_CELLS``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ SKIP_PRICE = 0.5  # per cell of the line skipped, in cosine distance
 AROUND = 2  # lines on each side of a skipped one whose boundaries are compared
 MIN_PAUSE = 15  # windows: a pause this long or longer takes a boundary
 PAUSE_SLACK = 15  # windows: a boundary this close to a pause is in it
+MAX_CELLS = 16_000_000  # coarse cells (two float64 matrices, 256 MB: 21 minutes against 21): longer, no skips
 
 Features = npt.NDArray[np.float32]
 
@@ -50,11 +52,12 @@ def _jumps(lines: Sequence[tuple[int, int]], count: int) -> list[tuple[int, int]
 def skipped_lines(a: Features, b: Features, lines: Sequence[tuple[int, int]]) -> list[int]:
     """The lines (indices) that the best coarse path between ``a`` (the audio) and ``b`` (the
     synthetic speech, ``lines`` being each line's (first, last + 1) frame in it) skips."""
-    cost = _cosine(_pool(a), _pool(b))
+    pa, pb = _pool(a), _pool(b)
+    if pa.shape[0] * pb.shape[0] > MAX_CELLS:
+        return []
+    cost = _cosine(pa, pb)
     jumps = _jumps(lines, cost.shape[1])
-    price = SKIP_PRICE
-    skipped, _ = _backtrack(_accumulate(cost, jumps, price), jumps, price, cost)
-    return skipped
+    return _backtrack(_accumulate(cost, jumps, SKIP_PRICE), jumps, SKIP_PRICE, cost)
 
 
 def _cosine(a: Features, b: Features) -> npt.NDArray[np.float64]:
@@ -89,18 +92,17 @@ def _backtrack(
     jumps: list[tuple[int, int]],
     price: float,
     cost: npt.NDArray[np.float64],
-) -> tuple[list[int], npt.NDArray[np.int64]]:
-    """The lines whose jump lies on the best path (followed back from the last cell), and the path's cells."""
+) -> list[int]:
+    """The lines whose jump lies on the best path (followed back from the last cell)."""
     ends = {dst: (k, src) for k, (src, dst) in enumerate(jumps) if src >= 0}
     i, j = len(rows) - 1, rows[-1].size - 1
-    out, cells = [], [(i, j)]
+    out = []
     while i > 0 or j > 0:
         if j in ends:
             k, src = ends[j]
             if rows[i][src] + price * (j - src - 1) + cost[i, j] == rows[i][j]:  # the same sum as above
                 out.append(k)
                 j = src
-                cells.append((i, j))
                 continue
         options = []
         if i > 0 and j > 0:
@@ -110,8 +112,7 @@ def _backtrack(
         if j > 0:
             options.append((rows[i][j - 1], i, j - 1))
         _, i, j = min(options, key=lambda o: o[0])
-        cells.append((i, j))
-    return sorted(out), np.array(cells, dtype=np.int64)
+    return sorted(out)
 
 
 def _on_pause(point: int, pauses: Sequence[tuple[int, int]]) -> bool:
