@@ -173,3 +173,19 @@ def test_a_sheet_with_times_or_without_the_language_is_refused_as_a_script(tmp_p
     with pytest.raises(InputError, match="no en column"):
         load_script(tsv, "en")
     assert load_script(tsv, "fr").lines == ("Bonjour",)
+
+
+def test_a_boundary_moves_to_the_pause_that_fits_both_lines_lengths() -> None:
+    from pipeline.align.refine import fit_to_pauses
+    from pipeline.media.vad import Speech, spans_of
+
+    flags = np.zeros(1200, dtype=bool)
+    for a, b in ((0, 200), (230, 400), (500, 600), (630, 700), (800, 1000)):  # a 1 s pause at 400-500
+        flags[a:b] = True
+    speech = Speech(flags, spans_of(flags))
+    # the warping put the second boundary in the 300 ms pause at 600-630, 1.3 s past the long one;
+    # the lines' synthetic voices say 2 s, 1.7 s and 5 s
+    spans = [(0, 200), (230, 600), (630, 1000)]
+    assert fit_to_pauses(spans, speech, [200, 170, 500]) == [(0, 200), (230, 400), (500, 1000)]
+    # lengths that fit where it is: it stays
+    assert fit_to_pauses(spans, speech, [200, 370, 370]) == spans
