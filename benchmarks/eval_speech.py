@@ -184,7 +184,7 @@ def run_sync(folder: Path, docs: list[dict[str, object]]) -> bool:
     return ok
 
 
-AENEAS_LANGS = {"en": "eng", "fr": "fra", "de": "deu", "es": "spa", "it": "ita", "ja": "jpn"}
+AENEAS_LANGS = {"en": "eng", "fr": "fra", "de": "deu", "es": "spa", "it": "ita", "ja": "jpn", "zh": "cmn"}
 
 
 def _errors(times: list[tuple[int, int]], segments: list[dict[str, object]]) -> npt.NDArray[np.int64]:

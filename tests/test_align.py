@@ -108,3 +108,84 @@ def test_an_untimed_transcript_in_a_job_is_aligned_and_burned(
     assert burned and all((found.parent / f["path"]).is_file() for f in burned)
     (srt,) = tmp_path.rglob("*.en.srt")
     assert srt.read_text(encoding="utf-8").count("-->") >= len(lines) - 1
+
+
+def test_a_sound_set_apart_before_a_line_is_left_out_only_when_the_line_is_too_long() -> None:
+    from pipeline.align.refine import trim_islands
+    from pipeline.media.vad import Speech, spans_of
+
+    flags = np.zeros(900, dtype=bool)
+    flags[10:30] = True  # a 200 ms click, 1 s before the line
+    flags[130:330] = True  # the line: 2 s
+    flags[400:420] = True  # a short word, 300 ms before the rest of the next line
+    flags[450:550] = True
+    flags[600:800] = True
+    speech = Speech(flags, spans_of(flags))
+    # the lines' synthetic voices: 2 s, 1.5 s and 2 s, the audio's rate the same
+    spans = [(10, 330), (400, 550), (600, 800)]
+    assert trim_islands(spans, speech, [200, 150, 200]) == [(130, 330), (400, 550), (600, 800)]
+
+
+def test_a_line_not_spoken_is_flagged_and_its_neighbours_keep_their_speech(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    extra = "The quarterly report was filed with the regional office yesterday afternoon."
+    at = 2  # between "um this is me talking really slowly ..." and "lower in intensity"
+    code, err, out = _align(tmp_path, [*LINES[:at], extra, *LINES[at:]], CLIP, capsys)
+    assert code == 0, err
+    assert [ln for ln in err.splitlines() if "unspoken_line" in ln and f"line {at + 1} " in ln], err
+    got = json.loads(out.read_text(encoding="utf-8"))["segments"]
+    assert got[at]["align_confidence"] < 0.3
+    spoken = got[:at] + got[at + 1 :]
+    # the warping no longer spreads the unsaid line over them (before: 3-4 s off)
+    for i in (at - 1, at):
+        assert abs(spoken[i]["start_ms"] - start_of(i)) <= 300, (i, spoken[i], start_of(i))
+        assert abs(spoken[i]["end_ms"] - end_of(i)) <= 300, (i, spoken[i], end_of(i))
+
+
+@pytest.mark.parametrize("header", ["id,start,end,speaker,en,fr", "id,speaker,en,fr"])
+def test_an_untimed_sheet_is_aligned_and_its_other_language_takes_the_times(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], header: str
+) -> None:
+    blanks = ",," if "start" in header else ""
+    rows = [f's{n},{blanks}michael,"{line}","ligne {n}"' for n, line in enumerate(LINES, 1)]
+    sheet, out = tmp_path / "script.csv", tmp_path / "transcript.json"
+    sheet.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    assert main(["align", str(sheet), str(CLIP), "--lang", "en", "-o", str(out)]) == 0, capsys.readouterr().err
+    got = json.loads(out.read_text(encoding="utf-8"))
+    assert got["languages"] == ["en", "fr"]
+    segs = got["segments"]
+    assert [s["text"] for s in segs] == [{"en": line, "fr": f"ligne {n}"} for n, line in enumerate(LINES, 1)]
+    assert {s["speaker"] for s in segs} == {"michael"} and [s["id"] for s in segs][:2] == ["s1", "s2"]
+    assert abs(segs[0]["start_ms"] - start_of(0)) <= 100 and segs[-1]["end_ms"] > segs[-1]["start_ms"]
+
+
+def test_a_sheet_with_times_or_without_the_language_is_refused_as_a_script(tmp_path: Path) -> None:
+    from pipeline.core.errors import InputError
+    from pipeline.ingest.script import load_script
+
+    timed = tmp_path / "timed.csv"
+    timed.write_text("id,start,end,speaker,en\ns1,1.0,2.0,,Hello\n", encoding="utf-8")
+    with pytest.raises(InputError, match="leave start and end empty"):
+        load_script(timed, "en")
+    tsv = tmp_path / "script.tsv"
+    tsv.write_text("id\tspeaker\tfr\ns1\t\tBonjour\n", encoding="utf-8")
+    with pytest.raises(InputError, match="no en column"):
+        load_script(tsv, "en")
+    assert load_script(tsv, "fr").lines == ("Bonjour",)
+
+
+def test_a_boundary_moves_to_the_pause_that_fits_both_lines_lengths() -> None:
+    from pipeline.align.refine import fit_to_pauses
+    from pipeline.media.vad import Speech, spans_of
+
+    flags = np.zeros(1200, dtype=bool)
+    for a, b in ((0, 200), (230, 400), (500, 600), (630, 700), (800, 1000)):  # a 1 s pause at 400-500
+        flags[a:b] = True
+    speech = Speech(flags, spans_of(flags))
+    # the warping put the second boundary in the 300 ms pause at 600-630, 1.3 s past the long one;
+    # the lines' synthetic voices say 2 s, 1.7 s and 5 s
+    spans = [(0, 200), (230, 600), (630, 1000)]
+    assert fit_to_pauses(spans, speech, [200, 170, 500]) == [(0, 200), (230, 400), (500, 1000)]
+    # lengths that fit where it is: it stays
+    assert fit_to_pauses(spans, speech, [200, 370, 370]) == spans

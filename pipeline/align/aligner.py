@@ -17,6 +17,8 @@ import numpy.typing as npt
 
 from pipeline.align.dtw import warp
 from pipeline.align.gaps import Gap, cut_out, extend_ends, held_runs, snap_to_pauses, unscripted_gaps
+from pipeline.align.refine import fit_to_pauses, trim_islands
+from pipeline.align.skips import confirmed, skipped_lines
 from pipeline.core.errors import PipelineError
 from pipeline.media.mfcc import HOP, RATE, mfcc
 from pipeline.media.tts import synthesize
@@ -127,20 +129,58 @@ def align_samples(samples: npt.NDArray[np.int16], texts: Sequence[str], lang: st
     if heard < MIN_SPEECH_MS or not texts:
         raise NoSpeechError(f"no speech found ({heard} ms in {speech.duration_ms} ms of audio): nothing to align")
     voice, frames = _synthetic(texts, lang)
+    features = _features(samples, speech, voice, frames)
+    skipped = skipped_lines(features.heard, features.said, features.lines)
+    path = _warp_path(features, ())
+    if skipped:
+        without = _warp_path(features, skipped)
+        spans = [[(a, b) for a, b, _ in _map(p, frames)] for p in (path, without)]
+        sure = confirmed(skipped, spans[0], spans[1], speech)
+        path = without if sure == skipped else _warp_path(features, sure) if sure else path
+    runs = held_runs(path)
+    found = _map(path, frames)
+    mapped = cut_out([(a, b) for a, b, _ in found], runs)
+    clean = _spans_of(_without_blips(speech))
+    synthetic = [last - first for first, last in frames]
+    return _finish(mapped, [t for _, _, t in found], synthetic, clean, _levels(samples), runs)
+
+
+@dataclass(frozen=True)
+class _Features:
+    """Both sides' normalised features over their speech, the frames they came from, and each
+    line's (first, last + 1) frame among the synthetic ones kept."""
+
+    heard: npt.NDArray[np.float32]
+    said: npt.NDArray[np.float32]
+    real_keep: npt.NDArray[np.int64]
+    syn_keep: npt.NDArray[np.int64]
+    lines: list[tuple[int, int]]
+
+
+def _features(
+    samples: npt.NDArray[np.int16], speech: Speech, voice: npt.NDArray[np.float32], frames: list[tuple[int, int]]
+) -> _Features:
     syn = mfcc(voice)
     power = np.array([np.mean(voice[i * HOP : (i + 1) * HOP] ** 2) for i in range(syn.shape[0])])
     real_keep = np.flatnonzero(_dilate(_without_blips(speech), DILATE))
     syn_keep = np.flatnonzero(power > 1e-6)
     real = mfcc(samples)
     real_keep = real_keep[real_keep < real.shape[0]]
-    path = warp(_normalised(_with_deltas(real)[real_keep]), _normalised(_with_deltas(syn)[syn_keep]))
+    heard, said = _normalised(_with_deltas(real)[real_keep]), _normalised(_with_deltas(syn)[syn_keep])
+    lines = [(int(np.searchsorted(syn_keep, a)), int(np.searchsorted(syn_keep, b))) for a, b in frames]
+    return _Features(heard, said, real_keep, syn_keep, lines)
+
+
+def _warp_path(features: _Features, skipped: Sequence[int]) -> npt.NDArray[np.int64]:
+    """The warping path (audio frame, synthetic frame) over the speech of both, the ``skipped``
+    lines left out (:mod:`pipeline.align.skips`)."""
+    said = np.ones(features.syn_keep.size, dtype=bool)
+    for k in skipped:
+        said[features.lines[k][0] : features.lines[k][1]] = False
+    path = warp(features.heard, features.said[said])
     # back to each side's own frames: the warped sequences hold their speech only
-    path = np.stack((real_keep[path[:, 0]], syn_keep[path[:, 1]]), axis=1)
-    runs = held_runs(path)
-    found = _map(path, frames)
-    mapped = cut_out([(a, b) for a, b, _ in found], runs)
-    clean = _spans_of(_without_blips(speech))
-    return _finish(mapped, [t for _, _, t in found], clean, _levels(samples), runs)
+    out: npt.NDArray[np.int64] = np.stack((features.real_keep[path[:, 0]], features.syn_keep[said][path[:, 1]]), axis=1)
+    return out
 
 
 def _levels(samples: npt.NDArray[np.int16]) -> npt.NDArray[np.float32]:
@@ -158,12 +198,19 @@ def _spans_of(flags: npt.NDArray[np.bool_]) -> Speech:
 def _finish(
     mapped: list[tuple[int, int]],
     taken: list[float],
+    synthetic: list[int],
     speech: Speech,
     levels: npt.NDArray[np.float32],
     runs: list[tuple[int, int]],
 ) -> Alignment:
-    """Snap to pauses, judge each line, find the speech no line covers."""
-    spans = extend_ends(snap_to_pauses(mapped, speech), levels)
+    """Snap to pauses, leave out the sounds set apart at the lines' edges, judge each line, find the
+    speech no line covers."""
+    said = [k for k, share in enumerate(taken) if share >= LOW_RATIO]  # the rest keep their place
+    snapped = fit_to_pauses(snap_to_pauses([mapped[k] for k in said], speech), speech, [synthetic[k] for k in said])
+    moved = extend_ends(trim_islands(snapped, speech, [synthetic[k] for k in said]), levels)
+    spans = list(mapped)
+    for k, span in zip(said, moved, strict=True):
+        spans[k] = span
     lines = []
     for (a, b), share in zip(spans, taken, strict=True):
         spoken = share >= LOW_RATIO

@@ -21,7 +21,9 @@ def _language(text: str) -> str:
 def add_align_arguments(p: argparse.ArgumentParser) -> None:
     """The script, the video, the language and the output."""
     p.add_argument(
-        "script", metavar="SCRIPT", help="plain text (one segment a line) or a transcript JSON without times"
+        "script",
+        metavar="SCRIPT",
+        help="plain text (one segment a line), a transcript JSON, or a CSV/TSV sheet, without times",
     )
     p.add_argument("video", metavar="VIDEO", help="the video (or audio) whose speech says the script")
     p.add_argument(

@@ -1,5 +1,6 @@
-"""Scripts without times, for ``subpipe align``: plain text (one segment per non-empty line) or a
-transcript JSON whose segments have no times (or times to be replaced).
+"""Scripts without times, for ``subpipe align``: plain text (one segment per non-empty line), a
+transcript JSON whose segments have no times (or times to be replaced), or a CSV/TSV sheet whose
+start and end cells are empty (:func:`pipeline.ingest.sheet.parse_untimed_sheet`).
 
 The result keeps everything a JSON script had (ids, speakers, the other languages' texts, the
 document's other keys), so that the aligned transcript is the script with times.
@@ -15,6 +16,9 @@ from typing import Any
 
 from pipeline.core.errors import InputError
 from pipeline.core.textio import read_text
+from pipeline.ingest.sheet import parse_untimed_sheet
+
+SHEET_SUFFIXES = (".csv", ".tsv")
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,15 @@ def _from_text(text: str, lang: str) -> dict[str, Any]:
     return {"source_language": lang, "languages": [lang], "segments": segments}
 
 
+def _from_sheet(text: str, path: str | Path, lang: str) -> dict[str, Any]:
+    """A sheet's rows as a transcript document: every language column keeps its text."""
+    langs, rows = parse_untimed_sheet(text, path)
+    if lang not in langs:
+        raise InputError(path, f"the sheet has no {lang} column (its languages: {', '.join(langs)})")
+    segments = [{"id": r.id, **({"speaker": r.speaker} if r.speaker else {}), "text": dict(r.text)} for r in rows]
+    return {"source_language": lang, "languages": list(langs), "segments": segments}
+
+
 def _text_of(seg: Mapping[str, Any], lang: str, default_lang: str) -> str | None:
     text = seg.get("text")
     if isinstance(text, str):
@@ -42,13 +55,16 @@ def _text_of(seg: Mapping[str, Any], lang: str, default_lang: str) -> str | None
 
 
 def parse_script(text: str, path: str | Path, lang: str) -> Script:
-    """Parse a script's decoded text: JSON when it starts with ``{``, else one segment per line.
+    """Parse a script's decoded text: a sheet when ``path`` ends in ``.csv`` or ``.tsv``, JSON when
+    the text starts with ``{``, else one segment per line.
 
     Raises:
         InputError: on invalid JSON, a JSON without a ``segments`` list, or a segment without text
             in ``lang``.
     """
-    if text.lstrip().startswith("{"):
+    if Path(path).suffix.lower() in SHEET_SUFFIXES:
+        doc = _from_sheet(text, path, lang)
+    elif text.lstrip().startswith("{"):
         try:
             doc = json.loads(text)
         except (json.JSONDecodeError, RecursionError, ValueError) as exc:
@@ -75,4 +91,5 @@ def load_script(path: str | Path, lang: str, encoding: str | None = None) -> Scr
     Raises:
         InputError: when the file cannot be read or parsed.
     """
-    return parse_script(read_text(path, encoding), path, lang)
+    sheet = Path(path).suffix.lower() in SHEET_SUFFIXES
+    return parse_script(read_text(path, encoding, ascii_start=sheet, langs=[lang]), path, lang)

@@ -5,7 +5,9 @@ Columns ``id, start, end, speaker``, then one per language (its BCP 47 tag as th
     id,start,end,speaker,en,ko
     s01,00:00:02,010,00:00:04,365,narrator,"The world changes.",세상은 변합니다.
 
-Times are ``HH:MM:SS,mmm``, ``HH:MM:SS.mmm`` or seconds (``2.01``). The file is UTF-8 or UTF-16,
+Times are ``HH:MM:SS,mmm``, ``HH:MM:SS.mmm`` or seconds (``2.01``). A script for ``subpipe align``
+(:func:`parse_untimed_sheet`) leaves every start and end empty, or leaves the two columns out
+(``id, speaker, <languages>``). The file is UTF-8 or UTF-16,
 with or without a BOM (the ASCII header makes UTF-16 without a BOM certain); ``.tsv`` is
 tab-separated, ``.csv`` is separated by whichever of comma, semicolon or tab its header uses.
 """
@@ -165,3 +167,52 @@ def parse_sheet(text: str, path: str | Path, *, lenient: bool = False) -> Sheet:
     if not rows:
         raise InputError(p, "the sheet has no segment rows")
     return Sheet(langs, tuple(rows), tuple(repairs))
+
+
+@dataclass(frozen=True)
+class ScriptRow:
+    """One row of a sheet without times: the file line it starts on, its id, speaker and texts."""
+
+    line: int
+    id: str
+    speaker: str
+    text: dict[str, str]
+
+
+def _untimed_header(header: list[str], path: Path, line: int) -> tuple[tuple[str, ...], int]:
+    """The languages of an untimed sheet's header, and how many fixed columns come before them."""
+    names = [cell.strip().lower() for cell in header]
+    if names[:2] == ["id", "speaker"]:
+        return _languages(["id", "start", "end", "speaker", *header[2:]], path, line), 2
+    return _languages(header, path, line), 4
+
+
+def parse_untimed_sheet(text: str, path: str | Path) -> tuple[tuple[str, ...], tuple[ScriptRow, ...]]:
+    """Parse a sheet whose rows have no times yet (a script for ``subpipe align``): its languages
+    and rows. The header is the timed sheet's (every start and end cell empty) or ``id, speaker,
+    <languages>``.
+
+    Raises:
+        InputError: naming the line: a row with a time, with no text, or with the wrong number of cells.
+    """
+    p = Path(path)
+    records = _records(text, p)
+    first = next(records, None)
+    if first is None:
+        raise InputError(p, "the sheet has no header row (id, start, end, speaker, <languages>)")
+    langs, fixed = _untimed_header(first[1], p, first[0])
+    rows = []
+    for line, record in records:
+        width = fixed + len(langs)
+        if len(record) < width or any(cell.strip() for cell in record[width:]):
+            raise InputError(p, f"expected {width} cells, got {len(record)}", line)
+        if fixed == 4 and (record[1].strip() or record[2].strip()):
+            raise InputError(p, "a script to align has no times: leave start and end empty", line)
+        texts = {lang: _cell_text(cell) for lang, cell in zip(langs, record[fixed:width], strict=True)}
+        if not any(texts.values()):
+            raise InputError(p, "the row has no text in any language", line)
+        speaker = record[fixed - 1].strip()
+        rows.append(ScriptRow(line, record[0].strip() or str(line), speaker, {k: v for k, v in texts.items() if v}))
+    if not rows:
+        raise InputError(p, "the sheet has no segment rows")
+    return langs, tuple(rows)
