@@ -1,7 +1,9 @@
 """The manual's generated reference names every command, option, job key, exit code, error class and language.
 
-The generators live in ``docs/hooks/`` and run at ``make docs``; these tests run them directly (no MkDocs
-needed) and fail when something the code defines is missing from the pages or has no hand-written words.
+The generators live in ``docs/hooks/``; ``make reference`` writes their Markdown into the pages (committed, so
+the reference reads on GitHub and in a clone). These tests run them directly (no MkDocs needed) and fail when
+something the code defines is missing from the pages, has no hand-written words, or when a committed section
+differs from a fresh generation.
 """
 
 from __future__ import annotations
@@ -88,16 +90,35 @@ def test_every_language_of_profiles_toml_is_on_the_languages_page() -> None:
 def test_every_name_import_pipeline_exports_has_an_api_entry() -> None:
     import pipeline
 
-    page = cliref.api_md()
+    page, index = cliref.api_md(), cliref.api_index_md()
     for name, module in pipeline._EXPORTS.items():
-        assert f"::: {module}.{name}\n" in page, name
+        assert f"::: {module}.{name}\n" in page and f"| `{name}` | " in index, name
 
 
 def test_every_marker_in_the_pages_has_a_generator_and_each_generator_a_page() -> None:
-    used = set()
+    paired, single = set(), set()
     for page in (ROOT / "docs").glob("*.md"):
-        used |= set(reference.MARKER.findall(page.read_text(encoding="utf-8")))
-    assert used == set(reference.GENERATORS)
+        text = page.read_text(encoding="utf-8")
+        paired |= {m.group(2) for m in reference.SECTION.finditer(text)}
+        single |= set(reference.MARKER.findall(reference.SECTION.sub("", text)))
+        reference.expand(text)  # an unpaired marker without a build-time generator raises
+    assert paired == set(reference.GENERATORS) and single == set(reference.BUILD_ONLY)
+
+
+@pytest.mark.parametrize("page", reference.pages(), ids=lambda p: p.name)
+def test_the_committed_reference_is_what_the_code_generates(page: Path) -> None:
+    text = page.read_text(encoding="utf-8")
+    assert not reference.stale(text), f"docs/{page.name}: out of date; run {reference.COMMAND}"
+    for match in reference.SECTION.finditer(text):
+        assert len(match.group(3).strip()) > 200, f"docs/{page.name}: {match.group(2)} is empty"
+
+
+def test_a_stale_section_is_found_and_written_afresh() -> None:
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    old = text.replace("## `subpipe burn`", "## `subpipe burn-old`")
+    assert reference.stale(old) == ["cli"] and reference.fill(old) == text
+    with pytest.raises(ValueError, match="make reference"):
+        reference.on_page_markdown(old)
 
 
 @pytest.mark.parametrize(

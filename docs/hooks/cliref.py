@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import ast
 import importlib
+import inspect
 import os
 import pkgutil
 import tomllib
@@ -187,3 +188,17 @@ def api_md() -> str:
             "",
         ]
     return "\n".join(out)
+
+
+def api_index_md() -> str:
+    """A table of every name ``import pipeline`` exports: what it is and its docstring's first line."""
+    exports: dict[str, str] = pipeline._EXPORTS
+    out = ["| name | from | what it does |", "| --- | --- | --- |"]
+    for name in sorted(exports, key=lambda n: (n[0].isupper(), n.lower())):
+        obj = getattr(importlib.import_module(exports[name]), name)
+        summary = (inspect.getdoc(obj) or "").split("\n\n")[0]
+        if not summary:
+            raise ValueError(f"pipeline.{name} has no docstring")
+        kind = "class" if inspect.isclass(obj) else "function" if callable(obj) else "value"
+        out.append(f"| `{name}` | {kind} in `{exports[name]}` | {_cell(summary)} |")
+    return "\n".join(out) + "\n"
