@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from pipeline.ingest import jobkeys
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "docs" / "hooks"))
 # docs/hooks is not a package of the project (MkDocs loads it by path): its modules, untyped here.
@@ -47,18 +49,56 @@ def test_every_command_and_option_is_in_the_cli_reference() -> None:
     assert "`--quiet`" in page and "`--verbose`" in page
 
 
-def test_every_job_key_is_in_the_job_file_reference() -> None:
+def _accepted(table: str) -> set[str]:
+    """The keys the job file's validator accepts in ``table`` (``top``: at the top level), read from the
+    "valid: ..." list it gives for an unknown key, whatever shape the table has (table, per language, array)."""
+    video: dict[str, Any] = {"transcript": "t.json", "languages": ["en"]}
+    probe: dict[str, Any] = {"zzqq": 1}
+    shapes: list[dict[str, Any]] = [probe] if table == "top" else [{table: probe}, {table: {"en": probe}}, {table: [{**video, **probe}]}]
+    for shape in shapes:
+        doc = shape if table == "top" else {"videos": [video], **shape}
+        for _, problem in jobkeys.job_problems(doc, {}):
+            found = re.search(r"unknown key 'zzqq'.*\(valid: ([^)]*)\)", problem)
+            if found:
+                return set(found.group(1).split(", "))
+    raise AssertionError(f"the validator names no valid keys of [{table}]: teach _accepted its shape")
+
+
+def _rows(page: str, heading: str) -> dict[str, list[str]]:
+    """The reference table under ``heading``: each key's cells (key, type, default, example, meaning)."""
+    rows = [r for r in _section(page, heading).splitlines() if r.startswith("| `")]
+    return {cells[0].strip("`"): cells for cells in ([c.strip() for c in r.strip("|").split(" | ")] for r in rows)}
+
+
+def _heading(table: str) -> str:
+    return {"top": "### Top level", "videos": "### `[[videos]]`"}.get(table, f"### `[{table}]`")
+
+
+def test_every_key_the_validator_accepts_is_in_the_job_file_reference() -> None:
     page = jobref.job_keys_md()
-    titles = {"top": "### Top level", "videos": "### `[[videos]]`"}
-    for table, keys, _, _ in jobref.tables():
-        section = _section(page, titles.get(table, f"### `[{table}]`"))
-        for key, kind in keys.items():
-            row = next((r for r in section.splitlines() if r.startswith(f"| `{key}` |")), None)
-            assert row is not None, f"{table}.{key}"
-            cells = [c.strip() for c in row.split(" | ")]
-            assert cells[1] == kind.what and all(cells[2:]), f"{table}.{key}: {row}"
+    top, videos = _rows(page, "### Top level"), _rows(page, "### `[[videos]]`")
+    tables = [key for key, kind in jobkeys.TOP_KEYS.items() if kind is None]
+    assert {"videos", "outputs", "render", "style", "profile"} <= set(tables)
+    assert _accepted("top") == set(top) | set(videos) | set(tables)
+    for table in tables:
+        rows = _rows(page, _heading(table))
+        assert set(rows) == _accepted(table), table
+        for key, cells in rows.items():
+            kind = jobkeys.TOP_KEYS.get(key) if table == "top" else None
+            assert all(cells) and (kind is None or cells[1] == kind.what), f"{table}.{key}: {cells}"
     for name in jobref.PRESETS:
         assert f"| `{name}` |" in page
+
+
+def test_a_default_says_none_only_where_the_code_has_none() -> None:
+    page = jobref.job_keys_md()
+    for table in ["top", *(key for key, kind in jobkeys.TOP_KEYS.items() if kind is None)]:
+        defaults = jobref.code_defaults(table)
+        for key, cells in _rows(page, _heading(table)).items():
+            assert cells[2] != "none" or (key in defaults and defaults[key] is None), f"{table}.{key}: {cells}"
+    style = _rows(page, "### `[style]`")
+    assert style["outline"][2] == "`2.5`" and style["bold"][2] == "`false`"  # from AssStyle
+    assert style["font_size"][2].startswith("6 %")  # the hand-written words win
 
 
 def test_every_exit_code_and_error_class_is_on_the_errors_page() -> None:
@@ -156,3 +196,14 @@ def test_a_job_key_without_words_fails_the_build(monkeypatch: pytest.MonkeyPatch
     assert jobref.missing() == ["outputs.hls"]
     with pytest.raises(ValueError, match=r"outputs\.hls"):
         jobref.job_keys_md()
+
+
+def test_a_table_jobkeys_gains_is_in_the_reference_by_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(jobkeys.TOP_KEYS, "storage", None)
+    monkeypatch.setattr(jobkeys, "STORAGE_KEYS", {"endpoint": jobkeys.STR}, raising=False)
+    words = {**jobref.texts(), "storage.endpoint": {"what": "the S3 endpoint", "example": 'endpoint = "http://s3"'}}
+    monkeypatch.setattr(jobref, "texts", lambda: words)
+    section = _section(jobref.job_keys_md(), "### `[storage]`")
+    assert '| `endpoint` | a string | none | `endpoint = "http://s3"` | the S3 endpoint |' in section
+    del words["storage.endpoint"]
+    assert jobref.missing() == ["storage.endpoint"]
