@@ -48,6 +48,11 @@ def profile_fields() -> dict[str, str]:
     return meanings
 
 
+def field_meaning(name: str) -> str:
+    """What profile field ``name`` means: ``profiles.toml``'s comment, else ``jobkeys.toml``'s ``profile.<name>``."""
+    return profile_fields().get(name) or texts().get(f"profile.{name}", {}).get("what", "")
+
+
 def profiles() -> dict[str, dict[str, Any]]:
     """Every table of ``profiles.toml`` (``default`` first)."""
     return tomllib.loads(PROFILES_TOML)
@@ -180,7 +185,10 @@ def job_keys_md() -> str:
 def languages_md() -> str:
     """Every profile of ``profiles.toml``: a summary table, the defaults, and what each language changes."""
     tables_ = profiles()
-    base, fields = tables_["default"], profile_fields()
+    base = tables_["default"]
+    unsaid = [k for k in base if not field_meaning(k)]
+    if unsaid:
+        raise ValueError(f"profiles.toml's comment or docs/hooks/jobkeys.toml: no words for {', '.join(unsaid)}")
     shown = ("name", "script", "direction", "max_line_chars", "max_lines", "max_cps", "count", "breaking", "font")
     out = ["| tag | " + " | ".join(shown) + " |", "| --- |" + " --- |" * len(shown)]
     for tag in tables_:
@@ -189,7 +197,7 @@ def languages_md() -> str:
         merged = dataclasses.asdict(get_profile(tag))  # as the code merges it: zh-HK over zh-Hant over [default]
         out.append(f"| `{tag}` | " + " | ".join(_cell(str(merged.get(f, ""))) for f in shown) + " |")
     out += ["", "### `[default]`: every field", "", "| field | default | meaning |", "| --- | --- | --- |"]
-    out += [f"| `{k}` | `{_toml(v)}` | {_cell(fields.get(k, ''))} |" for k, v in base.items()]
+    out += [f"| `{k}` | `{_toml(v)}` | {_cell(field_meaning(k))} |" for k, v in base.items()]
     out += ["", "### What each language sets", ""]
     for tag, table in tables_.items():
         if tag != "default":
