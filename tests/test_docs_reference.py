@@ -8,9 +8,11 @@ differs from a fresh generation.
 
 from __future__ import annotations
 
+import ast
 import importlib
 import re
 import sys
+import types
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +119,51 @@ def test_every_exit_code_and_error_class_is_on_the_errors_page() -> None:
         section = _section(page, f"### `{cls.__name__}`")
         assert f"exit {cls.exit_code}." in section
         assert all(f"**{part}:**" in section for part in ("Means", "Cause", "Fix")), cls.__name__
+
+
+def _exit_values(source: str, module: Any) -> set[int]:
+    """The ints ``return`` and ``sys.exit`` in ``source`` can give: literals and ``module``'s constants,
+    also as the arms of ``a if c else b`` and ``a or b`` (not a call's arguments: ``m.group(1)``)."""
+
+    def ints(expr: ast.expr) -> set[int]:
+        if isinstance(expr, ast.IfExp):
+            return ints(expr.body) | ints(expr.orelse)
+        if isinstance(expr, ast.BoolOp):
+            return set().union(*(ints(v) for v in expr.values))
+        if isinstance(expr, ast.Constant):
+            value = expr.value
+        elif isinstance(expr, (ast.Name, ast.Attribute)):
+            value = module
+            for name in ast.unparse(expr).split("."):
+                value = getattr(value, name, None)
+        else:
+            return set()
+        return {value} if type(value) is int else set()
+
+    found: set[int] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Return) and node.value is not None:
+            found |= ints(node.value)
+        elif isinstance(node, ast.Call) and ast.unparse(node.func) in ("sys.exit", "exit", "SystemExit"):
+            found |= set().union(*(ints(a) for a in node.args))
+    return found
+
+
+def test_every_exit_code_the_cli_can_give_is_documented() -> None:
+    page = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+    documented = {int(c) for c in re.findall(r"^\| `(\d+)` \|", _section(page, "## Exit codes"), flags=re.M)}
+    assert {0, 1, 2, 130, 143} <= documented
+    for path in sorted((ROOT / "pipeline" / "cli").glob("*.py")):
+        module = importlib.import_module(f"pipeline.cli.{path.stem}")
+        given = _exit_values(path.read_text(encoding="utf-8"), module)
+        assert given <= documented, f"cli//{path.name} exits with {sorted(given - documented)}: not on errors.md"
+    for cls in cliref.error_classes():
+        assert cls.exit_code in documented, cls.__name__
+    # the scan sees a module constant and both arms of a conditional, in a return and in sys.exit
+    source = "import sys\ndef f(x):\n    return EX_BUSY if x else 3\nsys.exit(cfg.EX_SOFT)\nreturn m.group(4)"
+    constants = types.SimpleNamespace(EX_BUSY=75, cfg=types.SimpleNamespace(EX_SOFT=70))
+    assert _exit_values(source, constants) == {75, 3, 70}
+    assert cliref._outcomes(ast.parse("0 if ok else EX", mode="eval").body)[1].id == "EX"
 
 
 def test_every_language_of_profiles_toml_is_on_the_languages_page() -> None:

@@ -54,15 +54,56 @@ def error_classes() -> list[type[PipelineError]]:
     return found
 
 
-def exit_codes() -> list[int]:
-    """Every exit code the CLI returns: the integers its ``return`` statements can give, and each error's."""
-    codes = {0} | {cls.exit_code for cls in error_classes()}
-    for path in CLI_DIR.glob("*.py"):
+def _int_of(node: ast.expr, module: Any) -> int | None:
+    """The int ``node`` stands for: a literal, or a constant (``NAME``, ``mod.NAME``) of ``module``."""
+    if isinstance(node, ast.Constant):
+        return node.value if type(node.value) is int else None
+    value: Any = module
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.insert(0, node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    for name in [node.id, *parts]:
+        value = getattr(value, name, None)
+    return value if type(value) is int else None
+
+
+def _outcomes(expr: ast.expr) -> list[ast.expr]:
+    """The expressions ``expr`` can evaluate to: both arms of ``a if c else b``, each operand of ``or``/``and``."""
+    if isinstance(expr, ast.IfExp):
+        return _outcomes(expr.body) + _outcomes(expr.orelse)
+    if isinstance(expr, ast.BoolOp):
+        return [leaf for value in expr.values for leaf in _outcomes(value)]
+    return [expr]
+
+
+def cli_exit_values() -> dict[str, set[int]]:
+    """Per module of ``pipeline/cli``, the ints its ``return`` statements and ``sys.exit`` calls can give:
+    literals and module constants, also as the arms of ``0 if ok else 1``."""
+    found: dict[str, set[int]] = {}
+    for path in sorted(CLI_DIR.glob("*.py")):
+        module = importlib.import_module(f"pipeline.cli.{path.stem}")
+        codes: set[int] = set()
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Return) and node.value is not None:
-                for leaf in ast.walk(node.value):
-                    if isinstance(leaf, ast.Constant) and type(leaf.value) is int:
-                        codes.add(leaf.value)
+                exprs = [node.value]
+            elif isinstance(node, ast.Call) and ast.unparse(node.func) in ("sys.exit", "exit", "SystemExit"):
+                exprs = node.args
+            else:
+                continue
+            for expr in exprs:
+                codes |= {code for leaf in _outcomes(expr) if (code := _int_of(leaf, module)) is not None}
+        found[path.name] = codes
+    return found
+
+
+def exit_codes() -> list[int]:
+    """Every exit code the CLI gives: 0, each error class's ``exit_code``, and the ints of its returns."""
+    codes = {0} | {cls.exit_code for cls in error_classes()}
+    for values in cli_exit_values().values():
+        codes |= values
     return sorted(codes)
 
 
