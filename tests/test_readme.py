@@ -132,3 +132,12 @@ def test_every_quoted_section_of_the_manual_exists() -> None:
             )
             seen += 1
     assert seen >= 5
+
+
+def test_the_manual_cites_no_document_outside_the_repository_and_says_where_subpipe_is() -> None:
+    for page in [ROOT / "README.md", *DOCS.glob("*.md")]:
+        assert "qc-rules" not in page.read_text(encoding="utf-8"), page.name  # shared/reference is not in a clone
+    # a bare `subpipe` in a block comes after the README says how it gets on PATH
+    first_bare = re.search(rf"^subpipe (?:{'|'.join(COMMANDS)}) ", README, flags=re.M)
+    told = README.find("source .venv/bin/activate")
+    assert first_bare is not None and 0 <= told < first_bare.start()

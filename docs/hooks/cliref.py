@@ -184,6 +184,16 @@ def cli_md() -> str:
     return "\n".join(out)
 
 
+def _ends(cls: type[PipelineError], entry: dict[str, str]) -> str:
+    """How the error reaches the user: an exit code, or (studio only) an HTTP response."""
+    if entry.get("http"):
+        return (
+            f"; studio only: the studio answers it with HTTP {entry['http']} and a JSON `error`, "
+            "so it never ends a command and has no exit code."
+        )
+    return f"; exit {cls.exit_code}."
+
+
 def errors_md() -> str:
     """The exit codes, then every error class: its exit code, meaning, cause and fix."""
     _check()
@@ -195,7 +205,9 @@ def errors_md() -> str:
         "## Errors",
         "",
         "Every error subpipe raises on purpose is a `pipeline.PipelineError`; the CLI prints it as one "
-        "`error: ...` line on stderr (no traceback) and exits with the code below.",
+        "`error: ...` line on stderr (no traceback) and exits with the code below. The studio's own errors "
+        "(marked *studio only*) never end a command: the studio answers each request that raises one with "
+        'an HTTP status and a JSON `{"error": ...}`, and goes on serving.',
         "",
     ]
     for cls in error_classes():
@@ -204,7 +216,7 @@ def errors_md() -> str:
         out += [
             f"### `{cls.__name__}`",
             "",
-            f"`{cls.__module__}.{cls.__name__}`" + (f", a {bases}" if bases else "") + f"; exit {cls.exit_code}.",
+            f"`{cls.__module__}.{cls.__name__}`" + (f", a subclass of {bases}" if bases else "") + _ends(cls, entry),
             "",
             f"- **Means:** {entry['meaning'].strip()}",
             f"- **Cause:** {entry['cause'].strip()}",

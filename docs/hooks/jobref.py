@@ -49,8 +49,8 @@ def profile_fields() -> dict[str, str]:
 
 
 def field_meaning(name: str) -> str:
-    """What profile field ``name`` means: ``profiles.toml``'s comment, else ``jobkeys.toml``'s ``profile.<name>``."""
-    return profile_fields().get(name) or texts().get(f"profile.{name}", {}).get("what", "")
+    """What profile field ``name`` means: ``jobkeys.toml``'s ``profile.<name>``, else ``profiles.toml``'s comment."""
+    return texts().get(f"profile.{name}", {}).get("what") or profile_fields().get(name, "")
 
 
 def profiles() -> dict[str, dict[str, Any]]:
