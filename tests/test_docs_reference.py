@@ -215,6 +215,8 @@ def test_a_stale_section_is_found_and_written_afresh() -> None:
     assert reference.stale(old) == ["cli"] and reference.fill(old) == text
     with pytest.raises(ValueError, match="make reference"):
         reference.on_page_markdown(old)
+    with pytest.raises(ValueError, match="no <!-- /subpipe:cli -->"):
+        reference.expand("<!-- subpipe:cli -->\n")  # a section whose end marker was lost
 
 
 @pytest.mark.parametrize(

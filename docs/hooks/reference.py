@@ -98,8 +98,9 @@ def pages() -> list[Path]:
 
 def expand(markdown: str) -> str:
     """``markdown`` as the site shows it: each build-only marker replaced by its section."""
-    unpaired = {m.group(1) for m in MARKER.finditer(SECTION.sub("", markdown))}
-    for name in sorted(unpaired - set(BUILD_ONLY)):
+    unpaired = sorted({m.group(1) for m in MARKER.finditer(SECTION.sub("", markdown))} - set(BUILD_ONLY))
+    if unpaired:
+        name = unpaired[0]
         raise ValueError(f"<!-- subpipe:{name} --> has no <!-- /subpipe:{name} --> or generator; run {COMMAND}")
     markdown = SECTION.sub(lambda m: m.group(3), markdown)  # the committed text, without its markers
     return MARKER.sub(lambda m: BUILD_ONLY[m.group(1)]() if m.group(1) in BUILD_ONLY else m.group(0), markdown)
