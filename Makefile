@@ -15,7 +15,7 @@ DOCS_STAMP := $(VENV)/.installed-docs
 # `pip install -e .`: that one message is filtered out, any other warning still shows.
 EDITABLE := PYTHONWARNINGS="ignore:Editable installation:UserWarning"
 
-.PHONY: setup demo test test-browser test-mkvtoolnix lint bench eval fuzz clean check-install docs screenshots
+.PHONY: setup demo test test-browser test-mkvtoolnix lint bench eval fuzz clean check-install docs reference screenshots
 
 setup: $(STAMP)
 
@@ -54,10 +54,17 @@ $(DOCS_STAMP): pyproject.toml | $(STAMP)
 	$(EDITABLE) $(BIN)/python -m pip install --quiet -e '.[dev,docs]'
 	touch $(DOCS_STAMP)
 
-# NO_MKDOCS_2_WARNING: Material 9.7+ prints a notice about its successor on every build.
+# NO_MKDOCS_2_WARNING: Material 9.7+ prints a notice about its successor on every build. No --quiet: in
+# MkDocs 1.6 it raises the log level to ERROR, so a warning (a broken link) never reaches --strict's count.
 docs: setup $(DOCS_STAMP)
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir output/site
+	$(BIN)/python docs/hooks/reference.py --check
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir output/site
 	SUBPIPE_DOCS_SITE=output/site $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_docs_site.py
+
+# The manual's generated reference (job keys, CLI, errors, languages, API index), written into docs/*.md
+# from the code; commit the result. tests/test_docs_reference.py fails when it is out of date.
+reference: setup
+	$(BIN)/python docs/hooks/reference.py --write
 
 # The MKV's language tags read by mkvtoolnix (Debian: apt-get install -y mkvtoolnix); not part of `test`.
 test-mkvtoolnix: setup

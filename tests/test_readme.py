@@ -100,3 +100,44 @@ def test_the_design_pages_tree_lists_every_subpackage() -> None:
     assert sorted(listed) == actual
     top = sorted(p.name for p in (ROOT / "pipeline").glob("*.py"))
     assert top == ["__init__.py", "__main__.py"]
+
+
+# Pointers into the README that other branches still own (they moved to the manual with issue 26).
+README_POINTERS_OWNED_ELSEWHERE = {"pipeline/media/speechgate.py", "benchmarks/scale_model.py"}
+
+
+def _sources() -> list[Path]:
+    found = [*(ROOT / "pipeline").rglob("*.py"), *(ROOT / "assets").rglob("*.py"), *(ROOT / "benchmarks").rglob("*.py")]
+    return sorted([*found, *DOCS.glob("*.md")])
+
+
+def test_no_file_sends_readers_to_a_readme_section_that_moved_to_the_manual() -> None:
+    stale = re.compile(r"see (?:the )?README|in the README|README[,:] \"|\(README\)")
+    for path in _sources():
+        name = path.relative_to(ROOT).as_posix()
+        if name not in README_POINTERS_OWNED_ELSEWHERE:
+            assert not stale.search(path.read_text(encoding="utf-8")), f"{name}: points at the README"
+
+
+def test_every_quoted_section_of_the_manual_exists() -> None:
+    """A pointer such as ``docs/studio.md, "A studio for a team"`` names a heading of that page (or its part
+    before a colon or comma)."""
+    pointer = re.compile(r"(?:docs/)?([\w-]+\.md), \"([^\"]+)\"")
+    seen = 0
+    for path in _sources():
+        for page, title in pointer.findall(path.read_text(encoding="utf-8")):
+            headings = re.findall(r"^#+ (.+)$", (DOCS / page).read_text(encoding="utf-8"), flags=re.M)
+            assert any(h == title or h.startswith((title + ":", title + ",")) for h in headings), (
+                f"{path.relative_to(ROOT)}: {page} has no section {title!r}"
+            )
+            seen += 1
+    assert seen >= 5
+
+
+def test_the_manual_cites_no_document_outside_the_repository_and_says_where_subpipe_is() -> None:
+    for page in [ROOT / "README.md", *DOCS.glob("*.md")]:
+        assert "qc-rules" not in page.read_text(encoding="utf-8"), page.name  # shared/reference is not in a clone
+    # a bare `subpipe` in a block comes after the README says how it gets on PATH
+    first_bare = re.search(rf"^subpipe (?:{'|'.join(COMMANDS)}) ", README, flags=re.M)
+    told = README.find("source .venv/bin/activate")
+    assert first_bare is not None and 0 <= told < first_bare.start()

@@ -4,7 +4,7 @@
 
 Reads ``script.json`` (English text, speakers), ``timing.json`` (speech onset/offset measured from
 the generated audio by ``make_promo.py``) and ``translations/<lang>.json``; writes
-``subtitles/promo/transcript.json`` (format: README, "Transcript format").
+``subtitles/promo/transcript.json`` (format: docs/formats.md, "Transcript format").
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import ast
 import importlib
+import inspect
 import os
 import pkgutil
 import tomllib
@@ -53,15 +54,56 @@ def error_classes() -> list[type[PipelineError]]:
     return found
 
 
-def exit_codes() -> list[int]:
-    """Every exit code the CLI returns: the integers its ``return`` statements can give, and each error's."""
-    codes = {0} | {cls.exit_code for cls in error_classes()}
-    for path in CLI_DIR.glob("*.py"):
+def _int_of(node: ast.expr, module: Any) -> int | None:
+    """The int ``node`` stands for: a literal, or a constant (``NAME``, ``mod.NAME``) of ``module``."""
+    if isinstance(node, ast.Constant):
+        return node.value if type(node.value) is int else None
+    value: Any = module
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.insert(0, node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    for name in [node.id, *parts]:
+        value = getattr(value, name, None)
+    return value if type(value) is int else None
+
+
+def _outcomes(expr: ast.expr) -> list[ast.expr]:
+    """The expressions ``expr`` can evaluate to: both arms of ``a if c else b``, each operand of ``or``/``and``."""
+    if isinstance(expr, ast.IfExp):
+        return _outcomes(expr.body) + _outcomes(expr.orelse)
+    if isinstance(expr, ast.BoolOp):
+        return [leaf for value in expr.values for leaf in _outcomes(value)]
+    return [expr]
+
+
+def cli_exit_values() -> dict[str, set[int]]:
+    """Per module of ``pipeline/cli``, the ints its ``return`` statements and ``sys.exit`` calls can give:
+    literals and module constants, also as the arms of ``0 if ok else 1``."""
+    found: dict[str, set[int]] = {}
+    for path in sorted(CLI_DIR.glob("*.py")):
+        module = importlib.import_module(f"pipeline.cli.{path.stem}")
+        codes: set[int] = set()
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Return) and node.value is not None:
-                for leaf in ast.walk(node.value):
-                    if isinstance(leaf, ast.Constant) and type(leaf.value) is int:
-                        codes.add(leaf.value)
+                exprs = [node.value]
+            elif isinstance(node, ast.Call) and ast.unparse(node.func) in ("sys.exit", "exit", "SystemExit"):
+                exprs = node.args
+            else:
+                continue
+            for expr in exprs:
+                codes |= {code for leaf in _outcomes(expr) if (code := _int_of(leaf, module)) is not None}
+        found[path.name] = codes
+    return found
+
+
+def exit_codes() -> list[int]:
+    """Every exit code the CLI gives: 0, each error class's ``exit_code``, and the ints of its returns."""
+    codes = {0} | {cls.exit_code for cls in error_classes()}
+    for values in cli_exit_values().values():
+        codes |= values
     return sorted(codes)
 
 
@@ -142,6 +184,16 @@ def cli_md() -> str:
     return "\n".join(out)
 
 
+def _ends(cls: type[PipelineError], entry: dict[str, str]) -> str:
+    """How the error reaches the user: an exit code, or (studio only) an HTTP response."""
+    if entry.get("http"):
+        return (
+            f"; studio only: the studio answers it with HTTP {entry['http']} and a JSON `error`, "
+            "so it never ends a command and has no exit code."
+        )
+    return f"; exit {cls.exit_code}."
+
+
 def errors_md() -> str:
     """The exit codes, then every error class: its exit code, meaning, cause and fix."""
     _check()
@@ -153,7 +205,9 @@ def errors_md() -> str:
         "## Errors",
         "",
         "Every error subpipe raises on purpose is a `pipeline.PipelineError`; the CLI prints it as one "
-        "`error: ...` line on stderr (no traceback) and exits with the code below.",
+        "`error: ...` line on stderr (no traceback) and exits with the code below. The studio's own errors "
+        "(marked *studio only*) never end a command: the studio answers each request that raises one with "
+        'an HTTP status and a JSON `{"error": ...}`, and goes on serving.',
         "",
     ]
     for cls in error_classes():
@@ -162,7 +216,7 @@ def errors_md() -> str:
         out += [
             f"### `{cls.__name__}`",
             "",
-            f"`{cls.__module__}.{cls.__name__}`" + (f", a {bases}" if bases else "") + f"; exit {cls.exit_code}.",
+            f"`{cls.__module__}.{cls.__name__}`" + (f", a subclass of {bases}" if bases else "") + _ends(cls, entry),
             "",
             f"- **Means:** {entry['meaning'].strip()}",
             f"- **Cause:** {entry['cause'].strip()}",
@@ -187,3 +241,17 @@ def api_md() -> str:
             "",
         ]
     return "\n".join(out)
+
+
+def api_index_md() -> str:
+    """A table of every name ``import pipeline`` exports: what it is and its docstring's first line."""
+    exports: dict[str, str] = pipeline._EXPORTS
+    out = ["| name | from | what it does |", "| --- | --- | --- |"]
+    for name in sorted(exports, key=lambda n: (n[0].isupper(), n.lower())):
+        obj = getattr(importlib.import_module(exports[name]), name)
+        summary = (inspect.getdoc(obj) or "").split("\n\n")[0]
+        if not summary:
+            raise ValueError(f"pipeline.{name} has no docstring")
+        kind = "class" if inspect.isclass(obj) else "function" if callable(obj) else "value"
+        out.append(f"| `{name}` | {kind} in `{exports[name]}` | {_cell(summary)} |")
+    return "\n".join(out) + "\n"

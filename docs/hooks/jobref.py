@@ -18,6 +18,7 @@ from typing import Any
 from pipeline.core.profiles import get_profile
 from pipeline.ingest import job, jobkeys
 from pipeline.ingest.presets import PRESETS
+from pipeline.tracks.formats import AssStyle
 
 HERE = Path(__file__).resolve().parent
 PROFILES_TOML = resources.files("pipeline.core").joinpath("profiles.toml").read_text(encoding="utf-8")
@@ -47,6 +48,11 @@ def profile_fields() -> dict[str, str]:
     return meanings
 
 
+def field_meaning(name: str) -> str:
+    """What profile field ``name`` means: ``jobkeys.toml``'s ``profile.<name>``, else ``profiles.toml``'s comment."""
+    return texts().get(f"profile.{name}", {}).get("what") or profile_fields().get(name, "")
+
+
 def profiles() -> dict[str, dict[str, Any]]:
     """Every table of ``profiles.toml`` (``default`` first)."""
     return tomllib.loads(PROFILES_TOML)
@@ -56,34 +62,49 @@ def _dataclass_defaults(cls: type) -> dict[str, Any]:
     return {f.name: f.default for f in dataclasses.fields(cls) if f.default is not dataclasses.MISSING}
 
 
+# How each table is introduced; a table jobkeys gains later is listed all the same, as `[name]`.
+WHERE = {
+    "top": "at the top of the file, above the first `[table]`",
+    "videos": "one `[[videos]]` table per video; a job of one video may put these keys at the top instead",
+    "outputs": "`[outputs]`: which files to make",
+    "render": "`[render]`: the encoder",
+    "style": "`[style]` for every language, `[style.<lang>]` for one: the burned-in look, sizes in pixels of the video",
+    "profile": "`[profile.<lang>]`: any field of a language's profile (its default here is the `[default]` profile's; "
+    "each language's own values are on the [languages](languages.md) page)",
+}
+
+
+def schema() -> dict[str, dict[str, jobkeys.Kind]]:
+    """Every table of the job file, as ``jobkeys.TOP_KEYS`` lists them, with its keys' kinds (``top``: the
+    top level's own keys; the video keys it also takes are ``videos``'). A table is ``jobkeys.<NAME>_KEYS``
+    (``videos``: ``VIDEO_KEYS``)."""
+    found = {"top": {k: v for k, v in jobkeys.TOP_KEYS.items() if v is not None and k not in jobkeys.VIDEO_KEYS}}
+    for name, kind in jobkeys.TOP_KEYS.items():
+        if kind is not None:
+            continue
+        names = (f"{name.upper()}_KEYS", f"{name.upper().removesuffix('S')}_KEYS")
+        keys = next((getattr(jobkeys, n) for n in names if isinstance(getattr(jobkeys, n, None), dict)), None)
+        if keys is None:
+            raise ValueError(f"table {name!r} of jobkeys.TOP_KEYS: no jobkeys.{names[0]} to document it from")
+        found[name] = keys
+    return found
+
+
+def code_defaults(table: str) -> dict[str, Any]:
+    """The defaults the code gives the keys of ``table``: its dataclass's (the job's field of that name),
+    the burned style's, or the ``[default]`` profile's."""
+    if table == "profile":
+        return profiles()["default"]
+    known: dict[str, type] = {"top": job.Job, "videos": job.VideoJob, "style": AssStyle}
+    field = next((f for f in dataclasses.fields(job.Job) if f.name == table), None)
+    if table not in known and field is not None and dataclasses.is_dataclass(field.default):
+        known[table] = type(field.default)
+    return _dataclass_defaults(known[table]) if table in known else {}
+
+
 def tables() -> list[tuple[str, dict[str, jobkeys.Kind], dict[str, Any], str]]:
     """The job file's tables as the reference shows them, with their keys' kinds and code defaults."""
-    top = {k: v for k, v in jobkeys.TOP_KEYS.items() if v is not None and k not in jobkeys.VIDEO_KEYS}
-    base = profiles()["default"]
-    return [
-        ("top", top, {}, "at the top of the file, above the first `[table]`"),
-        (
-            "videos",
-            jobkeys.VIDEO_KEYS,
-            _dataclass_defaults(job.VideoJob),
-            "one `[[videos]]` table per video; a job of one video may put these keys at the top instead",
-        ),
-        ("outputs", jobkeys.OUTPUTS_KEYS, _dataclass_defaults(job.Outputs), "`[outputs]`: which files to make"),
-        ("render", jobkeys.RENDER_KEYS, _dataclass_defaults(job.Render), "`[render]`: the encoder"),
-        (
-            "style",
-            jobkeys.STYLE_KEYS,
-            {},
-            "`[style]` for every language, `[style.<lang>]` for one: the burned-in look, sizes in pixels of the video",
-        ),
-        (
-            "profile",
-            jobkeys.PROFILE_KEYS,
-            base,
-            "`[profile.<lang>]`: any field of a language's profile (its default here is the `[default]` profile's; "
-            "each language's own values are on the [languages](languages.md) page)",
-        ),
-    ]
+    return [(name, keys, code_defaults(name), WHERE.get(name, f"`[{name}]`")) for name, keys in schema().items()]
 
 
 def missing() -> list[str]:
@@ -164,7 +185,10 @@ def job_keys_md() -> str:
 def languages_md() -> str:
     """Every profile of ``profiles.toml``: a summary table, the defaults, and what each language changes."""
     tables_ = profiles()
-    base, fields = tables_["default"], profile_fields()
+    base = tables_["default"]
+    unsaid = [k for k in base if not field_meaning(k)]
+    if unsaid:
+        raise ValueError(f"profiles.toml's comment or docs/hooks/jobkeys.toml: no words for {', '.join(unsaid)}")
     shown = ("name", "script", "direction", "max_line_chars", "max_lines", "max_cps", "count", "breaking", "font")
     out = ["| tag | " + " | ".join(shown) + " |", "| --- |" + " --- |" * len(shown)]
     for tag in tables_:
@@ -173,7 +197,7 @@ def languages_md() -> str:
         merged = dataclasses.asdict(get_profile(tag))  # as the code merges it: zh-HK over zh-Hant over [default]
         out.append(f"| `{tag}` | " + " | ".join(_cell(str(merged.get(f, ""))) for f in shown) + " |")
     out += ["", "### `[default]`: every field", "", "| field | default | meaning |", "| --- | --- | --- |"]
-    out += [f"| `{k}` | `{_toml(v)}` | {_cell(fields.get(k, ''))} |" for k, v in base.items()]
+    out += [f"| `{k}` | `{_toml(v)}` | {_cell(field_meaning(k))} |" for k, v in base.items()]
     out += ["", "### What each language sets", ""]
     for tag, table in tables_.items():
         if tag != "default":

@@ -43,11 +43,13 @@ def fit_label(label: str, width: int = LABEL_CHARS) -> str:
     'burn promo [en ko]'
     >>> fit_label("burn a-very-long-video-name-indeed [en ko ja]", 30)
     'burn a-very-lon… [3 languages]'
+    >>> fit_label("burn promo [v2] [en ko ja zh-Hans ar es fr ru vi id]", 40)
+    'burn promo [v2] [10 languages]'
     """
     if len(label) <= width:
         return label
-    head, bracket, rest = label.partition(" [")
-    items = rest[:-1].split() if bracket and rest.endswith("]") else []
+    head, bracket, rest = label.rpartition(" [")  # the last bracket: a video's name may hold one ("promo [v2]")
+    items = rest[:-1].split() if bracket and rest.endswith("]") and "]" not in rest[:-1] else []
     if not items:
         return label[:width]
     counted = f" [{len(items)} language{'s' if len(items) > 1 else ''}]"

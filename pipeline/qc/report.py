@@ -1,4 +1,6 @@
-"""Check reports: a terminal table, stable JSON (schema in the README), self-contained HTML.
+"""Check reports: a terminal table, stable JSON, self-contained HTML.
+
+The JSON's schema is in the manual: docs/timing.md, "Checking and syncing subtitle timing".
 
 The renderers return text; the CLI writes it (to stdout or through :func:`outputs.write_text`).
 """

@@ -87,7 +87,8 @@ def _access(options: Options, port: int) -> tuple[Access, list[str]]:
     if options.host not in LOOPBACK and options.users is None:
         warnings.append(
             f"--host {options.host}: anyone who can reach this address and learns the token can edit; "
-            "give named users with --users FILE, and put TLS in front (a reverse proxy: see the README)"
+            "give named users with --users FILE, and put TLS in front "
+            '(a reverse proxy: see the manual, docs/studio.md, "A studio for a team")'
         )
     return access, warnings
 
