@@ -18,7 +18,7 @@ import numpy.typing as npt
 from pipeline.align.dtw import warp
 from pipeline.align.gaps import Gap, cut_out, extend_ends, held_runs, snap_to_pauses, unscripted_gaps
 from pipeline.align.refine import fit_to_pauses, trim_islands
-from pipeline.align.skips import confirmed, skipped_lines
+from pipeline.align.skips import MIN_RELIEF, confirmed, line_costs, relief, skipped_lines
 from pipeline.core.errors import PipelineError
 from pipeline.media.mfcc import HOP, RATE, mfcc
 from pipeline.media.tts import synthesize
@@ -135,7 +135,7 @@ def align_samples(samples: npt.NDArray[np.int16], texts: Sequence[str], lang: st
     if skipped:
         without = _warp_path(features, skipped)
         spans = [[(a, b) for a, b, _ in _map(p, frames)] for p in (path, without)]
-        sure = confirmed(skipped, spans[0], spans[1], speech)
+        sure = [k for k in confirmed(skipped, spans[0], spans[1], speech) if _relief(features, path, k) >= MIN_RELIEF]
         path = without if sure == skipped else _warp_path(features, sure) if sure else path
     runs = held_runs(path)
     found = _map(path, frames)
@@ -181,6 +181,16 @@ def _warp_path(features: _Features, skipped: Sequence[int]) -> npt.NDArray[np.in
     # back to each side's own frames: the warped sequences hold their speech only
     out: npt.NDArray[np.int64] = np.stack((features.real_keep[path[:, 0]], features.syn_keep[said][path[:, 1]]), axis=1)
     return out
+
+
+def _relief(features: _Features, path: npt.NDArray[np.int64], k: int) -> float:
+    """:func:`pipeline.align.skips.relief` of line ``k``: the warping with all lines against that without it."""
+
+    def costs(p: npt.NDArray[np.int64]) -> list[float]:
+        at = np.stack((np.searchsorted(features.real_keep, p[:, 0]), np.searchsorted(features.syn_keep, p[:, 1])), 1)
+        return line_costs(features.heard, features.said, at, features.lines)
+
+    return relief(costs(path), costs(_warp_path(features, [k])), k)
 
 
 def _levels(samples: npt.NDArray[np.int16]) -> npt.NDArray[np.float32]:

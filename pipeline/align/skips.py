@@ -32,6 +32,8 @@ SKIP_PRICE = 0.5  # per cell of the line skipped, in cosine distance
 AROUND = 2  # lines on each side of a skipped one whose boundaries are compared
 MIN_PAUSE = 15  # windows: a pause this long or longer takes a boundary
 PAUSE_SLACK = 15  # windows: a boundary this close to a pause is in it
+MIN_HIT_GAIN = 0.25  # share of boundaries: one of the four around a line more in a pause without it
+MIN_RELIEF = 0.05  # cosine distance: how much closer its neighbours' audio matches with the line left out
 MAX_CELLS = 16_000_000  # coarse cells (two float64 matrices, 256 MB: 21 minutes against 21): longer, no skips
 
 Features = npt.NDArray[np.float32]
@@ -142,6 +144,31 @@ def confirmed(
     for k in skipped:
         near = [n for n in range(k - AROUND, k + AROUND + 1) if 0 <= n < len(with_all)]
         kept = [n for n in near if n == k or n not in skipped]
-        if _hits(without, [n for n in kept if n != k], pauses) == 1.0 > _hits(with_all, kept, pauses):
+        gain = _hits(without, [n for n in kept if n != k], pauses)
+        if gain >= 1.0 - MIN_HIT_GAIN and gain - _hits(with_all, kept, pauses) >= MIN_HIT_GAIN:
             out.append(k)
     return out
+
+
+def line_costs(
+    heard: Features, said: Features, path: npt.NDArray[np.int64], lines: Sequence[tuple[int, int]]
+) -> list[float]:
+    """Each line's mean cosine distance along ``path`` (pairs of indices into ``heard`` and
+    ``said``); NaN for a line the path leaves out."""
+    h, s = heard[path[:, 0]].astype(np.float64), said[path[:, 1]].astype(np.float64)
+    cos = 1.0 - (h * s).sum(axis=1) / (np.linalg.norm(h, axis=1) * np.linalg.norm(s, axis=1) + 1e-9)
+    out = []
+    for first, last in lines:
+        inside = (path[:, 1] >= first) & (path[:, 1] < last)
+        out.append(float(cos[inside].mean()) if inside.any() else float("nan"))
+    return out
+
+
+def relief(with_all: Sequence[float], without: Sequence[float], k: int) -> float:
+    """How much better the lines around ``k`` match their audio with line ``k`` left out (the
+    mean of their :func:`line_costs` with it less without it). A line that is not said, kept,
+    takes audio from its neighbours: left out, they match better; a spoken line left out leaves
+    its audio to them: they match worse, or no better (a margin: eSpeak NG's voice varies a little)."""
+    near = [n for n in range(k - AROUND, k + AROUND + 1) if n != k and 0 <= n < len(with_all)]
+    pairs = [(with_all[n], without[n]) for n in near if not (np.isnan(with_all[n]) or np.isnan(without[n]))]
+    return float(np.mean([a - b for a, b in pairs])) if pairs else 0.0
