@@ -216,3 +216,28 @@ def test_two_unspoken_lines_in_a_row_flag_no_spoken_line() -> None:
     got = align_samples(decode_audio(CLIP), lines, "en")
     # a spoken line flagged tells the user to delete a real one: when unsure, nothing is flagged
     assert {k for k, line in enumerate(got.lines) if not line.spoken} <= {5, 6}
+
+
+def test_too_long_to_warp_is_one_clear_input_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.align import dtw
+    from pipeline.core.errors import InputError
+
+    frames = np.zeros((dtw.COARSE * 6400, 2), dtype=np.float32)  # 6400 x 6400 coarse cells: 85 min each
+    with pytest.raises(InputError, match="too long to align at once"):
+        dtw.warp(frames, frames)
+    monkeypatch.setattr(dtw, "MAX_COARSE_CELLS", 100)  # the clip, as if it were hours long
+    code, err, out = _align(tmp_path, LINES, CLIP, capsys)
+    assert code == 2 and "unexpected" not in err and str(CLIP) in err and "split the video" in err, err
+    assert not out.exists()
+
+
+def test_a_script_too_long_for_the_search_for_unsaid_lines_says_it_was_not_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.align import skips
+
+    monkeypatch.setattr(skips, "MAX_CELLS", 100)  # the clip, as if it were over 5.3 minutes
+    code, err, _ = _align(tmp_path, LINES, CLIP, capsys)
+    assert code == 0 and "info: unspoken_search_not_run (audio): script lines the audio does not say" in err, err

@@ -18,7 +18,7 @@ import numpy.typing as npt
 from pipeline.align.dtw import warp
 from pipeline.align.gaps import Gap, cut_out, extend_ends, held_runs, snap_to_pauses, unscripted_gaps
 from pipeline.align.refine import fit_to_pauses, trim_islands
-from pipeline.align.skips import MIN_RELIEF, confirmed, line_costs, relief, skipped_lines
+from pipeline.align.skips import MIN_RELIEF, confirmed, line_costs, relief, search_fits, skipped_lines
 from pipeline.core.errors import PipelineError
 from pipeline.media.mfcc import HOP, RATE, mfcc
 from pipeline.media.tts import synthesize
@@ -53,6 +53,7 @@ class Alignment:
 
     lines: tuple[AlignedLine, ...]
     gaps: tuple[Gap, ...]
+    unsearched: tuple[int, int] | None = None  # (speech, synthetic) ms when unsaid lines were not looked for
 
 
 def _synthetic(texts: Sequence[str], lang: str) -> tuple[npt.NDArray[np.float32], list[tuple[int, int]]]:
@@ -130,7 +131,8 @@ def align_samples(samples: npt.NDArray[np.int16], texts: Sequence[str], lang: st
         raise NoSpeechError(f"no speech found ({heard} ms in {speech.duration_ms} ms of audio): nothing to align")
     voice, frames = _synthetic(texts, lang)
     features = _features(samples, speech, voice, frames)
-    skipped = skipped_lines(features.heard, features.said, features.lines)
+    fits = search_fits(features.heard, features.said)
+    skipped = skipped_lines(features.heard, features.said, features.lines) if fits else []
     path = _warp_path(features, ())
     if skipped:
         without = _warp_path(features, skipped)
@@ -142,7 +144,9 @@ def align_samples(samples: npt.NDArray[np.int16], texts: Sequence[str], lang: st
     mapped = cut_out([(a, b) for a, b, _ in found], runs)
     clean = _spans_of(_without_blips(speech))
     synthetic = [last - first for first, last in frames]
-    return _finish(mapped, [t for _, _, t in found], synthetic, clean, _levels(samples), runs)
+    done = _finish(mapped, [t for _, _, t in found], synthetic, clean, _levels(samples), runs)
+    sizes = (features.heard.shape[0] * HOP * 1000 // RATE, features.said.shape[0] * HOP * 1000 // RATE)
+    return done if fits else Alignment(done.lines, done.gaps, sizes)
 
 
 @dataclass(frozen=True)

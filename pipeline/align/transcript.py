@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.align.aligner import AlignedLine, Alignment, align_samples
+from pipeline.align.dtw import COARSE, FRAME_MS, AudioTooLongError
+from pipeline.align.skips import MAX_CELLS
 from pipeline.core.findings import Finding
 from pipeline.core.timecode import format_clock
 from pipeline.ingest.script import Script
@@ -50,6 +52,20 @@ def _findings(alignment: Alignment, script: Script) -> list[Finding]:
                     "check the script against the video; delete the line or time it by hand",
                 )
             )
+    if alignment.unsearched:
+        speech, said = (f"{ms / 60_000:.1f}" for ms in alignment.unsearched)
+        side = (MAX_CELLS**0.5) * COARSE * FRAME_MS / 60_000
+        found.append(
+            Finding(
+                "unspoken_search_not_run",
+                "info",
+                None,
+                0,
+                f"script lines the audio does not say were not looked for: {speech} min of speech against "
+                f"{said} min of the script spoken is over the search's {side:.1f} against {side:.1f} min",
+                "align the video in parts (split it and the script) to have them looked for",
+            )
+        )
     for gap in alignment.gaps:
         found.append(
             Finding(
@@ -83,7 +99,11 @@ def align_media(script: Script, media: Path, lang: str) -> tuple[dict[str, Any],
     Raises:
         InputError / FfmpegError: when the media cannot be read.
         NoSpeechError: when its audio has no speech.
-        InputError: when eSpeak NG has no voice for ``lang``.
+        InputError: when eSpeak NG has no voice for ``lang``; AudioTooLongError (an InputError)
+            when the speech and the script are too long to warp at once.
     """
-    alignment = align_samples(decode_audio(media), script.lines, lang)
+    try:
+        alignment = align_samples(decode_audio(media), script.lines, lang)
+    except AudioTooLongError as exc:
+        raise AudioTooLongError(media, exc.frames) from None
     return aligned_document(script, alignment, lang), _findings(alignment, script)
