@@ -37,15 +37,16 @@ def _from_text(text: str, lang: str) -> dict[str, Any]:
     return {"source_language": lang, "languages": [lang], "segments": segments}
 
 
-def _from_sheet(text: str, path: str | Path, lang: str | None) -> dict[str, Any]:
+def _from_sheet(text: str, path: str | Path, lang: str | None) -> tuple[dict[str, Any], list[int]]:
     """A sheet's rows as a transcript document: every language column keeps its text; its source
-    language is ``lang``'s column, or the first language column (as for a timed sheet)."""
+    language is ``lang``'s column, or the first language column (as for a timed sheet); and the file
+    line of each row."""
     langs, rows = parse_untimed_sheet(text, path)
     column = langs[0] if lang is None else _column(lang, langs)
     if column is None:
         raise InputError(path, f"the sheet has no {lang} column (its languages: {', '.join(langs)})")
     segments = [{"id": r.id, **({"speaker": r.speaker} if r.speaker else {}), "text": dict(r.text)} for r in rows]
-    return {"source_language": column, "languages": list(langs), "segments": segments}
+    return {"source_language": column, "languages": list(langs), "segments": segments}, [r.line for r in rows]
 
 
 def _column(lang: str, langs: tuple[str, ...]) -> str | None:
@@ -75,8 +76,9 @@ def parse_script(text: str, path: str | Path, lang: str | None, default: str = "
         InputError: on invalid JSON, a JSON without a ``segments`` list, or a segment without text
             in ``lang``.
     """
+    at: list[int] = []  # a sheet's rows' file lines
     if Path(path).suffix.lower() in SHEET_SUFFIXES:
-        doc = _from_sheet(text, path, lang)
+        doc, at = _from_sheet(text, path, lang)
         lang = str(doc["source_language"])  # the column's own spelling (en-US for en)
     elif text.lstrip().startswith("{"):
         try:
@@ -93,6 +95,8 @@ def parse_script(text: str, path: str | Path, lang: str | None, default: str = "
     for n, seg in enumerate(doc["segments"], 1):
         found = _text_of(seg, lang, default_lang) if isinstance(seg, Mapping) else None
         if found is None or not found.strip():
+            if at:
+                raise InputError(path, f"the row has no text in {lang} (the language aligned)", at[n - 1])
             raise InputError(path, f"segment {n}: no text in {lang}")
         lines.append(" ".join(found.split()))
     if not lines:
