@@ -4,6 +4,7 @@ job (``align = true``) through `subpipe run` to burned cuts."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -241,3 +242,28 @@ def test_a_script_too_long_for_the_search_for_unsaid_lines_says_it_was_not_run(
     monkeypatch.setattr(skips, "MAX_CELLS", 100)  # the clip, as if it were over 5.3 minutes
     code, err, _ = _align(tmp_path, LINES, CLIP, capsys)
     assert code == 0 and "info: unspoken_search_not_run (audio): script lines the audio does not say" in err, err
+
+
+def test_no_two_lines_overlap_once_placed() -> None:
+    from pipeline.align.aligner import AlignedLine, Alignment
+    from pipeline.align.refine import without_overlaps
+    from pipeline.align.transcript import _findings, _placed
+    from pipeline.ingest.script import Script
+
+    # Mandarin under hiss: two boundaries left 10 ms on both sides of a pause's edge
+    assert without_overlaps([(267, 425), (424, 652), (651, 1021)]) == [(267, 424), (424, 651), (651, 1021)]
+    assert without_overlaps([(10, 50), (5, 8)]) == [(10, 11), (11, 12)]
+
+    def said(a: int, b: int) -> AlignedLine:
+        return AlignedLine(a, b, 1.0, True)
+
+    unsaid = AlignedLine(75260, 75260, 0.0, False)
+    # English under a loud hiss: no room at all between the lines around an unspoken one
+    placed = _placed((said(70000, 75260), unsaid, said(75260, 77850)))
+    assert placed[1][0] < placed[1][1] and placed[0][1] <= placed[1][0] and placed[1][1] <= placed[2][0], placed
+    # two unspoken lines in a row share the pause, and a finding gives the time a line was placed at
+    lines = (said(0, 1000), unsaid, unsaid, said(1150, 2000))
+    placed = _placed(lines)
+    assert all(a < b <= c for (a, b), (c, _) in itertools.pairwise(placed)), placed
+    found = _findings(Alignment(lines, ()), Script({}, ("a", "b", "c", "d")))
+    assert [f.start_ms for f in found] == [placed[1][0], placed[2][0]]

@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from pipeline.align.dtw import warp
 from pipeline.align.gaps import Gap, cut_out, extend_ends, held_runs, snap_to_pauses, unscripted_gaps
-from pipeline.align.refine import fit_to_pauses, trim_islands
+from pipeline.align.refine import fit_to_pauses, trim_islands, without_overlaps
 from pipeline.align.skips import MIN_RELIEF, confirmed, line_costs, relief, search_fits, skipped_lines
 from pipeline.core.errors import PipelineError
 from pipeline.media.mfcc import HOP, RATE, mfcc
@@ -221,7 +221,7 @@ def _finish(
     speech no line covers."""
     said = [k for k, share in enumerate(taken) if share >= LOW_RATIO]  # the rest keep their place
     snapped = fit_to_pauses(snap_to_pauses([mapped[k] for k in said], speech), speech, [synthetic[k] for k in said])
-    moved = extend_ends(trim_islands(snapped, speech, [synthetic[k] for k in said]), levels)
+    moved = without_overlaps(extend_ends(trim_islands(snapped, speech, [synthetic[k] for k in said]), levels))
     spans = list(mapped)
     for k, span in zip(said, moved, strict=True):
         spans[k] = span

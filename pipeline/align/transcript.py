@@ -8,6 +8,7 @@ that no line covers).
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,26 +21,39 @@ from pipeline.ingest.script import Script
 from pipeline.media.vad import decode_audio
 
 UNSPOKEN_SPAN_MS = 200
+MIN_UNSPOKEN_MS = 100
 
 
-def _placed(lines: tuple[AlignedLine, ...]) -> list[tuple[int, int]]:
-    """Each line's (start, end): an unspoken line gets ``UNSPOKEN_SPAN_MS`` at the end of the speech
-    before it (inside the pause when there is room), so that the transcript stays in time order."""
+def _placed(lines: Sequence[AlignedLine]) -> list[tuple[int, int]]:
+    """Each line's (start, end), none overlapping another: a run of unspoken lines shares the pause
+    before the next spoken line, ``UNSPOKEN_SPAN_MS`` each at most, as late as their own times
+    allow; with less than ``MIN_UNSPOKEN_MS`` each there, the line before gives up to half of
+    itself, so that the transcript stays in time order."""
     out: list[tuple[int, int]] = []
-    for k, line in enumerate(lines):
-        if line.spoken:
-            out.append((line.start_ms, line.end_ms))
+    k = 0
+    while k < len(lines):
+        if lines[k].spoken:
+            out.append((lines[k].start_ms, lines[k].end_ms))
+            k += 1
             continue
+        run = next((n for n in range(k, len(lines)) if lines[n].spoken), len(lines)) - k
         after = out[-1][1] if out else 0
-        before = next((x.start_ms for x in lines[k + 1 :] if x.spoken), after + UNSPOKEN_SPAN_MS)
-        start = max(after, min(line.start_ms, before - UNSPOKEN_SPAN_MS))
-        out.append((start, max(start + 1, min(start + UNSPOKEN_SPAN_MS, before))))
+        before = lines[k + run].start_ms if k + run < len(lines) else after + run * UNSPOKEN_SPAN_MS
+        if before - after < run * MIN_UNSPOKEN_MS and out:
+            first, last = out[-1]
+            after = max(first + (last - first) // 2, before - run * UNSPOKEN_SPAN_MS, first + 1)
+            out[-1] = (first, after)
+        width = max(1, min(UNSPOKEN_SPAN_MS, (before - after) // run))
+        start = max(after, min(lines[k].start_ms, before - run * width))
+        out += [(start + n * width, start + (n + 1) * width) for n in range(run)]
+        k += run
     return out
 
 
 def _findings(alignment: Alignment, script: Script) -> list[Finding]:
     found = []
-    for n, (line, text) in enumerate(zip(alignment.lines, script.lines, strict=True), start=1):
+    placed = _placed(alignment.lines)
+    for n, (line, text, (at, _)) in enumerate(zip(alignment.lines, script.lines, placed, strict=True), start=1):
         if not line.spoken:
             shown = text if len(text) <= 60 else text[:57] + "..."
             found.append(
@@ -47,7 +61,7 @@ def _findings(alignment: Alignment, script: Script) -> list[Finding]:
                     "unspoken_line",
                     "warning",
                     n,
-                    line.start_ms,
+                    at,
                     f"line {n} ({shown!r}) is not heard in the audio (confidence {line.confidence:.2f})",
                     "check the script against the video; delete the line or time it by hand",
                 )
