@@ -251,3 +251,17 @@ def test_no_two_lines_overlap_once_placed() -> None:
     assert all(a < b <= c for (a, b), (c, _) in itertools.pairwise(placed)), placed
     found = _findings(Alignment(lines, ()), Script({}, ("a", "b", "c", "d")))
     assert [f.start_ms for f in found] == [placed[1][0], placed[2][0]]
+
+
+def test_an_output_that_is_a_folder_is_refused_before_aligning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script, folder = tmp_path / "s.txt", tmp_path / "out"
+    script.write_text("hello\n", encoding="utf-8")
+    folder.mkdir()
+    code = main(["align", str(script), str(CLIP), "--lang", "en", "-o", str(folder)])
+    err = capsys.readouterr().err
+    assert code == 2 and "is a folder" in err and "nothing written" in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "s.txt"]  # no .out.<pid> left behind
+    code = main(["align", str(script), str(CLIP), "--lang", "en", "-o", str(tmp_path / "no" / "t.json")])
+    assert code == 2 and "does not exist" in capsys.readouterr().err
