@@ -9,8 +9,6 @@ term is a running minimum (``D[i, j] = cumC[j] + min_{k<=j}(T[k] - cumC[k])`` wi
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import numpy.typing as npt
 
@@ -26,18 +24,16 @@ IntArray = npt.NDArray[np.int64]
 Features = npt.NDArray[np.float32]
 
 
-class AudioTooLongError(InputError):
-    """The audio's speech and the script's synthetic speech are too long to warp at once."""
-
-    def __init__(self, path: str | Path | None, frames: tuple[int, int]) -> None:
-        self.frames = frames
-        minutes = [f"{n * FRAME_MS / 60_000:.1f}" for n in frames]
-        longest = (MAX_COARSE_CELLS**0.5) * COARSE * FRAME_MS / 60_000
-        super().__init__(
-            path,
-            f"too long to align at once: {minutes[0]} min of speech against {minutes[1]} min of the script "
-            f"spoken (at most about {longest:.0f} against {longest:.0f}): split the video and its script",
-        )
+def too_long(frames: tuple[int, int]) -> InputError:
+    """The error for sequences of ``frames`` too long to warp at once (its path, None, is the caller's
+    to give: the media file)."""
+    minutes = [f"{n * FRAME_MS / 60_000:.1f}" for n in frames]
+    longest = (MAX_COARSE_CELLS**0.5) * COARSE * FRAME_MS / 60_000
+    return InputError(
+        None,
+        f"too long to align at once: {minutes[0]} min of speech against {minutes[1]} min of the script "
+        f"spoken (at most about {longest:.0f} against {longest:.0f}): split the video and its script",
+    )
 
 
 def _costs(a: Features, b: Features) -> npt.NDArray[np.float32]:
@@ -100,7 +96,7 @@ def warp(a: Features, b: Features) -> IntArray:
     """The DTW path between ``a`` (frames x d) and ``b``: an array of (i, j) pairs from (0, 0) to the ends.
 
     Raises:
-        AudioTooLongError: when the coarse matrix would exceed ``MAX_COARSE_CELLS``.
+        InputError: (with no path) when the coarse matrix would exceed ``MAX_COARSE_CELLS``.
     """
     n, m = a.shape[0], b.shape[0]
     if n == 0 or m == 0:
@@ -108,7 +104,7 @@ def warp(a: Features, b: Features) -> IntArray:
     ca = pool(a)
     cb = pool(b)
     if ca.shape[0] * cb.shape[0] > MAX_COARSE_CELLS:
-        raise AudioTooLongError(None, (n, m))
+        raise too_long((n, m))
     cost = _costs(ca, cb).astype(np.float64)
     rows = [np.cumsum(cost[0])]
     for i in range(1, cost.shape[0]):

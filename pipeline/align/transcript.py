@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.align.aligner import AlignedLine, Alignment, align_samples
-from pipeline.align.dtw import COARSE, FRAME_MS, AudioTooLongError
+from pipeline.align.dtw import COARSE, FRAME_MS
 from pipeline.align.skips import MAX_CELLS
+from pipeline.core.errors import InputError
 from pipeline.core.findings import Finding
 from pipeline.core.timecode import format_clock
 from pipeline.ingest.script import Script
@@ -113,11 +114,13 @@ def align_media(script: Script, media: Path, lang: str) -> tuple[dict[str, Any],
     Raises:
         InputError / FfmpegError: when the media cannot be read.
         NoSpeechError: when its audio has no speech.
-        InputError: when eSpeak NG has no voice for ``lang``; AudioTooLongError (an InputError)
-            when the speech and the script are too long to warp at once.
+        InputError: when eSpeak NG has no voice for ``lang``, or the speech and the script are
+            too long to warp at once.
     """
     try:
         alignment = align_samples(decode_audio(media), script.lines, lang)
-    except AudioTooLongError as exc:
-        raise AudioTooLongError(media, exc.frames) from None
+    except InputError as exc:
+        if exc.path is None:  # too long to warp (pipeline.align.dtw.too_long): the media is the file
+            raise InputError(media, exc.problem) from None
+        raise
     return aligned_document(script, alignment, lang), _findings(alignment, script)
