@@ -184,9 +184,16 @@ def _clean(label: str) -> str:
 
 
 def segments_of(source: Source, grid: str) -> list[dict[str, object]]:
-    """The published segments of one recording, in ms."""
+    """The published segments of one recording, in ms.
+
+    Raises:
+        ValueError: when the TextGrid has no tiers, or none named ``source.tier``.
+    """
     tiers = textgrid_tiers(grid)
-    intervals = next(rows for name, rows in tiers if name == source.tier) if source.tier else tiers[0][1]
+    names = [name for name, _ in tiers]
+    if not tiers or (source.tier and source.tier not in names):
+        raise ValueError(f"{source.grid}: no tier {source.tier or '(any)'!r} (its tiers: {names})")
+    intervals = dict(tiers)[source.tier] if source.tier else tiers[0][1]
     spoken = [(a, b, _clean(t)) for a, b, t in intervals if t.strip() not in SILENT_LABELS and _clean(t)]
     if source.kind == "ipu":
         groups = [[row] for row in spoken]

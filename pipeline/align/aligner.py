@@ -17,8 +17,8 @@ import numpy.typing as npt
 
 from pipeline.align.dtw import warp
 from pipeline.align.gaps import Gap, cut_out, extend_ends, held_runs, snap_to_pauses, unscripted_gaps
-from pipeline.align.refine import fit_to_pauses, trim_islands
-from pipeline.align.skips import confirmed, skipped_lines
+from pipeline.align.refine import fit_to_pauses, trim_islands, without_overlaps
+from pipeline.align.skips import MIN_RELIEF, confirmed, line_costs, relief, search_fits, skipped_lines
 from pipeline.core.errors import PipelineError
 from pipeline.media.mfcc import HOP, RATE, mfcc
 from pipeline.media.tts import synthesize
@@ -53,6 +53,7 @@ class Alignment:
 
     lines: tuple[AlignedLine, ...]
     gaps: tuple[Gap, ...]
+    unsearched: tuple[int, int] | None = None  # (speech, synthetic) ms when unsaid lines were not looked for
 
 
 def _synthetic(texts: Sequence[str], lang: str) -> tuple[npt.NDArray[np.float32], list[tuple[int, int]]]:
@@ -130,19 +131,22 @@ def align_samples(samples: npt.NDArray[np.int16], texts: Sequence[str], lang: st
         raise NoSpeechError(f"no speech found ({heard} ms in {speech.duration_ms} ms of audio): nothing to align")
     voice, frames = _synthetic(texts, lang)
     features = _features(samples, speech, voice, frames)
-    skipped = skipped_lines(features.heard, features.said, features.lines)
+    fits = search_fits(features.heard, features.said)
+    skipped = skipped_lines(features.heard, features.said, features.lines) if fits else []
     path = _warp_path(features, ())
     if skipped:
         without = _warp_path(features, skipped)
         spans = [[(a, b) for a, b, _ in _map(p, frames)] for p in (path, without)]
-        sure = confirmed(skipped, spans[0], spans[1], speech)
+        sure = [k for k in confirmed(skipped, spans[0], spans[1], speech) if _relief(features, path, k) >= MIN_RELIEF]
         path = without if sure == skipped else _warp_path(features, sure) if sure else path
     runs = held_runs(path)
     found = _map(path, frames)
     mapped = cut_out([(a, b) for a, b, _ in found], runs)
     clean = _spans_of(_without_blips(speech))
     synthetic = [last - first for first, last in frames]
-    return _finish(mapped, [t for _, _, t in found], synthetic, clean, _levels(samples), runs)
+    done = _finish(mapped, [t for _, _, t in found], synthetic, clean, _levels(samples), runs)
+    sizes = (features.heard.shape[0] * HOP * 1000 // RATE, features.said.shape[0] * HOP * 1000 // RATE)
+    return done if fits else Alignment(done.lines, done.gaps, sizes)
 
 
 @dataclass(frozen=True)
@@ -183,6 +187,16 @@ def _warp_path(features: _Features, skipped: Sequence[int]) -> npt.NDArray[np.in
     return out
 
 
+def _relief(features: _Features, path: npt.NDArray[np.int64], k: int) -> float:
+    """:func:`pipeline.align.skips.relief` of line ``k``: the warping with all lines against that without it."""
+
+    def costs(p: npt.NDArray[np.int64]) -> list[float]:
+        at = np.stack((np.searchsorted(features.real_keep, p[:, 0]), np.searchsorted(features.syn_keep, p[:, 1])), 1)
+        return line_costs(features.heard, features.said, at, features.lines)
+
+    return relief(costs(path), costs(_warp_path(features, [k])), k)
+
+
 def _levels(samples: npt.NDArray[np.int16]) -> npt.NDArray[np.float32]:
     """The level of each 10 ms window, in dB."""
     count = samples.size // HOP
@@ -207,7 +221,7 @@ def _finish(
     speech no line covers."""
     said = [k for k, share in enumerate(taken) if share >= LOW_RATIO]  # the rest keep their place
     snapped = fit_to_pauses(snap_to_pauses([mapped[k] for k in said], speech), speech, [synthetic[k] for k in said])
-    moved = extend_ends(trim_islands(snapped, speech, [synthetic[k] for k in said]), levels)
+    moved = without_overlaps(extend_ends(trim_islands(snapped, speech, [synthetic[k] for k in said]), levels))
     spans = list(mapped)
     for k, span in zip(said, moved, strict=True):
         spans[k] = span

@@ -12,13 +12,28 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from pipeline.core.errors import InputError
+
 COARSE = 8
 RADIUS = 3
 STALL = 0.0  # make eval: 0.5, 1.5 and 3 (of a cell's typical 3-5) all did worse
-_MAX_COARSE_CELLS = 40_000_000  # 160 MB of float32: about 53 minutes against 53 minutes
+MAX_COARSE_CELLS = 40_000_000  # 320 MB of float64 costs: about 53 minutes against 53 minutes (80 ms cells)
+FRAME_MS = 10  # the features' hop (pipeline.media.mfcc)
 
 IntArray = npt.NDArray[np.int64]
 Features = npt.NDArray[np.float32]
+
+
+def too_long(frames: tuple[int, int]) -> InputError:
+    """The error for sequences of ``frames`` too long to warp at once (its path, None, is the caller's
+    to give: the media file)."""
+    minutes = [f"{n * FRAME_MS / 60_000:.1f}" for n in frames]
+    longest = (MAX_COARSE_CELLS**0.5) * COARSE * FRAME_MS / 60_000
+    return InputError(
+        None,
+        f"too long to align at once: {minutes[0]} min of speech against {minutes[1]} min of the script "
+        f"spoken (at most about {longest:.0f} against {longest:.0f}): split the video and its script",
+    )
 
 
 def _costs(a: Features, b: Features) -> npt.NDArray[np.float32]:
@@ -28,7 +43,7 @@ def _costs(a: Features, b: Features) -> npt.NDArray[np.float32]:
     return out
 
 
-def _row(prev: npt.NDArray[np.float64], cost: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+def row_costs(prev: npt.NDArray[np.float64], cost: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """One row of accumulated cost, ``prev`` being the row above on the same columns (inf outside).
 
     A step that holds one side's frame (up or across) pays ``STALL`` on top of its cell.
@@ -71,25 +86,29 @@ def _band_dtw(a: Features, b: Features, lo: IntArray, hi: IntArray) -> IntArray:
             k0, k1 = max(int(lo[i]) - prev_lo, 0), min(int(hi[i]) + 1 - prev_lo, prev.size)
             if k1 > k0:
                 above[k0 + prev_lo - int(lo[i]) : k1 + prev_lo - int(lo[i])] = prev[k0:k1]
-        row = _row(above, cost) if i else np.cumsum(cost) + (0.0 if lo[0] == 0 else np.inf)
+        row = row_costs(above, cost) if i else np.cumsum(cost) + (0.0 if lo[0] == 0 else np.inf)
         rows.append(row)
         prev, prev_lo = row, int(lo[i])
     return _backtrack(rows, lo)
 
 
 def warp(a: Features, b: Features) -> IntArray:
-    """The DTW path between ``a`` (frames x d) and ``b``: an array of (i, j) pairs from (0, 0) to the ends."""
+    """The DTW path between ``a`` (frames x d) and ``b``: an array of (i, j) pairs from (0, 0) to the ends.
+
+    Raises:
+        InputError: (with no path) when the coarse matrix would exceed ``MAX_COARSE_CELLS``.
+    """
     n, m = a.shape[0], b.shape[0]
     if n == 0 or m == 0:
         return np.zeros((0, 2), dtype=np.int64)
-    ca = _pool(a)
-    cb = _pool(b)
-    if ca.shape[0] * cb.shape[0] > _MAX_COARSE_CELLS:
-        raise ValueError("the audio is too long to align at once")
+    ca = pool(a)
+    cb = pool(b)
+    if ca.shape[0] * cb.shape[0] > MAX_COARSE_CELLS:
+        raise too_long((n, m))
     cost = _costs(ca, cb).astype(np.float64)
     rows = [np.cumsum(cost[0])]
     for i in range(1, cost.shape[0]):
-        rows.append(_row(rows[-1], cost[i]))
+        rows.append(row_costs(rows[-1], cost[i]))
     coarse = _backtrack(rows, np.zeros(len(rows), dtype=np.int64))
     lo = np.full(n, m, dtype=np.int64)
     hi = np.zeros(n, dtype=np.int64)
@@ -103,7 +122,7 @@ def warp(a: Features, b: Features) -> IntArray:
     return _band_dtw(a, b, lo, hi)
 
 
-def _pool(x: Features) -> Features:
+def pool(x: Features) -> Features:
     """Means over ``COARSE`` frames."""
     count = -(-x.shape[0] // COARSE)
     padded = np.concatenate((x, np.repeat(x[-1:], count * COARSE - x.shape[0], axis=0)))

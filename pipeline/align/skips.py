@@ -7,14 +7,17 @@ an inner line to the cell after it, at ``SKIP_PRICE`` per cell of the line (in c
 whose scale is the same for every recording: unrelated frames about 1, a recording's own path
 0.62-0.79 in make eval). A spoken line is cheaper to match than to skip (skipping it leaves its
 audio to be held against a neighbour's frame); an unspoken one is cheaper to skip than to squeeze
-into its neighbours. A skip is kept only when the boundaries around it all fall in pauses without
-the line and not all with it (:func:`confirmed`); the lines kept are left out of the fine warping.
+into its neighbours. A skip is kept only with a margin, as a spoken line flagged tells the user to
+delete a real one: the boundaries around it fall in pauses without the line (three of four at
+least) more often than with it (:func:`confirmed`), and its neighbours match their audio better
+without it (:func:`relief`); the lines kept are left out of the fine warping.
 
-Measured (a line added to each make eval script, at a quarter, half and three quarters): 8 of 15
-found (German and Spanish 3 of 3, French and English 1, Mandarin 0), a spoken line flagged in its
-stead 4 times; no change on the full scripts but for the -12 dB hiss (German p95 5104 -> 1463 ms,
-Spanish 676 -> 928). The first and last lines are never skipped, nor any line when the audio is
-longer than about 20 minutes (``MAX_CELLS``).
+Measured before the margins (a line added to each make eval script, at a quarter, half and three
+quarters): 8 of 15 found, a spoken line flagged in its stead 4 times, and on the full scripts with
+a -12 dB hiss a spoken German line flagged (which made that p95 1463 ms instead of 5104). The first
+and last lines are never skipped, and the search is not run (:func:`search_fits`; an ``info``
+finding says so) when the speech and the script's synthetic speech are both longer than about 5.3
+minutes (``MAX_CELLS``: 4,000 by 4,000 cells of 80 ms).
 """
 
 from __future__ import annotations
@@ -25,14 +28,16 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from pipeline.align.dtw import COARSE, _pool, _row
+from pipeline.align.dtw import COARSE, pool, row_costs
 from pipeline.media.vad import STEP_MS, Speech
 
 SKIP_PRICE = 0.5  # per cell of the line skipped, in cosine distance
 AROUND = 2  # lines on each side of a skipped one whose boundaries are compared
 MIN_PAUSE = 15  # windows: a pause this long or longer takes a boundary
 PAUSE_SLACK = 15  # windows: a boundary this close to a pause is in it
-MAX_CELLS = 16_000_000  # coarse cells (two float64 matrices, 256 MB: 21 minutes against 21): longer, no skips
+MIN_HIT_GAIN = 0.25  # share of boundaries: one of the four around a line more in a pause without it
+MIN_RELIEF = 0.05  # cosine distance: how much closer its neighbours' audio matches with the line left out
+MAX_CELLS = 16_000_000  # coarse cells (two float64 matrices, 256 MB: 5.3 minutes against 5.3): more, no search
 
 Features = npt.NDArray[np.float32]
 
@@ -52,12 +57,16 @@ def _jumps(lines: Sequence[tuple[int, int]], count: int) -> list[tuple[int, int]
 def skipped_lines(a: Features, b: Features, lines: Sequence[tuple[int, int]]) -> list[int]:
     """The lines (indices) that the best coarse path between ``a`` (the audio) and ``b`` (the
     synthetic speech, ``lines`` being each line's (first, last + 1) frame in it) skips."""
-    pa, pb = _pool(a), _pool(b)
-    if pa.shape[0] * pb.shape[0] > MAX_CELLS:
+    if not search_fits(a, b):
         return []
-    cost = _cosine(pa, pb)
+    cost = _cosine(pool(a), pool(b))
     jumps = _jumps(lines, cost.shape[1])
     return _backtrack(_accumulate(cost, jumps, SKIP_PRICE), jumps, SKIP_PRICE, cost)
+
+
+def search_fits(a: Features, b: Features) -> bool:
+    """Whether the search for unsaid lines fits in ``MAX_CELLS`` coarse cells for ``a`` against ``b``."""
+    return int(-(-a.shape[0] // COARSE)) * int(-(-b.shape[0] // COARSE)) <= MAX_CELLS
 
 
 def _cosine(a: Features, b: Features) -> npt.NDArray[np.float64]:
@@ -75,7 +84,7 @@ def _accumulate(
     """The rows of accumulated cost, a line's jump costing ``price`` per cell of it."""
     rows = [np.cumsum(cost[0])]
     for i in range(cost.shape[0]):
-        row = rows[-1] if i == 0 else _row(rows[-1], cost[i])
+        row = rows[-1] if i == 0 else row_costs(rows[-1], cost[i])
         for src, dst in jumps:
             if src < 0:
                 continue
@@ -142,6 +151,31 @@ def confirmed(
     for k in skipped:
         near = [n for n in range(k - AROUND, k + AROUND + 1) if 0 <= n < len(with_all)]
         kept = [n for n in near if n == k or n not in skipped]
-        if _hits(without, [n for n in kept if n != k], pauses) == 1.0 > _hits(with_all, kept, pauses):
+        gain = _hits(without, [n for n in kept if n != k], pauses)
+        if gain >= 1.0 - MIN_HIT_GAIN and gain - _hits(with_all, kept, pauses) >= MIN_HIT_GAIN:
             out.append(k)
     return out
+
+
+def line_costs(
+    heard: Features, said: Features, path: npt.NDArray[np.int64], lines: Sequence[tuple[int, int]]
+) -> list[float]:
+    """Each line's mean cosine distance along ``path`` (pairs of indices into ``heard`` and
+    ``said``); NaN for a line the path leaves out."""
+    h, s = heard[path[:, 0]].astype(np.float64), said[path[:, 1]].astype(np.float64)
+    cos = 1.0 - (h * s).sum(axis=1) / (np.linalg.norm(h, axis=1) * np.linalg.norm(s, axis=1) + 1e-9)
+    out = []
+    for first, last in lines:
+        inside = (path[:, 1] >= first) & (path[:, 1] < last)
+        out.append(float(cos[inside].mean()) if inside.any() else float("nan"))
+    return out
+
+
+def relief(with_all: Sequence[float], without: Sequence[float], k: int) -> float:
+    """How much better the lines around ``k`` match their audio with line ``k`` left out (the
+    mean of their :func:`line_costs` with it less without it). A line that is not said, kept,
+    takes audio from its neighbours: left out, they match better; a spoken line left out leaves
+    its audio to them: they match worse, or no better (a margin: eSpeak NG's voice varies a little)."""
+    near = [n for n in range(k - AROUND, k + AROUND + 1) if n != k and 0 <= n < len(with_all)]
+    pairs = [(with_all[n], without[n]) for n in near if not (np.isnan(with_all[n]) or np.isnan(without[n]))]
+    return float(np.mean([a - b for a, b in pairs])) if pairs else 0.0

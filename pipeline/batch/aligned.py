@@ -39,11 +39,9 @@ def _aligned(script_path: Path, video: Path, lang: str, encoding: str | None, _s
     from pipeline.align.transcript import align_media
     from pipeline.ingest.script import load_script
 
-    script = load_script(script_path, lang, encoding)
-    source = str(script.doc.get("source_language") or lang)
-    if source != lang:
-        script = load_script(script_path, source, encoding)
-    doc, findings = align_media(script, video, source)
+    # the audio speaks the script's own source language (a sheet's first column), not the job's default
+    script = load_script(script_path, None, encoding, default=lang)
+    doc, findings = align_media(script, video, script.lang)
     for f in findings:
         logger.warning("%s: %s", script_path, f.message)
     logger.info("%s: %d lines aligned to %s", script_path, len(doc["segments"]), video)

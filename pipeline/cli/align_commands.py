@@ -40,16 +40,23 @@ def cmd_align(args: argparse.Namespace) -> int:
     from pipeline.ingest.script import load_script
 
     lang = canonical_tag(args.lang)
+    out = Path(args.output)
+    if out.is_dir() or not out.parent.is_dir():
+        problem = "is a folder: name the transcript file" if out.is_dir() else "is in a folder that does not exist"
+        print(f"error: {out}: the output {problem}; nothing written", file=sys.stderr)
+        return 2
     script = load_script(args.script, lang, args.encoding)
     try:
         doc, findings = align_media(script, Path(args.video), lang)
     except NoSpeechError as exc:
         print(f"error: {args.video}: {exc}; nothing written", file=sys.stderr)
         return 1
-    out = Path(args.output)
     staged = out.with_name(f".{out.name}.{os.getpid()}")
-    staged.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    os.replace(staged, out)
+    try:
+        staged.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        os.replace(staged, out)
+    finally:
+        staged.unlink(missing_ok=True)
     for f in findings:
         where = f"line {f.cue}" if f.cue else "audio"
         print(f"{f.severity}: {f.rule} ({where}): {f.message}", file=sys.stderr)

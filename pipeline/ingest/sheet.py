@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from pipeline.core.errors import InputError
+from pipeline.core.errors import InputError, UsageError
+from pipeline.core.profiles import canonical_tag
 from pipeline.core.scripts import join_lines
 from pipeline.core.textio import Repair
 from pipeline.core.timecode import clock_to_ms
@@ -32,6 +33,7 @@ _CLOCK = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{1,2})(?:[,.](\d{1,3}))?$")
 _SECONDS = re.compile(r"^\d+(?:\.\d+)?$")
 _LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 _TIME_FORMS = "HH:MM:SS,mmm, HH:MM:SS.mmm or seconds"
+_UNTIMED_LAYOUTS = "id, start, end, speaker (start and end empty) or id, speaker, then the languages"
 
 
 @dataclass(frozen=True)
@@ -156,8 +158,10 @@ def parse_sheet(text: str, path: str | Path, *, lenient: bool = False) -> Sheet:
     langs = _languages(first[1], p, first[0])
     rows: list[SheetRow] = []
     repairs: list[Repair] = []
+    seen: dict[str, int] = {}
     for line, record in records:
         row = _row(record, langs, p, line)
+        _unique(row.id, line, seen, p)
         if not row.text:
             if not lenient:
                 raise InputError(p, "the row has no text in any language (lenient mode drops it: --lenient)", line)
@@ -167,6 +171,13 @@ def parse_sheet(text: str, path: str | Path, *, lenient: bool = False) -> Sheet:
     if not rows:
         raise InputError(p, "the sheet has no segment rows")
     return Sheet(langs, tuple(rows), tuple(repairs))
+
+
+def _unique(seg_id: str, line: int, seen: dict[str, int], path: Path) -> None:
+    """Note ``seg_id`` as seen on ``line``; refuse it, naming both lines, when it was seen before."""
+    if seg_id in seen:
+        raise InputError(path, f"id {seg_id!r} is used twice: on line {seen[seg_id]} and here", line)
+    seen[seg_id] = line
 
 
 @dataclass(frozen=True)
@@ -180,11 +191,25 @@ class ScriptRow:
 
 
 def _untimed_header(header: list[str], path: Path, line: int) -> tuple[tuple[str, ...], int]:
-    """The languages of an untimed sheet's header, and how many fixed columns come before them."""
+    """The languages of an untimed sheet's header (canonical tags: ``EN`` is ``en``), and how many
+    fixed columns come before them."""
     names = [cell.strip().lower() for cell in header]
-    if names[:2] == ["id", "speaker"]:
-        return _languages(["id", "start", "end", "speaker", *header[2:]], path, line), 2
-    return _languages(header, path, line), 4
+    fixed = 2 if names[:2] == ["id", "speaker"] else 4
+    if fixed == 4 and names[:4] != list(FIXED_COLUMNS):
+        raise InputError(path, f"expected the header to start with {_UNTIMED_LAYOUTS}, got {names[:4]}", line)
+    cells = [cell.strip() for cell in header[fixed:]]
+    while cells and not cells[-1]:
+        cells.pop()  # a trailing separator after the last column
+    if not cells:
+        raise InputError(path, f"expected at least one language column after {', '.join(names[:fixed])}", line)
+    langs = _languages([*FIXED_COLUMNS, *cells], path, line)
+    try:
+        tags = tuple(canonical_tag(lang) for lang in langs)
+    except UsageError as exc:
+        raise InputError(path, str(exc), line) from None
+    if len(set(tags)) != len(tags):
+        raise InputError(path, f"a language column appears twice: {list(langs)}", line)
+    return tags, fixed
 
 
 def parse_untimed_sheet(text: str, path: str | Path) -> tuple[tuple[str, ...], tuple[ScriptRow, ...]]:
@@ -199,9 +224,10 @@ def parse_untimed_sheet(text: str, path: str | Path) -> tuple[tuple[str, ...], t
     records = _records(text, p)
     first = next(records, None)
     if first is None:
-        raise InputError(p, "the sheet has no header row (id, start, end, speaker, <languages>)")
+        raise InputError(p, f"the sheet has no header row ({_UNTIMED_LAYOUTS})")
     langs, fixed = _untimed_header(first[1], p, first[0])
-    rows = []
+    rows: list[ScriptRow] = []
+    seen: dict[str, int] = {}
     for line, record in records:
         width = fixed + len(langs)
         if len(record) < width or any(cell.strip() for cell in record[width:]):
@@ -211,8 +237,10 @@ def parse_untimed_sheet(text: str, path: str | Path) -> tuple[tuple[str, ...], t
         texts = {lang: _cell_text(cell) for lang, cell in zip(langs, record[fixed:width], strict=True)}
         if not any(texts.values()):
             raise InputError(p, "the row has no text in any language", line)
+        seg_id = record[0].strip() or str(line)
+        _unique(seg_id, line, seen, p)
         speaker = record[fixed - 1].strip()
-        rows.append(ScriptRow(line, record[0].strip() or str(line), speaker, {k: v for k, v in texts.items() if v}))
+        rows.append(ScriptRow(line, seg_id, speaker, {k: v for k, v in texts.items() if v}))
     if not rows:
         raise InputError(p, "the sheet has no segment rows")
     return langs, tuple(rows)

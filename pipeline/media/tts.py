@@ -4,11 +4,25 @@ The library and its voices come from pip (``espeakng-loader``, the optional extr
 libespeak-ng 1.52 and the data of 114 languages, GPL-3.0), loaded with ctypes; nothing is fetched
 at run time. eSpeak NG is not thread-safe, so calls are serialised with a lock. Its 22,050 Hz
 output is resampled to 16 kHz by linear interpolation (the features alignment compares stop at 4 kHz).
+
+A line's voice must not depend on the lines spoken before it (the alignment's decisions would change
+with the order of calls): eSpeak NG's pitch flutter runs on a phase that carries over from one
+utterance to the next (a static counter in its wave generator: lengths varied by 2-200 samples
+between calls), and its noise on a random generator. So every line is spoken by the voice with the
+variant ``subpipe-steady`` (flutter 0, nothing else changed), from a data folder of links to the
+package's plus that variant's file, the voice is set again and the generator seeded before each
+line. A line's length is then the same whatever came before; its samples keep a 0.998 likeness
+(the sign of its harmonics, another static, alternates). Where links cannot be made, the package's
+folder is used as it is (the voice then varies a little).
 """
 
 from __future__ import annotations
 
+import atexit
 import ctypes
+import os
+import shutil
+import tempfile
 import threading
 from collections.abc import Sequence
 from functools import cache
@@ -26,6 +40,8 @@ _LOCK = threading.Lock()
 _CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
 # subpipe's language tags -> eSpeak NG voices (the rest use the tag's language subtag)
 _VOICES = {"zh": "cmn", "zh-Hans": "cmn", "zh-Hant": "yue", "pt-BR": "pt-br", "en-GB": "en-gb", "en": "en-us"}
+STEADY = "subpipe-steady"  # the voice variant without pitch flutter
+_STEADY_VARIANT = f"name {STEADY}\nflutter 0\n"
 
 
 class SynthesisError(PipelineError):
@@ -33,8 +49,8 @@ class SynthesisError(PipelineError):
 
 
 @cache
-def _engine() -> tuple[ctypes.CDLL, int]:
-    """The initialised library and its sample rate."""
+def _engine() -> tuple[ctypes.CDLL, int, bool]:
+    """The initialised library, its sample rate, and whether it has the ``subpipe-steady`` variant."""
     try:
         import espeakng_loader
     except ImportError as exc:  # the optional extra: eSpeak NG is GPL-3.0
@@ -46,18 +62,39 @@ def _engine() -> tuple[ctypes.CDLL, int]:
         lib = ctypes.CDLL(espeakng_loader.get_library_path())
     except OSError as exc:
         raise SynthesisError(f"eSpeak NG could not be loaded: {exc}") from exc
+    steady = _steady_data(espeakng_loader.get_data_path())
     lib.espeak_Initialize.restype = ctypes.c_int
     lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
     lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
     lib.espeak_SetSynthCallback.argtypes = [_CALLBACK]
+    lib.espeak_ng_SetRandSeed.argtypes = [ctypes.c_long]
     lib.espeak_Synth.argtypes = [
         ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int, ctypes.c_uint, ctypes.c_uint,
         ctypes.c_void_p, ctypes.c_void_p,
     ]  # fmt: skip
-    rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 500, espeakng_loader.get_data_path().encode(), 0)
+    data = steady or espeakng_loader.get_data_path()
+    rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 500, data.encode(), 0)
     if rate <= 0:
         raise SynthesisError("eSpeak NG could not start (its data folder is missing?)")
-    return lib, int(rate)
+    return lib, int(rate), steady is not None
+
+
+def _steady_data(source: str) -> str | None:
+    """A temporary data folder of links to ``source``'s files, with the ``subpipe-steady`` variant
+    added to its voice variants (removed at exit); None when links cannot be made."""
+    root = tempfile.mkdtemp(prefix="subpipe-espeak-")
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    try:
+        for rel in ("", "voices", os.path.join("voices", "!v")):
+            os.makedirs(os.path.join(root, rel), exist_ok=True)
+            for name in os.listdir(os.path.join(source, rel)):
+                if os.path.join(rel, name) not in ("voices", os.path.join("voices", "!v")):
+                    os.symlink(os.path.join(source, rel, name), os.path.join(root, rel, name))
+        with open(os.path.join(root, "voices", "!v", STEADY), "w", encoding="ascii") as f:
+            f.write(_STEADY_VARIANT)
+    except OSError:
+        return None
+    return root
 
 
 def voice_of(lang: str) -> str:
@@ -68,7 +105,7 @@ def voice_of(lang: str) -> str:
 @cache
 def can_speak(lang: str) -> bool:
     """Whether eSpeak NG has a voice for ``lang``."""
-    lib, _ = _engine()
+    lib, _, _ = _engine()
     with _LOCK:
         return int(lib.espeak_SetVoiceByName(voice_of(lang).encode())) == 0
 
@@ -82,7 +119,8 @@ def synthesize(texts: Sequence[str], lang: str) -> list[npt.NDArray[np.float32]]
     """
     if not can_speak(lang):
         raise InputError(lang, "eSpeak NG has no voice for this language: alignment is not supported for it")
-    lib, rate = _engine()
+    lib, rate, steady = _engine()
+    voice = voice_of(lang) + (f"+{STEADY}" if steady else "")
     out = []
     chunks: list[npt.NDArray[np.int16]] = []
 
@@ -93,10 +131,11 @@ def synthesize(texts: Sequence[str], lang: str) -> list[npt.NDArray[np.float32]]
 
     callback = _CALLBACK(collect)
     with _LOCK:
-        lib.espeak_SetVoiceByName(voice_of(lang).encode())
         lib.espeak_SetSynthCallback(callback)
         for text in texts:
             chunks.clear()
+            lib.espeak_SetVoiceByName(voice.encode())  # from a clean state: the last line's echo and filters go
+            lib.espeak_ng_SetRandSeed(1)
             data = text.encode("utf-8") + b"\0"
             lib.espeak_Synth(data, len(data), 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None)
             joined = np.concatenate(chunks) if chunks else np.zeros(0, np.int16)
