@@ -21,6 +21,7 @@ _ABOVE_DB = 6.0
 _WIDEN = 30  # windows: a soft onset is at most 300 ms long
 _BELOW_PEAK_DB = 25.0
 _PEAK_REACH = 150  # windows: 1.5 s on each side
+RISE_DB = 3.5  # a voice raises the band level by more over a bed or a hiss (make eval); a hi-hat by 1.5-2.5 dB
 
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float32]
@@ -113,4 +114,25 @@ def widen(flags: BoolArray, lenient: BoolArray) -> BoolArray:
         while i > 0 and start - i < _WIDEN and lenient[i - 1] and not out[i - 1]:
             i -= 1
         out[i:start] = True
+    return out
+
+
+def level_floor(level: FloatArray) -> FloatArray:
+    """Each window's floor of the band level (dB): as :func:`_local_floor`, over the whole band."""
+    out: FloatArray = _local_floor(level[:, None].astype(np.float32))[:, 0]
+    return out
+
+
+def rising(flags: BoolArray, level: FloatArray, floor: FloatArray) -> BoolArray:
+    """``flags`` without the runs whose loudest window is less than ``RISE_DB`` over the level floor.
+
+    A voice over a music bed or a hiss raises the band's level; a hi-hat or a chord change of the bed
+    fills many bins of the band at once (so the occupancy gate takes it) but barely adds to its level.
+    """
+    out = flags.copy()
+    padded = np.concatenate(([False], flags, [False])).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    for a, b in zip(edges[0::2], edges[1::2], strict=True):
+        if float(np.max(level[a:b] - floor[a:b])) < RISE_DB:
+            out[a:b] = False
     return out

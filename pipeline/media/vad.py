@@ -35,8 +35,10 @@ from pipeline.media.speechgate import (
     OCCUPIED_LOW,
     STRONG,
     BoolArray,
+    level_floor,
     near_speech_level,
     occupancy,
+    rising,
     widen,
 )
 from pipeline.media.speechgate import SAMPLE_RATE as SAMPLE_RATE  # this module's too
@@ -46,7 +48,7 @@ _FRAME_SAMPLES = SAMPLE_RATE * STEP_MS // 1000
 DEFAULT_AGGRESSIVENESS = 2
 MIN_SPEECH_MS = 60
 MIN_PAUSE_MS = 150
-_CACHE_SCHEME = 2  # bump when the detection changes: cached results of the old one are not read
+_CACHE_SCHEME = 3  # bump when the detection changes: cached results of the old one are not read
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,8 @@ def speech_flags(samples: npt.NDArray[np.int16], aggressiveness: int = DEFAULT_A
     """Label each 10 ms window of ``samples`` as speech or not; drop blips, bridge short pauses.
 
     A window is speech when WebRTC VAD says so, the spectral-occupancy gate agrees and it is
-    within reach of the level of the speech around it (:mod:`pipeline.media.speechgate`).
+    within reach of the level of the speech around it (:mod:`pipeline.media.speechgate`); a run
+    whose level never rises ``RISE_DB`` over the level floor (a music bed's hi-hat) is dropped.
     """
     vad = webrtcvad.Vad(aggressiveness)
     count = samples.size // _FRAME_SAMPLES
@@ -167,6 +170,7 @@ def speech_flags(samples: npt.NDArray[np.int16], aggressiveness: int = DEFAULT_A
     flags = _close_gaps(raw & near, True, MIN_SPEECH_MS // STEP_MS)
     flags = widen(flags, near & (share > OCCUPIED_LOW))
     flags = _close_gaps(flags, False, MIN_PAUSE_MS // STEP_MS)
+    flags = rising(flags, level, level_floor(level))
     return Speech(flags, spans_of(flags))
 
 
