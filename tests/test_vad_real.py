@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from pipeline.media.vad import speech_flags
@@ -43,3 +44,12 @@ def test_music_bed_alone_is_not_speech() -> None:
     voiced = [(int(s["start_ms"]) - 200, int(s["end_ms"]) + 200) for s in SEGMENTS]
     stray = [(a, b) for a, b in speech.spans if not any(a < e and b > s for s, e in voiced)]
     assert not stray, stray
+
+
+def test_a_voice_under_a_loud_hiss_is_found_between_its_loudest_syllables() -> None:
+    """A hiss 6 dB under the voice: WebRTC VAD hears little of it and its weak syllables fill few bins;
+    the runs found grow through the windows that still stand over the floor (0.59 of the phrases'
+    time was found before, 0.66 now)."""
+    speech = speech_flags(as_pcm(with_hiss(clean(), -6.0)))
+    found = [speech.flags[int(s["start_ms"]) // 10 : int(s["end_ms"]) // 10].mean() for s in SEGMENTS]
+    assert float(np.mean(found)) >= 0.63, found
