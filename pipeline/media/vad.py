@@ -53,7 +53,7 @@ _FRAME_SAMPLES = SAMPLE_RATE * STEP_MS // 1000
 DEFAULT_AGGRESSIVENESS = 2
 MIN_SPEECH_MS = 60
 MIN_PAUSE_MS = 150
-_CACHE_SCHEME = 4  # bump when the detection changes: cached results of the old one are not read
+_CACHE_SCHEME = 5  # bump when the detection changes: cached results of the old one are not read
 
 
 @dataclass(frozen=True)
@@ -182,9 +182,8 @@ def speech_flags(samples: npt.NDArray[np.int16], aggressiveness: int = DEFAULT_A
     noisy = peak < floor + np.float32(NOISY_DB)
     quiet = near & noisy & (share > OCCUPIED_LOW) & (level > floor + np.float32(GROW_DB))
     flags = _close_gaps(grow(raw & near, quiet), True, MIN_SPEECH_MS // STEP_MS)
-    flags = widen(flags, near & (share > OCCUPIED_LOW))
+    flags = rising(widen(flags, near & (share > OCCUPIED_LOW)), level, floor)
     flags = _close_gaps(flags, False, MIN_PAUSE_MS // STEP_MS)
-    flags = rising(flags, level, floor)
     return Speech(flags, spans_of(flags))
 
 
