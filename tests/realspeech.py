@@ -55,15 +55,15 @@ def _voice_rms(samples: Samples) -> float:
     return float(np.sqrt(np.mean(voice**2)))
 
 
-def with_hiss(samples: Samples) -> Samples:
-    """A hiss 24 dB under the voice, fading in over 0.8 s from 1 s before each phrase, out after it."""
+def with_hiss(samples: Samples, db: float = -24.0) -> Samples:
+    """A hiss ``-db`` dB under the voice, fading in over 0.8 s from 1 s before each phrase, out after it."""
     rate = SAMPLE_RATE // 1000
     noise = np.random.default_rng(5).standard_normal(samples.size)
     gain = np.zeros(samples.size)
     for i in range(len(SEGMENTS)):
         a, b = (start_of(i) - 1000) * rate, (end_of(i) + 300) * rate
         gain[a:b] = np.maximum(gain[a:b], np.minimum(np.arange(b - a) / (0.8 * SAMPLE_RATE), 1))
-    out: Samples = samples + noise * gain * _voice_rms(samples) * 10 ** (-24 / 20)
+    out: Samples = samples + noise * gain * _voice_rms(samples) * 10 ** (db / 20)
     return out
 
 

@@ -19,8 +19,12 @@ _REACH = 8  # ... then over 1.6 s on each side
 _LOW = 25  # the percentile of a chunk that stands for its floor
 _ABOVE_DB = 6.0
 _WIDEN = 30  # windows: a soft onset is at most 300 ms long
-_BELOW_PEAK_DB = 25.0
+BELOW_PEAK_DB = 25.0
 _PEAK_REACH = 150  # windows: 1.5 s on each side
+LOUD_DB = 3.0  # a band this far over its level floor is a voice candidate though WebRTC VAD hears none
+GROW_DB = 1.5  # ... and a candidate run grows through windows this far over it (make eval: loud hiss) ...
+NOISY_DB = 20.0  # ... where the voice's peak is less than this over it (22: a split found in the MFA clip)
+RISE_DB = 3.5  # a voice raises the band level by more over a bed or a hiss (make eval); a hi-hat by 1.5-2.5 dB
 
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float32]
@@ -89,16 +93,17 @@ def occupancy(samples: npt.NDArray[np.int16], count: int) -> tuple[FloatArray, F
     return share, level
 
 
-def near_speech_level(level: FloatArray, candidate: BoolArray) -> BoolArray:
-    """Windows no more than ``_BELOW_PEAK_DB`` under the loudest candidate speech within ``_PEAK_REACH``.
+def speech_peak(level: FloatArray, candidate: BoolArray) -> FloatArray:
+    """Per window, the level of the loudest candidate speech within ``_PEAK_REACH`` (-120 dB: none).
 
-    Real recordings breathe: an in-breath or a lip noise before a phrase is 25-35 dB under the voice
-    that follows, but it rises above the room's floor as a voice does, and WebRTC VAD takes it for one.
+    A window more than ``BELOW_PEAK_DB`` under it is no speech: real recordings breathe, and an
+    in-breath or a lip noise before a phrase, 25-35 dB under the voice that follows, rises above the
+    room's floor as a voice does (WebRTC VAD takes it for one).
     """
     peak = np.where(candidate, level, np.float32(-120.0))
     pad = np.full(_PEAK_REACH, -120.0, dtype=np.float32)
     windows = np.lib.stride_tricks.sliding_window_view(np.concatenate((pad, peak, pad)), 2 * _PEAK_REACH + 1)
-    out: BoolArray = level >= windows.max(axis=1) - np.float32(_BELOW_PEAK_DB)
+    out: FloatArray = windows.max(axis=1)
     return out
 
 
@@ -113,4 +118,36 @@ def widen(flags: BoolArray, lenient: BoolArray) -> BoolArray:
         while i > 0 and start - i < _WIDEN and lenient[i - 1] and not out[i - 1]:
             i -= 1
         out[i:start] = True
+    return out
+
+
+def level_floor(level: FloatArray) -> FloatArray:
+    """Each window's floor of the band level (dB): as :func:`_local_floor`, over the whole band."""
+    out: FloatArray = _local_floor(level[:, None].astype(np.float32))[:, 0]
+    return out
+
+
+def rising(flags: BoolArray, level: FloatArray, floor: FloatArray) -> BoolArray:
+    """``flags`` without the runs whose loudest window is less than ``RISE_DB`` over the level floor.
+
+    A voice over a music bed or a hiss raises the band's level; a hi-hat or a chord change of the bed
+    fills many bins of the band at once (so the occupancy gate takes it) but barely adds to its level.
+    """
+    out = flags.copy()
+    padded = np.concatenate(([False], flags, [False])).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    for a, b in zip(edges[0::2], edges[1::2], strict=True):
+        if float(np.max(level[a:b] - floor[a:b])) < RISE_DB:
+            out[a:b] = False
+    return out
+
+
+def grow(seeds: BoolArray, lenient: BoolArray) -> BoolArray:
+    """The runs of ``seeds | lenient`` that hold at least one seed window (hysteresis: a voice under a
+    loud hiss fills few bins and barely rises over it between its loudest syllables)."""
+    both = seeds | lenient
+    run = np.cumsum(np.concatenate(([True], both[1:] != both[:-1])))  # a label per run
+    seeded = np.zeros(int(run[-1]) + 1 if run.size else 1, dtype=np.bool_)
+    seeded[run[seeds]] = True
+    out: BoolArray = both & seeded[run]
     return out

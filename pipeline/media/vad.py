@@ -31,12 +31,19 @@ from pipeline.core.errors import InputError
 from pipeline.core.filecache import cache_root, file_fingerprint
 from pipeline.media.ffmpeg import base_args, run_ffmpeg, safe_path
 from pipeline.media.speechgate import (
+    BELOW_PEAK_DB,
+    GROW_DB,
+    LOUD_DB,
+    NOISY_DB,
     OCCUPIED,
     OCCUPIED_LOW,
     STRONG,
     BoolArray,
-    near_speech_level,
+    grow,
+    level_floor,
     occupancy,
+    rising,
+    speech_peak,
     widen,
 )
 from pipeline.media.speechgate import SAMPLE_RATE as SAMPLE_RATE  # this module's too
@@ -46,7 +53,7 @@ _FRAME_SAMPLES = SAMPLE_RATE * STEP_MS // 1000
 DEFAULT_AGGRESSIVENESS = 2
 MIN_SPEECH_MS = 60
 MIN_PAUSE_MS = 150
-_CACHE_SCHEME = 2  # bump when the detection changes: cached results of the old one are not read
+_CACHE_SCHEME = 5  # bump when the detection changes: cached results of the old one are not read
 
 
 @dataclass(frozen=True)
@@ -151,8 +158,13 @@ def spans_of(flags: BoolArray) -> tuple[tuple[int, int], ...]:
 def speech_flags(samples: npt.NDArray[np.int16], aggressiveness: int = DEFAULT_AGGRESSIVENESS) -> Speech:
     """Label each 10 ms window of ``samples`` as speech or not; drop blips, bridge short pauses.
 
-    A window is speech when WebRTC VAD says so, the spectral-occupancy gate agrees and it is
-    within reach of the level of the speech around it (:mod:`pipeline.media.speechgate`).
+    A window is speech when WebRTC VAD says so (or the band is ``LOUD_DB`` over its level floor:
+    under a loud hiss WebRTC VAD hears no voice), the spectral-occupancy gate agrees and it is
+    within reach of the level of the speech around it (:mod:`pipeline.media.speechgate`). Each such
+    run grows, where the voice's peak is less than ``NOISY_DB`` over the floor, through the quieter
+    windows around it that still fill some bins and stand ``GROW_DB`` over the floor (the weak
+    syllables of a voice in a loud hiss); a run whose level never rises
+    ``RISE_DB`` over the floor (a music bed's hi-hat) is dropped.
     """
     vad = webrtcvad.Vad(aggressiveness)
     count = samples.size // _FRAME_SAMPLES
@@ -162,10 +174,15 @@ def speech_flags(samples: npt.NDArray[np.int16], aggressiveness: int = DEFAULT_A
         (vad.is_speech(data[i * size : (i + 1) * size], SAMPLE_RATE) for i in range(count)), dtype=np.bool_, count=count
     )
     share, level = occupancy(samples, count)
+    floor = level_floor(level)
     raw = (voiced | (share > STRONG)) & (share > OCCUPIED)
-    near = near_speech_level(level, raw)
-    flags = _close_gaps(raw & near, True, MIN_SPEECH_MS // STEP_MS)
-    flags = widen(flags, near & (share > OCCUPIED_LOW))
+    peak = speech_peak(level, raw)
+    raw |= (level > floor + np.float32(LOUD_DB)) & (share > OCCUPIED)
+    near = level >= peak - np.float32(BELOW_PEAK_DB)
+    noisy = peak < floor + np.float32(NOISY_DB)
+    quiet = near & noisy & (share > OCCUPIED_LOW) & (level > floor + np.float32(GROW_DB))
+    flags = _close_gaps(grow(raw & near, quiet), True, MIN_SPEECH_MS // STEP_MS)
+    flags = rising(widen(flags, near & (share > OCCUPIED_LOW)), level, floor)
     flags = _close_gaps(flags, False, MIN_PAUSE_MS // STEP_MS)
     return Speech(flags, spans_of(flags))
 
