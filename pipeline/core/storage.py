@@ -74,6 +74,12 @@ def local_name(url: str) -> str:
     return hashlib.sha256(url.encode()).hexdigest()[:16]
 
 
+def unfetched(url: str) -> Path:
+    """Where a job keeps the input ``url`` until a run fetches it (a name under the scratch folder that is
+    never created: the run replaces it with :func:`fetch`'s copy)."""
+    return scratch_root() / "unfetched" / local_name(url) / (url.rstrip("/").rsplit("/", 1)[-1] or "object")
+
+
 def endpoint() -> str:
     """The S3 endpoint botocore will use, for error messages: ``AWS_ENDPOINT_URL(_S3)``, else AWS's."""
     return os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or "AWS S3 (default endpoint)"
@@ -200,12 +206,20 @@ def fetch(url: str, folder: Path | None = None) -> Path:
     name = url.rstrip("/").rsplit("/", 1)[-1] or "object"
     tag = hashlib.sha256(f"{url}\0{found.size}\0{found.etag}".encode()).hexdigest()[:16]
     target = (folder or scratch_root() / "inputs") / tag / name
-    if target.is_file() and target.stat().st_size == found.size:
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with _staged(target) as part:
-        download(url, part)
+    if not (target.is_file() and target.stat().st_size == found.size):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with _staged(target) as part:
+            download(url, part)
+    _ORIGINS[str(target)] = url
     return target
+
+
+_ORIGINS: dict[str, str] = {}
+
+
+def origin(path: Path) -> str | None:
+    """The URL this process fetched ``path`` from (None: not a fetched copy)."""
+    return _ORIGINS.get(str(path))
 
 
 def download(url: str, dest: Path) -> None:
@@ -273,6 +287,7 @@ def listing(url: str) -> list[ObjectInfo]:
         StorageError: when the bucket cannot be listed.
     """
     fs = filesystem(url)
+    fs.invalidate_cache(url)
     try:
         found: dict[str, dict[str, Any]] = call(url, lambda: fs.find(url, detail=True, withdirs=False))
     except StorageError as exc:
@@ -280,7 +295,8 @@ def listing(url: str) -> list[ObjectInfo]:
             return []
         raise
     proto = url.split("://", 1)[0]
-    return [_info(f"{proto}://{path}", raw) for path, raw in sorted(found.items())]
+    files = sorted((path, raw) for path, raw in found.items() if raw.get("type", "file") == "file")
+    return [_info(f"{proto}://{path}", raw) for path, raw in files]
 
 
 @contextlib.contextmanager

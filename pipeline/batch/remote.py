@@ -1,0 +1,84 @@
+"""A video whose inputs or output folder are object storage URLs (:mod:`pipeline.core.storage`).
+
+Inputs are fetched whole into this process's scratch folder and read there (measured: probing, the frame
+table and every chunk's decode seek, which over HTTP is one ranged GET each; a fetch of the sample's
+4.2 MiB takes tens of milliseconds). Outputs are made in a scratch folder as for a local run (staged,
+verified, the manifest last), then each uploaded whole, the manifest last: an object appears under its
+final key only once complete (a PUT, or a multipart upload's completion), so an interrupted run leaves
+no partial object, and a reader that finds the manifest finds every object it lists. The uploaded
+manifest names the input URLs and the output URL; each file's size and SHA-256 are its object's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+
+from pipeline.core import storage
+from pipeline.core.errors import OutputError
+from pipeline.ingest.job import Job, VideoJob, output_scratch
+
+
+def at_urls(job: Job, vj: VideoJob) -> bool:
+    """Whether ``vj`` reads or writes object storage."""
+    return job.output_url is not None or bool(vj.urls)
+
+
+def check_urls(job: Job) -> None:
+    """Before any work: every input object is there, the output bucket (and an object-store chunk cache's)
+    can be listed with these credentials.
+
+    Raises:
+        StorageError: naming the first URL that cannot be used, its bucket and the endpoint.
+    """
+    cache = os.environ.get("SUBPIPE_CACHE", "")
+    for url in (job.output_url, cache if storage.is_url(cache) else None):
+        if url is not None:
+            storage.check_folder(url)
+    for vj in job.videos:
+        for url in vj.urls.values():
+            storage.info(url)
+
+
+def localized(job: Job, vj: VideoJob) -> tuple[Job, VideoJob]:
+    """``job`` with its output folder in this process's scratch (when it is a URL), and ``vj`` with its
+    input objects fetched there.
+
+    Raises:
+        StorageError: when an input cannot be fetched.
+    """
+    if job.output_url is not None:
+        job = dataclasses.replace(job, output_dir=output_scratch(job.output_url))
+    video = storage.fetch(vj.video_url) if vj.video_url else vj.video
+    transcript = storage.fetch(vj.transcript_url) if vj.transcript_url else vj.transcript
+    return job, dataclasses.replace(vj, video=video, transcript=transcript)
+
+
+def publish(job: Job, vj: VideoJob, manifest: Path) -> list[str]:
+    """Upload the files ``manifest`` lists under ``<output URL>/<video>/``, then the manifest (naming the
+    input URLs and the output URL), checking each object's size; return the URLs. The local copies stay
+    in the scratch folder (a rerun on this machine keeps what its manifest proves unchanged).
+
+    Raises:
+        StorageError: when an upload fails (the objects already up are whole; the manifest is not up).
+        OutputError: when an uploaded object's size is not the file's.
+    """
+    assert job.output_url is not None
+    root = manifest.parent
+    base = storage.join(job.output_url, vj.name)
+    doc = json.loads(manifest.read_text(encoding="utf-8"))
+    urls = []
+    for entry in doc["files"]:
+        url = storage.join(base, entry["path"])
+        storage.upload(root / entry["path"], url)
+        if storage.info(url).size != entry["size"]:
+            raise OutputError(url, f"the object holds {storage.info(url).size} bytes, not {entry['size']}")
+        urls.append(url)
+    for key, url in vj.urls.items():
+        doc["inputs"][key]["path"] = url
+    doc["output"] = base
+    manifest.write_text(json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    storage.upload(manifest, storage.join(base, "manifest.json"))
+    return [*urls, storage.join(base, "manifest.json")]
