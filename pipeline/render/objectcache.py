@@ -32,7 +32,7 @@ from typing import Any
 from pipeline.core import storage
 from pipeline.core.errors import OutputError
 from pipeline.core.filecache import sha256_file
-from pipeline.render.chunkcache import ChunkCache
+from pipeline.render.chunkcache import ChunkCache, source_digest
 
 
 @dataclass(frozen=True)
@@ -51,17 +51,21 @@ _NAME = re.compile(r"^([0-9a-f]{64})\.(?:mp4|f\d+\.jpg)$")
 class ObjectChunkCache(ChunkCache):
     """Encoded chunks by key in an object store, mirrored in this process's scratch folder.
 
-    Pickled to a cluster's workers, it mirrors into each worker's own scratch folder."""
+    Pickled to a cluster's workers, it mirrors into each worker's own scratch folder. ``remote``: encode
+    batches run in other processes that share no disk with the render (a cluster's chunk tasks), so each
+    batch works in a folder of its own worker, on that worker's copy of the source, and the render reads
+    the chunks back from the store into its own mirror."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, remote: bool = False) -> None:
         self.url = url.rstrip("/")
+        self.remote = remote
         super().__init__(storage.scratch_root() / "cache" / storage.local_name(self.url))
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"url": self.url}
+        return {"url": self.url, "remote": self.remote}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["url"])  # type: ignore[misc]
+        self.__init__(state["url"], remote=state["remote"])  # type: ignore[misc]
 
     def _object(self, key: str, suffix: str = ".mp4") -> str:
         return storage.join(self.url, "chunks", key[:2], key + suffix)
@@ -125,12 +129,12 @@ class ObjectChunkCache(ChunkCache):
         return None
 
     def local_chunk(self, key: str, path: Path) -> Path:
-        """``path`` when this process holds it, else the chunk fetched from the store.
+        """``path`` when it is in this process's mirror, else the chunk fetched from the store into it.
 
         Raises:
             OutputError: when the store no longer holds it.
         """
-        if path.is_file():
+        if path.is_file() and (not self.remote or path.is_relative_to(self.root)):
             return path
         found = self.get(key)
         if found is None:
@@ -139,18 +143,21 @@ class ObjectChunkCache(ChunkCache):
 
     @contextlib.contextmanager
     def batch_folder(self, work: Path) -> Iterator[Path]:
-        """A private work folder in this process's scratch (``work`` is another worker's)."""
+        """``work``; for remote batches a private folder in this process's scratch (``work`` is another
+        worker's)."""
+        if not self.remote:
+            yield work
+            return
         with self.workdir() as mine:
             yield mine
 
     def share_source(self, video: Path, digest: str) -> None:
-        """Say in the store where ``video`` can be fetched (its URL when it is a fetched copy, else the
-        file itself under ``sources/``), for chunk tasks on workers that lack it."""
-        pointer = storage.join(self.url, "sources", f"{digest}.json")
+        """For remote batches, say in the store where ``video`` can be fetched: the URL it was fetched from
+        (nothing for a path the job gave, which every worker sees)."""
         url = storage.origin(video)
-        if url is None:
-            url = storage.join(self.url, "sources", f"{digest}{video.suffix}")
-            storage.upload(video, url)
+        if not self.remote or url is None:
+            return
+        pointer = storage.join(self.url, "sources", f"{digest}.json")
         note = self.tmp_root / f".{digest}.{uuid.uuid4().hex[:8]}.json"
         note.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -160,23 +167,28 @@ class ObjectChunkCache(ChunkCache):
             note.unlink()
 
     def source(self, video: Path, digest: str) -> Path:
-        """``video`` when this process sees it, else this worker's copy fetched as the store says.
+        """``video``, or for a remote batch of a fetched source this worker's own copy of it (fetched as the
+        store says; a path the job gave is read where it is).
 
         Raises:
             OutputError: when the fetched copy is not the source the chunks are keyed on.
         """
-        if video.is_file():
+        if not self.remote or storage.origin(video) is not None:
             return video
         note = self.tmp_root / f".{digest}.{uuid.uuid4().hex[:8]}.json"
         note.parent.mkdir(parents=True, exist_ok=True)
         try:
             storage.download(storage.join(self.url, "sources", f"{digest}.json"), note)
             url = json.loads(note.read_text(encoding="utf-8"))["url"]
+        except storage.StorageError as exc:
+            if exc.problem == "no such object":
+                return video  # not a fetched copy: a path of the job's, which every worker sees
+            raise
         finally:
             with contextlib.suppress(FileNotFoundError):
                 note.unlink()
         copy = storage.fetch(url)
-        if sha256_file(copy) != digest:
+        if source_digest(copy, self.root.parent) != digest:
             raise OutputError(url, "the source changed while its chunks were being encoded")
         return copy
 

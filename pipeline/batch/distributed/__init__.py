@@ -201,7 +201,7 @@ class DaskExecutor:
         self._following = topic(self.token)
         self.client.subscribe_topic(self._following, self._on_event)
         if isinstance(root, str):  # an object store: each worker mirrors it in its own scratch folder
-            return EventProgress(self.token), ChunkWork(ClusterRunner(self.token), ObjectChunkCache(root))
+            return EventProgress(self.token), ChunkWork(ClusterRunner(self.token), ObjectChunkCache(root, remote=True))
         runner = ClusterRunner(self.token, (root,))
         return EventProgress(self.token), ChunkWork(runner, SharedChunkCache(root))
 
