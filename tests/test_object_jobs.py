@@ -83,7 +83,10 @@ def test_job_at_urls_matches_a_local_run(
     cuts = {e["path"]: e["sha256"] for e in local["files"] if e["kind"] == "burned"}
     assert {e["path"]: e["sha256"] for e in burned} == cuts  # byte-identical to the local run's cuts
     captured = capsys.readouterr()
-    assert SECRET_KEY not in captured.out + captured.err + json.dumps(doc)
+    assert SECRET_KEY not in captured.out + captured.err  # -v: every log line went to stderr
+    secret = SECRET_KEY.encode()
+    assert not [p for p in tmp_path.rglob("*") if p.is_file() and secret in p.read_bytes()]  # scratch, manifests
+    assert not [o.url for o in storage.listing(out) if secret in fs.cat(o.url)]  # every uploaded object
 
 
 @pytest.mark.parametrize("case", ["wrong key", "unknown bucket", "unreachable"])
