@@ -191,8 +191,11 @@ def check_folder(url: str) -> None:
         StorageError: on a refused key, an unknown bucket or an unreachable endpoint.
     """
     fs = filesystem(url)
-    bucket = f"{url.split('://', 1)[0]}://{bucket_of(url)}"
-    call(url, lambda: fs.ls(bucket, refresh=True))
+    if url.startswith("s3://"):  # one cheap request, whatever the bucket holds
+        bucket, key, _ = fs.split_path(url)
+        call(url, lambda: fs.call_s3("list_objects_v2", Bucket=bucket, Prefix=key, MaxKeys=1))
+        return
+    call(url, lambda: fs.ls(f"{url.split('://', 1)[0]}://{bucket_of(url)}", refresh=True))
 
 
 def fetch(url: str, folder: Path | None = None) -> Path:

@@ -57,6 +57,13 @@ class ObjectChunkCache(ChunkCache):
     the chunks back from the store into its own mirror."""
 
     def __init__(self, url: str, *, remote: bool = False) -> None:
+        """The cache at ``url``.
+
+        Raises:
+            StorageError: for a URL that is not ``s3://`` (a chunk's metadata is S3 user metadata).
+        """
+        if not url.startswith("s3://"):
+            raise storage.StorageError(url, "the chunk cache in an object store needs an s3:// URL")
         self.url = url.rstrip("/")
         self.remote = remote
         super().__init__(storage.scratch_root() / "cache" / storage.local_name(self.url))
