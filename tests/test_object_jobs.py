@@ -21,7 +21,7 @@ from pipeline.render.objectcache import ObjectChunkCache
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from distributed_util import make_inputs
-from s3server import BUCKET, SECRET_KEY
+from s3server import ACCESS_KEY, BUCKET, SECRET_KEY
 
 pytestmark = pytest.mark.render
 
@@ -83,10 +83,11 @@ def test_job_at_urls_matches_a_local_run(
     cuts = {e["path"]: e["sha256"] for e in local["files"] if e["kind"] == "burned"}
     assert {e["path"]: e["sha256"] for e in burned} == cuts  # byte-identical to the local run's cuts
     captured = capsys.readouterr()
-    assert SECRET_KEY not in captured.out + captured.err  # -v: every log line went to stderr
-    secret = SECRET_KEY.encode()
-    assert not [p for p in tmp_path.rglob("*") if p.is_file() and secret in p.read_bytes()]  # scratch, manifests
-    assert not [o.url for o in storage.listing(out) if secret in fs.cat(o.url)]  # every uploaded object
+    for secret in (SECRET_KEY, ACCESS_KEY):  # nor the key's id
+        assert secret not in captured.out + captured.err  # -v: every log line went to stderr
+        found = [p for p in tmp_path.rglob("*") if p.is_file() and secret.encode() in p.read_bytes()]
+        assert not found  # scratch copies, local outputs, manifests
+        assert not [o.url for o in storage.listing(out) if secret.encode() in fs.cat(o.url)]  # every object
 
 
 @pytest.mark.parametrize("case", ["wrong key", "unknown bucket", "unreachable"])
