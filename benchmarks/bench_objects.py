@@ -3,7 +3,7 @@ issue 25 reports.
 
     .venv/bin/python benchmarks/bench_objects.py inputs       # scratch copy vs streaming, for reading a source
     .venv/bin/python benchmarks/bench_objects.py throughput CUT...  # upload/download MB/s of the sample's cuts
-    .venv/bin/python benchmarks/bench_objects.py cluster [--pairs 2] [--json out.json]
+    .venv/bin/python benchmarks/bench_objects.py cluster [--pairs 2] [--seconds 60] [--json out.json]
 
 - ``inputs``: the sample (4.2 MiB) read the way a run reads it (every packet's timestamps for the frame
   table, then a decode from 12 keyframes, as 12 chunk batches do), from a scratch copy (fetch whole, then
@@ -12,7 +12,8 @@ issue 25 reports.
 - ``cluster``: the 10-language sample (subpipe.toml's languages; formats and burn, no mux or review) on a
   LocalCluster of 2 workers, with object storage (inputs, outputs and the chunk cache in the store, each
   worker its own scratch) and with a shared folder (local paths, the chunk cache in a folder); A/B
-  alternated ``--pairs`` times, a fresh cache each run; the wall-time ratio.
+  alternated ``--pairs`` times, a fresh cache each run; the wall-time ratio. ``--seconds``: the sample's
+  first seconds only (stream copy), for a loaded machine.
 """
 
 from __future__ import annotations
@@ -64,6 +65,10 @@ def bench_inputs(folder: Path) -> dict[str, float]:
     url = f"s3://{BUCKET}/bench/in/promo.mp4"
     storage.upload(SAMPLE, url)
     fs = storage.filesystem(url)
+    fetches, checks = [], []
+    for i in range(5):  # the fetch alone, and a later use of the copy (a HEAD)
+        fetches.append(_timed(lambda i=i: storage.fetch(url, folder / f"fetch{i}")))
+        checks.append(_timed(lambda i=i: storage.fetch(url, folder / f"fetch{i}")))
     copies, rereads, streams, small = [], [], [], []
     for i in range(3):
         copies.append(_timed(lambda i=i: _read_like_a_run(str(storage.fetch(url, folder / f"copy{i}")))))
@@ -76,6 +81,8 @@ def bench_inputs(folder: Path) -> dict[str, float]:
         streams.append(_timed(stream))
         small.append(_timed(lambda: stream(1 << 20)))  # a source much larger than s3fs's 50 MiB block behaves so
     return {
+        "fetch_s": statistics.median(fetches),
+        "fetch_again_s": statistics.median(checks),
         "scratch_copy_s": statistics.median(copies),  # fetch whole + read
         "scratch_reread_s": statistics.median(rereads),  # every later read of the copy (a HEAD to check it)
         "streamed_s": statistics.median(streams),  # s3fs's default 50 MiB block: the whole sample in one GET
@@ -123,11 +130,30 @@ def _cluster_run(job: Path, cache: str) -> float:
     return wall
 
 
-def bench_cluster(folder: Path, pairs: int) -> dict[str, Any]:
-    """Wall seconds of the sample on a LocalCluster of 2, object storage against a shared folder, alternated."""
+def _excerpt(folder: Path, seconds: float) -> tuple[Path, Path]:
+    """The sample's first ``seconds`` (stream copy) and the transcript's segments that end before."""
+    import subprocess
+
+    from pipeline.media.ffmpeg import ffmpeg_exe
+
+    if seconds <= 0:
+        return SAMPLE, TRANSCRIPT
+    video, transcript = folder / "excerpt.mp4", folder / "excerpt.json"
+    argv = [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y", "-i", str(SAMPLE), "-t", str(seconds)]
+    subprocess.run([*argv, "-c", "copy", str(video)], check=True)
+    doc = json.loads(TRANSCRIPT.read_text(encoding="utf-8"))
+    doc["segments"] = [seg for seg in doc["segments"] if seg["end_ms"] <= seconds * 1000 - 500]
+    transcript.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    return video, transcript
+
+
+def bench_cluster(folder: Path, pairs: int, seconds: float) -> dict[str, Any]:
+    """Wall seconds of the sample (or its first ``seconds``) on a LocalCluster of 2, object storage against a
+    shared folder, alternated."""
+    source, text = _excerpt(folder, seconds)
     video, transcript = f"s3://{BUCKET}/bench/in/promo.mp4", f"s3://{BUCKET}/bench/in/transcript.json"
-    storage.upload(SAMPLE, video)
-    storage.upload(TRANSCRIPT, transcript)
+    storage.upload(source, video)
+    storage.upload(text, transcript)
     runs: dict[str, list[float]] = {"object": [], "shared": []}
     for i in range(pairs):
         order = ["object", "shared"] if i % 2 == 0 else ["shared", "object"]
@@ -138,7 +164,7 @@ def bench_cluster(folder: Path, pairs: int) -> dict[str, Any]:
                 job = _job(here, video, transcript, f"s3://{BUCKET}/bench/out{i}")
                 wall = _cluster_run(job, f"s3://{BUCKET}/bench/cache{i}")
             else:
-                job = _job(here, str(SAMPLE), str(TRANSCRIPT), str(here / "out"))
+                job = _job(here, str(source), str(text), str(here / "out"))
                 wall = _cluster_run(job, str(here / "cache"))
             runs[mode].append(wall)
             print(f"{mode}: {wall:.1f} s (load {os.getloadavg()[0]:.1f})", flush=True)
@@ -152,6 +178,7 @@ def main() -> None:
     parser.add_argument("what", choices=["inputs", "throughput", "cluster"])
     parser.add_argument("cuts", nargs="*", type=Path, help="throughput: the cut files")
     parser.add_argument("--pairs", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=0, help="cluster: the sample's first SECONDS (0: all)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-objects-") as tmp, seaweed(Path(tmp)) as server:
@@ -163,7 +190,7 @@ def main() -> None:
         elif args.what == "throughput":
             figures.update(bench_throughput(args.cuts, Path(tmp)))
         else:
-            figures.update(bench_cluster(Path(tmp), args.pairs))
+            figures.update(bench_cluster(Path(tmp), args.pairs, args.seconds))
     print(json.dumps(figures, indent=2))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")

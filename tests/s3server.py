@@ -4,6 +4,7 @@ free loopback ports only, telemetry, admin UI, WebDAV, Iceberg and Lance off, wi
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import shutil
@@ -15,7 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import ExitStack, closing, contextmanager
+from contextlib import ExitStack, closing, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,6 +102,13 @@ def _bucket_ready(endpoint: str) -> bool:
         return False
 
 
+def _die_with_parent() -> None:
+    """In the child before exec (Linux): SIGTERM when the process that started it dies, however it dies (a
+    killed test run must not leave a server behind)."""
+    with suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 @contextmanager
 def seaweed(folder: Path) -> Iterator[S3Server]:
     """Start ``weed mini`` in ``folder``; stop it (SIGTERM, then SIGKILL) when the block ends."""
@@ -115,7 +123,9 @@ def seaweed(folder: Path) -> Iterator[S3Server]:
     log = folder / "weed.log"
     started = time.monotonic()
     with log.open("wb") as out:
-        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, cwd=folder, start_new_session=True)
+        proc = subprocess.Popen(
+            argv, stdout=out, stderr=subprocess.STDOUT, cwd=folder, start_new_session=True, preexec_fn=_die_with_parent
+        )
     endpoint = f"http://127.0.0.1:{s3_port}"
     try:
         while not (_answers(endpoint) and _bucket_ready(endpoint)):
