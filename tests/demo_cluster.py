@@ -8,6 +8,8 @@ objects it made, downloads them to ``output/demo-cluster/`` and stops the server
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import subprocess
 import sys
@@ -20,6 +22,22 @@ ROOT = HERE.parent
 WORKERS = 2
 
 
+def _inputs(folder: Path, seconds: float) -> tuple[Path, Path]:
+    """The sample and its transcript, or their first ``seconds`` (a quick look: ``--seconds 20``)."""
+    video, transcript = ROOT / "assets" / "promo" / "promo.mp4", ROOT / "subtitles" / "promo" / "transcript.json"
+    if seconds <= 0:
+        return video, transcript
+    from pipeline.media.ffmpeg import ffmpeg_exe
+
+    short, text = folder / "promo.mp4", folder / "transcript.json"
+    argv = [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y", "-i", str(video), "-t", str(seconds), "-c", "copy"]
+    subprocess.run([*argv, str(short)], check=True)
+    doc = json.loads(transcript.read_text(encoding="utf-8"))
+    doc["segments"] = [seg for seg in doc["segments"] if seg["end_ms"] <= seconds * 1000 - 500]
+    text.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    return short, text
+
+
 def main() -> int:
     """Run the demo; return the run's exit code."""
     sys.path.insert(0, str(HERE))
@@ -27,6 +45,10 @@ def main() -> int:
     from s3server import BUCKET, seaweed
 
     from pipeline.core import storage
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=0, help="only the sample's first SECONDS (default: all)")
+    args = parser.parse_args()
 
     job_text = (ROOT / "subpipe.toml").read_text(encoding="utf-8")
     video, transcript = f"s3://{BUCKET}/demo/in/promo.mp4", f"s3://{BUCKET}/demo/in/transcript.json"
@@ -39,8 +61,9 @@ def main() -> int:
         print(f"SeaweedFS (weed mini) on {server.endpoint}, started in {server.started_s:.1f} s", flush=True)
         os.environ.update(server.env())
         os.environ["SUBPIPE_CACHE"] = f"s3://{BUCKET}/demo/cache"
-        storage.upload(ROOT / "assets" / "promo" / "promo.mp4", video)
-        storage.upload(ROOT / "subtitles" / "promo" / "transcript.json", transcript)
+        source, text = _inputs(Path(tmp), args.seconds)
+        storage.upload(source, video)
+        storage.upload(text, transcript)
         job = Path(tmp) / "subpipe.toml"
         job.write_text(job_text, encoding="utf-8")
         print(f"subpipe run {job} --workers {WORKERS}  (inputs, outputs and chunk cache: s3://{BUCKET}/demo/)")

@@ -42,10 +42,11 @@ def s3env(s3server: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any
     return s3server
 
 
-def _job(folder: Path, video: str, transcript: str, out: str) -> Path:
+def _job(folder: Path, video: str, transcript: str, out: str, review: bool = False) -> Path:
     text = (
         f'output_dir = "{out}"\nvideo = "{video}"\ntranscript = "{transcript}"\nlanguages = ["en", "ko"]\n'
-        '[outputs]\nburn = true\nmux = ["mkv"]\nreview = false\n[render]\ncrf = 30\npreset = "ultrafast"\n'
+        f'[outputs]\nburn = true\nmux = ["mkv"]\nreview = {str(review).lower()}\n'
+        '[render]\ncrf = 30\npreset = "ultrafast"\n'
     )
     job = folder / "job.toml"
     job.write_text(text, encoding="utf-8")
@@ -67,10 +68,10 @@ def test_job_at_urls_matches_a_local_run(
     s3env: Any, clip: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     local_out = tmp_path / "local"
-    assert main(["run", "-q", "-v", str(_job(tmp_path, str(clip[0]), str(clip[1]), str(local_out)))]) == 0
+    assert main(["run", "-q", "-v", str(_job(tmp_path, str(clip[0]), str(clip[1]), str(local_out), True))]) == 0
     video, transcript = _upload_inputs(clip, "job1")
     out = f"s3://{BUCKET}/job1/out"
-    assert main(["run", "-q", "-v", str(_job(tmp_path, video, transcript, out))]) == 0
+    assert main(["run", "-q", "-v", str(_job(tmp_path, video, transcript, out, True))]) == 0
     fs = storage.filesystem(out)
     doc = json.loads(fs.cat(f"{out}/v0/manifest.json"))
     assert doc["inputs"]["video"]["path"] == video and doc["output"] == f"{out}/v0"
@@ -80,6 +81,10 @@ def test_job_at_urls_matches_a_local_run(
     for entry in doc["files"]:
         data = fs.cat(f"{out}/v0/{entry['path']}")
         assert (len(data), _sha(data)) == (entry["size"], entry["sha256"])
+    stills = sorted(
+        p.relative_to(local_out).as_posix() for p in (local_out / "v0" / "review").rglob("*") if p.is_file()
+    )
+    assert stills and sorted(o.url.removeprefix(f"{out}/") for o in storage.listing(f"{out}/v0/review")) == stills
     cuts = {e["path"]: e["sha256"] for e in local["files"] if e["kind"] == "burned"}
     assert {e["path"]: e["sha256"] for e in burned} == cuts  # byte-identical to the local run's cuts
     captured = capsys.readouterr()

@@ -19,6 +19,7 @@ from pathlib import Path
 from pipeline.core import storage
 from pipeline.core.errors import OutputError
 from pipeline.ingest.job import Job, VideoJob, output_scratch
+from pipeline.render.review import REVIEW_DIR as REVIEW_STILLS  # <video>/review/<lang>/f<frame>.jpg
 
 
 def at_urls(job: Job, vj: VideoJob) -> bool:
@@ -57,9 +58,10 @@ def localized(job: Job, vj: VideoJob) -> tuple[Job, VideoJob]:
 
 
 def publish(job: Job, vj: VideoJob, manifest: Path) -> list[str]:
-    """Upload the files ``manifest`` lists under ``<output URL>/<video>/``, then the manifest (naming the
-    input URLs and the output URL), checking each object's size; return the URLs. The local copies stay
-    in the scratch folder (a rerun on this machine keeps what its manifest proves unchanged).
+    """Upload the files ``manifest`` lists under ``<output URL>/<video>/`` and the review page's stills, then
+    the manifest (naming the input URLs and the output URL), checking each object's size; return the URLs.
+    The local copies stay in the scratch folder (a rerun on this machine keeps what its manifest proves
+    unchanged).
 
     Raises:
         StorageError: when an upload fails (the objects already up are whole; the manifest is not up).
@@ -70,11 +72,14 @@ def publish(job: Job, vj: VideoJob, manifest: Path) -> list[str]:
     base = storage.join(job.output_url, vj.name)
     doc = json.loads(manifest.read_text(encoding="utf-8"))
     urls = []
-    for entry in doc["files"]:
-        url = storage.join(base, entry["path"])
-        storage.upload(root / entry["path"], url)
-        if storage.info(url).size != entry["size"]:
-            raise OutputError(url, f"the object holds {storage.info(url).size} bytes, not {entry['size']}")
+    sizes = {entry["path"]: entry["size"] for entry in doc["files"]}
+    stills = sorted(p.relative_to(root).as_posix() for p in (root / REVIEW_STILLS).rglob("*") if p.is_file())
+    for path in [*sizes, *stills]:  # the review page's stills are not listed, as in a local output folder
+        url = storage.join(base, path)
+        storage.upload(root / path, url)
+        size = sizes.get(path, (root / path).stat().st_size)
+        if storage.info(url).size != size:
+            raise OutputError(url, f"the object holds {storage.info(url).size} bytes, not {size}")
         urls.append(url)
     for key, url in vj.urls.items():
         doc["inputs"][key]["path"] = url
