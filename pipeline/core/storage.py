@@ -28,23 +28,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pipeline.core.errors import PipelineError
+from pipeline.core.errors import StorageError as StorageError  # what every call here raises
 
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*)://", re.IGNORECASE)
 INSTALL_HINT = "object storage URLs need s3fs: pip install 'subpipe[s3]'"
 T = TypeVar("T")
-
-
-class StorageError(PipelineError):
-    """A URL that cannot be used: missing s3fs, a refused key, an unknown bucket or object, an unreachable
-    endpoint. One line naming the URL, its bucket and the endpoint (never a credential)."""
-
-    exit_code = 2
-
-    def __init__(self, url: str, problem: str, endpoint: str | None = None) -> None:
-        self.url, self.problem, self.endpoint = url, problem, endpoint
-        self.bucket = bucket_of(url)
-        where = f" (bucket {self.bucket!r} at {endpoint})" if endpoint else ""
-        super().__init__(f"{url}: {problem}{where}")
 
 
 def is_url(text: str | Path) -> bool:
@@ -54,7 +42,7 @@ def is_url(text: str | Path) -> bool:
 
 def bucket_of(url: str) -> str:
     """The bucket (or container) a URL names: its first component after the scheme."""
-    return _SCHEME.sub("", url).split("/", 1)[0]
+    return url.split("://", 1)[-1].split("/", 1)[0]
 
 
 def join(url: str, *parts: str) -> str:
