@@ -132,7 +132,7 @@ def render_chunked(
     ctx = _Ctx(video, table, settings, _base_parts(video, settings, cache.root.parent), subs, static)
     per_request = [_jobs_for(ctx, i, req, plan) for i, req in enumerate(requests)]
     unique = _with_stills(per_request, stills)
-    found = {} if force else {key: path for key in unique if (path := cache.get(key)) is not None}
+    found = {} if force else {key: path for key, path in cache.get_many(list(unique)).items() if path is not None}
     missing = [job for key, job in unique.items() if key not in found]
     names = [req.target.name for req in requests]
     log_plan(video.name, names, len(plan), missing, len(found), lambda f: float(table.ms(f)), force)

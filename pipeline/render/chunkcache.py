@@ -108,6 +108,10 @@ class ChunkCache:
             os.utime(meta)
         return chunk
 
+    def get_many(self, keys: list[str]) -> dict[str, Path | None]:
+        """:meth:`get` of each key."""
+        return {key: self.get(key) for key in keys}
+
     def put(self, key: str, produced: Path, frames: int) -> Path:
         """Move a finished chunk file into the cache (same file system: under ``tmp_root``); return it."""
         chunk, meta = self._paths(key)

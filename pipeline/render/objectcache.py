@@ -24,6 +24,7 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,6 +46,7 @@ class StoredChunk:
     urls: tuple[str, ...]
 
 
+PARALLEL_GETS = 16
 _NAME = re.compile(r"^([0-9a-f]{64})\.(?:mp4|f\d+\.jpg)$")
 
 
@@ -80,6 +82,11 @@ class ObjectChunkCache(ChunkCache):
     def get(self, key: str) -> Path | None:
         """The chunk under ``key`` from the mirror, else downloaded and checked (a damaged object is removed)."""
         return super().get(key) or self._download(key)
+
+    def get_many(self, keys: list[str]) -> dict[str, Path | None]:
+        """:meth:`get` of each key, up to :data:`PARALLEL_GETS` at a time (a miss is a round trip to the store)."""
+        with ThreadPoolExecutor(PARALLEL_GETS) as pool:
+            return dict(zip(keys, pool.map(self.get, keys), strict=True))
 
     def _download(self, key: str) -> Path | None:
         chunk, meta = self._paths(key)
