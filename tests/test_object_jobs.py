@@ -42,9 +42,9 @@ def s3env(s3server: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any
     return s3server
 
 
-def _job(folder: Path, video: str, transcript: str, out: str, review: bool = False) -> Path:
+def _job(folder: Path, video: str, transcript: str, out: str, review: bool = False, langs: str = '"en", "ko"') -> Path:
     text = (
-        f'output_dir = "{out}"\nvideo = "{video}"\ntranscript = "{transcript}"\nlanguages = ["en", "ko"]\n'
+        f'output_dir = "{out}"\nvideo = "{video}"\ntranscript = "{transcript}"\nlanguages = [{langs}]\n'
         f'[outputs]\nburn = true\nmux = ["mkv"]\nreview = {str(review).lower()}\n'
         '[render]\ncrf = 30\npreset = "ultrafast"\n'
     )
@@ -88,6 +88,10 @@ def test_job_at_urls_matches_a_local_run(
     cuts = {e["path"]: e["sha256"] for e in local["files"] if e["kind"] == "burned"}
     assert {e["path"]: e["sha256"] for e in burned} == cuts  # byte-identical to the local run's cuts
     captured = capsys.readouterr()
+    # a rerun that no longer makes ko removes its objects, as a local run removes its files
+    assert main(["run", "-q", str(_job(tmp_path, video, transcript, out, True, '"en"'))]) == 0
+    left = {o.url.removeprefix(f"{out}/v0/") for o in storage.listing(f"{out}/v0")}
+    assert "en/v0.en.mp4" in left and not [p for p in left if p.startswith("ko/")], left
     for secret in (SECRET_KEY, ACCESS_KEY):  # nor the key's id
         assert secret not in captured.out + captured.err  # -v: every log line went to stderr
         found = [p for p in tmp_path.rglob("*") if p.is_file() and secret.encode() in p.read_bytes()]

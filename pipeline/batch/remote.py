@@ -60,8 +60,9 @@ def localized(job: Job, vj: VideoJob) -> tuple[Job, VideoJob]:
 def publish(job: Job, vj: VideoJob, manifest: Path) -> list[str]:
     """Upload the files ``manifest`` lists under ``<output URL>/<video>/`` and the review page's stills, then
     the manifest (naming the input URLs and the output URL), checking each object's size; return the URLs.
-    The local copies stay in the scratch folder (a rerun on this machine keeps what its manifest proves
-    unchanged).
+    The objects the last run made that this one no longer makes are removed last, as a local run removes
+    such files. The local copies stay in the scratch folder (a rerun on this machine keeps what its
+    manifest proves unchanged).
 
     Raises:
         StorageError: when an upload fails (the objects already up are whole; the manifest is not up).
@@ -70,6 +71,7 @@ def publish(job: Job, vj: VideoJob, manifest: Path) -> list[str]:
     assert job.output_url is not None
     root = manifest.parent
     base = storage.join(job.output_url, vj.name)
+    before = _previous(base)
     doc = json.loads(manifest.read_text(encoding="utf-8"))
     urls = []
     sizes = {entry["path"]: entry["size"] for entry in doc["files"]}
@@ -86,4 +88,25 @@ def publish(job: Job, vj: VideoJob, manifest: Path) -> list[str]:
     doc["output"] = base
     manifest.write_text(json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     storage.upload(manifest, storage.join(base, "manifest.json"))
+    for url in sorted(before - set(urls)):  # what the last run made and this one no longer does
+        storage.delete(url)
     return [*urls, storage.join(base, "manifest.json")]
+
+
+def _previous(base: str) -> set[str]:
+    """The objects under ``base`` that the last run made: what its manifest lists, and the review's stills.
+
+    Raises:
+        StorageError: when the store cannot be read.
+    """
+    found = {obj.url for obj in storage.listing(storage.join(base, REVIEW_STILLS))}
+    url, fs = storage.join(base, "manifest.json"), storage.filesystem(base)
+    try:
+        doc = json.loads(storage.call(url, lambda: fs.cat(url)))
+        found |= {storage.join(base, entry["path"]) for entry in doc["files"]}
+    except storage.StorageError as exc:
+        if exc.problem != "no such object":
+            raise
+    except (ValueError, KeyError, TypeError):  # a damaged manifest: nothing to go by
+        pass
+    return found
