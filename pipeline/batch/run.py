@@ -50,6 +50,8 @@ def run_job(
 
     Raises:
         InputProblemsError: before any work, naming every input file of the job that is missing.
+        StorageError: before any work, for an input object, output bucket or s3:// chunk cache that cannot be
+            used (a refused key, an unknown bucket, an unreachable endpoint).
         InputError, ContainerError: when the job names an output that one of its sources cannot give.
     """
     check_inputs(job)
