@@ -147,7 +147,7 @@ def _excerpt(folder: Path, seconds: float) -> tuple[Path, Path]:
     return video, transcript
 
 
-def bench_cluster(folder: Path, pairs: int, seconds: float) -> dict[str, Any]:
+def bench_cluster(folder: Path, pairs: int, seconds: float, shared_first: bool = False) -> dict[str, Any]:
     """Wall seconds of the sample (or its first ``seconds``) on a LocalCluster of 2, object storage against a
     shared folder, alternated."""
     source, text = _excerpt(folder, seconds)
@@ -156,7 +156,7 @@ def bench_cluster(folder: Path, pairs: int, seconds: float) -> dict[str, Any]:
     storage.upload(text, transcript)
     runs: dict[str, list[float]] = {"object": [], "shared": []}
     for i in range(pairs):
-        order = ["object", "shared"] if i % 2 == 0 else ["shared", "object"]
+        order = ["object", "shared"] if (i + shared_first) % 2 == 0 else ["shared", "object"]
         for mode in order:
             here = folder / f"{mode}{i}"
             here.mkdir()
@@ -179,6 +179,7 @@ def main() -> None:
     parser.add_argument("cuts", nargs="*", type=Path, help="throughput: the cut files")
     parser.add_argument("--pairs", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=0, help="cluster: the sample's first SECONDS (0: all)")
+    parser.add_argument("--shared-first", action="store_true", help="cluster: the first pair starts with the shared run")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-objects-") as tmp, seaweed(Path(tmp)) as server:
@@ -190,7 +191,7 @@ def main() -> None:
         elif args.what == "throughput":
             figures.update(bench_throughput(args.cuts, Path(tmp)))
         else:
-            figures.update(bench_cluster(Path(tmp), args.pairs, args.seconds))
+            figures.update(bench_cluster(Path(tmp), args.pairs, args.seconds, args.shared_first))
     print(json.dumps(figures, indent=2))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
