@@ -179,7 +179,7 @@ def main() -> None:
     parser.add_argument("cuts", nargs="*", type=Path, help="throughput: the cut files")
     parser.add_argument("--pairs", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=0, help="cluster: the sample's first SECONDS (0: all)")
-    parser.add_argument("--shared-first", action="store_true", help="cluster: the first pair starts with the shared run")
+    parser.add_argument("--shared-first", action="store_true", help="cluster: the shared run first")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-objects-") as tmp, seaweed(Path(tmp)) as server:
