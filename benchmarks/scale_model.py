@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/scale_model.py [--figures figures.json] [--videos 50] [--langs 10]
         [--seconds 263] [--cores 8] [--source-mbit 4] [--cut-mbit 3] [--storage-mb-s 110]
+        [--storage shared|object] [--nic-mb-s 110] [--store-mb-s 0]
 
 The model (README, "Running on several machines"):
 
@@ -22,6 +23,15 @@ The model (README, "Running on several machines"):
   written to the cache and read to assemble the cut; each cut written, verified, and read once more for
   the review's thumbnails. The job cannot finish
   faster than total bytes / the storage's bandwidth, however many machines run it.
+- Object storage instead (``--storage object``, issue 25: workers share no disk): a worker fetches each
+  source it touches once into its scratch and reads it there, so the store carries the source once per
+  worker that runs a task of the video (its video task and the chunk batches' workers, at most
+  ``workers``); each language's chunks are uploaded by the worker that encodes them and downloaded once
+  by the video task's worker (2x); each cut and container is uploaded once. Everything else stays on
+  the worker's disk. The bytes flow through each machine's own link (``--nic-mb-s``), so the bound grows
+  with the machines, up to the store's own bandwidth when it has one (``--store-mb-s``; S3: 0, unbounded;
+  one MinIO/SeaweedFS server: its link). The chunks' share is what the store adds for spreading the chunk
+  encodes (``chunk_traffic``).
 - The scheduler handles tasks one after another: tasks * its cost per chunk task (measured with tasks
   submitted from a worker, as video tasks submit them).
 """
@@ -80,6 +90,18 @@ def storage_bytes(seconds: float, langs: int, source_mbit: float, cut_mbit: floa
     return source * (source_reads + 2 * 2) + cut * langs * 5
 
 
+def object_bytes(seconds: float, langs: int, source_mbit: float, cut_mbit: float, fetchers: int) -> float:
+    """Bytes one video moves through an object store: the source once per worker that fetches it
+    (``fetchers``), each language's chunks up and down, each cut and the two soft containers up."""
+    source, cut = seconds * source_mbit * 1e6 / 8, seconds * cut_mbit * 1e6 / 8
+    return source * (fetchers + 2) + cut * langs * (2 + 1)
+
+
+def chunk_traffic(seconds: float, langs: int, cut_mbit: float) -> float:
+    """The part of :func:`object_bytes` that chunks add (their upload and download)."""
+    return seconds * cut_mbit * 1e6 / 8 * langs * 2
+
+
 @dataclass(frozen=True)
 class Prediction:
     """One cluster size's expected wall time and what bounds it."""
@@ -108,12 +130,20 @@ def predict_cluster(
     serial = job.seconds * (cal.c0 + job.langs * max(cal.c1 - figures["cc"], 0.0)) / speed
     batch = CHUNK_S * GROUP * figures["cc"] / cal.efficiency  # one batch: one ffmpeg, x264s of one thread
     compute = max(total / (workers * speed), serial + batch)
-    moved = job.videos * storage_bytes(job.seconds, job.langs, job.source_mbit, job.cut_mbit)
-    storage = moved / (job.storage_mb_s * 1e6)
+    if getattr(job, "storage", "shared") == "object":
+        fetchers = min(workers, 1 + math.ceil(job.seconds / CHUNK_S) * math.ceil((job.langs + 1) / GROUP))
+        moved = job.videos * object_bytes(job.seconds, job.langs, job.source_mbit, job.cut_mbit, fetchers)
+        bandwidth = machines * job.nic_mb_s  # each machine's own link to the store
+        if job.store_mb_s > 0:
+            bandwidth = min(bandwidth, job.store_mb_s)
+        storage = moved / (bandwidth * 1e6)
+    else:
+        moved = job.videos * storage_bytes(job.seconds, job.langs, job.source_mbit, job.cut_mbit)
+        storage = moved / (job.storage_mb_s * 1e6)
     tasks = chunk_tasks(job.videos, job.seconds, job.langs) + job.videos
     scheduler = tasks * figures["per_chunk_task_ms"] / 1000
     wall = max(compute, storage) + scheduler + figures["startup_s"]
-    bound = "compute (spread over every core)" if compute >= storage else "shared storage"
+    bound = "compute (spread over every core)" if compute >= storage else f"{getattr(job, 'storage', 'shared')} storage"
     if compute >= storage and serial + batch >= total / (workers * speed):
         bound = "one video's serial part (its analysis, assembly, verification)"
     return Prediction(machines, workers, compute, storage, scheduler, wall, bound)
@@ -143,6 +173,9 @@ def main() -> None:
     parser.add_argument("--source-mbit", type=float, default=4.0)
     parser.add_argument("--cut-mbit", type=float, default=3.0)
     parser.add_argument("--storage-mb-s", type=float, default=110.0, help="shared storage bandwidth (1 GbE NFS: ~110)")
+    parser.add_argument("--storage", choices=["shared", "object"], default="shared", help="what the workers share")
+    parser.add_argument("--nic-mb-s", type=float, default=110.0, help="object storage: each machine's link (1 GbE)")
+    parser.add_argument("--store-mb-s", type=float, default=0.0, help="object storage: the store's bandwidth (0: S3)")
     parser.add_argument("--machines", default="1,4,16")
     parser.add_argument("--cost-scale", type=float, default=1.0, help="encode cost of your footage / the sample's")
     job = parser.parse_args()
@@ -150,13 +183,24 @@ def main() -> None:
     scale = job.cost_scale
     cal = Calibration(figures["c0"] * scale, figures["c1"] * scale, figures["efficiency"], int(figures["cores"]))
     figures["cc"] *= scale
-    print(f"{job.videos} videos x {job.langs} languages x {job.seconds:.0f} s, machines of {job.cores} cores, "
-          f"storage {job.storage_mb_s:.0f} MB/s")  # fmt: skip
+    if job.storage == "object":
+        store = f"{job.store_mb_s:.0f} MB/s" if job.store_mb_s > 0 else "unbounded (S3)"
+        where = f"object storage: {job.nic_mb_s:.0f} MB/s per machine, store {store}"
+    else:
+        where = f"shared storage {job.storage_mb_s:.0f} MB/s"
+    print(f"{job.videos} videos x {job.langs} languages x {job.seconds:.0f} s, machines of {job.cores} cores, {where}")
     print(f"{'machines':>8} {'workers':>7} {'compute':>9} {'storage':>9} {'sched':>6} {'wall':>9}  bound")
     for machines in (int(m) for m in job.machines.split(",")):
         p = predict_cluster(cal, machines, job.cores, job, figures)
         print(f"{p.machines:>8} {p.workers:>7} {p.compute_s / 60:>7.1f} m {p.storage_s / 60:>7.1f} m "
               f"{p.scheduler_s:>5.2f}s {p.wall_s / 60:>7.1f} m  {p.bound}")  # fmt: skip
+    if job.storage == "object":
+        one = object_bytes(job.seconds, job.langs, job.source_mbit, job.cut_mbit, 1)
+        chunks = chunk_traffic(job.seconds, job.langs, job.cut_mbit)
+        print(
+            f"per video through the store: {one / 1e6:.0f} MB with one fetch of the source, of which chunks "
+            f"{chunks / 1e6:.0f} MB (+{chunks / (one - chunks):.0%} over the same job with chunks kept local)"
+        )
     tasks = chunk_tasks(job.videos, job.seconds, job.langs)
     print(f"{tasks} chunk tasks ({CHUNK_S:.0f} s chunks x batches of {GROUP} outputs) + {job.videos} video tasks; "
           f"the scheduler spends {figures['per_chunk_task_ms']:.1f} ms on each")  # fmt: skip

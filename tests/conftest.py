@@ -10,6 +10,7 @@ import subprocess
 from collections.abc import Callable, Iterator
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -140,3 +141,15 @@ def two_cue_srt(folder: Path) -> Path:
 def run_ffmpeg(*args: str) -> None:
     """The bundled ffmpeg, quiet, overwriting its output; a failure fails the test."""
     subprocess.run([ffmpeg_exe(), "-v", "error", "-y", *args], check=True)
+
+
+@pytest.fixture(scope="session")
+def s3server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A real SeaweedFS (``weed mini``) on loopback ports for the whole session (tests/s3server.py)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from s3server import seaweed
+
+    with seaweed(tmp_path_factory.mktemp("seaweed")) as server:
+        yield server

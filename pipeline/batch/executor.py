@@ -21,9 +21,11 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 from pipeline.batch.steps import ProgressFactory
+from pipeline.core.storage import is_url, join
 from pipeline.ingest.job import Job, VideoJob
 from pipeline.render.batchrun import HERE, ChunkWork
 from pipeline.render.chunkcache import ChunkCache, pid_alive
+from pipeline.render.objectcache import open_cache
 from pipeline.render.outputs import ensure_dir
 
 T = TypeVar("T")
@@ -91,7 +93,7 @@ class LocalExecutor:
 
     def video_setup(self, job: Job, progress: ProgressFactory) -> tuple[ProgressFactory, ChunkWork]:
         """``progress`` itself; chunks on this process's threads, in the default cache."""
-        return progress, ChunkWork()
+        return progress, local_work()
 
     def map(
         self, fn: Callable[[T], R], items: Sequence[T], keys: Sequence[str], needs: Sequence[Sequence[Path]]
@@ -106,6 +108,12 @@ class LocalExecutor:
         return results
 
 
+def local_work() -> ChunkWork:
+    """Chunks on this process's threads, in the default cache (``SUBPIPE_CACHE``: an object store when a URL)."""
+    chosen = os.environ.get("SUBPIPE_CACHE", "")
+    return ChunkWork(cache=open_cache(chosen)) if is_url(chosen) else HERE
+
+
 def shareable_job(job: Job) -> Job:
     """``job`` with absolute paths and its output folder created, ready for workers in other processes
     or on other machines (whose working folder is not the client's).
@@ -118,18 +126,22 @@ def shareable_job(job: Job) -> Job:
         for vj in job.videos
     )
     output_dir = job.output_dir.resolve()
-    ensure_dir(output_dir)
+    if job.output_url is None:  # a URL's folder is each worker's scratch
+        ensure_dir(output_dir)
     return dataclasses.replace(job, videos=videos, output_dir=output_dir)
 
 
 CLUSTER_CACHE = ".subpipe-cache"
 
 
-def cluster_cache_root(job: Job) -> Path:
-    """The chunk cache of a cluster run: ``SUBPIPE_CACHE`` when set (it must be shared storage too), else
-    ``<output folder>/.subpipe-cache``, which every worker sees because it sees the output folder."""
+def cluster_cache_root(job: Job) -> Path | str:
+    """The chunk cache of a cluster run: ``SUBPIPE_CACHE`` when set (shared storage, or an object store URL),
+    else ``<output folder>/.subpipe-cache``, which every worker sees because it sees the output folder (for
+    an output URL: the objects under ``<output URL>/.subpipe-cache``)."""
     chosen = os.environ.get("SUBPIPE_CACHE")
-    return Path(chosen).resolve() if chosen else job.output_dir / CLUSTER_CACHE
+    if chosen:
+        return chosen if is_url(chosen) else Path(chosen).resolve()
+    return join(job.output_url, CLUSTER_CACHE) if job.output_url else job.output_dir / CLUSTER_CACHE
 
 
 class SharedChunkCache(ChunkCache):
@@ -156,9 +168,11 @@ def _host_id() -> str:
 
 def video_needs(job: Job, vj: VideoJob, work: ChunkWork = HERE) -> list[Path]:
     """The paths one video's task must see: its inputs, the job's output folder, and the chunk cache
-    its chunks go to (when the executor chose one)."""
-    cache = work.cache.root.parent if work.cache is not None else None
-    return [p for p in (vj.video, vj.transcript, job.output_dir, cache) if p is not None]
+    its chunks go to (when the executor chose one); none of those that are objects (URLs)."""
+    cache = work.cache.shared_root() if work.cache is not None else None
+    output = job.output_dir if job.output_url is None else None
+    inputs = [p for key, p in (("video", vj.video), ("transcript", vj.transcript)) if key not in vj.urls]
+    return [p for p in (*inputs, output, cache) if p is not None]
 
 
 class VideoTask(Protocol[R_co]):

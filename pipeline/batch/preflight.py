@@ -13,6 +13,7 @@ import difflib
 import os
 from pathlib import Path
 
+from pipeline.batch.remote import check_urls
 from pipeline.core.errors import InputProblemsError, UsageError
 from pipeline.core.langtags import merged_table, tables_for
 from pipeline.core.profiles import get_profile
@@ -78,7 +79,7 @@ def input_problems(job: Job) -> list[tuple[int | None, str]]:
     problems: list[tuple[int | None, str]] = []
     for vj in job.videos:
         for key, path in (("transcript", vj.transcript), ("video", vj.video)):
-            if path is None:
+            if path is None or key in vj.urls:  # an object: checked by check_urls
                 continue
             why = _missing(path)
             problem = f"{key} {path}: {why}" if why else _in_output(job, vj, key, path)
@@ -103,7 +104,9 @@ def check_inputs(job: Job) -> None:
 
     Raises:
         InputProblemsError: naming every missing transcript, video and font file, each with the job file's line.
+        StorageError: when an input object, the output bucket or the chunk cache's bucket cannot be used.
     """
     problems = input_problems(job)
     if problems:
         raise InputProblemsError(job.source, problems)
+    check_urls(job)

@@ -14,9 +14,10 @@ from pathlib import Path
 
 from pipeline.batch.burnstep import BurnOptions, burn_tracks_each
 from pipeline.batch.defaults import check_requests, planned_outputs
-from pipeline.batch.executor import Executor, map_videos
+from pipeline.batch.executor import Executor, local_work, map_videos
 from pipeline.batch.hls import write_hls
 from pipeline.batch.preflight import check_inputs
+from pipeline.batch.remote import at_urls, localized, publish
 from pipeline.batch.rerun import PreviousCut, load_previous
 from pipeline.batch.results import JobResult, VideoResult, timed
 from pipeline.batch.reuse import keep_unchanged, mux_or_keep
@@ -49,12 +50,15 @@ def run_job(
 
     Raises:
         InputProblemsError: before any work, naming every input file of the job that is missing.
+        StorageError: before any work, for an input object, output bucket or s3:// chunk cache that cannot be
+            used (a refused key, an unknown bucket, an unreachable endpoint).
         InputError, ContainerError: when the job names an output that one of its sources cannot give.
     """
     check_inputs(job)
     check_requests(job)
     if executor is None:
-        return JobResult([run_video(job, vj, progress, force=force) for vj in job.videos])
+        work = local_work()
+        return JobResult([run_video(job, vj, progress, force=force, work=work) for vj in job.videos])
     return JobResult(map_videos(executor, functools.partial(run_video, force=force), job, progress))
 
 
@@ -196,7 +200,27 @@ def run_video(
     job: Job, vj: VideoJob, progress: ProgressFactory = no_progress, *, force: bool = False, work: ChunkWork = HERE
 ) -> VideoResult:
     """Run one video end to end and write its manifest (``force``: burn every cut again; ``work``: where its
-    chunks are encoded and cached)."""
+    chunks are encoded and cached). Input objects are fetched into this process's scratch folder first, and
+    for an output URL the outputs made there are uploaded after the manifest (:mod:`pipeline.batch.remote`)."""
+    if not at_urls(job, vj):
+        return _run_video(job, vj, progress, force, work)
+    try:
+        here, vj_here = localized(job, vj)
+    except PipelineError as exc:
+        res = VideoResult(vj.name)
+        res.failures["job"] = str(exc)
+        return res
+    res = _run_video(here, vj_here, progress, force, work)
+    if job.output_url is not None and res.manifest is not None:
+        try:
+            with timed(res, "upload"):
+                res.notes["upload"] = [f"{len(publish(here, vj, res.manifest))} objects under {job.output_url}"]
+        except PipelineError as exc:
+            res.failures["upload"] = str(exc)
+    return res
+
+
+def _run_video(job: Job, vj: VideoJob, progress: ProgressFactory, force: bool, work: ChunkWork) -> VideoResult:
     res = VideoResult(vj.name)
     root = job.output_dir / vj.name
     try:

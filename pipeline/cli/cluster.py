@@ -66,6 +66,8 @@ def run_on_cluster(
         InputProblemsError: when an input file of the job is missing (before the cluster starts).
         UsageError: on a worker count below 1.
         ClusterError: when the cluster cannot start or be reached, or a worker cannot see a path.
+        StorageError: when an input object, the output bucket or an s3:// chunk cache cannot be used
+            (before the cluster starts; docs/object-storage.md).
     """
     check_inputs(job)  # before a cluster starts (run_job checks again, cheaply)
     if not verbose:  # Dask logs every worker and connection at INFO; our summary says what matters

@@ -159,7 +159,11 @@ def _add_render_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     _add_strictness(p)
     _command(sub, "doctor")
     p = _command(sub, "cache")
-    p.add_argument("--max-size", metavar="SIZE", help="drop least recently used chunks until at most SIZE (e.g. 2G)")
+    p.add_argument(
+        "--max-size",
+        metavar="SIZE",
+        help="drop least recently used chunks until at most SIZE (e.g. 2G); an s3:// cache: its store, oldest first",
+    )
 
 
 def _add_qc_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -262,10 +266,10 @@ def _dispatch(args: argparse.Namespace) -> int:
     except (InputError, UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except PipelineError as exc:
+    except PipelineError as exc:  # 1, or the error's own code (2: a storage URL that cannot be used)
         print(f"error: {exc}", file=sys.stderr)
         _print_log(exc, verbose=args.verbose)
-        return 1
+        return exc.exit_code
     except OSError as exc:  # the system refused something no stage anticipated: a message, not a traceback
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)

@@ -143,3 +143,17 @@ class SharedPathError(ClusterError):
             "at the same absolute paths as the machine that runs `subpipe run` (shared storage)",
             host,
         )
+
+
+class StorageError(PipelineError):
+    """An object storage URL that cannot be used (:mod:`pipeline.core.storage`): s3fs missing, a refused key,
+    an unknown bucket or object, an unreachable endpoint. One line naming the URL, its bucket and the
+    endpoint, never a credential."""
+
+    exit_code = 2
+
+    def __init__(self, url: str, problem: str, endpoint: str | None = None) -> None:
+        self.url, self.problem, self.endpoint = url, problem, endpoint
+        self.bucket = url.split("://", 1)[-1].split("/", 1)[0]
+        where = f" (bucket {self.bucket!r} at {endpoint})" if endpoint else ""
+        super().__init__(f"{url}: {problem}{where}")

@@ -15,13 +15,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from pipeline.core.storage import is_url, local_name, scratch_root
+
 _EDGE = 1 << 20  # bytes read at each end of a file for its fingerprint
 _MEMO_SIZE = 64  # files remembered per reader
 
 
 def cache_root() -> Path:
-    """``SUBPIPE_CACHE``, else ``~/.cache/subpipe``."""
-    return Path(os.environ.get("SUBPIPE_CACHE") or Path.home() / ".cache" / "subpipe")
+    """``SUBPIPE_CACHE``, else ``~/.cache/subpipe``; for an object store URL, this process's local mirror of it
+    in the scratch folder (:mod:`pipeline.render.objectcache`)."""
+    chosen = os.environ.get("SUBPIPE_CACHE")
+    if chosen and is_url(chosen):
+        return scratch_root() / "cache" / local_name(chosen.rstrip("/"))
+    return Path(chosen or Path.home() / ".cache" / "subpipe")
 
 
 def file_fingerprint(path: Path, salt: str) -> str:

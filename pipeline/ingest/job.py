@@ -6,7 +6,10 @@ Every key has a default; the smallest job is a video, a transcript and a list of
     transcript = "clip.json"
     languages = ["en", "ko"]
 
-Paths are relative to the job file's folder. docs/job-file.md lists every key.
+Paths are relative to the job file's folder. ``video``, ``transcript`` and ``output_dir`` may also be
+object storage URLs (``s3://bucket/key``; ``gs://``, ``az://`` through fsspec): inputs are fetched into a
+local scratch folder when the video runs, outputs are made there and uploaded whole
+(:mod:`pipeline.core.storage`). docs/job-file.md lists every key.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any
 from pipeline.core.errors import InputError, InputProblemsError, UsageError
 from pipeline.core.langtags import merged_table
 from pipeline.core.profiles import canonical_tag
+from pipeline.core.storage import is_url, local_name, scratch_root, unfetched
 from pipeline.core.textio import read_text
 from pipeline.ingest.jobkeys import job_problems
 from pipeline.ingest.presets import PRESETS
@@ -40,6 +44,14 @@ class VideoJob:
     lenient: bool = False
     align: bool = False  # the transcript has no times: they come from the video's audio (subpipe align)
     table: KeyPath = field(default=(), compare=False)  # where the job file gives it: () or ("videos", i)
+    video_url: str | None = None  # the video is this object (``video``: where it is fetched, once it is)
+    transcript_url: str | None = None  # the transcript is this object (``transcript``: likewise)
+
+    @property
+    def urls(self) -> dict[str, str]:
+        """The inputs that are objects, by key (``video``, ``transcript``)."""
+        found = {"video": self.video_url, "transcript": self.transcript_url}
+        return {key: url for key, url in found.items() if url is not None}
 
 
 @dataclass(frozen=True)
@@ -76,6 +88,7 @@ class Job:
     source: Path | None = None  # the job file
     lines: Mapping[KeyPath, int] = field(default_factory=dict, compare=False)  # each key's line in it
     preset: str | None = None  # a delivery preset (:mod:`pipeline.ingest.presets`)
+    output_url: str | None = None  # outputs are uploaded under this URL (``output_dir``: the local scratch copy)
 
     def line_of(self, *path: str | int) -> int | None:
         """The job file's line of the key at ``path`` (or of its table), when known."""
@@ -90,8 +103,8 @@ class Job:
 def _video(path: Path, raw: Mapping[str, Any], table: KeyPath, lines: Mapping[KeyPath, int]) -> VideoJob:
     """A video's entry from its table (checked by :func:`job_problems`); language tags in their standard spelling."""
     base = path.parent
-    transcript = base / raw["transcript"]
-    video = base / raw["video"] if "video" in raw else None
+    transcript, transcript_url = _input(base, raw["transcript"])
+    video, video_url = _input(base, raw["video"]) if "video" in raw else (None, None)
     languages = _tags(path, tuple(raw["languages"]), "languages", line_of(lines, (*table, "languages")))
     default = raw.get("default_language", languages[0])
     default = _tags(path, (default,), "default_language", line_of(lines, (*table, "default_language")))[0]
@@ -107,7 +120,20 @@ def _video(path: Path, raw: Mapping[str, Any], table: KeyPath, lines: Mapping[Ke
         lenient=raw.get("lenient", False),
         align=raw.get("align", False),
         table=table,
+        video_url=video_url,
+        transcript_url=transcript_url,
     )
+
+
+def _input(base: Path, given: str) -> tuple[Path, str | None]:
+    """An input's path (relative to the job file's folder) and, for a URL, the URL (its path: where it
+    will be fetched; :func:`pipeline.core.storage.unfetched`)."""
+    return (unfetched(given), given) if is_url(given) else (base / given, None)
+
+
+def output_scratch(url: str) -> Path:
+    """This process's local folder for the outputs that go to ``url``."""
+    return scratch_root() / "outputs" / local_name(url)
 
 
 def _tags(path: Path, values: tuple[str, ...], where: str, line: int | None = None) -> tuple[str, ...]:
@@ -167,10 +193,11 @@ def parse_job(text: str, path: Path) -> Job:
         preset=ren.get("preset", Render.preset),
         burn_group=max(1, ren.get("burn_group", Render.burn_group)),
     )
-    output_dir = base / doc.get("output_dir", "output")
+    output_url = doc["output_dir"] if is_url(doc.get("output_dir", "")) else None
+    output_dir = output_scratch(output_url) if output_url else base / doc.get("output_dir", "output")
     style = _by_tag(path, doc.get("style", {}), "style", line_of(lines, ("style",)))
     profiles = _by_tag(path, doc.get("profile", {}), "profile", line_of(lines, ("profile",)))
-    return Job(tuple(videos), output_dir, outputs, render, style, profiles, source=path, lines=lines, preset=preset)
+    return Job(tuple(videos), output_dir, outputs, render, style, profiles, path, lines, preset, output_url=output_url)
 
 
 def load_job(path: str | Path) -> Job:

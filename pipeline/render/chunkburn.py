@@ -132,10 +132,12 @@ def render_chunked(
     ctx = _Ctx(video, table, settings, _base_parts(video, settings, cache.root.parent), subs, static)
     per_request = [_jobs_for(ctx, i, req, plan) for i, req in enumerate(requests)]
     unique = _with_stills(per_request, stills)
-    found = {} if force else {key: path for key in unique if (path := cache.get(key)) is not None}
+    found = {} if force else {key: path for key, path in cache.get_many(list(unique)).items() if path is not None}
     missing = [job for key, job in unique.items() if key not in found]
     names = [req.target.name for req in requests]
     log_plan(video.name, names, len(plan), missing, len(found), lambda f: float(table.ms(f)), force)
+    if missing:  # the processes that encode them may need to fetch it (an object-store cache)
+        cache.share_source(video, str(ctx.base["source"]))
     with cache.workdir() as work:
         ctx = dataclasses.replace(ctx, overlays=_overlays(ctx, media, requests, missing, jobs))
         cores = jobs or os.cpu_count() or 1
@@ -146,7 +148,7 @@ def render_chunked(
         local = ProcessRunner(jobs) if inproc else ThreadRunner(jobs)
         found.update(_encode_missing(ctx, batches, cache, work, runner or local, tracker))
         tracker.all_cached()
-        chunk_lists = [[found[job.key] for job in jobs_] for jobs_ in per_request]
+        chunk_lists = [[cache.local_chunk(job.key, found[job.key]) for job in jobs_] for jobs_ in per_request]
         partials = assemble_cuts(video, table, plan, chunk_lists, [req.target for req in requests], work, jobs)
     if on_progress:
         on_progress(1.0)
@@ -255,7 +257,15 @@ def _slim(ctx: _Ctx, batch: Sequence[ChunkJob]) -> _Ctx:
 
 
 def _encode_item(item: tuple[_Ctx, Sequence[ChunkJob]], cache: ChunkCache, work: Path) -> dict[str, Path]:
-    return _encode_batch(item[0], item[1], cache, work)
+    """One batch, where the cache says (an object-store cache: a folder and a copy of the source of this
+    process's own, which may be on another machine than the render's)."""
+    ctx, batch = item
+    with cache.batch_folder(work) as here:
+        for font_key in {job.font_key for job in batch if job.font_key is not None}:
+            if not (here / f"fonts-{font_key}").is_dir():
+                make_fontsdir(here / f"fonts-{font_key}", [font_key])
+        video = cache.source(ctx.video, str(ctx.base["source"]))
+        return _encode_batch(dataclasses.replace(ctx, video=video), batch, cache, here)
 
 
 def _streams(ctx: _Ctx, batch: Sequence[ChunkJob], work: Path) -> tuple[list[BurnStream], list[int]]:

@@ -22,6 +22,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,6 +108,10 @@ class ChunkCache:
             os.utime(meta)
         return chunk
 
+    def get_many(self, keys: list[str]) -> dict[str, Path | None]:
+        """:meth:`get` of each key."""
+        return {key: self.get(key) for key in keys}
+
     def put(self, key: str, produced: Path, frames: int) -> Path:
         """Move a finished chunk file into the cache (same file system: under ``tmp_root``); return it."""
         chunk, meta = self._paths(key)
@@ -115,7 +120,7 @@ class ChunkCache:
         with open(produced, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(produced, chunk)
-        staged = meta.with_name(f".{meta.name}.{os.getpid()}")
+        staged = meta.with_name(f".{meta.name}.{os.getpid()}.{threading.get_ident()}")  # racing threads too
         staged.write_text(json.dumps(record), encoding="utf-8")
         os.replace(staged, meta)
         return chunk
@@ -137,6 +142,29 @@ class ChunkCache:
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(produced, target)
         return target
+
+    def shared_root(self) -> Path | None:
+        """The folder every process that uses this cache must see (None: an object store, reached by URL)."""
+        return self.root.parent
+
+    def local_chunk(self, key: str, path: Path) -> Path:
+        """The chunk ``key`` that ``put`` stored at ``path`` (perhaps in another process), as a file here."""
+        del key
+        return path
+
+    @contextlib.contextmanager
+    def batch_folder(self, work: Path) -> Iterator[Path]:
+        """Where an encode batch of the render whose work folder is ``work`` writes: ``work`` itself."""
+        yield work
+
+    def share_source(self, video: Path, digest: str) -> None:
+        """Make ``video`` (of SHA-256 ``digest``) reachable by the processes that encode its chunks: they
+        see the same files here, so nothing to do."""
+
+    def source(self, video: Path, digest: str) -> Path:
+        """The source video an encode batch reads: ``video`` (every process sees it)."""
+        del digest
+        return video
 
     def work_prefix(self) -> str:
         """How this process's work folders are named: ``<pid>-``."""

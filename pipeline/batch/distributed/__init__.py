@@ -57,6 +57,7 @@ from pipeline.batch.steps import ProgressFactory
 from pipeline.core.errors import ClusterError
 from pipeline.ingest.job import Job
 from pipeline.render.batchrun import ChunkWork
+from pipeline.render.objectcache import ObjectChunkCache
 from pipeline.render.outputs import ensure_dir
 
 __all__ = ["ClusterRunner", "DaskExecutor", "EventProgress", "JobStoppedError", "check_visible"]
@@ -195,9 +196,12 @@ class DaskExecutor:
         self.chunk_workers = {}
         self._started = time.monotonic()
         root = cluster_cache_root(job)
-        ensure_dir(root)
+        if isinstance(root, Path):
+            ensure_dir(root)
         self._following = topic(self.token)
         self.client.subscribe_topic(self._following, self._on_event)
+        if isinstance(root, str):  # an object store: each worker mirrors it in its own scratch folder
+            return EventProgress(self.token), ChunkWork(ClusterRunner(self.token), ObjectChunkCache(root, remote=True))
         runner = ClusterRunner(self.token, (root,))
         return EventProgress(self.token), ChunkWork(runner, SharedChunkCache(root))
 

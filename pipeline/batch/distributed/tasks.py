@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import socket
+import time
 import uuid
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
@@ -115,7 +116,34 @@ class ClusterRunner:
                     yield _wait(future, stop)
             except BaseException:  # an error, Ctrl-C on the client, or the caller closed us
                 client.cancel(futures)
+                # A cancelled task that is running runs on (Dask cannot interrupt it) and writes into this
+                # video's work folder, which our caller removes once we return: wait for those to end.
+                drain(client, f"chunk-{self.token}-{batch}-")
                 raise
+
+
+_ENDED = frozenset({"memory", "error", "released", "forgotten"})
+DRAIN_S = 120.0  # at most this long for running chunk tasks to end (a chunk lasts seconds)
+
+
+def live_keys(prefix: str, dask_worker: Any) -> list[str]:
+    """The keys starting with ``prefix`` that this worker runs or still may run (cancelled ones included:
+    a cancelled task that is running stays in the worker's ``executing`` set until it returns)."""
+    tasks = list(dask_worker.state.tasks.values())
+    return [str(ts.key) for ts in tasks if str(ts.key).startswith(prefix) and ts.state not in _ENDED]
+
+
+def drain(client: Client, prefix: str, timeout_s: float = DRAIN_S) -> None:
+    """Wait until no worker runs (or may start) a task whose key starts with ``prefix``."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            live = client.run(live_keys, prefix, on_error="ignore")
+        except (OSError, TimeoutError):  # the cluster is going away: nothing left to wait for
+            return
+        if not any(live.values()):
+            return
+        time.sleep(0.1)
 
 
 def _wait(future: Future[R], stop: Event) -> R:

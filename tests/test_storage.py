@@ -1,0 +1,117 @@
+"""The storage layer against a real SeaweedFS (tests/s3server.py): byte-for-byte round trips (botocore's
+checksum trailers once ended up inside objects on S3-compatible servers), and one clear line, naming the
+bucket and the endpoint and never the secret, for a wrong key, an unknown bucket, an unreachable endpoint."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline.core import storage
+from pipeline.core.storage import StorageError
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from s3server import BUCKET, SECRET_KEY
+
+
+@pytest.fixture()
+def s3env(s3server: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The AWS settings of the test server in this process's environment."""
+    for name, value in s3server.env().items():
+        monkeypatch.setenv(name, value)
+    return s3server
+
+
+def test_server_started_quickly_on_loopback_only(s3server: Any) -> None:
+    """weed mini answers within a few seconds, its S3 endpoint on 127.0.0.1."""
+    assert s3server.started_s < 15
+    assert s3server.endpoint.startswith("http://127.0.0.1:")
+
+
+@pytest.mark.parametrize("checksums", ["when_required", "when_supported"])
+def test_round_trip_is_byte_for_byte(
+    s3env: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, checksums: str
+) -> None:
+    """What goes up comes down unchanged, with botocore's checksum trailers off (our default) and on."""
+    monkeypatch.setenv("AWS_REQUEST_CHECKSUM_CALCULATION", checksums)
+    local = tmp_path / "clip.bin"
+    local.write_bytes(os.urandom(3_000_001))
+    url = f"s3://{BUCKET}/roundtrip/{checksums}/clip.bin"
+    storage.upload(local, url, {"sha256": "x"})
+    assert storage.info(url).size == local.stat().st_size
+    fetched = storage.fetch(url, tmp_path / "scratch")
+    assert fetched.read_bytes() == local.read_bytes()
+    back = tmp_path / "back.bin"
+    assert storage.download_checked(url, back) == {"sha256": "x"}
+    assert back.read_bytes() == local.read_bytes()
+
+
+def test_fetch_reuses_a_whole_copy(s3env: Any, tmp_path: Path) -> None:
+    """A second fetch of the same version is the same local file, not downloaded again."""
+    local = tmp_path / "a.txt"
+    local.write_text("one", encoding="utf-8")
+    url = f"s3://{BUCKET}/fetch/a.txt"
+    storage.upload(local, url)
+    first = storage.fetch(url, tmp_path / "s")
+    mtime = first.stat().st_mtime_ns
+    assert storage.fetch(url, tmp_path / "s") == first and first.stat().st_mtime_ns == mtime
+    local.write_text("two!", encoding="utf-8")
+    storage.upload(local, url)
+    assert storage.fetch(url, tmp_path / "s").read_text(encoding="utf-8") == "two!"
+
+
+def _refusal(fn: Any) -> StorageError:
+    with pytest.raises(StorageError) as caught:
+        fn()
+    err = caught.value
+    assert "\n" not in str(err) and SECRET_KEY not in str(err) and err.exit_code == 2
+    return err
+
+
+def test_wrong_key_names_bucket_and_endpoint(s3server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in s3server.env("wrong-secret").items():
+        monkeypatch.setenv(name, value)
+    err = _refusal(lambda: storage.check_folder(f"s3://{BUCKET}/out"))
+    assert "access refused" in str(err) and BUCKET in str(err) and s3server.endpoint in str(err)
+
+
+def test_unknown_bucket(s3env: Any) -> None:
+    err = _refusal(lambda: storage.check_folder("s3://no-such-bucket-25/out"))
+    assert "no such bucket" in str(err) and "'no-such-bucket-25'" in str(err) and s3env.endpoint in str(err)
+
+
+def test_missing_object(s3env: Any) -> None:
+    err = _refusal(lambda: storage.info(f"s3://{BUCKET}/nothing/here.mp4"))
+    assert "no such object" in str(err)
+
+
+def test_unreachable_endpoint_fails_fast(s3env: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # discard: nothing listens
+    started = time.monotonic()
+    err = _refusal(lambda: storage.check_folder(f"s3://{BUCKET}/out"))
+    assert "cannot reach the endpoint" in str(err) and "http://127.0.0.1:9" in str(err)
+    assert time.monotonic() - started < 20
+
+
+def test_without_s3fs_one_line_says_what_to_install() -> None:
+    """With s3fs not importable, a URL gets the install hint (a child process whose import of s3fs fails)."""
+    code = (
+        "import sys; sys.modules['s3fs'] = None\n"
+        "from pipeline.core import storage\n"
+        "try:\n    storage.filesystem('s3://b/k')\n"
+        "except storage.StorageError as e:\n    print(e)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().endswith("pip install 'subpipe[s3]'")
+
+
+def test_local_paths_never_import_fsspec() -> None:
+    code = "import sys; import pipeline.core.storage as s; assert not s.is_url('a/b'); print('fsspec' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
