@@ -5,6 +5,7 @@ is in no output, log or manifest; the chunk cache as objects (hash checked, raci
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -42,11 +43,13 @@ def s3env(s3server: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any
     return s3server
 
 
-def _job(folder: Path, video: str, transcript: str, out: str, review: bool = False, langs: str = '"en", "ko"') -> Path:
+def _job(
+    folder: Path, video: str, transcript: str, out: str, review: bool = False, langs: str = '"en", "ko"', crf: int = 30
+) -> Path:
     text = (
         f'output_dir = "{out}"\nvideo = "{video}"\ntranscript = "{transcript}"\nlanguages = [{langs}]\n'
         f'[outputs]\nburn = true\nmux = ["mkv"]\nreview = {str(review).lower()}\n'
-        '[render]\ncrf = 30\npreset = "ultrafast"\n'
+        f'[render]\ncrf = {crf}\npreset = "ultrafast"\n'
     )
     job = folder / "job.toml"
     job.write_text(text, encoding="utf-8")
@@ -65,7 +68,11 @@ def _sha(data: bytes) -> str:
 
 
 def test_job_at_urls_matches_a_local_run(
-    s3env: Any, clip: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    s3env: Any,
+    clip: tuple[Path, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     local_out = tmp_path / "local"
     assert main(["run", "-q", "-v", str(_job(tmp_path, str(clip[0]), str(clip[1]), str(local_out), True))]) == 0
@@ -88,6 +95,7 @@ def test_job_at_urls_matches_a_local_run(
     cuts = {e["path"]: e["sha256"] for e in local["files"] if e["kind"] == "burned"}
     assert {e["path"]: e["sha256"] for e in burned} == cuts  # byte-identical to the local run's cuts
     captured = capsys.readouterr()
+    _interrupted_rerun(tmp_path, video, transcript, out, monkeypatch)
     # a rerun that no longer makes ko removes its objects, as a local run removes its files
     assert main(["run", "-q", str(_job(tmp_path, video, transcript, out, True, '"en"'))]) == 0
     left = {o.url.removeprefix(f"{out}/v0/") for o in storage.listing(f"{out}/v0")}
@@ -97,6 +105,29 @@ def test_job_at_urls_matches_a_local_run(
         found = [p for p in tmp_path.rglob("*") if p.is_file() and secret.encode() in p.read_bytes()]
         assert not found  # scratch copies, local outputs, manifests
         assert not [o.url for o in storage.listing(out) if secret.encode() in fs.cat(o.url)]  # every object
+
+
+def _interrupted_rerun(tmp_path: Path, video: str, transcript: str, out: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rerun with other bytes (crf 20), Ctrl-C after its first cut's upload: no manifest is left, or one whose
+    every size and SHA-256 are its object's (never the last run's manifest over this run's bytes)."""
+    real, cuts = storage.upload, []
+
+    def interrupted(local: Path, url: str, metadata: dict[str, str] | None = None) -> None:
+        if cuts:  # the upload after the first cut
+            raise KeyboardInterrupt
+        real(local, url, metadata)
+        cuts.extend([url] if url.endswith(".mp4") else [])
+
+    monkeypatch.setattr(storage, "upload", interrupted)
+    with contextlib.suppress(KeyboardInterrupt):
+        assert main(["run", "-q", str(_job(tmp_path, video, transcript, out, True, crf=20))]) != 0
+    monkeypatch.setattr(storage, "upload", real)
+    assert cuts
+    fs = storage.filesystem(out)
+    if fs.exists(f"{out}/v0/manifest.json"):
+        for entry in json.loads(fs.cat(f"{out}/v0/manifest.json"))["files"]:
+            data = fs.cat(f"{out}/v0/{entry['path']}")
+            assert (len(data), _sha(data)) == (entry["size"], entry["sha256"]), entry["path"]
 
 
 @pytest.mark.parametrize("case", ["wrong key", "unknown bucket", "unreachable"])
