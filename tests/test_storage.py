@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,19 @@ def test_fetch_reuses_a_whole_copy(s3env: Any, tmp_path: Path) -> None:
     local.write_text("two!", encoding="utf-8")
     storage.upload(local, url)
     assert storage.fetch(url, tmp_path / "s").read_text(encoding="utf-8") == "two!"
+
+
+def test_two_threads_fetching_one_url_get_one_whole_copy(s3env: Any, tmp_path: Path) -> None:
+    """Two fetches of one URL at once in one process: both return the same whole file, neither fails."""
+    data = os.urandom(8 << 20)
+    (tmp_path / "big.bin").write_bytes(data)
+    url = f"s3://{BUCKET}/race/big.bin"
+    storage.upload(tmp_path / "big.bin", url)
+    for trial in range(2):
+        with ThreadPoolExecutor(2) as pool:
+            got = [f.result() for f in [pool.submit(storage.fetch, url, tmp_path / f"s{trial}") for _ in range(2)]]
+        assert got[0] == got[1] and got[0].read_bytes() == data
+        assert [p.name for p in got[0].parent.iterdir()] == ["big.bin"]  # no part file left
 
 
 def _refusal(fn: Any) -> StorageError:

@@ -21,6 +21,8 @@ import hashlib
 import os
 import re
 import tempfile
+import threading
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -197,15 +199,24 @@ def fetch(url: str, folder: Path | None = None) -> Path:
     name = url.rstrip("/").rsplit("/", 1)[-1] or "object"
     tag = hashlib.sha256(f"{url}\0{found.size}\0{found.etag}".encode()).hexdigest()[:16]
     target = (folder or scratch_root() / "inputs") / tag / name
-    if not (target.is_file() and target.stat().st_size == found.size):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with _staged(target) as part:
-            download(url, part)
+    with _lock(target):  # threads fetching one URL: one downloads, the others wait for its whole copy
+        if not (target.is_file() and target.stat().st_size == found.size):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with _staged(target) as part:
+                download(url, part)
     _ORIGINS[str(target)] = url
     return target
 
 
 _ORIGINS: dict[str, str] = {}
+_LOCKS: dict[str, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _lock(target: Path) -> threading.Lock:
+    """This process's lock for fetching into ``target``."""
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(str(target), threading.Lock())
 
 
 def origin(path: Path) -> str | None:
@@ -293,7 +304,7 @@ def listing(url: str) -> list[ObjectInfo]:
 @contextlib.contextmanager
 def _staged(target: Path) -> Iterator[Path]:
     """A partial file beside ``target``, renamed onto it when the block succeeds, removed otherwise."""
-    part = target.with_name(f".{target.name}.{os.getpid()}.part")
+    part = target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")  # unique per call: threads, processes
     try:
         yield part
         os.replace(part, target)
