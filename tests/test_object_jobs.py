@@ -22,7 +22,7 @@ from pipeline.render.objectcache import ObjectChunkCache
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from distributed_util import make_inputs
-from s3server import ACCESS_KEY, BUCKET, SECRET_KEY
+from s3server import ACCESS_KEY, BUCKET, RO_KEY, RO_SECRET, SECRET_KEY
 
 pytestmark = pytest.mark.render
 
@@ -130,7 +130,7 @@ def _interrupted_rerun(tmp_path: Path, video: str, transcript: str, out: str, mo
             assert (len(data), _sha(data)) == (entry["size"], entry["sha256"]), entry["path"]
 
 
-@pytest.mark.parametrize("case", ["wrong key", "unknown bucket", "unreachable"])
+@pytest.mark.parametrize("case", ["wrong key", "read-only key", "unknown bucket", "unreachable"])
 def test_refused_store_is_one_line_exit_2_nothing_written(
     s3env: Any,
     clip: tuple[Path, Path],
@@ -144,6 +144,9 @@ def test_refused_store_is_one_line_exit_2_nothing_written(
     job = _job(tmp_path, video, transcript, out)
     if case == "wrong key":
         monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY[::-1])
+    if case == "read-only key":
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", RO_KEY)
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", RO_SECRET)
     if case == "unreachable":
         monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
     capsys.readouterr()
@@ -153,10 +156,12 @@ def test_refused_store_is_one_line_exit_2_nothing_written(
     bucket = "no-such-bucket-25" if case == "unknown bucket" else BUCKET
     assert f"bucket {bucket!r} at http://127.0.0.1:" in err
     assert SECRET_KEY not in err and SECRET_KEY[::-1] not in err
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", s3env.endpoint)
+    assert RO_SECRET not in err
+    for name, value in s3env.env().items():
+        monkeypatch.setenv(name, value)
     assert storage.listing(f"s3://{BUCKET}/job2/out") == []
     assert not (tmp_path / "scratch" / "outputs").exists()
+    assert not [p for p in tmp_path.rglob("*") if p.suffix == ".mp4"]  # nothing encoded, nothing fetched
 
 
 def _chunk(tmp_path: Path, data: bytes) -> Path:

@@ -32,7 +32,8 @@ def at_urls(job: Job, vj: VideoJob) -> bool:
 
 def check_urls(job: Job) -> None:
     """Before any work: every input object is there, the output bucket (and an object-store chunk cache's)
-    can be listed with these credentials.
+    can be listed with these credentials, and a zero-byte object can be put under the output URL (and the
+    cache's) and deleted again.
 
     Raises:
         StorageError: naming the first URL that cannot be used, its bucket and the endpoint.
@@ -41,6 +42,7 @@ def check_urls(job: Job) -> None:
     for url in (job.output_url, cache if storage.is_url(cache) else None):
         if url is not None:
             storage.check_folder(url)
+            storage.check_writable(url)
     for vj in job.videos:
         for url in vj.urls.values():
             storage.info(url)

@@ -188,6 +188,19 @@ def check_folder(url: str) -> None:
     call(url, lambda: fs.ls(f"{url.split('://', 1)[0]}://{bucket_of(url)}", refresh=True))
 
 
+def check_writable(url: str) -> None:
+    """That these credentials may write and delete under ``url``: a zero-byte ``.subpipe-check-<uuid>``
+    object put there, then deleted (a key that may list but not write fails here, before any work).
+
+    Raises:
+        StorageError: when the object cannot be written or deleted.
+    """
+    fs = filesystem(url)
+    probe = join(url, f".subpipe-check-{uuid.uuid4().hex}")
+    call(probe, lambda: fs.pipe_file(probe, b""))
+    call(probe, lambda: fs.rm_file(probe))
+
+
 def fetch(url: str, folder: Path | None = None) -> Path:
     """A local copy of the object at ``url``, under ``folder`` (default: the scratch folder's ``inputs``),
     downloaded once per version (size and entity tag) and renamed into place when whole.
