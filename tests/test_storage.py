@@ -125,6 +125,24 @@ def test_without_s3fs_one_line_says_what_to_install() -> None:
     assert out.strip().endswith("pip install 'subpipe[s3]'")
 
 
+@pytest.mark.parametrize(("url", "package"), [("gs://bucket/out", "gcsfs"), ("az://container/out", "adlfs")])
+def test_gs_and_az_without_their_package_say_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], url: str, package: str
+) -> None:
+    """A gs:// or az:// output without gcsfs/adlfs: one line naming the package, exit 2."""
+    from pipeline.cli.main import main
+
+    monkeypatch.setitem(sys.modules, package, None)  # not importable, installed or not
+    job = tmp_path / "job.toml"
+    job.write_text(f'output_dir = "{url}"\nvideo = "v.mp4"\ntranscript = "t.json"\nlanguages = ["en"]\n')
+    (tmp_path / "v.mp4").write_bytes(b"")
+    (tmp_path / "t.json").write_text("{}", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["run", "-q", str(job)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.endswith(f"pip install {package}"), err
+
+
 def test_local_paths_never_import_fsspec() -> None:
     code = "import sys; import pipeline.core.storage as s; assert not s.is_url('a/b'); print('fsspec' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

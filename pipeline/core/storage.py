@@ -75,6 +75,7 @@ def endpoint() -> str:
     return os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or "AWS S3 (default endpoint)"
 
 
+_PACKAGES = {"gs": "gcsfs", "gcs": "gcsfs", "az": "adlfs", "abfs": "adlfs", "abfss": "adlfs"}
 _SETTINGS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_PROFILE")
 
 
@@ -86,7 +87,11 @@ def _filesystem(protocol: str, pid: int, settings: int) -> Any:
     except ImportError:
         raise StorageError(f"{protocol}://", INSTALL_HINT) from None
     if protocol != "s3":
-        return fsspec.filesystem(protocol)
+        try:
+            return fsspec.filesystem(protocol)
+        except ImportError:  # fsspec knows the scheme, its package (gcsfs, adlfs) is not installed
+            package = _PACKAGES.get(protocol, f"the fsspec implementation of {protocol}://")
+            raise StorageError(f"{protocol}://", f"{protocol}:// URLs need {package}: pip install {package}") from None
     try:
         import s3fs
     except ImportError:
@@ -104,7 +109,8 @@ def filesystem(url: str) -> Any:
     """The fsspec file system of ``url`` (imported now; s3fs configured from the AWS settings).
 
     Raises:
-        StorageError: when fsspec/s3fs (or the scheme's own package) is not installed.
+        StorageError: when fsspec/s3fs (or the scheme's own package: gcsfs, adlfs) is not installed, with
+            what to install.
     """
     match = _SCHEME.match(url)
     protocol = match.group(1).lower() if match else "file"
