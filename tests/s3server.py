@@ -16,8 +16,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from contextlib import ExitStack, closing, contextmanager, suppress
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,11 +104,19 @@ def _bucket_ready(endpoint: str) -> bool:
         return False
 
 
-def _die_with_parent() -> None:
-    """In the child before exec (Linux): SIGTERM when the process that started it dies, however it dies (a
-    killed test run must not leave a server behind)."""
-    with suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+def _die_with_parent() -> Callable[[], None] | None:
+    """For the child before exec (Linux): SIGTERM when the process that started it dies, however it dies (a
+    killed test run must not leave a server behind). ``prctl`` is resolved here, in the parent: a forked
+    child of a process with threads must not dlopen; it only calls the function (None: not Linux)."""
+    try:
+        prctl = ctypes.CDLL("libc.so.6", use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+    def child() -> None:
+        prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+    return child
 
 
 def _no_weed() -> None:
@@ -140,7 +148,12 @@ def seaweed(folder: Path) -> Iterator[S3Server]:
     started = time.monotonic()
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            argv, stdout=out, stderr=subprocess.STDOUT, cwd=folder, start_new_session=True, preexec_fn=_die_with_parent
+            argv,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=folder,
+            start_new_session=True,
+            preexec_fn=_die_with_parent(),
         )
     endpoint = f"http://127.0.0.1:{s3_port}"
     try:
