@@ -8,6 +8,7 @@ from __future__ import annotations
 import _thread
 import glob
 import json
+import logging
 import os
 import signal
 import sys
@@ -19,7 +20,8 @@ from typing import Any
 
 import pytest
 
-from pipeline.batch.distributed import ClusterRunner, DaskExecutor
+from pipeline.batch.distributed import STOP_TIMEOUT_S, ClusterRunner, DaskExecutor
+from pipeline.batch.distributed.tasks import DRAIN_TIMEOUT_S, drain, live_keys
 from pipeline.batch.results import JobResult
 from pipeline.batch.run import run_job
 from pipeline.core import storage
@@ -159,6 +161,20 @@ def test_a_stopping_video_task_waits_for_its_running_chunk_tasks(cluster: DaskEx
 
     assert cluster.client.submit(video, pure=False).result(timeout=60) == []
     assert sorted(p.name for p in marks.glob("started-*")) == ["started-0", "started-1", "started-2"]
+
+
+def test_a_drain_that_times_out_says_so(cluster: DaskExecutor, caplog: pytest.LogCaptureFixture) -> None:
+    """``drain`` gives up after its timeout (shared with the client's wait: DRAIN_TIMEOUT_S) with a warning
+    naming the tasks still running."""
+    slow = cluster.client.submit(time.sleep, 1.5, key="chunk-draintest-0", pure=False)
+    deadline = time.monotonic() + 10
+    while not any(cluster.client.run(live_keys, "chunk-draintest-").values()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    with caplog.at_level(logging.WARNING, logger="pipeline.batch.distributed.tasks"):
+        drain(cluster.client, "chunk-draintest-", timeout_s=0.3)
+    assert "still running after 0 s: chunk-draintest-0" in caplog.text
+    slow.result(timeout=10)
+    assert STOP_TIMEOUT_S > DRAIN_TIMEOUT_S  # the client outwaits the video tasks' own drain
 
 
 def test_ctrl_c_stops_the_job_and_leaves_no_partial_object(cluster: DaskExecutor, tmp_path: Path) -> None:
