@@ -203,11 +203,13 @@ def test_chunk_objects_checked_racing_and_pruned(s3env: Any, tmp_path: Path, mon
     # pruning the store: the oldest chunks go first, down to the cap
     third.put("cd" + "1" * 62, _chunk(tmp_path, b"newer" * 100), 5)
     assert [c.key for c in third.stored()] == [key, "cd" + "1" * 62]
-    assert third.prune_store(600) == [key]
+    assert third.prune_store(600) == []  # both younger than the grace period: a running job may need them
+    assert third.prune_store(600, grace_s=0) == [key]
     assert [c.key for c in third.stored()] == ["cd" + "1" * 62]
-    monkeypatch.setenv("SUBPIPE_CACHE", url)  # `subpipe cache --max-size` prunes the store too
+    monkeypatch.setenv("SUBPIPE_CACHE", url)  # `subpipe cache --max-size` prunes the store too, with the grace
     assert main(["cache", "--max-size", "0"]) == 0
-    assert third.stored() == []
+    assert [c.key for c in third.stored()] == ["cd" + "1" * 62]
+    assert third.prune_store(0, grace_s=0) == ["cd" + "1" * 62] and third.stored() == []
 
 
 def test_chunk_cache_in_the_store_serves_another_machine(

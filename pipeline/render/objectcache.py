@@ -26,7 +26,7 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,7 @@ class StoredChunk:
 
 
 PARALLEL_GETS = 16
+PRUNE_GRACE_S = 3600.0  # pruning the store spares chunks uploaded within this (a running job reads them back)
 _NAME = re.compile(r"^([0-9a-f]{64})\.(?:mp4|f\d+\.jpg)$")
 
 
@@ -220,13 +221,16 @@ class ObjectChunkCache(ChunkCache):
         ]
         return sorted(found, key=lambda c: (c.modified, c.key))
 
-    def prune_store(self, max_bytes: int) -> list[str]:
-        """Delete the chunks with the oldest LastModified until the store holds at most ``max_bytes``."""
+    def prune_store(self, max_bytes: int, grace_s: float = PRUNE_GRACE_S) -> list[str]:
+        """Delete the chunks with the oldest LastModified (an upload's time; a hit does not refresh it)
+        until the store holds at most ``max_bytes``, never one younger than ``grace_s``: a running job may
+        still read it back for assembly."""
         chunks = self.stored()
         total = sum(c.size for c in chunks)
+        young = datetime.now(UTC) - timedelta(seconds=grace_s)
         dropped = []
         for chunk in chunks:
-            if total <= max_bytes:
+            if total <= max_bytes or chunk.modified > young:  # oldest first: the rest are younger still
                 break
             for url in sorted(chunk.urls, key=lambda u: not u.endswith(".mp4")):  # the chunk first
                 storage.delete(url)
