@@ -18,6 +18,7 @@ import pytest
 
 from pipeline.cli.main import main
 from pipeline.core import storage
+from pipeline.core.errors import OutputError
 from pipeline.render.objectcache import ObjectChunkCache
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -210,6 +211,8 @@ def test_chunk_objects_checked_racing_and_pruned(s3env: Any, tmp_path: Path, mon
     assert main(["cache", "--max-size", "0"]) == 0
     assert [c.key for c in third.stored()] == ["cd" + "1" * 62]
     assert third.prune_store(0, grace_s=0) == ["cd" + "1" * 62] and third.stored() == []
+    with pytest.raises(OutputError, match="no longer holds it"):  # a chunk gone before assembly: a clear error
+        third.local_chunk("ef" * 32, tmp_path / "elsewhere" / "c.mp4")
 
 
 def test_chunk_cache_in_the_store_serves_another_machine(

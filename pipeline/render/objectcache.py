@@ -153,7 +153,11 @@ class ObjectChunkCache(ChunkCache):
             return path
         found = self.get(key)
         if found is None:
-            raise OutputError(self._object(key), "the chunk was encoded but the store does not hold it")
+            raise OutputError(
+                self._object(key),
+                "the chunk was encoded but the store no longer holds it (deleted while the job ran: by "
+                "`subpipe cache --max-size` with a shorter grace period, or by hand?); run the job again",
+            )
         return found
 
     @contextlib.contextmanager
