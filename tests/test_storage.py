@@ -100,6 +100,18 @@ def test_unknown_bucket(s3env: Any) -> None:
     assert "no such bucket" in str(err) and "'no-such-bucket-25'" in str(err) and s3env.endpoint in str(err)
 
 
+def test_a_profiles_endpoint_is_the_one_named(s3env: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The endpoint in a message is the one botocore resolved: here an ``AWS_PROFILE``'s ``endpoint_url``
+    (a change of AWS_CONFIG_FILE/AWS_PROFILE makes a new client)."""
+    config = tmp_path / "config"
+    config.write_text(f"[profile store]\nendpoint_url = {s3env.endpoint}\nregion = us-east-1\n", encoding="utf-8")
+    monkeypatch.delenv("AWS_ENDPOINT_URL")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_PROFILE", "store")
+    err = _refusal(lambda: storage.check_folder("s3://no-such-bucket-25/out"))
+    assert "no such bucket, or the endpoint is not an S3 API" in str(err) and f"at {s3env.endpoint})" in str(err)
+
+
 def test_missing_object(s3env: Any) -> None:
     err = _refusal(lambda: storage.info(f"s3://{BUCKET}/nothing/here.mp4"))
     assert "no such object" in str(err)

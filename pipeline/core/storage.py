@@ -70,13 +70,23 @@ def unfetched(url: str) -> Path:
     return scratch_root() / "unfetched" / local_name(url) / (url.rstrip("/").rsplit("/", 1)[-1] or "object")
 
 
-def endpoint() -> str:
-    """The S3 endpoint botocore will use, for error messages: ``AWS_ENDPOINT_URL(_S3)``, else AWS's."""
+def endpoint(url: str | None = None) -> str:
+    """The S3 endpoint, for error messages: the one botocore resolved for ``url``'s file system (the
+    environment, or an ``AWS_PROFILE``'s ``endpoint_url``), else ``AWS_ENDPOINT_URL(_S3)``, else AWS's."""
+    if url is not None:
+        with contextlib.suppress(Exception):  # no client made yet: fall back on the environment
+            resolved = filesystem(url)._s3.meta.endpoint_url
+            if isinstance(resolved, str) and resolved:
+                return resolved if "amazonaws.com" not in resolved else f"AWS S3 ({resolved})"
     return os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or "AWS S3 (default endpoint)"
 
 
 _PACKAGES = {"gs": "gcsfs", "gcs": "gcsfs", "az": "adlfs", "abfs": "adlfs", "abfss": "adlfs"}
-_SETTINGS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_PROFILE")
+_SETTINGS = (
+    *("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"),
+    *("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"),
+    *("AWS_REGION", "AWS_DEFAULT_REGION"),
+)  # a change of any makes a new client
 
 
 @functools.lru_cache(maxsize=8)
@@ -151,7 +161,7 @@ def call(url: str, fn: Callable[[], T]) -> T:
         problem = _problem(exc)
         if problem is None:
             raise
-        raise StorageError(url, problem, endpoint() if url.startswith("s3://") else None) from None
+        raise StorageError(url, problem, endpoint(url) if url.startswith("s3://") else None) from None
 
 
 @dataclass(frozen=True)
@@ -189,7 +199,12 @@ def check_folder(url: str) -> None:
     fs = filesystem(url)
     if url.startswith("s3://"):  # one cheap request, whatever the bucket holds
         bucket, key, _ = fs.split_path(url)
-        call(url, lambda: fs.call_s3("list_objects_v2", Bucket=bucket, Prefix=key, MaxKeys=1))
+        try:
+            call(url, lambda: fs.call_s3("list_objects_v2", Bucket=bucket, Prefix=key, MaxKeys=1))
+        except StorageError as exc:  # a listing has no object to miss: the bucket, or the wrong server
+            if exc.problem not in ("no such bucket", "no such object"):
+                raise
+            raise StorageError(url, "no such bucket, or the endpoint is not an S3 API", endpoint(url)) from None
         return
     call(url, lambda: fs.ls(f"{url.split('://', 1)[0]}://{bucket_of(url)}", refresh=True))
 
