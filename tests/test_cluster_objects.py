@@ -203,6 +203,8 @@ def test_ctrl_c_stops_the_job_and_leaves_no_partial_object(cluster: DaskExecutor
     assert seen, "no chunk was seen being encoded"
     running = [str(k) for keys in cluster.client.processing().values() for k in keys]
     assert not [k for k in running if k.startswith("chunk-")]  # the job's tasks ended
+    live = cluster.client.run(live_keys, "chunk-")  # on the workers too: none running, cancelled or not
+    assert not any(live.values()), live
     assert storage.listing(out) == []  # no output object: nothing is uploaded before a video's manifest
     fs = storage.filesystem(out)
     assert not fs.call_s3("list_multipart_uploads", Bucket=BUCKET).get("Uploads")  # no upload left half-done

@@ -18,6 +18,7 @@ from pipeline.core import storage
 from pipeline.core.storage import StorageError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from distributed_util import make_inputs
 from s3server import BUCKET, SECRET_KEY
 
 
@@ -155,7 +156,20 @@ def test_gs_and_az_without_their_package_say_what_to_install(
     assert len(err.splitlines()) == 1 and err.endswith(f"pip install {package}"), err
 
 
-def test_local_paths_never_import_fsspec() -> None:
-    code = "import sys; import pipeline.core.storage as s; assert not s.is_url('a/b'); print('fsspec' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "False"
+def test_local_paths_never_import_fsspec(tmp_path: Path) -> None:
+    """A real job of local paths (a short clip, burn and mux) imports none of fsspec, s3fs, botocore."""
+    video, transcript = make_inputs(tmp_path / "in", 1, seconds=2)[0]
+    job = tmp_path / "job.toml"
+    job.write_text(
+        f'output_dir = "{tmp_path / "out"}"\nvideo = "{video}"\ntranscript = "{transcript}"\nlanguages = ["en"]\n'
+        '[outputs]\nburn = true\nmux = ["mkv"]\nreview = false\n[render]\ncrf = 30\npreset = "ultrafast"\n',
+        encoding="utf-8",
+    )
+    code = (
+        "import sys\nfrom pipeline.cli.main import main\n"
+        f"print(main(['run', '-q', {str(job)!r}]), [m for m in ('fsspec', 's3fs', 'botocore') if m in sys.modules])"
+    )
+    env = {**os.environ, "SUBPIPE_CACHE": str(tmp_path / "cache"), "SUBPIPE_SCRATCH": str(tmp_path / "scratch")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert done.stdout.strip().splitlines()[-1] == "0 []", done.stdout + done.stderr[-2000:]
+    assert (tmp_path / "out" / "v0" / "manifest.json").is_file()
