@@ -131,7 +131,7 @@ def _interrupted_rerun(tmp_path: Path, video: str, transcript: str, out: str, mo
             assert (len(data), _sha(data)) == (entry["size"], entry["sha256"]), entry["path"]
 
 
-@pytest.mark.parametrize("case", ["wrong key", "read-only key", "unknown bucket", "unreachable"])
+@pytest.mark.parametrize("case", ["wrong key", "read-only key", "unknown bucket", "unreachable", "prefix as video"])
 def test_refused_store_is_one_line_exit_2_nothing_written(
     s3env: Any,
     clip: tuple[Path, Path],
@@ -142,7 +142,7 @@ def test_refused_store_is_one_line_exit_2_nothing_written(
 ) -> None:
     video, transcript = _upload_inputs(clip, "job2")
     out = f"s3://{'no-such-bucket-25' if case == 'unknown bucket' else BUCKET}/job2/out"
-    job = _job(tmp_path, video, transcript, out)
+    job = _job(tmp_path, video.rsplit("/", 1)[0] if case == "prefix as video" else video, transcript, out)
     if case == "wrong key":
         monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY[::-1])
     if case == "read-only key":
@@ -157,6 +157,7 @@ def test_refused_store_is_one_line_exit_2_nothing_written(
     bucket = "no-such-bucket-25" if case == "unknown bucket" else BUCKET
     assert f"bucket {bucket!r} at http://127.0.0.1:" in err
     assert SECRET_KEY not in err and SECRET_KEY[::-1] not in err
+    assert case != "prefix as video" or "a prefix (a folder of objects), not an object" in err
     assert RO_SECRET not in err
     for name, value in s3env.env().items():
         monkeypatch.setenv(name, value)
@@ -186,6 +187,9 @@ def test_chunk_objects_checked_racing_and_pruned(s3env: Any, tmp_path: Path, mon
     reader.remove(key)
     assert reader.get(key) is None
     assert storage.listing(writer._object(key)) == []
+    data = b"chunk-bytes" * 100  # whole bytes, but metadata that is no frame count: a miss, not a ValueError
+    storage.upload(_chunk(tmp_path, data), writer._object(key), {"sha256": _sha(data), "frames": "many"})
+    assert reader.get(key) is None and storage.listing(writer._object(key)) == []
     # two writers racing on one key: each PUT is whole, the object left is valid
     racers = []
     for i in range(2):  # two workers: each its own scratch folder

@@ -156,6 +156,31 @@ def test_gs_and_az_without_their_package_say_what_to_install(
     assert len(err.splitlines()) == 1 and err.endswith(f"pip install {package}"), err
 
 
+def test_bad_size_and_file_url_output_are_refused_before_any_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``cache --max-size lots`` is a usage error before the store is listed (its endpoint is unreachable
+    here); a ``file://`` output folder is refused (its files would not appear whole): exit 2, one line."""
+    from pipeline.cli.main import main
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("SUBPIPE_CACHE", f"s3://{BUCKET}/c")
+    capsys.readouterr()
+    assert main(["cache", "--max-size", "lots"]) == 2
+    assert "not a size: 'lots'" in capsys.readouterr().err
+    monkeypatch.setenv("SUBPIPE_CACHE", str(tmp_path / "cache"))
+    job = tmp_path / "job.toml"
+    job.write_text(
+        f'output_dir = "file://{tmp_path}/out"\nvideo = "v.mp4"\ntranscript = "t.json"\nlanguages = ["en"]\n'
+    )
+    (tmp_path / "v.mp4").write_bytes(b"")
+    (tmp_path / "t.json").write_text("{}", encoding="utf-8")
+    assert main(["run", "-q", str(job)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "file:// output folder is not supported" in err, err
+    assert not (tmp_path / "out").exists()
+
+
 def test_local_paths_never_import_fsspec(tmp_path: Path) -> None:
     """A real job of local paths (a short clip, burn and mux) imports none of fsspec, s3fs, botocore."""
     video, transcript = make_inputs(tmp_path / "in", 1, seconds=2)[0]

@@ -38,6 +38,8 @@ def check_urls(job: Job) -> None:
     Raises:
         StorageError: naming the first URL that cannot be used, its bucket and the endpoint.
     """
+    if job.output_url is not None and job.output_url.lower().startswith("file://"):  # not uploaded atomically
+        raise storage.StorageError(job.output_url, "a file:// output folder is not supported: give its local path")
     cache = os.environ.get("SUBPIPE_CACHE", "")
     for url in (job.output_url, cache if storage.is_url(cache) else None):
         if url is not None:

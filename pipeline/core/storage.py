@@ -184,10 +184,15 @@ def info(url: str) -> ObjectInfo:
     """The object at ``url``.
 
     Raises:
-        StorageError: when it is missing or cannot be reached.
+        StorageError: when it is missing, is a prefix rather than an object, or cannot be reached.
     """
     fs = filesystem(url)
-    return _info(url, call(url, lambda: fs.info(url, refresh=True)))
+    raw = call(url, lambda: fs.info(url, refresh=True))
+    if raw.get("type") == "directory":
+        raise StorageError(
+            url, "a prefix (a folder of objects), not an object", endpoint(url) if url.startswith("s3://") else None
+        )
+    return _info(url, raw)
 
 
 def check_folder(url: str) -> None:

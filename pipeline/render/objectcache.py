@@ -95,11 +95,11 @@ class ObjectChunkCache(ChunkCache):
         part = chunk.with_name(f".{chunk.name}.{uuid.uuid4().hex[:8]}.part")
         try:
             found = storage.download_checked(self._object(key), part)
-            want, frames = found.get("sha256", ""), int(found.get("frames", "0"))
-            if part.stat().st_size == 0 or sha256_file(part) != want:
-                storage.delete(self._object(key))  # damaged: a miss, replaced by the encode that follows
+            want, frames = found.get("sha256", ""), found.get("frames", "")
+            if not frames.isdigit() or part.stat().st_size == 0 or sha256_file(part) != want:
+                storage.delete(self._object(key))  # damaged (or its metadata): a miss, replaced by the encode
                 return None
-            record = {"sha256": want, "size": part.stat().st_size, "frames": frames}
+            record = {"sha256": want, "size": part.stat().st_size, "frames": int(frames)}
             os.replace(part, chunk)
             staged = meta.with_name(f".{meta.name}.{uuid.uuid4().hex[:8]}")
             staged.write_text(json.dumps(record), encoding="utf-8")
