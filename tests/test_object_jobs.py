@@ -111,7 +111,7 @@ def test_job_at_urls_matches_a_local_run(
 def _interrupted_rerun(tmp_path: Path, video: str, transcript: str, out: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """A rerun with other bytes (crf 20), Ctrl-C after its first cut's upload: no manifest is left, or one whose
     every size and SHA-256 are its object's (never the last run's manifest over this run's bytes)."""
-    real, cuts = storage.upload, []
+    real, cuts = storage.upload, list[str]()
 
     def interrupted(local: Path, url: str, metadata: dict[str, str] | None = None) -> None:
         if cuts:  # the upload after the first cut
