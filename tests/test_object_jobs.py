@@ -187,6 +187,11 @@ def test_chunk_objects_checked_racing_and_pruned(s3env: Any, tmp_path: Path, mon
     reader.remove(key)
     assert reader.get(key) is None
     assert storage.listing(writer._object(key)) == []
+    writer.put_still(key, 3, _chunk(tmp_path, b"still-bytes"))  # a still: checked by its SHA-256 too
+    storage.upload(_chunk(tmp_path, b"damaged"), writer._object(key, ".f3.jpg"), {"sha256": _sha(b"still-bytes")})
+    assert not reader.still(key, 3).is_file() and storage.listing(writer._object(key, ".f3.jpg")) == []
+    writer.put_still(key, 3, _chunk(tmp_path, b"still-bytes"))
+    assert reader.still(key, 3).read_bytes() == b"still-bytes"
     data = b"chunk-bytes" * 100  # whole bytes, but metadata that is no frame count: a miss, not a ValueError
     storage.upload(_chunk(tmp_path, data), writer._object(key), {"sha256": _sha(data), "frames": "many"})
     assert reader.get(key) is None and storage.listing(writer._object(key)) == []

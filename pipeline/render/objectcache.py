@@ -121,22 +121,26 @@ class ObjectChunkCache(ChunkCache):
         return chunk
 
     def still(self, key: str, frame: int) -> Path:
-        """The still's place in the mirror, downloaded from the store when the mirror lacks it."""
+        """The still's place in the mirror, downloaded from the store when the mirror lacks it (and its bytes
+        match the SHA-256 it was uploaded with; a damaged one is deleted and left missing)."""
         target = super().still(key, frame)
         if not target.is_file():
             target.parent.mkdir(parents=True, exist_ok=True)
             part = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.part")
             with contextlib.suppress(storage.StorageError):
-                storage.download(self._object(key, f".f{frame}.jpg"), part)
-                os.replace(part, target)
+                found = storage.download_checked(self._object(key, f".f{frame}.jpg"), part)
+                if found.get("sha256", sha256_file(part)) == sha256_file(part):  # checked when the store says
+                    os.replace(part, target)
+                else:  # damaged: missing here, made again by the render
+                    storage.delete(self._object(key, f".f{frame}.jpg"))
             with contextlib.suppress(FileNotFoundError):
                 part.unlink()
         return target
 
     def put_still(self, key: str, frame: int, produced: Path) -> Path:
-        """Move a still into the mirror and upload it."""
+        """Move a still into the mirror and upload it with its SHA-256."""
         target = super().put_still(key, frame, produced)
-        storage.upload(target, self._object(key, f".f{frame}.jpg"))
+        storage.upload(target, self._object(key, f".f{frame}.jpg"), {"sha256": sha256_file(target)})
         return target
 
     def shared_root(self) -> Path | None:
