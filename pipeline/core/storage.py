@@ -223,8 +223,8 @@ def check_writable(url: str) -> None:
     """
     fs = filesystem(url)
     probe = join(url, f".subpipe-check-{uuid.uuid4().hex}")
-    call(probe, lambda: fs.pipe_file(probe, b""))
-    call(probe, lambda: fs.rm_file(probe))
+    call(url, lambda: fs.pipe_file(probe, b""))  # a refusal names the folder, not the probe
+    call(url, lambda: fs.rm_file(probe))
 
 
 def fetch(url: str, folder: Path | None = None) -> Path:
