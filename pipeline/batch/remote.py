@@ -5,7 +5,8 @@ table and every chunk's decode seek, which over HTTP is one ranged GET each; a f
 4.2 MiB takes tens of milliseconds). Outputs are made in a scratch folder as for a local run (staged,
 verified, the manifest last), then each uploaded whole, the manifest last: an object appears under its
 final key only once complete (a PUT, or a multipart upload's completion), so an interrupted run leaves
-no partial object, and a reader that finds the manifest finds every object it lists. The uploaded
+no partial object. The last run's manifest is deleted before the first object is overwritten, so a
+reader finds either a manifest whose every size and SHA-256 are its objects', or none. The uploaded
 manifest names the input URLs and the output URL; each file's size and SHA-256 are its object's.
 """
 
@@ -21,6 +22,8 @@ from pipeline.core.errors import OutputError
 from pipeline.ingest.job import Job, VideoJob, output_scratch
 from pipeline.render.review import REVIEW_DIR as REVIEW_STILLS  # <video>/review/<lang>/f<frame>.jpg
 
+PENDING = ".subpipe-previous.json"  # under <output URL>/<video>/ while a publish runs: the last runs' objects
+
 
 def at_urls(job: Job, vj: VideoJob) -> bool:
     """Whether ``vj`` reads or writes object storage."""
@@ -29,15 +32,19 @@ def at_urls(job: Job, vj: VideoJob) -> bool:
 
 def check_urls(job: Job) -> None:
     """Before any work: every input object is there, the output bucket (and an object-store chunk cache's)
-    can be listed with these credentials.
+    can be listed with these credentials, and a zero-byte object can be put under the output URL (and the
+    cache's) and deleted again.
 
     Raises:
         StorageError: naming the first URL that cannot be used, its bucket and the endpoint.
     """
+    if job.output_url is not None and job.output_url.lower().startswith("file://"):  # not uploaded atomically
+        raise storage.StorageError(job.output_url, "a file:// output folder is not supported: give its local path")
     cache = os.environ.get("SUBPIPE_CACHE", "")
     for url in (job.output_url, cache if storage.is_url(cache) else None):
         if url is not None:
             storage.check_folder(url)
+            storage.check_writable(url)
     for vj in job.videos:
         for url in vj.urls.values():
             storage.info(url)
@@ -60,7 +67,9 @@ def localized(job: Job, vj: VideoJob) -> tuple[Job, VideoJob]:
 def publish(job: Job, vj: VideoJob, manifest: Path) -> list[str]:
     """Upload the files ``manifest`` lists under ``<output URL>/<video>/`` and the review page's stills, then
     the manifest (naming the input URLs and the output URL), checking each object's size; return the URLs.
-    The objects the last run made that this one no longer makes are removed last, as a local run removes
+    The last run's manifest is deleted before anything is overwritten (a run interrupted here leaves no
+    manifest rather than one that no longer matches its objects). The objects the last run made that this
+    one no longer makes are removed last, as a local run removes
     such files. The local copies stay in the scratch folder (a rerun on this machine keeps what its
     manifest proves unchanged).
 
@@ -76,6 +85,8 @@ def publish(job: Job, vj: VideoJob, manifest: Path) -> list[str]:
     urls = []
     sizes = {entry["path"]: entry["size"] for entry in doc["files"]}
     stills = sorted(p.relative_to(root).as_posix() for p in (root / REVIEW_STILLS).rglob("*") if p.is_file())
+    _hand_over(base, before, manifest.with_name(PENDING))  # what a rerun after an interruption must still remove
+    storage.delete(storage.join(base, "manifest.json"))  # before the first overwrite; the new one goes up last
     for path in [*sizes, *stills]:  # the review page's stills are not listed, as in a local output folder
         url = storage.join(base, path)
         storage.upload(root / path, url)
@@ -90,23 +101,43 @@ def publish(job: Job, vj: VideoJob, manifest: Path) -> list[str]:
     storage.upload(manifest, storage.join(base, "manifest.json"))
     for url in sorted(before - set(urls)):  # what the last run made and this one no longer does
         storage.delete(url)
+    storage.delete(storage.join(base, PENDING))
     return [*urls, storage.join(base, "manifest.json")]
 
 
+def _hand_over(base: str, before: set[str], local: Path) -> None:
+    """Record under ``base`` (object :data:`PENDING`) the objects the last runs made, for a run after an
+    interruption here, whose manifest is then gone: it still removes what no run makes any more.
+
+    Raises:
+        StorageError: when it cannot be written.
+    """
+    if not before:
+        return
+    files = [{"path": url.removeprefix(base + "/")} for url in sorted(before)]
+    local.write_text(json.dumps({"files": files}) + "\n", encoding="utf-8")
+    try:
+        storage.upload(local, storage.join(base, PENDING))
+    finally:
+        local.unlink()
+
+
 def _previous(base: str) -> set[str]:
-    """The objects under ``base`` that the last run made: what its manifest lists, and the review's stills.
+    """The objects under ``base`` that the last runs made: what its manifest (and an interrupted publish's
+    :data:`PENDING` record) lists, and the review's stills.
 
     Raises:
         StorageError: when the store cannot be read.
     """
     found = {obj.url for obj in storage.listing(storage.join(base, REVIEW_STILLS))}
-    url, fs = storage.join(base, "manifest.json"), storage.filesystem(base)
-    try:
-        doc = json.loads(storage.call(url, lambda: fs.cat(url)))
-        found |= {storage.join(base, entry["path"]) for entry in doc["files"]}
-    except storage.StorageError as exc:
-        if exc.problem != "no such object":
-            raise
-    except (ValueError, KeyError, TypeError):  # a damaged manifest: nothing to go by
-        pass
+    fs = storage.filesystem(base)
+    for url in (storage.join(base, "manifest.json"), storage.join(base, PENDING)):
+        try:
+            doc = json.loads(storage.call(url, lambda u=url: fs.cat(u)))  # type: ignore[misc]
+            found |= {storage.join(base, entry["path"]) for entry in doc["files"]}
+        except storage.StorageError as exc:
+            if exc.problem != "no such object":
+                raise
+        except (ValueError, KeyError, TypeError):  # damaged: nothing to go by
+            pass
     return found

@@ -6,7 +6,7 @@ import argparse
 import re
 
 from pipeline.core.errors import UsageError
-from pipeline.render.objectcache import ObjectChunkCache, open_cache
+from pipeline.render.objectcache import PRUNE_GRACE_S, ObjectChunkCache, open_cache
 
 _UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$", re.IGNORECASE)
@@ -36,16 +36,18 @@ def human(size: int) -> str:
 
 def cmd_cache(args: argparse.Namespace) -> int:
     """Show the chunk cache's size; with ``--max-size``, drop least recently used chunks above it. For an
-    object store (``SUBPIPE_CACHE=s3://...``) the store too: its chunks with the oldest LastModified first."""
+    object store (``SUBPIPE_CACHE=s3://...``) the store too: its chunks with the oldest LastModified (upload
+    time; a hit does not refresh it) first, sparing those uploaded within the last hour (a running job's)."""
+    max_bytes = None if args.max_size is None else parse_size(args.max_size)  # a bad size before any listing
     cache = open_cache()
     if isinstance(cache, ObjectChunkCache):
-        _store(cache, args.max_size)
+        _store(cache, max_bytes)
     entries = cache.entries()
     total = sum(e.size for e in entries)
     print(f"chunk cache: {cache.root}")
     print(f"{len(entries)} chunks, {human(total)}")
-    if args.max_size is not None:
-        dropped = cache.prune(parse_size(args.max_size))
+    if max_bytes is not None:
+        dropped = cache.prune(max_bytes)
         stale = cache.clean_stale()
         print(f"pruned {len(dropped)} chunks (least recently used first); now {human(cache.size())}")
         if stale:
@@ -53,12 +55,16 @@ def cmd_cache(args: argparse.Namespace) -> int:
     return 0
 
 
-def _store(cache: ObjectChunkCache, max_size: str | None) -> None:
-    """The object store's chunks and size; with ``max_size``, pruned oldest first."""
+def _store(cache: ObjectChunkCache, max_bytes: int | None) -> None:
+    """The object store's chunks and size; with ``max_bytes``, pruned oldest upload first, sparing chunks
+    younger than :data:`PRUNE_GRACE_S`."""
     chunks = cache.stored()
     print(f"chunk store: {cache.url}")
     print(f"{len(chunks)} chunks, {human(sum(c.size for c in chunks))}")
-    if max_size is not None:
-        dropped = cache.prune_store(parse_size(max_size))
+    if max_bytes is not None:
+        dropped = cache.prune_store(max_bytes)
         left = sum(c.size for c in cache.stored())
-        print(f"pruned {len(dropped)} chunks from the store (oldest first); now {human(left)}")
+        print(
+            f"pruned {len(dropped)} chunks from the store (oldest upload first, none uploaded in the last "
+            f"{PRUNE_GRACE_S / 3600:.0f} h: a running job may need them); now {human(left)}"
+        )

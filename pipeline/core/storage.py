@@ -21,6 +21,8 @@ import hashlib
 import os
 import re
 import tempfile
+import threading
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -68,12 +70,23 @@ def unfetched(url: str) -> Path:
     return scratch_root() / "unfetched" / local_name(url) / (url.rstrip("/").rsplit("/", 1)[-1] or "object")
 
 
-def endpoint() -> str:
-    """The S3 endpoint botocore will use, for error messages: ``AWS_ENDPOINT_URL(_S3)``, else AWS's."""
+def endpoint(url: str | None = None) -> str:
+    """The S3 endpoint, for error messages: the one botocore resolved for ``url``'s file system (the
+    environment, or an ``AWS_PROFILE``'s ``endpoint_url``), else ``AWS_ENDPOINT_URL(_S3)``, else AWS's."""
+    if url is not None:
+        with contextlib.suppress(Exception):  # no client made yet: fall back on the environment
+            resolved = filesystem(url)._s3.meta.endpoint_url
+            if isinstance(resolved, str) and resolved:
+                return resolved if "amazonaws.com" not in resolved else f"AWS S3 ({resolved})"
     return os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or "AWS S3 (default endpoint)"
 
 
-_SETTINGS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_PROFILE")
+_PACKAGES = {"gs": "gcsfs", "gcs": "gcsfs", "az": "adlfs", "abfs": "adlfs", "abfss": "adlfs"}
+_SETTINGS = (
+    *("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"),
+    *("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"),
+    *("AWS_REGION", "AWS_DEFAULT_REGION"),
+)  # a change of any makes a new client
 
 
 @functools.lru_cache(maxsize=8)
@@ -84,7 +97,11 @@ def _filesystem(protocol: str, pid: int, settings: int) -> Any:
     except ImportError:
         raise StorageError(f"{protocol}://", INSTALL_HINT) from None
     if protocol != "s3":
-        return fsspec.filesystem(protocol)
+        try:
+            return fsspec.filesystem(protocol)
+        except ImportError:  # fsspec knows the scheme, its package (gcsfs, adlfs) is not installed
+            package = _PACKAGES.get(protocol, f"the fsspec implementation of {protocol}://")
+            raise StorageError(f"{protocol}://", f"{protocol}:// URLs need {package}: pip install {package}") from None
     try:
         import s3fs
     except ImportError:
@@ -102,7 +119,8 @@ def filesystem(url: str) -> Any:
     """The fsspec file system of ``url`` (imported now; s3fs configured from the AWS settings).
 
     Raises:
-        StorageError: when fsspec/s3fs (or the scheme's own package) is not installed.
+        StorageError: when fsspec/s3fs (or the scheme's own package: gcsfs, adlfs) is not installed, with
+            what to install.
     """
     match = _SCHEME.match(url)
     protocol = match.group(1).lower() if match else "file"
@@ -143,7 +161,7 @@ def call(url: str, fn: Callable[[], T]) -> T:
         problem = _problem(exc)
         if problem is None:
             raise
-        raise StorageError(url, problem, endpoint() if url.startswith("s3://") else None) from None
+        raise StorageError(url, problem, endpoint(url) if url.startswith("s3://") else None) from None
 
 
 @dataclass(frozen=True)
@@ -166,10 +184,15 @@ def info(url: str) -> ObjectInfo:
     """The object at ``url``.
 
     Raises:
-        StorageError: when it is missing or cannot be reached.
+        StorageError: when it is missing, is a prefix rather than an object, or cannot be reached.
     """
     fs = filesystem(url)
-    return _info(url, call(url, lambda: fs.info(url, refresh=True)))
+    raw = call(url, lambda: fs.info(url, refresh=True))
+    if raw.get("type") == "directory":
+        raise StorageError(
+            url, "a prefix (a folder of objects), not an object", endpoint(url) if url.startswith("s3://") else None
+        )
+    return _info(url, raw)
 
 
 def check_folder(url: str) -> None:
@@ -181,9 +204,27 @@ def check_folder(url: str) -> None:
     fs = filesystem(url)
     if url.startswith("s3://"):  # one cheap request, whatever the bucket holds
         bucket, key, _ = fs.split_path(url)
-        call(url, lambda: fs.call_s3("list_objects_v2", Bucket=bucket, Prefix=key, MaxKeys=1))
+        try:
+            call(url, lambda: fs.call_s3("list_objects_v2", Bucket=bucket, Prefix=key, MaxKeys=1))
+        except StorageError as exc:  # a listing has no object to miss: the bucket, or the wrong server
+            if exc.problem not in ("no such bucket", "no such object"):
+                raise
+            raise StorageError(url, "no such bucket, or the endpoint is not an S3 API", endpoint(url)) from None
         return
     call(url, lambda: fs.ls(f"{url.split('://', 1)[0]}://{bucket_of(url)}", refresh=True))
+
+
+def check_writable(url: str) -> None:
+    """That these credentials may write and delete under ``url``: a zero-byte ``.subpipe-check-<uuid>``
+    object put there, then deleted (a key that may list but not write fails here, before any work).
+
+    Raises:
+        StorageError: when the object cannot be written or deleted.
+    """
+    fs = filesystem(url)
+    probe = join(url, f".subpipe-check-{uuid.uuid4().hex}")
+    call(url, lambda: fs.pipe_file(probe, b""))  # a refusal names the folder, not the probe
+    call(url, lambda: fs.rm_file(probe))
 
 
 def fetch(url: str, folder: Path | None = None) -> Path:
@@ -197,15 +238,24 @@ def fetch(url: str, folder: Path | None = None) -> Path:
     name = url.rstrip("/").rsplit("/", 1)[-1] or "object"
     tag = hashlib.sha256(f"{url}\0{found.size}\0{found.etag}".encode()).hexdigest()[:16]
     target = (folder or scratch_root() / "inputs") / tag / name
-    if not (target.is_file() and target.stat().st_size == found.size):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with _staged(target) as part:
-            download(url, part)
+    with _lock(target):  # threads fetching one URL: one downloads, the others wait for its whole copy
+        if not (target.is_file() and target.stat().st_size == found.size):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with _staged(target) as part:
+                download(url, part)
     _ORIGINS[str(target)] = url
     return target
 
 
 _ORIGINS: dict[str, str] = {}
+_LOCKS: dict[str, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _lock(target: Path) -> threading.Lock:
+    """This process's lock for fetching into ``target``."""
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(str(target), threading.Lock())
 
 
 def origin(path: Path) -> str | None:
@@ -293,7 +343,7 @@ def listing(url: str) -> list[ObjectInfo]:
 @contextlib.contextmanager
 def _staged(target: Path) -> Iterator[Path]:
     """A partial file beside ``target``, renamed onto it when the block succeeds, removed otherwise."""
-    part = target.with_name(f".{target.name}.{os.getpid()}.part")
+    part = target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")  # unique per call: threads, processes
     try:
         yield part
         os.replace(part, target)

@@ -26,7 +26,7 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,7 @@ class StoredChunk:
 
 
 PARALLEL_GETS = 16
+PRUNE_GRACE_S = 3600.0  # pruning the store spares chunks uploaded within this (a running job reads them back)
 _NAME = re.compile(r"^([0-9a-f]{64})\.(?:mp4|f\d+\.jpg)$")
 
 
@@ -94,11 +95,11 @@ class ObjectChunkCache(ChunkCache):
         part = chunk.with_name(f".{chunk.name}.{uuid.uuid4().hex[:8]}.part")
         try:
             found = storage.download_checked(self._object(key), part)
-            want, frames = found.get("sha256", ""), int(found.get("frames", "0"))
-            if part.stat().st_size == 0 or sha256_file(part) != want:
-                storage.delete(self._object(key))  # damaged: a miss, replaced by the encode that follows
+            want, frames = found.get("sha256", ""), found.get("frames", "")
+            if not frames.isdigit() or part.stat().st_size == 0 or sha256_file(part) != want:
+                storage.delete(self._object(key))  # damaged (or its metadata): a miss, replaced by the encode
                 return None
-            record = {"sha256": want, "size": part.stat().st_size, "frames": frames}
+            record = {"sha256": want, "size": part.stat().st_size, "frames": int(frames)}
             os.replace(part, chunk)
             staged = meta.with_name(f".{meta.name}.{uuid.uuid4().hex[:8]}")
             staged.write_text(json.dumps(record), encoding="utf-8")
@@ -120,22 +121,26 @@ class ObjectChunkCache(ChunkCache):
         return chunk
 
     def still(self, key: str, frame: int) -> Path:
-        """The still's place in the mirror, downloaded from the store when the mirror lacks it."""
+        """The still's place in the mirror, downloaded from the store when the mirror lacks it (and its bytes
+        match the SHA-256 it was uploaded with; a damaged one is deleted and left missing)."""
         target = super().still(key, frame)
         if not target.is_file():
             target.parent.mkdir(parents=True, exist_ok=True)
             part = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.part")
             with contextlib.suppress(storage.StorageError):
-                storage.download(self._object(key, f".f{frame}.jpg"), part)
-                os.replace(part, target)
+                found = storage.download_checked(self._object(key, f".f{frame}.jpg"), part)
+                if found.get("sha256", sha256_file(part)) == sha256_file(part):  # checked when the store says
+                    os.replace(part, target)
+                else:  # damaged: missing here, made again by the render
+                    storage.delete(self._object(key, f".f{frame}.jpg"))
             with contextlib.suppress(FileNotFoundError):
                 part.unlink()
         return target
 
     def put_still(self, key: str, frame: int, produced: Path) -> Path:
-        """Move a still into the mirror and upload it."""
+        """Move a still into the mirror and upload it with its SHA-256."""
         target = super().put_still(key, frame, produced)
-        storage.upload(target, self._object(key, f".f{frame}.jpg"))
+        storage.upload(target, self._object(key, f".f{frame}.jpg"), {"sha256": sha256_file(target)})
         return target
 
     def shared_root(self) -> Path | None:
@@ -152,7 +157,11 @@ class ObjectChunkCache(ChunkCache):
             return path
         found = self.get(key)
         if found is None:
-            raise OutputError(self._object(key), "the chunk was encoded but the store does not hold it")
+            raise OutputError(
+                self._object(key),
+                "the chunk was encoded but the store no longer holds it (deleted while the job ran: by "
+                "`subpipe cache --max-size` with a shorter grace period, or by hand?); run the job again",
+            )
         return found
 
     @contextlib.contextmanager
@@ -220,13 +229,16 @@ class ObjectChunkCache(ChunkCache):
         ]
         return sorted(found, key=lambda c: (c.modified, c.key))
 
-    def prune_store(self, max_bytes: int) -> list[str]:
-        """Delete the chunks with the oldest LastModified until the store holds at most ``max_bytes``."""
+    def prune_store(self, max_bytes: int, grace_s: float = PRUNE_GRACE_S) -> list[str]:
+        """Delete the chunks with the oldest LastModified (an upload's time; a hit does not refresh it)
+        until the store holds at most ``max_bytes``, never one younger than ``grace_s``: a running job may
+        still read it back for assembly."""
         chunks = self.stored()
         total = sum(c.size for c in chunks)
+        young = datetime.now(UTC) - timedelta(seconds=grace_s)
         dropped = []
         for chunk in chunks:
-            if total <= max_bytes:
+            if total <= max_bytes or chunk.modified > young:  # oldest first: the rest are younger still
                 break
             for url in sorted(chunk.urls, key=lambda u: not u.endswith(".mp4")):  # the chunk first
                 storage.delete(url)

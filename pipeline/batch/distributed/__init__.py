@@ -43,6 +43,8 @@ from distributed import Client, Future, LocalCluster, as_completed, wait
 from distributed.scheduler import KilledWorker
 
 from pipeline.batch.distributed.tasks import (
+    DRAIN_TIMEOUT_S,
+    STOP_MARGIN_S,
     ClusterRunner,
     EventProgress,
     JobStoppedError,
@@ -67,7 +69,7 @@ R = TypeVar("R")
 
 logger = logging.getLogger(__name__)
 CONNECT_TIMEOUT_S = 10.0
-DRAIN_TIMEOUT_S = 60.0  # how long Ctrl-C waits for the job's running tasks to end
+STOP_TIMEOUT_S = DRAIN_TIMEOUT_S + STOP_MARGIN_S  # Ctrl-C waits for the video tasks, which drain their chunks
 
 
 def _worker_processes(client: Client) -> list[psutil.Process]:
@@ -239,7 +241,7 @@ class DaskExecutor:
             self.stop(futures, (token, f"chunk-{self.token}-"))
             raise
 
-    def stop(self, futures: Sequence[Future[Any]], marks: Sequence[str], timeout_s: float = DRAIN_TIMEOUT_S) -> None:
+    def stop(self, futures: Sequence[Future[Any]], marks: Sequence[str], timeout_s: float = STOP_TIMEOUT_S) -> None:
         """Stop the job: set its stop event (video tasks cancel their chunk tasks), cancel ``futures``, and
         wait until no task whose key holds one of ``marks`` is running (a chunk ends within seconds)."""
         stop_event(self.token, self.client).set()

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import time
 import uuid
@@ -123,7 +124,11 @@ class ClusterRunner:
 
 
 _ENDED = frozenset({"memory", "error", "released", "forgotten"})
-DRAIN_S = 120.0  # at most this long for running chunk tasks to end (a chunk lasts seconds)
+# At most this long for a stopping video task's running chunk tasks to end (a chunk lasts seconds); the
+# client's Ctrl-C waits this long plus STOP_MARGIN_S for the video tasks (pipeline.batch.distributed).
+DRAIN_TIMEOUT_S = 60.0
+STOP_MARGIN_S = 10.0
+logger = logging.getLogger(__name__)
 
 
 def live_keys(prefix: str, dask_worker: Any) -> list[str]:
@@ -133,9 +138,11 @@ def live_keys(prefix: str, dask_worker: Any) -> list[str]:
     return [str(ts.key) for ts in tasks if str(ts.key).startswith(prefix) and ts.state not in _ENDED]
 
 
-def drain(client: Client, prefix: str, timeout_s: float = DRAIN_S) -> None:
-    """Wait until no worker runs (or may start) a task whose key starts with ``prefix``."""
+def drain(client: Client, prefix: str, timeout_s: float = DRAIN_TIMEOUT_S) -> None:
+    """Wait until no worker runs (or may start) a task whose key starts with ``prefix``; log a warning
+    naming them when ``timeout_s`` passes first."""
     deadline = time.monotonic() + timeout_s
+    live: dict[str, list[str]] = {}
     while time.monotonic() < deadline:
         try:
             live = client.run(live_keys, prefix, on_error="ignore")
@@ -144,6 +151,8 @@ def drain(client: Client, prefix: str, timeout_s: float = DRAIN_S) -> None:
         if not any(live.values()):
             return
         time.sleep(0.1)
+    left = sorted(key for keys in live.values() for key in keys)
+    logger.warning("%d chunk task(s) still running after %.0f s: %s", len(left), timeout_s, ", ".join(left[:5]))
 
 
 def _wait(future: Future[R], stop: Event) -> R:
