@@ -55,7 +55,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "cache": (
         "pipeline.cli.cache_commands",
         "cmd_cache",
-        "Show the chunk cache of burned cuts (SUBPIPE_CACHE) and its size; --max-size prunes it (LRU).",
+        "Show the chunk cache of burned cuts (SUBPIPE_CACHE) and its size; --max-size prunes it (a local cache: least "
+        "recently used first; an s3:// cache: oldest upload first, sparing the last hour's).",
     ),
     "check": (
         "pipeline.cli.qc_commands",
@@ -162,7 +163,8 @@ def _add_render_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     p.add_argument(
         "--max-size",
         metavar="SIZE",
-        help="drop least recently used chunks until at most SIZE (e.g. 2G); an s3:// cache: its store, oldest first",
+        help="drop chunks until at most SIZE (e.g. 2G): a local cache least recently used first; an s3:// cache "
+        "oldest upload first, never one uploaded in the last hour (a running job reads it back)",
     )
 
 
