@@ -14,7 +14,6 @@ read by botocore itself; nothing here holds, logs or prints them. A failure is o
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
 import hashlib
@@ -153,6 +152,8 @@ def call(url: str, fn: Callable[[], T]) -> T:
     Raises:
         StorageError: on a refused key, unknown bucket or object, unreachable endpoint, or other failure.
     """
+    import asyncio  # here, not at the top: a run of local paths imports this module but never calls this
+
     try:
         return fn()
     except PipelineError:

@@ -129,7 +129,8 @@ class ObjectChunkCache(ChunkCache):
             part = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.part")
             with contextlib.suppress(storage.StorageError):
                 found = storage.download_checked(self._object(key, f".f{frame}.jpg"), part)
-                if found.get("sha256", sha256_file(part)) == sha256_file(part):  # checked when the store says
+                want = found.get("sha256")
+                if want is None or want == sha256_file(part):  # checked when the store says
                     os.replace(part, target)
                 else:  # damaged: missing here, made again by the render
                     storage.delete(self._object(key, f".f{frame}.jpg"))
