@@ -68,7 +68,8 @@ class Profile:
 
 
 _FIELDS = {f.name for f in dataclasses.fields(Profile)}
-_OVERRIDABLE = _FIELDS - {"tag", "key"}
+# ``tag`` and ``key`` are set by subpipe (the language asked for, the table it follows): not a job's to override.
+OVERRIDABLE = _FIELDS - {"tag", "key"}
 
 
 def _load_table() -> dict[str, dict[str, Any]]:
@@ -130,7 +131,7 @@ def get_profile(tag: str, overrides: Mapping[str, Any] | None = None) -> Profile
             logger.warning("no language profile for %r: using the default profile", full)
         fields = dict(_TABLE["default"], iso639_2=iso639_2b(full), name=full)
     if overrides:
-        unknown = sorted(set(overrides) - _OVERRIDABLE)
+        unknown = sorted(set(overrides) - OVERRIDABLE)
         if unknown:
             raise UsageError(f"unknown profile field(s) for {full!r}: {', '.join(unknown)}")
         fields.update(overrides)

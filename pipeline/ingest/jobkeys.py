@@ -18,7 +18,7 @@ from pathlib import PurePath, PureWindowsPath
 from typing import Any
 
 from pipeline.core.langtags import fallbacks, tag_key
-from pipeline.core.profiles import Profile
+from pipeline.core.profiles import OVERRIDABLE, Profile
 from pipeline.ingest.presets import PRESETS
 from pipeline.ingest.tomllines import KeyPath, line_of
 
@@ -59,9 +59,11 @@ OUTPUTS_KEYS: dict[str, Kind] = {
 }  # fmt: skip
 RENDER_KEYS: dict[str, Kind] = {"crf": INT, "preset": STR, "burn_group": INT}
 STYLE_KEYS: dict[str, Kind] = {"font_size": NUMBER, "outline": NUMBER, "shadow": NUMBER, "margin_v": INT, "bold": BOOL}
-# ``tag`` is the table's own name: the profile's fields a job may override are the others.
+# The profile's fields a job may override: not ``tag`` (the table's own name) nor ``key`` (set by subpipe).
 PROFILE_KEYS: dict[str, Kind] = {
-    f.name: _BY_TYPE[typing.get_type_hints(Profile)[f.name]] for f in dataclasses.fields(Profile) if f.name != "tag"
+    f.name: _BY_TYPE[typing.get_type_hints(Profile)[f.name]]
+    for f in dataclasses.fields(Profile)
+    if f.name in OVERRIDABLE
 }
 _TABLES = ("videos", "outputs", "render", "style", "profile")
 TOP_KEYS: dict[str, Kind | None] = {  # None: a table
