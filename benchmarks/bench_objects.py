@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from s3server import BUCKET, seaweed  # noqa: E402
 
-from pipeline.core import storage  # noqa: E402
+from pipeline.core import storage, transfer  # noqa: E402
 
 SAMPLE = ROOT / "assets" / "promo" / "promo.mp4"
 TRANSCRIPT = ROOT / "subtitles" / "promo" / "transcript.json"
@@ -63,16 +63,16 @@ def _read_like_a_run(source: Any) -> None:
 def bench_inputs(folder: Path) -> dict[str, float]:
     """Seconds to read the sample from a scratch copy (fetch included) and streamed."""
     url = f"s3://{BUCKET}/bench/in/promo.mp4"
-    storage.upload(SAMPLE, url)
+    transfer.upload(SAMPLE, url)
     fs = storage.filesystem(url)
     fetches, checks = [], []
     for i in range(5):  # the fetch alone, and a later use of the copy (a HEAD)
-        fetches.append(_timed(lambda i=i: storage.fetch(url, folder / f"fetch{i}")))
-        checks.append(_timed(lambda i=i: storage.fetch(url, folder / f"fetch{i}")))
+        fetches.append(_timed(lambda i=i: transfer.fetch(url, folder / f"fetch{i}")))
+        checks.append(_timed(lambda i=i: transfer.fetch(url, folder / f"fetch{i}")))
     copies, rereads, streams, small = [], [], [], []
     for i in range(3):
-        copies.append(_timed(lambda i=i: _read_like_a_run(str(storage.fetch(url, folder / f"copy{i}")))))
-        rereads.append(_timed(lambda i=i: _read_like_a_run(str(storage.fetch(url, folder / f"copy{i}")))))
+        copies.append(_timed(lambda i=i: _read_like_a_run(str(transfer.fetch(url, folder / f"copy{i}")))))
+        rereads.append(_timed(lambda i=i: _read_like_a_run(str(transfer.fetch(url, folder / f"copy{i}")))))
 
         def stream(block: int | None = None) -> None:
             with fs.open(url, "rb", **({"block_size": block} if block else {})) as fh:
@@ -97,9 +97,9 @@ def bench_throughput(cuts: list[Path], folder: Path) -> dict[str, float]:
     for r in range(3):
         urls = [f"s3://{BUCKET}/bench/cuts{r}/{c.parent.name}-{c.name}" for c in cuts]
         pairs = list(zip(cuts, urls, strict=True))
-        ups.append(total / 1e6 / _timed(lambda pairs=pairs: [storage.upload(c, u) for c, u in pairs]))
+        ups.append(total / 1e6 / _timed(lambda pairs=pairs: [transfer.upload(c, u) for c, u in pairs]))
         back = folder / f"d{r}.mp4"
-        downs.append(total / 1e6 / _timed(lambda urls=urls, back=back: [storage.download(u, back) for u in urls]))
+        downs.append(total / 1e6 / _timed(lambda urls=urls, back=back: [transfer.download(u, back) for u in urls]))
     up, down = statistics.median(ups), statistics.median(downs)
     return {"bytes": total, "files": len(cuts), "upload_mb_s": up, "download_mb_s": down}
 
@@ -152,8 +152,8 @@ def bench_cluster(folder: Path, pairs: int, seconds: float, shared_first: bool =
     shared folder, alternated."""
     source, text = _excerpt(folder, seconds)
     video, transcript = f"s3://{BUCKET}/bench/in/promo.mp4", f"s3://{BUCKET}/bench/in/transcript.json"
-    storage.upload(source, video)
-    storage.upload(text, transcript)
+    transfer.upload(source, video)
+    transfer.upload(text, transcript)
     runs: dict[str, list[float]] = {"object": [], "shared": []}
     for i in range(pairs):
         order = ["object", "shared"] if (i + shared_first) % 2 == 0 else ["shared", "object"]

@@ -44,7 +44,7 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     from s3server import BUCKET, seaweed
 
-    from pipeline.core import storage
+    from pipeline.core import storage, transfer
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=0, help="only the sample's first SECONDS (default: all)")
@@ -62,8 +62,8 @@ def main() -> int:
         os.environ.update(server.env())
         os.environ["SUBPIPE_CACHE"] = f"s3://{BUCKET}/demo/cache"
         source, text = _inputs(Path(tmp), args.seconds)
-        storage.upload(source, video)
-        storage.upload(text, transcript)
+        transfer.upload(source, video)
+        transfer.upload(text, transcript)
         job = Path(tmp) / "subpipe.toml"
         job.write_text(job_text, encoding="utf-8")
         print(f"subpipe run {job} --workers {WORKERS}  (inputs, outputs and chunk cache: s3://{BUCKET}/demo/)")
@@ -76,7 +76,7 @@ def main() -> int:
             print(f"{obj.size:>12,}  {obj.url}")
             target = local / obj.url.removeprefix(out + "/")
             target.parent.mkdir(parents=True, exist_ok=True)
-            storage.download(obj.url, target)
+            transfer.download(obj.url, target)
         chunks = storage.listing(f"s3://{BUCKET}/demo/cache/chunks")
         print(f"{len(objects)} output objects (downloaded to {local}); {len(chunks)} chunk-cache objects")
     return code

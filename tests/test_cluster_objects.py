@@ -24,7 +24,7 @@ from pipeline.batch.distributed import STOP_TIMEOUT_S, ClusterRunner, DaskExecut
 from pipeline.batch.distributed.tasks import DRAIN_TIMEOUT_S, drain, live_keys
 from pipeline.batch.results import JobResult
 from pipeline.batch.run import run_job
-from pipeline.core import storage
+from pipeline.core import storage, transfer
 from pipeline.ingest.job import parse_job
 from pipeline.render.objectcache import ObjectChunkCache
 
@@ -69,8 +69,8 @@ def _upload(inputs: list[tuple[Path, Path]], prefix: str) -> list[tuple[str, str
     urls = []
     for video, transcript in inputs:
         pair = (f"s3://{BUCKET}/{prefix}/{video.name}", f"s3://{BUCKET}/{prefix}/{transcript.name}")
-        storage.upload(video, pair[0])
-        storage.upload(transcript, pair[1])
+        transfer.upload(video, pair[0])
+        transfer.upload(transcript, pair[1])
         urls.append(pair)
     return urls
 

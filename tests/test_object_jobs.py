@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from pipeline.cli.main import main
-from pipeline.core import storage
+from pipeline.core import storage, transfer
 from pipeline.core.errors import OutputError
 from pipeline.render.objectcache import ObjectChunkCache
 
@@ -59,8 +59,8 @@ def _job(
 
 def _upload_inputs(clip: tuple[Path, Path], prefix: str) -> tuple[str, str]:
     video, transcript = f"s3://{BUCKET}/{prefix}/in/v0.mp4", f"s3://{BUCKET}/{prefix}/in/v0.json"
-    storage.upload(clip[0], video)
-    storage.upload(clip[1], transcript)
+    transfer.upload(clip[0], video)
+    transfer.upload(clip[1], transcript)
     return video, transcript
 
 
@@ -111,7 +111,7 @@ def test_job_at_urls_matches_a_local_run(
 def _interrupted_rerun(tmp_path: Path, video: str, transcript: str, out: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """A rerun with other bytes (crf 20), Ctrl-C after its first cut's upload: no manifest is left, or one whose
     every size and SHA-256 are its object's (never the last run's manifest over this run's bytes)."""
-    real, cuts = storage.upload, list[str]()
+    real, cuts = transfer.upload, list[str]()
 
     def interrupted(local: Path, url: str, metadata: dict[str, str] | None = None) -> None:
         if cuts:  # the upload after the first cut
@@ -119,10 +119,10 @@ def _interrupted_rerun(tmp_path: Path, video: str, transcript: str, out: str, mo
         real(local, url, metadata)
         cuts.extend([url] if url.endswith(".mp4") else [])
 
-    monkeypatch.setattr(storage, "upload", interrupted)
+    monkeypatch.setattr(transfer, "upload", interrupted)
     with contextlib.suppress(KeyboardInterrupt):
         assert main(["run", "-q", str(_job(tmp_path, video, transcript, out, True, crf=20))]) != 0
-    monkeypatch.setattr(storage, "upload", real)
+    monkeypatch.setattr(transfer, "upload", real)
     assert cuts
     fs = storage.filesystem(out)
     if fs.exists(f"{out}/v0/manifest.json"):
@@ -184,17 +184,17 @@ def test_chunk_objects_checked_racing_and_pruned(s3env: Any, tmp_path: Path, mon
     got = reader.get(key)
     assert got is not None and got.read_bytes() == b"chunk-bytes" * 100 and str(tmp_path / "other") in str(got)
     # a damaged object (bytes that do not match its metadata's SHA-256) is a miss, and removed
-    storage.upload(_chunk(tmp_path, b"damaged"), writer._object(key), {"sha256": _sha(b"other"), "frames": "5"})
+    transfer.upload(_chunk(tmp_path, b"damaged"), writer._object(key), {"sha256": _sha(b"other"), "frames": "5"})
     reader.remove(key)
     assert reader.get(key) is None
     assert storage.listing(writer._object(key)) == []
     writer.put_still(key, 3, _chunk(tmp_path, b"still-bytes"))  # a still: checked by its SHA-256 too
-    storage.upload(_chunk(tmp_path, b"damaged"), writer._object(key, ".f3.jpg"), {"sha256": _sha(b"still-bytes")})
+    transfer.upload(_chunk(tmp_path, b"damaged"), writer._object(key, ".f3.jpg"), {"sha256": _sha(b"still-bytes")})
     assert not reader.still(key, 3).is_file() and storage.listing(writer._object(key, ".f3.jpg")) == []
     writer.put_still(key, 3, _chunk(tmp_path, b"still-bytes"))
     assert reader.still(key, 3).read_bytes() == b"still-bytes"
     data = b"chunk-bytes" * 100  # whole bytes, but metadata that is no frame count: a miss, not a ValueError
-    storage.upload(_chunk(tmp_path, data), writer._object(key), {"sha256": _sha(data), "frames": "many"})
+    transfer.upload(_chunk(tmp_path, data), writer._object(key), {"sha256": _sha(data), "frames": "many"})
     assert reader.get(key) is None and storage.listing(writer._object(key)) == []
     # two writers racing on one key: each PUT is whole, the object left is valid
     racers = []

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.core import storage
+from pipeline.core import storage, transfer
 from pipeline.core.storage import StorageError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -45,12 +45,12 @@ def test_round_trip_is_byte_for_byte(
     local = tmp_path / "clip.bin"
     local.write_bytes(os.urandom(3_000_001))
     url = f"s3://{BUCKET}/roundtrip/{checksums}/clip.bin"
-    storage.upload(local, url, {"sha256": "x"})
+    transfer.upload(local, url, {"sha256": "x"})
     assert storage.info(url).size == local.stat().st_size
-    fetched = storage.fetch(url, tmp_path / "scratch")
+    fetched = transfer.fetch(url, tmp_path / "scratch")
     assert fetched.read_bytes() == local.read_bytes()
     back = tmp_path / "back.bin"
-    assert storage.download_checked(url, back) == {"sha256": "x"}
+    assert transfer.download_checked(url, back) == {"sha256": "x"}
     assert back.read_bytes() == local.read_bytes()
 
 
@@ -59,13 +59,13 @@ def test_fetch_reuses_a_whole_copy(s3env: Any, tmp_path: Path) -> None:
     local = tmp_path / "a.txt"
     local.write_text("one", encoding="utf-8")
     url = f"s3://{BUCKET}/fetch/a.txt"
-    storage.upload(local, url)
-    first = storage.fetch(url, tmp_path / "s")
+    transfer.upload(local, url)
+    first = transfer.fetch(url, tmp_path / "s")
     mtime = first.stat().st_mtime_ns
-    assert storage.fetch(url, tmp_path / "s") == first and first.stat().st_mtime_ns == mtime
+    assert transfer.fetch(url, tmp_path / "s") == first and first.stat().st_mtime_ns == mtime
     local.write_text("two!", encoding="utf-8")
-    storage.upload(local, url)
-    assert storage.fetch(url, tmp_path / "s").read_text(encoding="utf-8") == "two!"
+    transfer.upload(local, url)
+    assert transfer.fetch(url, tmp_path / "s").read_text(encoding="utf-8") == "two!"
 
 
 def test_two_threads_fetching_one_url_get_one_whole_copy(s3env: Any, tmp_path: Path) -> None:
@@ -73,10 +73,10 @@ def test_two_threads_fetching_one_url_get_one_whole_copy(s3env: Any, tmp_path: P
     data = os.urandom(8 << 20)
     (tmp_path / "big.bin").write_bytes(data)
     url = f"s3://{BUCKET}/race/big.bin"
-    storage.upload(tmp_path / "big.bin", url)
+    transfer.upload(tmp_path / "big.bin", url)
     for trial in range(2):
         with ThreadPoolExecutor(2) as pool:
-            got = [f.result() for f in [pool.submit(storage.fetch, url, tmp_path / f"s{trial}") for _ in range(2)]]
+            got = [f.result() for f in [pool.submit(transfer.fetch, url, tmp_path / f"s{trial}") for _ in range(2)]]
         assert got[0] == got[1] and got[0].read_bytes() == data
         assert [p.name for p in got[0].parent.iterdir()] == ["big.bin"]  # no part file left
 

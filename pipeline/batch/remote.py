@@ -17,7 +17,7 @@ import json
 import os
 from pathlib import Path
 
-from pipeline.core import storage
+from pipeline.core import storage, transfer
 from pipeline.core.errors import OutputError
 from pipeline.ingest.job import Job, VideoJob, output_scratch
 from pipeline.render.review import REVIEW_DIR as REVIEW_STILLS  # <video>/review/<lang>/f<frame>.jpg
@@ -59,8 +59,8 @@ def localized(job: Job, vj: VideoJob) -> tuple[Job, VideoJob]:
     """
     if job.output_url is not None:
         job = dataclasses.replace(job, output_dir=output_scratch(job.output_url))
-    video = storage.fetch(vj.video_url) if vj.video_url else vj.video
-    transcript = storage.fetch(vj.transcript_url) if vj.transcript_url else vj.transcript
+    video = transfer.fetch(vj.video_url) if vj.video_url else vj.video
+    transcript = transfer.fetch(vj.transcript_url) if vj.transcript_url else vj.transcript
     return job, dataclasses.replace(vj, video=video, transcript=transcript)
 
 
@@ -89,7 +89,7 @@ def publish(job: Job, vj: VideoJob, manifest: Path) -> list[str]:
     storage.delete(storage.join(base, "manifest.json"))  # before the first overwrite; the new one goes up last
     for path in [*sizes, *stills]:  # the review page's stills are not listed, as in a local output folder
         url = storage.join(base, path)
-        storage.upload(root / path, url)
+        transfer.upload(root / path, url)
         size = sizes.get(path, (root / path).stat().st_size)
         if storage.info(url).size != size:
             raise OutputError(url, f"the object holds {storage.info(url).size} bytes, not {size}")
@@ -98,7 +98,7 @@ def publish(job: Job, vj: VideoJob, manifest: Path) -> list[str]:
         doc["inputs"][key]["path"] = url
     doc["output"] = base
     manifest.write_text(json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    storage.upload(manifest, storage.join(base, "manifest.json"))
+    transfer.upload(manifest, storage.join(base, "manifest.json"))
     for url in sorted(before - set(urls)):  # what the last run made and this one no longer does
         storage.delete(url)
     storage.delete(storage.join(base, PENDING))
@@ -117,7 +117,7 @@ def _hand_over(base: str, before: set[str], local: Path) -> None:
     files = [{"path": url.removeprefix(base + "/")} for url in sorted(before)]
     local.write_text(json.dumps({"files": files}) + "\n", encoding="utf-8")
     try:
-        storage.upload(local, storage.join(base, PENDING))
+        transfer.upload(local, storage.join(base, PENDING))
     finally:
         local.unlink()
 

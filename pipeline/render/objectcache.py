@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pipeline.core import storage
+from pipeline.core import storage, transfer
 from pipeline.core.errors import OutputError
 from pipeline.core.filecache import sha256_file
 from pipeline.render.chunkcache import ChunkCache, source_digest
@@ -94,7 +94,7 @@ class ObjectChunkCache(ChunkCache):
         chunk.parent.mkdir(parents=True, exist_ok=True)
         part = chunk.with_name(f".{chunk.name}.{uuid.uuid4().hex[:8]}.part")
         try:
-            found = storage.download_checked(self._object(key), part)
+            found = transfer.download_checked(self._object(key), part)
             want, frames = found.get("sha256", ""), found.get("frames", "")
             if not frames.isdigit() or part.stat().st_size == 0 or sha256_file(part) != want:
                 storage.delete(self._object(key))  # damaged (or its metadata): a miss, replaced by the encode
@@ -117,7 +117,7 @@ class ObjectChunkCache(ChunkCache):
         """Move a finished chunk into the mirror and upload it with its SHA-256 and frame count."""
         chunk = super().put(key, produced, frames)
         record = json.loads(self._paths(key)[1].read_text(encoding="utf-8"))
-        storage.upload(chunk, self._object(key), {"sha256": record["sha256"], "frames": str(frames)})
+        transfer.upload(chunk, self._object(key), {"sha256": record["sha256"], "frames": str(frames)})
         return chunk
 
     def still(self, key: str, frame: int) -> Path:
@@ -128,7 +128,7 @@ class ObjectChunkCache(ChunkCache):
             target.parent.mkdir(parents=True, exist_ok=True)
             part = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.part")
             with contextlib.suppress(storage.StorageError):
-                found = storage.download_checked(self._object(key, f".f{frame}.jpg"), part)
+                found = transfer.download_checked(self._object(key, f".f{frame}.jpg"), part)
                 want = found.get("sha256")
                 if want is None or want == sha256_file(part):  # checked when the store says
                     os.replace(part, target)
@@ -141,7 +141,7 @@ class ObjectChunkCache(ChunkCache):
     def put_still(self, key: str, frame: int, produced: Path) -> Path:
         """Move a still into the mirror and upload it with its SHA-256."""
         target = super().put_still(key, frame, produced)
-        storage.upload(target, self._object(key, f".f{frame}.jpg"), {"sha256": sha256_file(target)})
+        transfer.upload(target, self._object(key, f".f{frame}.jpg"), {"sha256": sha256_file(target)})
         return target
 
     def shared_root(self) -> Path | None:
@@ -178,7 +178,7 @@ class ObjectChunkCache(ChunkCache):
     def share_source(self, video: Path, digest: str) -> None:
         """For remote batches, say in the store where ``video`` can be fetched: the URL it was fetched from
         (nothing for a path the job gave, which every worker sees)."""
-        url = storage.origin(video)
+        url = transfer.origin(video)
         if not self.remote or url is None:
             return
         pointer = storage.join(self.url, "sources", f"{digest}.json")
@@ -186,7 +186,7 @@ class ObjectChunkCache(ChunkCache):
         note.parent.mkdir(parents=True, exist_ok=True)
         try:
             note.write_text(json.dumps({"url": url}), encoding="utf-8")
-            storage.upload(note, pointer)
+            transfer.upload(note, pointer)
         finally:
             note.unlink()
 
@@ -197,12 +197,12 @@ class ObjectChunkCache(ChunkCache):
         Raises:
             OutputError: when the fetched copy is not the source the chunks are keyed on.
         """
-        if not self.remote or storage.origin(video) is not None:
+        if not self.remote or transfer.origin(video) is not None:
             return video
         note = self.tmp_root / f".{digest}.{uuid.uuid4().hex[:8]}.json"
         note.parent.mkdir(parents=True, exist_ok=True)
         try:
-            storage.download(storage.join(self.url, "sources", f"{digest}.json"), note)
+            transfer.download(storage.join(self.url, "sources", f"{digest}.json"), note)
             url = json.loads(note.read_text(encoding="utf-8"))["url"]
         except storage.StorageError as exc:
             if exc.problem == "no such object":
@@ -211,7 +211,7 @@ class ObjectChunkCache(ChunkCache):
         finally:
             with contextlib.suppress(FileNotFoundError):
                 note.unlink()
-        copy = storage.fetch(url)
+        copy = transfer.fetch(url)
         if source_digest(copy, self.root.parent) != digest:
             raise OutputError(url, "the source changed while its chunks were being encoded")
         return copy
