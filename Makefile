@@ -15,7 +15,7 @@ DOCS_STAMP := $(VENV)/.installed-docs
 # `pip install -e .`: that one message is filtered out, any other warning still shows.
 EDITABLE := PYTHONWARNINGS="ignore:Editable installation:UserWarning"
 
-.PHONY: setup demo demo-cluster test test-browser test-mkvtoolnix lint bench eval fuzz clean check-install docs reference screenshots
+.PHONY: setup demo demo-cluster test test-soak test-browser test-mkvtoolnix lint bench eval fuzz clean check-install docs reference screenshots
 
 setup: $(STAMP)
 
@@ -45,6 +45,10 @@ demo-cluster: setup
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+# The studio killed with SIGKILL 20 times under 2,000 edits (about 45 s): CI runs it after `test`.
+test-soak: setup
+	$(BIN)/python -m pytest -q -m soak tests
 
 # The HTML report in headless Chromium (Debian: apt-get install -y chromium); not part of `test`.
 test-browser: setup

@@ -422,6 +422,7 @@ def check_outputs(out: Path, model: dict[str, Cues], ass: dict[str, bytes]) -> N
 
 
 @pytest.mark.render
+@pytest.mark.soak
 def test_acknowledged_edits_survive_kill_9_whole_and_renders_are_redone(tmp_path: Path, clip15: Path) -> None:
     job = write_job(tmp_path, clip15)
     out = tmp_path / "out"
