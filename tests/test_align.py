@@ -180,6 +180,25 @@ def test_a_boundary_moves_to_the_pause_that_fits_both_lines_lengths() -> None:
     assert fit_to_pauses(spans, speech, [200, 370, 370]) == spans
 
 
+def test_a_boundary_takes_a_long_pause_just_out_of_reach_unless_a_nearer_boundary_claims_it() -> None:
+    from pipeline.align.gaps import snap_to_pauses
+    from pipeline.media.vad import Speech, spans_of
+
+    def speech(*runs: tuple[int, int]) -> Speech:
+        flags = np.zeros(700, dtype=bool)
+        for a, b in runs:
+            flags[a:b] = True
+        return Speech(flags, spans_of(flags))
+
+    # French list reading: the warping put the boundary in a 240 ms pause; the phrase goes on to a
+    # 950 ms pause 880 ms later (it stayed in the short one: 1.4 s off)
+    heard = speech((0, 200), (224, 300), (395, 700))
+    assert snap_to_pauses([(0, 200), (224, 700)], heard) == [(0, 300), (395, 700)]
+    # the same long pause right at the next boundary: that one takes it, this one keeps its own
+    heard = speech((0, 200), (230, 300), (380, 700))
+    assert snap_to_pauses([(0, 200), (230, 370), (385, 700)], heard) == [(0, 200), (230, 300), (380, 700)]
+
+
 def test_a_line_is_spoken_the_same_whatever_was_spoken_before() -> None:
     from pipeline.media.tts import synthesize
 

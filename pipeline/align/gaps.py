@@ -14,7 +14,8 @@ import numpy.typing as npt
 
 from pipeline.media.vad import STEP_MS, Speech
 
-SNAP_WINDOWS = 40  # a boundary moves onto a pause at most 400 ms away
+SNAP_WINDOWS = 40  # a boundary moves onto a pause at most 400 ms away...
+FAR_WINDOWS = 100  # ... or onto a longer one at most 1 s away
 MIN_GAP_MS = 1500  # speech no line covers, this long or longer, is a gap
 EXTEND_WINDOWS = 30
 MIN_PAUSE = 50  # windows: shorter pauses do not end a passage of unscripted speech
@@ -37,35 +38,52 @@ def _pauses(speech: Speech) -> list[tuple[int, int]]:
     return [(runs[i][1], runs[i + 1][0]) for i in range(len(runs) - 1)]
 
 
-def _nearest_pause(pauses: Sequence[tuple[int, int]], at: int, lo: int, hi: int) -> tuple[int, int] | None:
-    """The longest pause between ``lo`` and ``hi`` that comes within ``SNAP_WINDOWS`` of ``at`` (a
-    click in a long pause splits it in two: the boundary belongs to the longer part, as a phrase's
-    end usually comes before the longest pause near it)."""
-    best = None
-    for off, on in pauses:
-        if off < lo or on > hi:
-            continue
+def _claims(pauses: Sequence[tuple[int, int]], at: int, lo: int, hi: int) -> list[tuple[int, int]]:
+    """The pauses between ``lo`` and ``hi`` a boundary at ``at`` may move onto, as (index, claim): within
+    ``SNAP_WINDOWS`` a pause claims by its length (a click in a long pause splits it in two: the
+    boundary belongs to the longer part, as a phrase's end usually comes before the longest pause
+    near it); farther, up to ``FAR_WINDOWS``, by its length less the distance beyond ``SNAP_WINDOWS``
+    (a long pause a little beyond the reach beats a short one at hand)."""
+    out = []
+    for i, (off, on) in enumerate(pauses):
         d = 0 if off <= at <= on else min(abs(off - at), abs(on - at))
-        if d <= SNAP_WINDOWS and (best is None or on - off > best[1] - best[0]):
-            best = (off, on)
-    return best
+        claim = on - off - max(d - SNAP_WINDOWS, 0)
+        if lo <= off and on <= hi and d <= FAR_WINDOWS and claim > 0:
+            out.append((i, claim))
+    return out
+
+
+def _assign(claims: Sequence[Sequence[tuple[int, int]]]) -> list[int | None]:
+    """A pause (index) or none for each boundary, in order and each pause to one boundary at most,
+    with the largest sum of claims (two boundaries near one long pause: the nearer one gets it)."""
+    states: dict[int, tuple[int, tuple[int | None, ...]]] = {-1: (0, ())}  # last pause used: (sum, picks)
+    for options in claims:
+        after: dict[int, tuple[int, tuple[int | None, ...]]] = {}
+        for last, (total, picks) in states.items():
+            moves = [(last, total, None)] + [(i, total + c, i) for i, c in options if i > last]
+            for state, score, pick in moves:
+                if state not in after or score > after[state][0]:
+                    after[state] = (score, (*picks, pick))
+        states = after
+    return list(max(states.values(), key=lambda v: v[0])[1])
 
 
 def snap_to_pauses(mapped: Sequence[tuple[int, int]], speech: Speech) -> list[tuple[int, int]]:
     """Each line's (start, end) moved onto the pauses around it: the boundary between two lines goes
-    to the nearest pause (the earlier line ends where the speech stops, the next starts where it
-    resumes); the first start and the last end go to the nearest onset and offset."""
+    to the pause that claims it most (:func:`_claims`; the earlier line ends where the speech stops,
+    the next starts where it resumes); the first start and the last end go to the nearest onset and offset."""
     spans = [list(s) for s in mapped]
     pauses = _pauses(speech)
     onsets = [a // STEP_MS for a, _ in speech.spans]
     offsets = [b // STEP_MS for _, b in speech.spans]
+    claims = []
     for k in range(1, len(spans)):
-        at = (spans[k - 1][1] + spans[k][0]) // 2
-        lo = spans[k - 1][0] + 1
-        hi = spans[k][1] - 1 if k + 1 == len(spans) else spans[k + 1][0] - 1
-        pause = _nearest_pause(pauses, at, lo, hi)
-        if pause is not None:
-            spans[k - 1][1], spans[k][0] = pause
+        at = (mapped[k - 1][1] + mapped[k][0]) // 2
+        hi = mapped[k][1] - 1 if k + 1 == len(mapped) else mapped[k + 1][0] - 1
+        claims.append(_claims(pauses, at, mapped[k - 1][0] + 1, hi))
+    for k, pick in enumerate(_assign(claims), start=1):
+        if pick is not None:
+            spans[k - 1][1], spans[k][0] = pauses[pick]
     if spans and onsets:
         near = min(onsets, key=lambda o: abs(o - spans[0][0]))
         if abs(near - spans[0][0]) <= SNAP_WINDOWS and near < spans[0][1]:
