@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from pipeline.cli.main import main
@@ -197,6 +198,31 @@ def test_a_boundary_takes_a_long_pause_just_out_of_reach_unless_a_nearer_boundar
     # the same long pause right at the next boundary: that one takes it, this one keeps its own
     heard = speech((0, 200), (230, 300), (380, 700))
     assert snap_to_pauses([(0, 200), (230, 370), (385, 700)], heard) == [(0, 200), (230, 300), (380, 700)]
+
+
+def test_an_end_goes_on_over_a_short_dip_to_a_voiced_last_sound_but_not_to_a_breath() -> None:
+    from pipeline.align.gaps import extend_ends
+    from pipeline.align.voicing import band_levels
+
+    rng = np.random.default_rng(7)
+    t = np.arange(16_000) / 16_000
+    voice = np.sin(2 * np.pi * 150 * np.arange(1, 20)[:, None] * t).T @ (1 / np.arange(1, 20))  # 150 Hz, harmonics
+
+    def levels_of(tail: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+        audio = rng.normal(0, 30, 48_000)  # room tone; the line at 1-2 s
+        audio[16_000:32_000] += 6000 * voice
+        audio[33_000:33_800] += tail  # 60 ms after the line's end, 50 ms of its last sound
+        samples = audio.astype(np.int16)
+        frames = samples[: samples.size // 160 * 160].astype(np.float32).reshape(-1, 160)
+        return (10 * np.log10((frames**2).mean(axis=1) + 1)).astype(np.float32), band_levels(samples)
+
+    # Spanish "por escrito": the weak last syllable 90 ms after the "to" (it ended 135 ms early)
+    levels, bands = levels_of(600 * voice[:800])
+    assert extend_ends([(100, 200)], levels)[0][1] < 205
+    assert extend_ends([(100, 200)], levels, bands=bands)[0][1] >= 210
+    # a breath as loud, 60 ms after the line: noise, as strong over 3.4 kHz as under 1 kHz
+    levels, bands = levels_of(rng.normal(0, 2000, 800))
+    assert extend_ends([(100, 200)], levels, bands=bands)[0][1] < 205
 
 
 def test_a_line_is_spoken_the_same_whatever_was_spoken_before() -> None:

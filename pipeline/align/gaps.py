@@ -12,12 +12,14 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from pipeline.align.voicing import Levels, voiced
 from pipeline.media.vad import STEP_MS, Speech
 
 SNAP_WINDOWS = 40  # a boundary moves onto a pause at most 400 ms away...
 FAR_WINDOWS = 100  # ... or onto a longer one at most 1 s away
 MIN_GAP_MS = 1500  # speech no line covers, this long or longer, is a gap
 EXTEND_WINDOWS = 30
+EXTEND_DIP = 10  # windows: a voiced sound after a dip this short is still the line's
 MIN_PAUSE = 50  # windows: shorter pauses do not end a passage of unscripted speech
 EXTEND_ABOVE_DB = 8.0
 EXTEND_BELOW_PEAK_DB = 32.0  # make eval: 29, 32 and 35 dB; none: clean p95 de 158, es 174 ms
@@ -95,14 +97,21 @@ def snap_to_pauses(mapped: Sequence[tuple[int, int]], speech: Speech) -> list[tu
 
 
 def extend_ends(
-    spans: Sequence[tuple[int, int]], levels: npt.NDArray[np.float32], *, above_db: float = EXTEND_ABOVE_DB
+    spans: Sequence[tuple[int, int]],
+    levels: npt.NDArray[np.float32],
+    *,
+    above_db: float = EXTEND_ABOVE_DB,
+    bands: Levels | None = None,
 ) -> list[tuple[int, int]]:
     """Each line's end carried on through the decay of its last sound: while the level stays
     ``above_db`` over the floor around it (its 10th percentile over 3 s on each side, digital
     silence left out: by it, room tone took ends on by the whole 300 ms) and no more than
     ``EXTEND_BELOW_PEAK_DB`` under the line's own peaks (its 90th percentile: a breath after the
     phrase is not its decay), by at most ``EXTEND_WINDOWS``, never into the next line. The speech
-    detector lets a phrase go 60-80 ms before the published ends (make eval), 200 ms under a hiss."""
+    detector lets a phrase go 60-80 ms before the published ends (make eval), 200 ms under a hiss.
+    With ``bands`` (:func:`pipeline.align.voicing.band_levels`), the decay goes on over a dip of up to
+    ``EXTEND_DIP`` windows when what comes back is voiced (:func:`pipeline.align.voicing.voiced`):
+    make eval, clean p95 es 116 -> 30 ms, median fr 32 -> 27 ms; a breath or a thump is not taken."""
     out = [list(s) for s in spans]
     for k, (a, b) in enumerate(spans):
         around = levels[max(a - 300, 0) : b + 300]
@@ -112,8 +121,14 @@ def extend_ends(
         peak = float(np.percentile(levels[a:b], 90)) if b > a else 0.0
         least = max(floor + above_db, peak - EXTEND_BELOW_PEAK_DB)
         end = b
-        while end < limit and levels[end] > least:
-            end += 1
+        while end < limit:
+            if levels[end] > least:
+                end += 1
+                continue
+            back = np.flatnonzero(levels[end : min(end + EXTEND_DIP + 1, limit)] > least)
+            if bands is None or back.size == 0 or not voiced(bands, end + int(back[0]), (a, b)):
+                break
+            end += int(back[0])
         out[k][1] = end
     return [(a, b) for a, b in out]
 
