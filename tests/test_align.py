@@ -208,10 +208,12 @@ def test_an_end_goes_on_over_a_short_dip_to_a_voiced_last_sound_but_not_to_a_bre
     t = np.arange(16_000) / 16_000
     voice = np.sin(2 * np.pi * 150 * np.arange(1, 20)[:, None] * t).T @ (1 / np.arange(1, 20))  # 150 Hz, harmonics
 
-    def levels_of(tail: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    def levels_of(
+        tail: npt.NDArray[np.float64], at: int = 33_000
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
         audio = rng.normal(0, 30, 48_000)  # room tone; the line at 1-2 s
         audio[16_000:32_000] += 6000 * voice
-        audio[33_000:33_800] += tail  # 60 ms after the line's end, 50 ms of its last sound
+        audio[at : at + tail.size] += tail  # by default 60 ms after the line's end
         samples = audio.astype(np.int16)
         frames = samples[: samples.size // 160 * 160].astype(np.float32).reshape(-1, 160)
         return (10 * np.log10((frames**2).mean(axis=1) + 1)).astype(np.float32), band_levels(samples)
@@ -223,6 +225,11 @@ def test_an_end_goes_on_over_a_short_dip_to_a_voiced_last_sound_but_not_to_a_bre
     # a breath as loud, 60 ms after the line: noise, as strong over 3.4 kHz as under 1 kHz
     levels, bands = levels_of(rng.normal(0, 2000, 800))
     assert extend_ends([(100, 200)], levels, bands=bands)[0][1] < 205
+    # French "quarante six" after its "-rante": [s] 150 ms, [i] 50 ms, [s] 200 ms (was cut 300 ms on)
+    six = np.concatenate((rng.normal(0, 1500, 2400), 1500 * voice[:800], rng.normal(0, 1500, 3200)))
+    levels, bands = levels_of(six, at=32_000)
+    assert extend_ends([(100, 200)], levels)[0][1] <= 230
+    assert extend_ends([(100, 200)], levels, bands=bands)[0][1] >= 238
 
 
 def test_a_line_is_spoken_the_same_whatever_was_spoken_before() -> None:

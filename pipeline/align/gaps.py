@@ -20,6 +20,8 @@ FAR_WINDOWS = 100  # ... or onto a longer one at most 1 s away
 MIN_GAP_MS = 1500  # speech no line covers, this long or longer, is a gap
 EXTEND_WINDOWS = 30
 EXTEND_DIP = 10  # windows: a voiced sound after a dip this short is still the line's
+ONSET_WINDOWS = 5  # a voiced sound after so many unvoiced windows is a new syllable...
+EXTEND_MAX_WINDOWS = 60  # ... and may take the end this far in all
 MIN_PAUSE = 50  # windows: shorter pauses do not end a passage of unscripted speech
 EXTEND_ABOVE_DB = 8.0
 EXTEND_BELOW_PEAK_DB = 32.0  # make eval: 29, 32 and 35 dB; none: clean p95 de 158, es 174 ms
@@ -109,28 +111,42 @@ def extend_ends(
     ``EXTEND_BELOW_PEAK_DB`` under the line's own peaks (its 90th percentile: a breath after the
     phrase is not its decay), by at most ``EXTEND_WINDOWS``, never into the next line. The speech
     detector lets a phrase go 60-80 ms before the published ends (make eval), 200 ms under a hiss.
-    With ``bands`` (:func:`pipeline.align.voicing.band_levels`), the decay goes on over a dip of up to
-    ``EXTEND_DIP`` windows when what comes back is voiced (:func:`pipeline.align.voicing.voiced`):
-    make eval, clean p95 es 116 -> 30 ms, median fr 32 -> 27 ms; a breath or a thump is not taken."""
+    With ``bands`` (:func:`pipeline.align.voicing.band_levels`), what is voiced like the line
+    (:func:`pipeline.align.voicing.voiced`) is more of it: the decay goes on over a dip of up to
+    ``EXTEND_DIP`` windows when what comes back is voiced (make eval, clean p95 es 116 -> 30 ms,
+    median fr 32 -> 27 ms; a breath or a thump is not taken), and a voiced sound that starts after
+    ``ONSET_WINDOWS`` unvoiced ones (a new syllable: the speech detector hears no fricative) has
+    ``EXTEND_WINDOWS`` of its own, up to ``EXTEND_MAX_WINDOWS`` in all (clean fr 123 -> 89 ms)."""
     out = [list(s) for s in spans]
     for k, (a, b) in enumerate(spans):
         around = levels[max(a - 300, 0) : b + 300]
         around = around[around > DIGITAL_SILENCE_DB]  # an edit's digital silence is no floor
         floor = float(np.percentile(around, 10)) if around.size else 0.0
-        limit = min(b + EXTEND_WINDOWS, levels.size, spans[k + 1][0] if k + 1 < len(spans) else levels.size)
+        last = min(b + EXTEND_MAX_WINDOWS, levels.size, spans[k + 1][0] if k + 1 < len(spans) else levels.size)
         peak = float(np.percentile(levels[a:b], 90)) if b > a else 0.0
         least = max(floor + above_db, peak - EXTEND_BELOW_PEAK_DB)
-        end = b
-        while end < limit:
-            if levels[end] > least:
-                end += 1
-                continue
-            back = np.flatnonzero(levels[end : min(end + EXTEND_DIP + 1, limit)] > least)
-            if bands is None or back.size == 0 or not voiced(bands, end + int(back[0]), (a, b)):
-                break
-            end += int(back[0])
-        out[k][1] = end
+        voice = None if bands is None else voiced(bands, (a, b), b, last)
+        out[k][1] = _end_of_decay(levels[b:last] > least, voice, min(EXTEND_WINDOWS, last - b)) + b
     return [(a, b) for a, b in out]
+
+
+def _end_of_decay(loud: npt.NDArray[np.bool_], voice: npt.NDArray[np.bool_] | None, limit: int) -> int:
+    """How many windows of ``loud`` (over the level a decay must keep, from a line's end on) the end
+    goes on through (:func:`extend_ends`), at first at most ``limit``; ``voice``: which are voiced."""
+    end = 0
+    while end < limit:
+        if loud[end]:
+            onset = (
+                voice is not None and end >= ONSET_WINDOWS and voice[end] and not voice[end - ONSET_WINDOWS : end].any()
+            )
+            limit = max(limit, min(end + EXTEND_WINDOWS, loud.size)) if onset else limit
+            end += 1
+            continue
+        back = np.flatnonzero(loud[end : min(end + EXTEND_DIP + 1, limit)])
+        if voice is None or back.size == 0 or not voice[end + int(back[0])]:
+            break
+        end += int(back[0])
+    return end
 
 
 def held_runs(path: npt.NDArray[np.int64], min_windows: int = MIN_GAP_MS // STEP_MS) -> list[tuple[int, int]]:

@@ -2,9 +2,10 @@
 10 ms window (the speech detector's).
 
 A phrase's last syllable may come back after a short dip (a devoiced vowel, a stop's release: make
-eval, Spanish "por escrito" 90 ms after its "to"); what follows a phrase that is not its voice is a
-breath (noise: as strong over 3.4 kHz as between 300 Hz and 1 kHz) or a thump of the microphone
-(under 150 Hz: hardly anything in the voice's band).
+eval, Spanish "por escrito" 90 ms after its "to") or after a hiss that the speech detector does
+not take for speech (French "quarante six": [s], [i], [s] over 450 ms after "quarante"); what
+follows a phrase that is not its voice is a breath (noise: as strong over 3.4 kHz as between
+300 Hz and 1 kHz) or a thump of the microphone (under 150 Hz: hardly anything in the voice's band).
 """
 
 from __future__ import annotations
@@ -39,11 +40,14 @@ def band_levels(samples: npt.NDArray[np.int16]) -> Levels:
     return out
 
 
-def voiced(levels: Levels, window: int, line: tuple[int, int]) -> bool:
-    """Whether ``window`` sounds like the voice of the line over windows ``line`` (first, last + 1)."""
+def voiced(levels: Levels, line: tuple[int, int], first: int, last: int) -> npt.NDArray[np.bool_]:
+    """For each window ``first .. last - 1``: whether it sounds like the voice of the line over
+    windows ``line`` (first, last + 1)."""
+    out = np.zeros(max(last - first, 0), dtype=np.bool_)
     a, b = line[0], min(line[1], levels.shape[0])
-    if not a <= window < levels.shape[0] or b <= a:
-        return False
+    if b <= a or first >= levels.shape[0]:
+        return out
     peak = float(np.percentile(levels[a:b, BAND], 90))
-    here = levels[window]
-    return bool(here[LOW] >= here[HIGH] + TILT_DB and here[BAND] >= peak - BELOW_PEAK_DB)
+    here = levels[first : min(last, levels.shape[0])]
+    out[: here.shape[0]] = (here[:, LOW] >= here[:, HIGH] + TILT_DB) & (here[:, BAND] >= peak - BELOW_PEAK_DB)
+    return out
