@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from pipeline.cli.main import main
@@ -178,6 +179,57 @@ def test_a_boundary_moves_to_the_pause_that_fits_both_lines_lengths() -> None:
     assert fit_to_pauses(spans, speech, [200, 170, 500]) == [(0, 200), (230, 400), (500, 1000)]
     # lengths that fit where it is: it stays
     assert fit_to_pauses(spans, speech, [200, 370, 370]) == spans
+
+
+def test_a_boundary_takes_a_long_pause_just_out_of_reach_unless_a_nearer_boundary_claims_it() -> None:
+    from pipeline.align.gaps import snap_to_pauses
+    from pipeline.media.vad import Speech, spans_of
+
+    def speech(*runs: tuple[int, int]) -> Speech:
+        flags = np.zeros(700, dtype=bool)
+        for a, b in runs:
+            flags[a:b] = True
+        return Speech(flags, spans_of(flags))
+
+    # French list reading: the warping put the boundary in a 240 ms pause; the phrase goes on to a
+    # 950 ms pause 880 ms later (it stayed in the short one: 1.4 s off)
+    heard = speech((0, 200), (224, 300), (395, 700))
+    assert snap_to_pauses([(0, 200), (224, 700)], heard) == [(0, 300), (395, 700)]
+    # the same long pause right at the next boundary: that one takes it, this one keeps its own
+    heard = speech((0, 200), (230, 300), (380, 700))
+    assert snap_to_pauses([(0, 200), (230, 370), (385, 700)], heard) == [(0, 200), (230, 300), (380, 700)]
+
+
+def test_an_end_goes_on_over_a_short_dip_to_a_voiced_last_sound_but_not_to_a_breath() -> None:
+    from pipeline.align.gaps import extend_ends
+    from pipeline.align.voicing import band_levels
+
+    rng = np.random.default_rng(7)
+    t = np.arange(16_000) / 16_000
+    voice = np.sin(2 * np.pi * 150 * np.arange(1, 20)[:, None] * t).T @ (1 / np.arange(1, 20))  # 150 Hz, harmonics
+
+    def levels_of(
+        tail: npt.NDArray[np.float64], at: int = 33_000
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+        audio = rng.normal(0, 30, 48_000)  # room tone; the line at 1-2 s
+        audio[16_000:32_000] += 6000 * voice
+        audio[at : at + tail.size] += tail  # by default 60 ms after the line's end
+        samples = audio.astype(np.int16)
+        frames = samples[: samples.size // 160 * 160].astype(np.float32).reshape(-1, 160)
+        return (10 * np.log10((frames**2).mean(axis=1) + 1)).astype(np.float32), band_levels(samples)
+
+    # Spanish "por escrito": the weak last syllable 90 ms after the "to" (it ended 135 ms early)
+    levels, bands = levels_of(600 * voice[:800])
+    assert extend_ends([(100, 200)], levels)[0][1] < 205
+    assert extend_ends([(100, 200)], levels, bands=bands)[0][1] >= 210
+    # a breath as loud, 60 ms after the line: noise, as strong over 3.4 kHz as under 1 kHz
+    levels, bands = levels_of(rng.normal(0, 2000, 800))
+    assert extend_ends([(100, 200)], levels, bands=bands)[0][1] < 205
+    # French "quarante six" after its "-rante": [s] 150 ms, [i] 50 ms, [s] 200 ms (was cut 300 ms on)
+    six = np.concatenate((rng.normal(0, 1500, 2400), 1500 * voice[:800], rng.normal(0, 1500, 3200)))
+    levels, bands = levels_of(six, at=32_000)
+    assert extend_ends([(100, 200)], levels)[0][1] <= 230
+    assert extend_ends([(100, 200)], levels, bands=bands)[0][1] >= 238
 
 
 def test_a_line_is_spoken_the_same_whatever_was_spoken_before() -> None:

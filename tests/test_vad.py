@@ -134,3 +134,19 @@ def test_speech_times_count_from_the_first_frame(tmp_path: Path) -> None:
     first = json.loads((SPEECH_DIR / "speech.json").read_text(encoding="utf-8"))["spans"][0]["start_ms"]
     onset = detect_speech(clip).spans[0][0]
     assert onset == pytest.approx(first + lead, abs=3 * STEP_MS)
+
+
+def test_a_pause_webrtc_vad_keeps_is_not_joined_by_the_lenient_candidates() -> None:
+    from pipeline.media.speechgate import kept_pauses
+
+    # English (make eval): a microphone rumble filled a 320 ms pause between two lines, which the
+    # band's candidates over its level floor and the growth under a hiss took for speech
+    strict = np.zeros(300, dtype=bool)
+    strict[10:100] = strict[132:200] = strict[210:290] = True  # pauses of 320 and 100 ms
+    lenient = np.zeros(300, dtype=bool)
+    lenient[10:290] = True
+    kept = kept_pauses(lenient, strict, 25)
+    assert spans_of(kept) == ((100, 1000), (1320, 2900))  # the short pause stays bridged
+    # a pause the lenient flags keep in part is theirs to place
+    lenient[115:120] = False
+    assert np.array_equal(kept_pauses(lenient, strict, 25), lenient)

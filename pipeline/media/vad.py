@@ -39,7 +39,9 @@ from pipeline.media.speechgate import (
     OCCUPIED_LOW,
     STRONG,
     BoolArray,
+    FloatArray,
     grow,
+    kept_pauses,
     level_floor,
     occupancy,
     rising,
@@ -155,7 +157,9 @@ def spans_of(flags: BoolArray) -> tuple[tuple[int, int], ...]:
     return tuple((int(a) * STEP_MS, int(b) * STEP_MS) for a, b in zip(edges[0::2], edges[1::2], strict=True))
 
 
-def speech_flags(samples: npt.NDArray[np.int16], aggressiveness: int = DEFAULT_AGGRESSIVENESS) -> Speech:
+def speech_flags(
+    samples: npt.NDArray[np.int16], aggressiveness: int = DEFAULT_AGGRESSIVENESS, keep_pause_ms: int = 0
+) -> Speech:
     """Label each 10 ms window of ``samples`` as speech or not; drop blips, bridge short pauses.
 
     A window is speech when WebRTC VAD says so (or the band is ``LOUD_DB`` over its level floor:
@@ -164,7 +168,10 @@ def speech_flags(samples: npt.NDArray[np.int16], aggressiveness: int = DEFAULT_A
     run grows, where the voice's peak is less than ``NOISY_DB`` over the floor, through the quieter
     windows around it that still fill some bins and stand ``GROW_DB`` over the floor (the weak
     syllables of a voice in a loud hiss); a run whose level never rises
-    ``RISE_DB`` over the floor (a music bed's hi-hat) is dropped.
+    ``RISE_DB`` over the floor (a music bed's hi-hat) is dropped. With ``keep_pause_ms``, a pause
+    that long or longer that WebRTC VAD and the occupancy gate keep stays a pause
+    (:func:`pipeline.media.speechgate.kept_pauses`: alignment wants its pauses; the audio checks
+    want the voice's whole extent, so they do not ask).
     """
     vad = webrtcvad.Vad(aggressiveness)
     count = samples.size // _FRAME_SAMPLES
@@ -175,16 +182,24 @@ def speech_flags(samples: npt.NDArray[np.int16], aggressiveness: int = DEFAULT_A
     )
     share, level = occupancy(samples, count)
     floor = level_floor(level)
-    raw = (voiced | (share > STRONG)) & (share > OCCUPIED)
-    peak = speech_peak(level, raw)
-    raw |= (level > floor + np.float32(LOUD_DB)) & (share > OCCUPIED)
+    strict = (voiced | (share > STRONG)) & (share > OCCUPIED)
+    peak = speech_peak(level, strict)
+    raw = strict | ((level > floor + np.float32(LOUD_DB)) & (share > OCCUPIED))
     near = level >= peak - np.float32(BELOW_PEAK_DB)
     noisy = peak < floor + np.float32(NOISY_DB)
     quiet = near & noisy & (share > OCCUPIED_LOW) & (level > floor + np.float32(GROW_DB))
-    flags = _close_gaps(grow(raw & near, quiet), True, MIN_SPEECH_MS // STEP_MS)
-    flags = rising(widen(flags, near & (share > OCCUPIED_LOW)), level, floor)
-    flags = _close_gaps(flags, False, MIN_PAUSE_MS // STEP_MS)
+    soft = near & (share > OCCUPIED_LOW)
+    flags = _tidy(grow(raw & near, quiet), soft, level, floor)
+    if keep_pause_ms:
+        flags = kept_pauses(flags, _tidy(strict & near, soft, level, floor), keep_pause_ms // STEP_MS)
     return Speech(flags, spans_of(flags))
+
+
+def _tidy(flags: BoolArray, soft: BoolArray, level: FloatArray, floor: FloatArray) -> BoolArray:
+    """Blips dropped, soft onsets taken in, runs that do not rise over the floor dropped, short pauses bridged."""
+    flags = _close_gaps(flags, True, MIN_SPEECH_MS // STEP_MS)
+    flags = rising(widen(flags, soft), level, floor)
+    return _close_gaps(flags, False, MIN_PAUSE_MS // STEP_MS)
 
 
 def detect_speech(media: Path, aggressiveness: int = DEFAULT_AGGRESSIVENESS, use_cache: bool = True) -> Speech:
