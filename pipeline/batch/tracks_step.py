@@ -14,6 +14,7 @@ from pipeline.batch.deliver import delivery_format, write_delivery_files
 from pipeline.batch.edited import apply_stored_edits
 from pipeline.batch.results import VideoResult, timed
 from pipeline.batch.steps import LangTrack, display_style, text_box, write_track_files
+from pipeline.batch.trackmemo import build_key, remembered_build
 from pipeline.core.errors import PipelineError
 from pipeline.core.profiles import get_profile
 from pipeline.core.timecode import DEFAULT_FPS
@@ -97,13 +98,18 @@ def base_tracks(
     timeline = _timeline(vj, media, fps)
     style = display_style(job.style, display)
     made: dict[str, LangTrack | PipelineError] = {}
+    slot = f"{_resolved(vj.transcript)}\0{_resolved(vj.video)}"
     for lang in vj.languages:
         try:
             box = _box(style, lang, job, display) if media else None  # no picture, no pixels to fit
-            made[lang] = _build_lang(transcript, lang, job, fps, list(shots), list(pauses), timeline, box)
+            made[lang] = _build_lang(transcript, lang, job, fps, list(shots), list(pauses), timeline, box, slot)
         except PipelineError as exc:
             made[lang] = exc
     return made
+
+
+def _resolved(path: Path | None) -> str:
+    return "" if path is None else str(path.resolve())
 
 
 def _timeline(vj: VideoJob, media: MediaInfo | None, fps: Fraction) -> Timeline | None:
@@ -123,11 +129,17 @@ def _build_lang(
     pauses: list[int],
     timeline: Timeline | None,
     box: TextBox | None,
+    slot: str,
 ) -> LangTrack:
     """One language's track on the video's timeline (frame times, clipped to its end), its lines
-    wrapped to fit ``box`` in pixels."""
+    wrapped to fit ``box`` in pixels; remembered between runs under ``slot`` (:mod:`pipeline.batch.trackmemo`)."""
     profile = get_profile(lang, job.profile_table(lang))
-    report = build_track_report(transcript.segments, lang, profile, fps, shots, pauses, timeline, box)
+    key = build_key(transcript.segments, lang, profile, fps, shots, pauses, timeline, box)
+    report = remembered_build(
+        f"{slot}\0{lang}",
+        key,
+        lambda: build_track_report(transcript.segments, lang, profile, fps, shots, pauses, timeline, box),
+    )
     return LangTrack(report.track, profile, report.findings, report.shot_moves)
 
 
