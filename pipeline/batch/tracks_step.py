@@ -13,6 +13,7 @@ from pipeline.batch.aligned import job_transcript
 from pipeline.batch.deliver import delivery_format, write_delivery_files
 from pipeline.batch.edited import apply_stored_edits
 from pipeline.batch.results import VideoResult, timed
+from pipeline.batch.sourcefacts import probe_source, source_frame_times
 from pipeline.batch.steps import LangTrack, display_style, text_box, write_track_files
 from pipeline.batch.trackmemo import build_key, remembered_build
 from pipeline.core.errors import PipelineError
@@ -21,8 +22,7 @@ from pipeline.core.timecode import DEFAULT_FPS
 from pipeline.ingest.job import Job, VideoJob
 from pipeline.ingest.segments import Transcript
 from pipeline.media.commands import burn_size
-from pipeline.media.frames import frame_times
-from pipeline.media.probe import MediaInfo, probe
+from pipeline.media.probe import MediaInfo
 from pipeline.media.scenes import detect_shot_changes
 from pipeline.media.vad import detect_speech, speech_pauses
 from pipeline.render.manifest import entry_for
@@ -116,7 +116,7 @@ def _timeline(vj: VideoJob, media: MediaInfo | None, fps: Fraction) -> Timeline 
     """The video's end and, when its frames are not on the grid of ``fps`` (VFR), their real times."""
     if media is None or vj.video is None or not media.width:
         return None
-    frames = frame_times(vj.video)
+    frames = source_frame_times(vj.video)
     return Timeline(frames.end_ms, () if frames.is_constant(fps) else frames.times_ms)
 
 
@@ -155,7 +155,7 @@ def current_tracks(job: Job, vj: VideoJob) -> dict[str, LangTrack]:
     Raises:
         InputError: when the video or the transcript cannot be read.
     """
-    media = probe(vj.video) if vj.video else None
+    media = probe_source(vj.video) if vj.video else None
     shots, pauses = media_facts(vj, media, VideoResult(vj.name))
     made = base_tracks(job, vj, media, shots, pauses).values()
     built = [apply_stored_edits(job.output_dir, vj.name, m, media, shots, {}) for m in made if isinstance(m, LangTrack)]
