@@ -15,6 +15,7 @@ from pipeline.batch import sourcefacts
 from pipeline.batch.sourcefacts import media_json, media_of, probe_source, source_frame_times
 from pipeline.media.frames import frame_times
 from pipeline.media.probe import probe
+from pipeline.render.chunks import read_frame_table, source_frame_table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from zoo import ZOO, build_zoo
@@ -70,3 +71,14 @@ def test_a_damaged_entry_is_measured_again(tmp_path: Path, clip15: Path) -> None
     entry.parent.mkdir(parents=True, exist_ok=True)
     entry.write_text(json.dumps({"media": {"path": "x", "fps": "nonsense"}}), "utf-8")
     assert probe_source(video) == probe(video)
+
+
+@pytest.mark.parametrize("name", ["vfr_mp4", "camcorder_ts", "prores_timecode", "avi_wma"])
+def test_the_cached_frame_table_is_the_frame_table(tmp_path: Path, zoo: dict[str, Path], name: str) -> None:
+    video = tmp_path / zoo[name].name
+    shutil.copy2(zoo[name], video)
+    table = read_frame_table(video)
+    assert source_frame_table(video) == table  # read, then kept
+    assert source_frame_table(video) == table  # from the cache
+    shutil.copyfile(zoo["vp8_webm" if name != "vp8_webm" else "vfr_mp4"], video)  # another file, same name
+    assert source_frame_table(video) == read_frame_table(video) != table
