@@ -168,7 +168,8 @@ def plan_chunks(table: FrameTable, shot_changes_ms: Sequence[int] = ()) -> list[
     Else a chunk ends on one of the source's keyframes when one lies in reach: the next chunk's
     decoding then starts right there instead of at an earlier keyframe.
     """
-    times = [table.ms(i) for i in range(len(table.pts))]
+    (num, den), first_pts = (table.time_base * 1000).as_integer_ratio(), table.clock_ticks
+    times = [Fraction((pts - first_pts) * num, den) for pts in table.pts]  # table.ms(i), in one step each
     index = {pts: i for i, pts in enumerate(table.pts)}
     keyframes = sorted(index[k] for k in table.keyframes if k in index)
     preferred = [_cut_frames(times, shot_changes_ms), keyframes]
