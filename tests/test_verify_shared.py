@@ -176,3 +176,25 @@ def test_the_memo_answers_what_a_fresh_decoder_finds(zoo_dir: Path, name: str) -
                 decoded = memo.decoded
         assert memo.decoded == decoded  # nothing decoded again
         assert decoded <= len({w.pts_ms for w in want.values()}) + 2  # each frame about once
+
+
+def test_prefetched_frames_are_the_ones_a_fresh_decoder_finds(clip15: Path) -> None:
+    """What :meth:`FrameMemo.prefetch` decodes ahead (while the cuts are probed) is what the checks then ask for."""
+    media = probe(clip15)
+    assert media.video is not None
+    times = [1000.0, 2500.0, 7000.0, 7033.4, 12000.0]
+    want = frames_shown(clip15, media.video.index, times, media.sar)
+    with source_memo(media) as memo:
+        memo.plan(times)
+        memo.prefetch(threading.Event())
+        ahead = memo.decoded
+        got = [memo.shown_at(t) for t in times]
+        assert memo.decoded == ahead and memo.hits == len(times)  # every ask answered from what was decoded ahead
+    assert [g.pts_ms for g in got] == [w.pts_ms for w in want]
+    assert all(np.array_equal(g.picture, w.picture) for g, w in zip(got, want, strict=True))
+    stop = threading.Event()
+    stop.set()
+    with source_memo(media) as memo:
+        memo.plan(times)
+        memo.prefetch(stop)
+        assert memo.decoded == 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -185,6 +186,10 @@ def verify_cuts(
     with ThreadPoolExecutor(VERIFY_WORKERS) as pool:
         for check in checks:
             source_frames.plan(source_times(media, check) if check else ())
+        stop = threading.Event()
+        ahead = threading.Thread(target=source_frames.prefetch, args=(stop,), name="source-frames", daemon=True)
+        if any(checks):  # the source's frames are decoded while each cut is probed
+            ahead.start()
         futures = [
             pool.submit(check_cut, media, partial, check, source_frames) if check else None
             for partial, check in zip(partials, checks, strict=True)
@@ -196,4 +201,8 @@ def verify_cuts(
                 if f:
                     f.cancel()  # those not started; leaving the pool waits for the running ones
             raise
+        finally:
+            stop.set()  # what no check asked for (one that stopped early) is not decoded
+            if ahead.is_alive():
+                ahead.join()
     return [settle(p, req.target, found) for p, req, found in zip(partials, requests, problems, strict=True)]

@@ -15,10 +15,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.batch.sourcefacts import probe_source
 from pipeline.core.errors import ContainerError, InputError, PipelineError
 from pipeline.ingest.job import Job, Outputs
 from pipeline.media.containers import video_misfit
-from pipeline.media.probe import MediaInfo, probe
+from pipeline.media.probe import MediaInfo
 
 DEFAULT_MUX = ("mkv", "mp4")
 MASTERS = frozenset({"prores"})
@@ -78,7 +79,7 @@ def check_requests(job: Job) -> None:
         if vj.video is None:
             continue
         try:
-            media = probe(vj.video)
+            media = probe_source(vj.video)
         except PipelineError:
             continue
         _check_video(vj.video, media, burn, containers)

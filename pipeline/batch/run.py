@@ -22,6 +22,7 @@ from pipeline.batch.rerun import PreviousCut, load_previous
 from pipeline.batch.results import JobResult, VideoResult, timed
 from pipeline.batch.reuse import keep_unchanged, mux_or_keep
 from pipeline.batch.review import write_video_review
+from pipeline.batch.sourcefacts import probe_source
 from pipeline.batch.steps import LangTrack, ProgressFactory, display_style, no_progress
 from pipeline.batch.tracks_step import build_video_tracks
 from pipeline.core.errors import FfmpegError, PipelineError
@@ -29,7 +30,7 @@ from pipeline.ingest.approvalstore import read_approval
 from pipeline.ingest.editstore import STORE_NAME
 from pipeline.ingest.job import Job, VideoJob
 from pipeline.media.fonts import check_coverage
-from pipeline.media.probe import MediaInfo, probe
+from pipeline.media.probe import MediaInfo
 from pipeline.render.batchrun import HERE, ChunkWork
 from pipeline.render.burn import Encoder
 from pipeline.render.manifest import entry_for, listed_paths, write_manifest
@@ -225,7 +226,7 @@ def _run_video(job: Job, vj: VideoJob, progress: ProgressFactory, force: bool, w
     root = job.output_dir / vj.name
     try:
         with timed(res, "probe"):
-            media = probe(vj.video) if vj.video else None
+            media = probe_source(vj.video) if vj.video else None
         recover(root)  # a commit that a killed run cut short is finished, and its partials removed
         sweep(root)
         previous = None if force else load_previous(root)

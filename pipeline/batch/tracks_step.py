@@ -13,15 +13,16 @@ from pipeline.batch.aligned import job_transcript
 from pipeline.batch.deliver import delivery_format, write_delivery_files
 from pipeline.batch.edited import apply_stored_edits
 from pipeline.batch.results import VideoResult, timed
+from pipeline.batch.sourcefacts import probe_source, source_frame_times
 from pipeline.batch.steps import LangTrack, display_style, text_box, write_track_files
+from pipeline.batch.trackmemo import build_key, remembered_build
 from pipeline.core.errors import PipelineError
 from pipeline.core.profiles import get_profile
 from pipeline.core.timecode import DEFAULT_FPS
 from pipeline.ingest.job import Job, VideoJob
 from pipeline.ingest.segments import Transcript
 from pipeline.media.commands import burn_size
-from pipeline.media.frames import frame_times
-from pipeline.media.probe import MediaInfo, probe
+from pipeline.media.probe import MediaInfo
 from pipeline.media.scenes import detect_shot_changes
 from pipeline.media.vad import detect_speech, speech_pauses
 from pipeline.render.manifest import entry_for
@@ -97,20 +98,25 @@ def base_tracks(
     timeline = _timeline(vj, media, fps)
     style = display_style(job.style, display)
     made: dict[str, LangTrack | PipelineError] = {}
+    slot = f"{_resolved(vj.transcript)}\0{_resolved(vj.video)}"
     for lang in vj.languages:
         try:
             box = _box(style, lang, job, display) if media else None  # no picture, no pixels to fit
-            made[lang] = _build_lang(transcript, lang, job, fps, list(shots), list(pauses), timeline, box)
+            made[lang] = _build_lang(transcript, lang, job, fps, list(shots), list(pauses), timeline, box, slot)
         except PipelineError as exc:
             made[lang] = exc
     return made
+
+
+def _resolved(path: Path | None) -> str:
+    return "" if path is None else str(path.resolve())
 
 
 def _timeline(vj: VideoJob, media: MediaInfo | None, fps: Fraction) -> Timeline | None:
     """The video's end and, when its frames are not on the grid of ``fps`` (VFR), their real times."""
     if media is None or vj.video is None or not media.width:
         return None
-    frames = frame_times(vj.video)
+    frames = source_frame_times(vj.video)
     return Timeline(frames.end_ms, () if frames.is_constant(fps) else frames.times_ms)
 
 
@@ -123,11 +129,17 @@ def _build_lang(
     pauses: list[int],
     timeline: Timeline | None,
     box: TextBox | None,
+    slot: str,
 ) -> LangTrack:
     """One language's track on the video's timeline (frame times, clipped to its end), its lines
-    wrapped to fit ``box`` in pixels."""
+    wrapped to fit ``box`` in pixels; remembered between runs under ``slot`` (:mod:`pipeline.batch.trackmemo`)."""
     profile = get_profile(lang, job.profile_table(lang))
-    report = build_track_report(transcript.segments, lang, profile, fps, shots, pauses, timeline, box)
+    key = build_key(transcript.segments, lang, profile, fps, shots, pauses, timeline, box)
+    report = remembered_build(
+        f"{slot}\0{lang}",
+        key,
+        lambda: build_track_report(transcript.segments, lang, profile, fps, shots, pauses, timeline, box),
+    )
     return LangTrack(report.track, profile, report.findings, report.shot_moves)
 
 
@@ -143,7 +155,7 @@ def current_tracks(job: Job, vj: VideoJob) -> dict[str, LangTrack]:
     Raises:
         InputError: when the video or the transcript cannot be read.
     """
-    media = probe(vj.video) if vj.video else None
+    media = probe_source(vj.video) if vj.video else None
     shots, pauses = media_facts(vj, media, VideoResult(vj.name))
     made = base_tracks(job, vj, media, shots, pauses).values()
     built = [apply_stored_edits(job.output_dir, vj.name, m, media, shots, {}) for m in made if isinstance(m, LangTrack)]

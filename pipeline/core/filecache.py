@@ -1,7 +1,7 @@
 """Where subpipe caches what it measured about a file, and how a file is recognised without reading it all.
 
 The root is ``SUBPIPE_CACHE``, else ``~/.cache/subpipe``: shot changes, speech, font character
-maps, source digests and burned chunks live under it.
+maps, source digests, probes and frame tables, built tracks and burned chunks live under it.
 """
 
 from __future__ import annotations

@@ -72,6 +72,7 @@ def scan_packets(container: Any, video_index: int | None) -> PacketTimes:
     steps: list[int] = []
     kinds = {s.index: (s.type, *_ratio(s.time_base)) for s in container.streams}
     hidden: dict[int, int] = {}
+    video_first: int | None = None  # the first video pts, in its ticks (to the microsecond once, below)
     for packet in container.demux():
         index = packet.stream_index
         kind, num, den = kinds.get(index, ("", 1, 1))
@@ -92,9 +93,11 @@ def scan_packets(container: Any, video_index: int | None) -> PacketTimes:
         ends[index] = max(ends.get(index, end), end)
         if index == video_index:
             times.video_ms.append(pts)
-            us = round(Fraction(packet.pts * num * 1_000_000, den))
-            times.video_start_us = us if times.video_start_us is None else min(times.video_start_us, us)
+            video_first = packet.pts if video_first is None else min(video_first, packet.pts)
             steps.append(end - pts)
+    if video_first is not None:  # rounding keeps the order: the first pts rounds to the smallest time
+        num, den = kinds[video_index][1:]
+        times.video_start_us = round(Fraction(video_first * num * 1_000_000, den))
     if video_index in ends:
         # a missing packet duration (some AVI, TS): one typical frame step
         last_step = sorted(steps)[len(steps) // 2] if steps else 0

@@ -51,8 +51,8 @@ from pipeline.render.chunks import (
     chunk_key,
     chunk_offset_ms,
     plan_chunks,
-    read_frame_table,
     slice_ass,
+    source_frame_table,
 )
 from pipeline.render.chunkstills import local_frames
 from pipeline.render.inproc import ENGINE
@@ -123,7 +123,7 @@ def render_chunked(
     """
     cache = cache or ChunkCache()
     video = video.resolve()
-    table = read_frame_table(video)
+    table = source_frame_table(video)
     plan = plan_chunks(table, shot_changes_ms or ())
     settings = settings or ChunkSettings(encoder.crf, encoder.preset)
     subs = tuple(pysubs2.SSAFile.from_string(req.ass_text) for req in requests)

@@ -14,6 +14,7 @@ import av
 import pysubs2
 
 from pipeline.core.errors import VerifyError
+from pipeline.core.filecache import cache_root, file_fingerprint, memo_by_file, read_cached, write_cached
 from pipeline.media.chunkargs import ChunkSettings
 from pipeline.render.chunkbatch import ChunkJob
 from pipeline.render.chunkcache import ChunkCache
@@ -24,6 +25,7 @@ from pipeline.render.outputs import discard
 from pipeline.render.overlay import Overlay, is_static
 
 FFMPEG_ENGINE = "ffmpeg"
+_PICTURE_SALT = f"inproc-picture:1:{av.__version__}"  # what decides the answer: this test, PyAV's decoder
 
 
 def chunk_engine(subs: pysubs2.SSAFile | None, picture_ok: bool = True) -> str:
@@ -36,7 +38,28 @@ def chunk_engine(subs: pysubs2.SSAFile | None, picture_ok: bool = True) -> str:
 def inproc_picture(video: Path) -> bool:
     """Whether ``video``'s picture decodes to what the in-process engine composites and encodes as
     it is: yuv420p in limited (or unstated) range. Anything else (4:2:2, 4:4:4, full range) is
-    converted by ffmpeg, as a monolithic burn converts it."""
+    converted by ffmpeg, as a monolithic burn converts it.
+
+    Asked once per process while the file stays as it is, and kept in the cache under its fingerprint
+    (opening the file finds its stream parameters by decoding: ~30 ms)."""
+    return _inproc_picture(Path(video))
+
+
+@memo_by_file
+def _inproc_picture(video: Path) -> bool:
+    try:
+        entry = cache_root() / "sources" / f"picture-{file_fingerprint(video, _PICTURE_SALT)}.json"
+    except OSError:
+        return _opened_picture(video)
+    found = read_cached(entry, "inproc")
+    if isinstance(found, bool):
+        return found
+    ok = _opened_picture(video)
+    write_cached(entry, {"inproc": ok})
+    return ok
+
+
+def _opened_picture(video: Path) -> bool:
     try:
         with av.open(str(video)) as container:
             ctx = container.streams.video[0].codec_context

@@ -13,6 +13,7 @@ language shows nothing has one key for every such language.
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import json
 import math
@@ -25,6 +26,7 @@ import av
 import pysubs2
 
 from pipeline.core.errors import InputError
+from pipeline.core.filecache import cache_root, file_fingerprint, read_cached, write_cached
 
 KEY_SCHEME = 1
 MIN_MS, TARGET_MS, MAX_MS = 2000, 6000, 9000
@@ -69,6 +71,38 @@ class FrameTable:
             return self.pts[end]
         step = self.pts[-1] - self.pts[-2] if len(self.pts) > 1 else 1
         return self.pts[-1] + max(step, 1)
+
+
+def source_frame_table(path: Path) -> FrameTable:
+    """:func:`read_frame_table` of a source, kept in the cache under the file's fingerprint (size, mtime, first
+    and last MiB, as its shot changes are) and this module's code: a rerun reads it back instead of
+    demuxing every packet again.
+
+    Raises:
+        InputError: as :func:`read_frame_table`.
+    """
+    try:
+        entry = cache_root() / "sources" / f"frametable-{file_fingerprint(path, _table_salt())}.json"
+    except OSError:
+        return read_frame_table(path)  # it says what is wrong with the file
+    found = read_cached(entry, "table")
+    if isinstance(found, dict):
+        try:
+            rate = Fraction(*found["rate"]) if found["rate"] else None
+            tb, pts, keys = Fraction(*found["time_base"]), tuple(found["pts"]), tuple(found["keyframes"])
+            return FrameTable(pts, keys, tb, int(found["start_us"]), rate)
+        except (TypeError, ValueError, KeyError, ZeroDivisionError):
+            pass  # damaged: read again
+    table = read_frame_table(path)
+    rate_pair = [table.rate.numerator, table.rate.denominator] if table.rate else None
+    doc = {"pts": list(table.pts), "keyframes": list(table.keyframes), "start_us": table.start_us, "rate": rate_pair}
+    write_cached(entry, {"table": {**doc, "time_base": [table.time_base.numerator, table.time_base.denominator]}})
+    return table
+
+
+@functools.cache
+def _table_salt() -> str:
+    return hashlib.sha256(Path(__file__).read_bytes() + av.__version__.encode()).hexdigest()[:16]
 
 
 def read_frame_table(path: Path) -> FrameTable:
@@ -134,7 +168,8 @@ def plan_chunks(table: FrameTable, shot_changes_ms: Sequence[int] = ()) -> list[
     Else a chunk ends on one of the source's keyframes when one lies in reach: the next chunk's
     decoding then starts right there instead of at an earlier keyframe.
     """
-    times = [table.ms(i) for i in range(len(table.pts))]
+    (num, den), first_pts = (table.time_base * 1000).as_integer_ratio(), table.clock_ticks
+    times = [Fraction((pts - first_pts) * num, den) for pts in table.pts]  # table.ms(i), in one step each
     index = {pts: i for i, pts in enumerate(table.pts)}
     keyframes = sorted(index[k] for k in table.keyframes if k in index)
     preferred = [_cut_frames(times, shot_changes_ms), keyframes]

@@ -152,6 +152,20 @@ class FrameMemo:
                 self._cursor = None
                 raise
 
+    def prefetch(self, stop: threading.Event) -> None:
+        """Decode the :meth:`plan`-ned times not held yet, in ascending order: run in a thread of its own
+        while the callers get ready (probing their cuts), they then find their frames held. Stops at
+        the first error (a caller meets it again when it asks), when ``stop`` is set or the memo closed."""
+        with self._lock:
+            planned = list(self._planned)
+        for t in planned:
+            if stop.is_set() or self._closed:
+                return
+            try:
+                self.shown_at(t)
+            except (LookupError, av.error.FFmpegError):
+                return
+
     def close(self) -> None:
         """Close the file and drop the pictures."""
         with self._decoding, self._lock:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import queue
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -63,13 +63,15 @@ def verify_burn(
         return problems or ["no video stream in the output"]
     frame_ms = _frame_ms(source)
     samples = _samples(source, check)
+
+    def masks_at(src: list[Shown]) -> list[Mask]:
+        return _masks(check, out, [f.pts_ms - source.start_ms for f in src], frame_ms)
+
     try:
         with contextlib.nullcontext(source_frames) if source_frames else source_memo(source) as memo:
-            src_frames, out_frames = _frame_pairs(memo, source, out, samples)
+            src_frames, out_frames, masks = _frame_pairs(memo, source, out, samples, masks_at)
     except (LookupError, av.error.FFmpegError) as exc:
         return [f"cannot read the frames to compare: {exc}"]
-    rel = [f.pts_ms - source.start_ms for f in src_frames]
-    masks = _masks(check, out, rel, frame_ms)
     for sample, src, got, mask in zip(samples, src_frames, out_frames, masks, strict=True):
         # a padded output has one more row or column than the source: compare the common part
         h = min(src.picture.shape[0], got.picture.shape[0], mask.over_black.shape[0])
@@ -109,16 +111,23 @@ def _samples(source: MediaInfo, check: BurnCheck) -> list[Sample]:
 
 
 def _frame_pairs(
-    memo: FrameMemo, source: MediaInfo, out: MediaInfo, samples: Sequence[Sample]
-) -> tuple[list[Shown], list[Shown]]:
-    """The source's frame at each sample (from ``memo``) and the output's frame at the same place, in time order.
+    memo: FrameMemo,
+    source: MediaInfo,
+    out: MediaInfo,
+    samples: Sequence[Sample],
+    masks_at: Callable[[list[Shown]], list[Mask]],
+) -> tuple[list[Shown], list[Shown], list[Mask]]:
+    """The source's frame at each sample (from ``memo``), the output's frame at the same place, in time
+    order, and ``masks_at`` the source's frames (the masks at their times).
 
     Both files are decoded at once (the source in a second thread, PyAV decodes without the GIL):
     the output is asked for the time, from its first frame, at which the source's frame starts,
-    as soon as that frame is known.
+    as soon as that frame is known; the masks are rendered in the source's thread once its frames
+    are known, while the output's last frames are decoded.
 
     Raises:
         LookupError, av.error.FFmpegError: when a file cannot be read.
+        FfmpegError: when the masks cannot be rendered.
     """
     if source.video is None or out.video is None:
         raise LookupError("no video stream")
@@ -126,7 +135,7 @@ def _frame_pairs(
         raise ValueError(f"a memo of {memo.path} given to verify a cut of {source.path}")
     found: queue.SimpleQueue[float | None] = queue.SimpleQueue()
 
-    def decode_source() -> list[Shown]:
+    def decode_source() -> tuple[list[Shown], list[Mask]]:
         shown = []
         try:
             for sample in samples:
@@ -134,7 +143,7 @@ def _frame_pairs(
                 found.put(out.start_ms + shown[-1].pts_ms - source.start_ms)
         finally:
             found.put(None)  # the end, also when decoding failed (the error is raised below)
-        return shown
+        return shown, masks_at(shown)
 
     def out_times() -> Iterator[float]:
         while (t := found.get()) is not None:
@@ -143,7 +152,8 @@ def _frame_pairs(
     with ThreadPoolExecutor(1) as pool:
         src = pool.submit(decode_source)
         out_frames = list(iter_frames_shown(out.path, out.video.index, out_times(), out.sar))
-        return src.result(), out_frames
+        src_frames, masks = src.result()
+        return src_frames, out_frames, masks
 
 
 def _masks(check: BurnCheck, out: MediaInfo, times: list[float], frame_ms: float) -> list[Mask]:

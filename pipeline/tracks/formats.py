@@ -5,6 +5,7 @@ The readers are in :mod:`pipeline.ingest.subparse`.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -68,6 +69,7 @@ class AssStyle:
     bold: bool = False
 
 
+@functools.lru_cache(maxsize=64)  # a run composes each language's ASS for its file and for its burn
 def compose_ass(
     track: Track, style: AssStyle, width: int, height: int, fps: Fraction | None = None, sar: Fraction = Fraction(1)
 ) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from fractions import Fraction
-from xml.sax.saxutils import escape, quoteattr
 
 from pipeline.core.timecode import ms_to_frame
 from pipeline.tracks.delivery import Placed
@@ -71,6 +70,8 @@ def compose_ttml(
     ``fps`` is the video's frame rate (``ttp:frameRate``, times in frames); None writes clock times.
     ``dropped`` counts the cues shorter than a frame, lengthened to one.
     """
+    from xml.sax.saxutils import escape, quoteattr  # here: it imports urllib.request (~30 ms) on every run otherwise
+
     dropped = Counter() if dropped is None else dropped
     signal = f' ttp:contentProfiles="{IMSC11_TEXT}"' if profile == "imsc" else ""
     rate = _rate(fps) if fps else ""
