@@ -28,7 +28,7 @@ from pipeline.media.vad import STEP_MS, Speech, spans_of, speech_flags
 MIN_SPEECH_MS = 1000
 SYNTH_GAP_MS = 150  # silence between the synthetic lines: a pause in the audio has somewhere to go
 EDGE_MS = 500  # audio kept before the first speech and after the last
-LOW_RATIO = 0.3  # a line whose audio is under this share of its synthetic length was not spoken
+LOW_RATIO = 0.3  # a line with audio under this share of its synthetic length: maybe not spoken (the margins tell)
 DILATE = 5  # windows of audio kept around each stretch of speech
 BLIP_MS = 150
 BLIP_DISTANCE_MS = 500
