@@ -6,6 +6,10 @@ Reads SUBPIPE_SPEECH_EVAL (default /work/speech-eval); fetches nothing. For each
 - ``check``: the published segments as cues (start on the frame, end 300 ms after the voice) must raise
   no error-level audio finding and at most one warning per 20 cues; the same cues 2.35 s late must
   raise an error.
+- ``unsaid``: a line the recording does not say added to each script (clean: after every line but the
+  last; the variants: a quarter, half and three quarters of the way in) must be flagged as not spoken,
+  and no spoken line may be (nor on the full scripts, in every variant): a spoken line flagged tells
+  the user to delete a real one.
 - ``sync``: each program with a cut of about 3 s (a split edit: whole phrases go, with their cues)
   or 3 s of silence inserted, before a phrase a third, half and two thirds of the way through; every
   cue of the true track, fitted, must land within one frame of where its voice is.
@@ -246,10 +250,58 @@ def run_align(folder: Path, docs: list[dict[str, object]], aeneas: str | None = 
     return ok
 
 
+UNSAID = {
+    "en": "The quarterly report was filed with the regional office yesterday afternoon.",
+    "de": "Der Quartalsbericht wurde gestern Nachmittag beim Regionalbüro eingereicht.",
+    "es": "El informe trimestral se entregó ayer por la tarde en la oficina regional.",
+    "fr": "Le rapport trimestriel a été déposé hier après-midi au bureau régional.",
+    "zh": "季度报告昨天下午已经提交给地区办公室了。",
+}
+
+
+def _unsaid_row(samples: npt.NDArray[np.int16], texts: list[str], lang: str, spots: list[int]) -> tuple[str, int, int]:
+    """Each of ``spots`` (``-1``: the full script) as ``at:found/spoken lines flagged``; how many of the
+    three a quarter, half and three quarters in were found; spoken lines flagged in all."""
+    from pipeline.align.aligner import align_samples
+
+    cells, found, false = [], 0, 0
+    for at in spots:
+        lines = texts if at < 0 else [*texts[:at], UNSAID[lang], *texts[at:]]
+        flags = [not x.spoken for x in align_samples(samples, lines, lang).lines]
+        hit = at >= 0 and flags[at]
+        found += hit and at in _quarters(len(texts))
+        false += sum(flags) - hit
+        cells.append(f"{'full' if at < 0 else at}:{int(hit)}/{sum(flags) - hit}")
+    return " ".join(cells), found, false
+
+
+def _quarters(count: int) -> list[int]:
+    return [count // 4, count // 2, 3 * count // 4]
+
+
+def run_unsaid(folder: Path, docs: list[dict[str, object]]) -> bool:
+    """A line the audio does not say, added to each script: found (of those a quarter, half and three
+    quarters in) and spoken lines flagged (target 0)."""
+    print("program  variant     at:found/spoken lines flagged (full: the script as published)")
+    found = false = tried = 0
+    for doc in docs:
+        texts = [str(s["text"]) for s in doc["segments"]]  # type: ignore[attr-defined]
+        for variant in VARIANTS:
+            samples = decode_audio(folder / f"{doc['name']}{variant}.wav")
+            inner = range(1, len(texts)) if not variant else _quarters(len(texts))
+            cells, hit, wrong = _unsaid_row(samples, texts, str(doc["lang"]), [-1, *inner])
+            found, false, tried = found + hit, false + wrong, tried + 3
+            print(f"{doc['name']!s:8} {variant or 'clean':11} {cells}")
+    print(f"total: found {found} of {tried} (a quarter, half, three quarters in), spoken lines flagged {false}")
+    return false == 0
+
+
 def main() -> None:
     """Run the evaluations named on the command line (all by default)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("what", nargs="*", default=["check", "sync", "align"], choices=["check", "sync", "align"])
+    parser.add_argument(
+        "what", nargs="*", default=["check", "sync", "align"], choices=["check", "sync", "align", "unsaid"]
+    )
     parser.add_argument("--aeneas", metavar="PYTHON", help="a Python with aeneas-ng: align with it too (align)")
     parser.add_argument("--folder", type=Path, default=Path(os.environ.get("SUBPIPE_SPEECH_EVAL", "/work/speech-eval")))
     args = parser.parse_args()
@@ -262,7 +314,7 @@ def main() -> None:
         if what == "align":
             ok &= run_align(args.folder, docs, args.aeneas)
         else:
-            ok &= {"check": run_check, "sync": run_sync}[what](args.folder, docs)
+            ok &= {"check": run_check, "sync": run_sync, "unsaid": run_unsaid}[what](args.folder, docs)
         print(f"[{what}: {time.perf_counter() - t0:.1f} s]\n")
     sys.exit(0 if ok else 1)
 

@@ -28,7 +28,7 @@ from pipeline.media.vad import STEP_MS, Speech, spans_of, speech_flags
 MIN_SPEECH_MS = 1000
 SYNTH_GAP_MS = 150  # silence between the synthetic lines: a pause in the audio has somewhere to go
 EDGE_MS = 500  # audio kept before the first speech and after the last
-LOW_RATIO = 0.3  # a line whose audio is under this share of its synthetic length was not spoken
+LOW_RATIO = 0.3  # a line with audio under this share of its synthetic length: maybe not spoken (the margins tell)
 DILATE = 5  # windows of audio kept around each stretch of speech
 BLIP_MS = 150
 BLIP_DISTANCE_MS = 500
@@ -135,18 +135,18 @@ def align_samples(samples: npt.NDArray[np.int16], texts: Sequence[str], lang: st
     features = _features(samples, speech, voice, frames)
     fits = search_fits(features.heard, features.said)
     skipped = skipped_lines(features.heard, features.said, features.lines) if fits else []
-    path = _warp_path(features, ())
-    if skipped:
-        without = _warp_path(features, skipped)
-        spans = [[(a, b) for a, b, _ in _map(p, frames)] for p in (path, without)]
-        sure = [k for k in confirmed(skipped, spans[0], spans[1], speech) if _relief(features, path, k) >= MIN_RELIEF]
-        path = without if sure == skipped else _warp_path(features, sure) if sure else path
-    runs = held_runs(path)
+    path, unsaid = _unsaid(features, frames, speech, _warp_path(features, ()), skipped, [])
     found = _map(path, frames)
+    low = [k for k, (_, _, share) in enumerate(found) if share < LOW_RATIO and k not in unsaid]
+    if low:  # squeezed by the warping: not said, or a neighbour took its audio (held to the same margins)
+        path, unsaid = _unsaid(features, frames, speech, path, low, unsaid)
+        found = _map(path, frames)
+    runs = held_runs(path)
     mapped = cut_out([(a, b) for a, b, _ in found], runs)
     clean = _spans_of(_without_blips(speech))
     synthetic = [last - first for first, last in frames]
-    done = _finish(mapped, [t for _, _, t in found], synthetic, clean, (_levels(samples), band_levels(samples)), runs)
+    taken = [0.0 if k in unsaid else t for k, (_, _, t) in enumerate(found)]
+    done = _finish(mapped, taken, set(unsaid), synthetic, clean, (_levels(samples), band_levels(samples)), runs)
     sizes = (features.heard.shape[0] * HOP * 1000 // RATE, features.said.shape[0] * HOP * 1000 // RATE)
     return done if fits else Alignment(done.lines, done.gaps, sizes)
 
@@ -189,14 +189,41 @@ def _warp_path(features: _Features, skipped: Sequence[int]) -> npt.NDArray[np.in
     return out
 
 
-def _relief(features: _Features, path: npt.NDArray[np.int64], k: int) -> float:
-    """:func:`pipeline.align.skips.relief` of line ``k``: the warping with all lines against that without it."""
+def _unsaid(
+    features: _Features,
+    frames: list[tuple[int, int]],
+    speech: Speech,
+    path: npt.NDArray[np.int64],
+    candidates: Sequence[int],
+    left_out: Sequence[int],
+) -> tuple[npt.NDArray[np.int64], list[int]]:
+    """The warping path and the lines it leaves out as not said: ``left_out`` (already out of ``path``)
+    and those of ``candidates`` that keep the margins (:func:`pipeline.align.skips.confirmed` and
+    :func:`pipeline.align.skips.relief`): a spoken line flagged tells the user to delete a real one."""
+    if not candidates:
+        return path, list(left_out)
+    without = _warp_path(features, [*left_out, *candidates])
+    spans = [[(a, b) for a, b, _ in _map(p, frames)] for p in (path, without)]
+    sure = [
+        k
+        for k in confirmed(candidates, spans[0], spans[1], speech, left_out)
+        if _relief(features, path, left_out, k) >= MIN_RELIEF
+    ]
+    if not sure:
+        return path, list(left_out)
+    unsaid = sorted([*left_out, *sure])
+    return (without if sure == list(candidates) else _warp_path(features, unsaid)), unsaid
+
+
+def _relief(features: _Features, path: npt.NDArray[np.int64], left_out: Sequence[int], k: int) -> float:
+    """:func:`pipeline.align.skips.relief` of line ``k``: the warping ``path`` (``left_out`` left out)
+    against the one without line ``k`` too."""
 
     def costs(p: npt.NDArray[np.int64]) -> list[float]:
         at = np.stack((np.searchsorted(features.real_keep, p[:, 0]), np.searchsorted(features.syn_keep, p[:, 1])), 1)
         return line_costs(features.heard, features.said, at, features.lines)
 
-    return relief(costs(path), costs(_warp_path(features, [k])), k)
+    return relief(costs(path), costs(_warp_path(features, [*left_out, k])), k)
 
 
 def _levels(samples: npt.NDArray[np.int16]) -> npt.NDArray[np.float32]:
@@ -214,6 +241,7 @@ def _spans_of(flags: npt.NDArray[np.bool_]) -> Speech:
 def _finish(
     mapped: list[tuple[int, int]],
     taken: list[float],
+    unsaid: set[int],
     synthetic: list[int],
     speech: Speech,
     levels: tuple[npt.NDArray[np.float32], Levels],
@@ -221,7 +249,7 @@ def _finish(
 ) -> Alignment:
     """Snap to pauses, leave out the sounds set apart at the lines' edges, judge each line, find the
     speech no line covers."""
-    said = [k for k, share in enumerate(taken) if share >= LOW_RATIO]  # the rest keep their place
+    said = [k for k in range(len(taken)) if k not in unsaid]  # the rest keep their place
     snapped = fit_to_pauses(snap_to_pauses([mapped[k] for k in said], speech), speech, [synthetic[k] for k in said])
     trimmed = trim_islands(snapped, speech, [synthetic[k] for k in said])
     moved = without_overlaps(extend_ends(trimmed, levels[0], bands=levels[1]))
@@ -229,10 +257,9 @@ def _finish(
     for k, span in zip(said, moved, strict=True):
         spans[k] = span
     lines = []
-    for (a, b), share in zip(spans, taken, strict=True):
-        spoken = share >= LOW_RATIO
+    for k, ((a, b), share) in enumerate(zip(spans, taken, strict=True)):
         confidence = round(min(1.0, share / (2 * LOW_RATIO)), 2)
-        lines.append(AlignedLine(a * STEP_MS, b * STEP_MS, confidence, spoken))
+        lines.append(AlignedLine(a * STEP_MS, b * STEP_MS, confidence, k not in unsaid))
     held = [Gap(a * STEP_MS, b * STEP_MS) for a, b in runs]
     bare = [
         g
