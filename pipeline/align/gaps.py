@@ -5,6 +5,7 @@ Times here are 10 ms windows (the speech detector's).
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ EXTEND_MAX_WINDOWS = 60  # ... and may take the end this far in all
 MIN_PAUSE = 50  # windows: shorter pauses do not end a passage of unscripted speech
 EXTEND_ABOVE_DB = 8.0
 EXTEND_BELOW_PEAK_DB = 32.0  # make eval: 29, 32 and 35 dB; none: clean p95 de 158, es 174 ms
+_NONE = 1 << 62  # no pause
 DIGITAL_SILENCE_DB = 3.0  # windows quieter than this (of 16-bit samples) are digital silence
 
 
@@ -42,34 +44,63 @@ def _pauses(speech: Speech) -> list[tuple[int, int]]:
     return [(runs[i][1], runs[i + 1][0]) for i in range(len(runs) - 1)]
 
 
-def _claims(pauses: Sequence[tuple[int, int]], at: int, lo: int, hi: int) -> list[tuple[int, int]]:
-    """The pauses between ``lo`` and ``hi`` a boundary at ``at`` may move onto, as (index, claim): within
-    ``SNAP_WINDOWS`` a pause claims by its length (a click in a long pause splits it in two: the
-    boundary belongs to the longer part, as a phrase's end usually comes before the longest pause
-    near it); farther, up to ``FAR_WINDOWS``, by its length less the distance beyond ``SNAP_WINDOWS``
-    (a long pause a little beyond the reach beats a short one at hand)."""
+def _claims(pauses: Sequence[tuple[int, int]], at: int, lo: int, hi: int) -> list[tuple[int, int, int]]:
+    """The pauses between ``lo`` and ``hi`` a boundary at ``at`` may move onto, as (index, claim,
+    distance): within ``SNAP_WINDOWS`` a pause claims by its length (a click in a long pause splits it
+    in two: the boundary belongs to the longer part, as a phrase's end usually comes before the
+    longest pause near it); farther, up to ``FAR_WINDOWS``, by its length less the distance beyond
+    ``SNAP_WINDOWS`` (a long pause a little beyond the reach beats a short one at hand)."""
     out = []
     for i, (off, on) in enumerate(pauses):
         d = 0 if off <= at <= on else min(abs(off - at), abs(on - at))
         claim = on - off - max(d - SNAP_WINDOWS, 0)
         if lo <= off and on <= hi and d <= FAR_WINDOWS and claim > 0:
-            out.append((i, claim))
+            out.append((i, claim, d))
     return out
 
 
-def _assign(claims: Sequence[Sequence[tuple[int, int]]]) -> list[int | None]:
+def _assign(claims: Sequence[Sequence[tuple[int, int, int]]]) -> list[int | None]:
     """A pause (index) or none for each boundary, in order and each pause to one boundary at most,
-    with the largest sum of claims (two boundaries near one long pause: the nearer one gets it)."""
-    states: dict[int, tuple[int, tuple[int | None, ...]]] = {-1: (0, ())}  # last pause used: (sum, picks)
-    for options in claims:
-        after: dict[int, tuple[int, tuple[int | None, ...]]] = {}
-        for last, (total, picks) in states.items():
-            moves = [(last, total, None)] + [(i, total + c, i) for i, c in options if i > last]
-            for state, score, pick in moves:
-                if state not in after or score > after[state][0]:
-                    after[state] = (score, (*picks, pick))
-        states = after
-    return list(max(states.values(), key=lambda v: v[0])[1])
+    with the largest sum of claims; between equal sums, the smallest sum of distances (two boundaries
+    near one long pause: the nearer one gets it).
+
+    Dynamic programming over "the last pause used": only the states that no other beats (a lower
+    last pause and a score as high) are kept, sorted, and those below every later boundary's options
+    are merged into their best; each pick is a back-pointer. Time n log n in the boundaries."""
+    picks: list[tuple[int, int, int]] = []  # (boundary, pause, previous pick or -1)
+    lasts, scores, heads = [-1], [(0, 0)], [-1]  # lasts rise, scores rise strictly
+    floors = [min((i for i, _, _ in o), default=_NONE) for o in claims] + [_NONE]  # then the least ahead
+    for k in range(len(claims) - 1, -1, -1):
+        floors[k] = min(floors[k], floors[k + 1])
+    for k, options in enumerate(claims):
+        new = []
+        for i, c, d in options:
+            j = bisect.bisect_left(lasts, i) - 1  # the best state whose last pause is before i
+            picks.append((k, i, heads[j]))
+            new.append((i, (scores[j][0] + c, scores[j][1] - d), len(picks) - 1))
+        for i, score, head in new:
+            _keep(lasts, scores, heads, (i, score, head))
+        cut = bisect.bisect_left(lasts, floors[k + 1]) - 1
+        if cut > 0:
+            del lasts[:cut], scores[:cut], heads[:cut]
+    out: list[int | None] = [None] * len(claims)
+    head = heads[-1]
+    while head >= 0:
+        k, i, head = picks[head]
+        out[k] = i
+    return out
+
+
+def _keep(lasts: list[int], scores: list[tuple[int, int]], heads: list[int], state: tuple[int, tuple[int, int], int]) -> None:
+    """``state`` (last pause, score, back-pointer) into the sorted states no other beats (:func:`_assign`)."""
+    last, score, head = state
+    at = bisect.bisect_left(lasts, last)
+    if (at > 0 and scores[at - 1] >= score) or (at < len(lasts) and lasts[at] == last and scores[at] >= score):
+        return
+    end = at
+    while end < len(lasts) and scores[end] <= score:
+        end += 1
+    lasts[at:end], scores[at:end], heads[at:end] = [last], [score], [head]
 
 
 def snap_to_pauses(mapped: Sequence[tuple[int, int]], speech: Speech) -> list[tuple[int, int]]:
