@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from pipeline.align.voicing import Levels, voiced
+from pipeline.align.voicing import Levels, hissy, voiced
 from pipeline.media.vad import STEP_MS, Speech
 
 SNAP_WINDOWS = 40  # a boundary moves onto a pause at most 400 ms away...
@@ -21,6 +21,7 @@ FAR_WINDOWS = 100  # ... or onto a longer one at most 1 s away
 MIN_GAP_MS = 1500  # speech no line covers, this long or longer, is a gap
 EXTEND_WINDOWS = 30
 EXTEND_DIP = 10  # windows: a voiced sound after a dip this short is still the line's
+VOICING_WINDOWS = 3  # ... whose voicing starts within this many windows
 ONSET_WINDOWS = 5  # a voiced sound after so many unvoiced windows is a new syllable...
 EXTEND_MAX_WINDOWS = 60  # ... and may take the end this far in all
 MIN_PAUSE = 50  # windows: shorter pauses do not end a passage of unscripted speech
@@ -91,7 +92,9 @@ def _assign(claims: Sequence[Sequence[tuple[int, int, int]]]) -> list[int | None
     return out
 
 
-def _keep(lasts: list[int], scores: list[tuple[int, int]], heads: list[int], state: tuple[int, tuple[int, int], int]) -> None:
+def _keep(
+    lasts: list[int], scores: list[tuple[int, int]], heads: list[int], state: tuple[int, tuple[int, int], int]
+) -> None:
     """``state`` (last pause, score, back-pointer) into the sorted states no other beats (:func:`_assign`)."""
     last, score, head = state
     at = bisect.bisect_left(lasts, last)
@@ -142,12 +145,22 @@ def extend_ends(
     ``EXTEND_BELOW_PEAK_DB`` under the line's own peaks (its 90th percentile: a breath after the
     phrase is not its decay), by at most ``EXTEND_WINDOWS``, never into the next line. The speech
     detector lets a phrase go 60-80 ms before the published ends (make eval), 200 ms under a hiss.
+
     With ``bands`` (:func:`pipeline.align.voicing.band_levels`), what is voiced like the line
-    (:func:`pipeline.align.voicing.voiced`) is more of it: the decay goes on over a dip of up to
-    ``EXTEND_DIP`` windows when what comes back is voiced (make eval, clean p95 es 116 -> 30 ms,
-    median fr 32 -> 27 ms; a breath or a thump is not taken), and a voiced sound that starts after
-    ``ONSET_WINDOWS`` unvoiced ones (a new syllable: the speech detector hears no fricative) has
-    ``EXTEND_WINDOWS`` of its own, up to ``EXTEND_MAX_WINDOWS`` in all (clean fr 123 -> 89 ms)."""
+    (:func:`pipeline.align.voicing.voiced`) is more of it, up to the next line's start:
+
+    - the decay goes on over a dip of up to ``EXTEND_DIP`` windows when what comes back is voiced
+      and no louder than the line's last windows (a decay does not rise; make eval, clean p95 es
+      116 -> 30 ms, median fr 32 -> 27 ms; a breath or a thump is not taken);
+    - a voiced sound right after ``ONSET_WINDOWS`` loud unvoiced windows, most with more over 3.4 kHz
+      than under 1 kHz (a fricative, not silence: the speech detector hears no fricative) is a new
+      syllable, and the end may go on ``EXTEND_WINDOWS`` from its onset, up to ``EXTEND_MAX_WINDOWS``
+      from the line's end (clean fr 123 -> 89 ms).
+
+    What comes back after a dip must die out within the reach (``EXTEND_WINDOWS`` from the line's
+    end): a chord, a music sting or another voice that goes on is not the line's decay, after the
+    last line as after any other.
+    """
     out = [list(s) for s in spans]
     for k, (a, b) in enumerate(spans):
         around = levels[max(a - 300, 0) : b + 300]
@@ -156,28 +169,55 @@ def extend_ends(
         last = min(b + EXTEND_MAX_WINDOWS, levels.size, spans[k + 1][0] if k + 1 < len(spans) else levels.size)
         peak = float(np.percentile(levels[a:b], 90)) if b > a else 0.0
         least = max(floor + above_db, peak - EXTEND_BELOW_PEAK_DB)
-        voice = None if bands is None else voiced(bands, (a, b), b, last)
-        out[k][1] = _end_of_decay(levels[b:last] > least, voice, min(EXTEND_WINDOWS, last - b)) + b
+        tail = levels[b:last]
+        sound = None
+        if bands is not None and b > a:
+            voice = voiced(bands, (a, b), b, last)
+            most = float(levels[max(b - 3, a) : b].max())  # what comes back after a dip is no louder
+            sound = _Tail(voice, hissy(bands, b, last), tail <= most)
+        out[k][1] = _end_of_decay(tail > least, sound, min(EXTEND_WINDOWS, last - b)) + b
     return [(a, b) for a, b in out]
 
 
-def _end_of_decay(loud: npt.NDArray[np.bool_], voice: npt.NDArray[np.bool_] | None, limit: int) -> int:
+@dataclass(frozen=True)
+class _Tail:
+    """What follows a line's end, per window: voiced like it, a fricative, no louder than its end."""
+
+    voice: npt.NDArray[np.bool_]
+    hiss: npt.NDArray[np.bool_]
+    falling: npt.NDArray[np.bool_]
+
+
+def _end_of_decay(loud: npt.NDArray[np.bool_], tail: _Tail | None, limit: int) -> int:
     """How many windows of ``loud`` (over the level a decay must keep, from a line's end on) the end
-    goes on through (:func:`extend_ends`), at first at most ``limit``; ``voice``: which are voiced."""
+    goes on through (:func:`extend_ends`), at first at most ``limit``; ``tail``: the voicing rules'."""
     end = 0
     while end < limit:
         if loud[end]:
+            before = slice(end - ONSET_WINDOWS, end)
             onset = (
-                voice is not None and end >= ONSET_WINDOWS and voice[end] and not voice[end - ONSET_WINDOWS : end].any()
+                tail is not None
+                and end >= ONSET_WINDOWS
+                and tail.voice[end]
+                and not tail.voice[before].any()
+                and bool(loud[before].all() and 2 * np.count_nonzero(tail.hiss[before]) > ONSET_WINDOWS)
             )
             limit = max(limit, min(end + EXTEND_WINDOWS, loud.size)) if onset else limit
             end += 1
             continue
         back = np.flatnonzero(loud[end : min(end + EXTEND_DIP + 1, limit)])
-        if voice is None or back.size == 0 or not voice[end + int(back[0])]:
+        if tail is None or back.size == 0 or not _comes_back(loud, tail, end + int(back[0]), limit):
             break
         end += int(back[0])
     return end
+
+
+def _comes_back(loud: npt.NDArray[np.bool_], tail: _Tail, at: int, limit: int) -> bool:
+    """Whether the sound at ``at``, after a dip, is the line's last sound coming back: voiced within
+    ``VOICING_WINDOWS`` (a stop's release comes before its vowel), no louder than the line's end, and
+    over before ``limit`` (:func:`extend_ends`)."""
+    voiced = tail.voice[at : at + VOICING_WINDOWS].any()
+    return bool(voiced and tail.falling[at] and not loud[at : limit + 1].all())
 
 
 def held_runs(path: npt.NDArray[np.int64], min_windows: int = MIN_GAP_MS // STEP_MS) -> list[tuple[int, int]]:

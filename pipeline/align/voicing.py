@@ -29,7 +29,8 @@ def band_levels(samples: npt.NDArray[np.int16]) -> Levels:
     freqs = np.fft.rfftfreq(_FFT, 1 / RATE)
     masks = [(freqs >= 300) & (freqs < 1000), freqs >= 3400, (freqs >= 300) & (freqs < 3400)]
     count = samples.size // HOP
-    x = np.concatenate((samples.astype(np.float32), np.zeros(_FFT, dtype=np.float32)))
+    lead = np.zeros(_FFT // 2 - HOP // 2, dtype=np.float32)  # each frame centred on its window
+    x = np.concatenate((lead, samples.astype(np.float32), np.zeros(_FFT, dtype=np.float32)))
     window = np.hanning(_FFT).astype(np.float32)
     out = np.zeros((count, len(masks)), dtype=np.float32)
     for first in range(0, count, _BLOCK):
@@ -50,4 +51,13 @@ def voiced(levels: Levels, line: tuple[int, int], first: int, last: int) -> npt.
     peak = float(np.percentile(levels[a:b, BAND], 90))
     here = levels[first : min(last, levels.shape[0])]
     out[: here.shape[0]] = (here[:, LOW] >= here[:, HIGH] + TILT_DB) & (here[:, BAND] >= peak - BELOW_PEAK_DB)
+    return out
+
+
+def hissy(levels: Levels, first: int, last: int) -> npt.NDArray[np.bool_]:
+    """For each window ``first .. last - 1``: whether it has more over 3.4 kHz than between 300 Hz and
+    1 kHz (a fricative or a breath; silence or room tone under a voice's band, as often, has not)."""
+    out = np.zeros(max(last - first, 0), dtype=np.bool_)
+    here = levels[first : min(last, levels.shape[0])]
+    out[: here.shape[0]] = here[:, HIGH] > here[:, LOW]
     return out
