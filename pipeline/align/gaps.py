@@ -150,16 +150,14 @@ def extend_ends(
     (:func:`pipeline.align.voicing.voiced`) is more of it, up to the next line's start:
 
     - the decay goes on over a dip of up to ``EXTEND_DIP`` windows when what comes back is voiced
-      and no louder than the line's last windows (a decay does not rise; make eval, clean p95 es
-      116 -> 30 ms, median fr 32 -> 27 ms; a breath or a thump is not taken);
+      (make eval, clean p95 es 116 -> 30 ms, median fr 32 -> 27 ms; a breath or a thump is not
+      taken) and dies out within the reach (``EXTEND_WINDOWS`` from the line's end: a chord, a music
+      sting or another voice that goes on is not the line's decay, after the last line as after any
+      other);
     - a voiced sound right after ``ONSET_WINDOWS`` loud unvoiced windows, most with more over 3.4 kHz
       than under 1 kHz (a fricative, not silence: the speech detector hears no fricative) is a new
       syllable, and the end may go on ``EXTEND_WINDOWS`` from its onset, up to ``EXTEND_MAX_WINDOWS``
       from the line's end (clean fr 123 -> 89 ms).
-
-    What comes back after a dip must die out within the reach (``EXTEND_WINDOWS`` from the line's
-    end): a chord, a music sting or another voice that goes on is not the line's decay, after the
-    last line as after any other.
     """
     out = [list(s) for s in spans]
     for k, (a, b) in enumerate(spans):
@@ -173,19 +171,17 @@ def extend_ends(
         sound = None
         if bands is not None and b > a:
             voice = voiced(bands, (a, b), b, last)
-            most = float(levels[max(b - 3, a) : b].max())  # what comes back after a dip is no louder
-            sound = _Tail(voice, hissy(bands, b, last), tail <= most)
+            sound = _Tail(voice, hissy(bands, b, last))
         out[k][1] = _end_of_decay(tail > least, sound, min(EXTEND_WINDOWS, last - b)) + b
     return [(a, b) for a, b in out]
 
 
 @dataclass(frozen=True)
 class _Tail:
-    """What follows a line's end, per window: voiced like it, a fricative, no louder than its end."""
+    """What follows a line's end, per window: voiced like it, hissing as a fricative."""
 
     voice: npt.NDArray[np.bool_]
     hiss: npt.NDArray[np.bool_]
-    falling: npt.NDArray[np.bool_]
 
 
 def _end_of_decay(loud: npt.NDArray[np.bool_], tail: _Tail | None, limit: int) -> int:
@@ -214,10 +210,10 @@ def _end_of_decay(loud: npt.NDArray[np.bool_], tail: _Tail | None, limit: int) -
 
 def _comes_back(loud: npt.NDArray[np.bool_], tail: _Tail, at: int, limit: int) -> bool:
     """Whether the sound at ``at``, after a dip, is the line's last sound coming back: voiced within
-    ``VOICING_WINDOWS`` (a stop's release comes before its vowel), no louder than the line's end, and
-    over before ``limit`` (:func:`extend_ends`)."""
+    ``VOICING_WINDOWS`` (a stop's release comes before its vowel) and over before ``limit``
+    (:func:`extend_ends`)."""
     voiced = tail.voice[at : at + VOICING_WINDOWS].any()
-    return bool(voiced and tail.falling[at] and not loud[at : limit + 1].all())
+    return bool(voiced and not loud[at : limit + 1].all())
 
 
 def held_runs(path: npt.NDArray[np.int64], min_windows: int = MIN_GAP_MS // STEP_MS) -> list[tuple[int, int]]:
