@@ -45,6 +45,16 @@ def _hiss(ms: int, seed: int = 1) -> Floats:
     return np.random.default_rng(seed).normal(0, 1500, ms * 16)
 
 
+def _pink(ms: int, seed: int = 4) -> Floats:
+    rng = np.random.default_rng(seed)
+    spectrum = np.fft.rfft(rng.normal(0, 1, ms * 16))
+    spectrum[1:] /= np.sqrt(np.fft.rfftfreq(ms * 16, 1 / RATE)[1:])
+    spectrum[0] = 0
+    out: Floats = np.fft.irfft(spectrum, ms * 16)
+    out *= 1500 / float(out.std())
+    return out
+
+
 def _vowel(ms: int, amplitude: float = 1500) -> Floats:
     out: Floats = amplitude * VOICE[: ms * 16]
     return out
@@ -104,6 +114,13 @@ def test_a_new_syllable_after_a_fricative_carries_the_end_but_not_beyond_the_cap
     # two such syllables and a long hiss: no further than EXTEND_MAX_WINDOWS in all
     six = np.concatenate((_hiss(150), _vowel(50), _hiss(200, 2), _vowel(50), _hiss(500, 3)))
     assert _ends(six)[1] == 200 + EXTEND_MAX_WINDOWS
+    # a syllable after a silent dip of 70 ms is taken (a short dip), but as no new syllable: the
+    # voice that starts 40 ms after it and goes on 200 ms is not the line's (it ended at 213)
+    ramp = np.concatenate((np.linspace(0, 1, 480), np.ones(480)))
+    tail = np.concatenate((np.zeros(1120), ramp * _vowel(60), np.zeros(640), _vowel(200)))
+    assert _ends(tail)[1] <= 215
+    # nor after as loud a rumble with less over 3.4 kHz than under 1 kHz (pink noise): no fricative
+    assert _ends(np.concatenate((_pink(150), _vowel(50), _pink(200, 5))))[1] <= 200 + EXTEND_WINDOWS
     # the same vowel after 150 ms of silence is no new syllable (nor a short dip)
     assert _ends(np.concatenate((np.zeros(2400), _vowel(50), _hiss(200, 2))))[1] < 205
     # nor after a fricative of 20 ms only
