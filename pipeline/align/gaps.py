@@ -5,6 +5,7 @@ Times here are 10 ms windows (the speech detector's).
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from pipeline.align.voicing import Levels, voiced
+from pipeline.align.voicing import Levels, hissy, voiced
 from pipeline.media.vad import STEP_MS, Speech
 
 SNAP_WINDOWS = 40  # a boundary moves onto a pause at most 400 ms away...
@@ -20,11 +21,13 @@ FAR_WINDOWS = 100  # ... or onto a longer one at most 1 s away
 MIN_GAP_MS = 1500  # speech no line covers, this long or longer, is a gap
 EXTEND_WINDOWS = 30
 EXTEND_DIP = 10  # windows: a voiced sound after a dip this short is still the line's
+VOICING_WINDOWS = 3  # ... whose voicing starts within this many windows
 ONSET_WINDOWS = 5  # a voiced sound after so many unvoiced windows is a new syllable...
 EXTEND_MAX_WINDOWS = 60  # ... and may take the end this far in all
 MIN_PAUSE = 50  # windows: shorter pauses do not end a passage of unscripted speech
 EXTEND_ABOVE_DB = 8.0
 EXTEND_BELOW_PEAK_DB = 32.0  # make eval: 29, 32 and 35 dB; none: clean p95 de 158, es 174 ms
+_NONE = 1 << 62  # no pause
 DIGITAL_SILENCE_DB = 3.0  # windows quieter than this (of 16-bit samples) are digital silence
 
 
@@ -42,34 +45,65 @@ def _pauses(speech: Speech) -> list[tuple[int, int]]:
     return [(runs[i][1], runs[i + 1][0]) for i in range(len(runs) - 1)]
 
 
-def _claims(pauses: Sequence[tuple[int, int]], at: int, lo: int, hi: int) -> list[tuple[int, int]]:
-    """The pauses between ``lo`` and ``hi`` a boundary at ``at`` may move onto, as (index, claim): within
-    ``SNAP_WINDOWS`` a pause claims by its length (a click in a long pause splits it in two: the
-    boundary belongs to the longer part, as a phrase's end usually comes before the longest pause
-    near it); farther, up to ``FAR_WINDOWS``, by its length less the distance beyond ``SNAP_WINDOWS``
-    (a long pause a little beyond the reach beats a short one at hand)."""
+def _claims(pauses: Sequence[tuple[int, int]], at: int, lo: int, hi: int) -> list[tuple[int, int, int]]:
+    """The pauses between ``lo`` and ``hi`` a boundary at ``at`` may move onto, as (index, claim,
+    distance): within ``SNAP_WINDOWS`` a pause claims by its length (a click in a long pause splits it
+    in two: the boundary belongs to the longer part, as a phrase's end usually comes before the
+    longest pause near it); farther, up to ``FAR_WINDOWS``, by its length less the distance beyond
+    ``SNAP_WINDOWS`` (a long pause a little beyond the reach beats a short one at hand)."""
     out = []
     for i, (off, on) in enumerate(pauses):
         d = 0 if off <= at <= on else min(abs(off - at), abs(on - at))
         claim = on - off - max(d - SNAP_WINDOWS, 0)
         if lo <= off and on <= hi and d <= FAR_WINDOWS and claim > 0:
-            out.append((i, claim))
+            out.append((i, claim, d))
     return out
 
 
-def _assign(claims: Sequence[Sequence[tuple[int, int]]]) -> list[int | None]:
+def _assign(claims: Sequence[Sequence[tuple[int, int, int]]]) -> list[int | None]:
     """A pause (index) or none for each boundary, in order and each pause to one boundary at most,
-    with the largest sum of claims (two boundaries near one long pause: the nearer one gets it)."""
-    states: dict[int, tuple[int, tuple[int | None, ...]]] = {-1: (0, ())}  # last pause used: (sum, picks)
-    for options in claims:
-        after: dict[int, tuple[int, tuple[int | None, ...]]] = {}
-        for last, (total, picks) in states.items():
-            moves = [(last, total, None)] + [(i, total + c, i) for i, c in options if i > last]
-            for state, score, pick in moves:
-                if state not in after or score > after[state][0]:
-                    after[state] = (score, (*picks, pick))
-        states = after
-    return list(max(states.values(), key=lambda v: v[0])[1])
+    with the largest sum of claims; between equal sums, the smallest sum of distances (two boundaries
+    near one long pause: the nearer one gets it).
+
+    Dynamic programming over "the last pause used": only the states that no other beats (a lower
+    last pause and a score as high) are kept, sorted, and those below every later boundary's options
+    are merged into their best; each pick is a back-pointer. Time n log n in the boundaries."""
+    picks: list[tuple[int, int, int]] = []  # (boundary, pause, previous pick or -1)
+    lasts, scores, heads = [-1], [(0, 0)], [-1]  # lasts rise, scores rise strictly
+    floors = [min((i for i, _, _ in o), default=_NONE) for o in claims] + [_NONE]  # then the least ahead
+    for k in range(len(claims) - 1, -1, -1):
+        floors[k] = min(floors[k], floors[k + 1])
+    for k, options in enumerate(claims):
+        new = []
+        for i, c, d in options:
+            j = bisect.bisect_left(lasts, i) - 1  # the best state whose last pause is before i
+            picks.append((k, i, heads[j]))
+            new.append((i, (scores[j][0] + c, scores[j][1] - d), len(picks) - 1))
+        for i, score, head in new:
+            _keep(lasts, scores, heads, (i, score, head))
+        cut = bisect.bisect_left(lasts, floors[k + 1]) - 1
+        if cut > 0:
+            del lasts[:cut], scores[:cut], heads[:cut]
+    out: list[int | None] = [None] * len(claims)
+    head = heads[-1]
+    while head >= 0:
+        k, i, head = picks[head]
+        out[k] = i
+    return out
+
+
+def _keep(
+    lasts: list[int], scores: list[tuple[int, int]], heads: list[int], state: tuple[int, tuple[int, int], int]
+) -> None:
+    """``state`` (last pause, score, back-pointer) into the sorted states no other beats (:func:`_assign`)."""
+    last, score, head = state
+    at = bisect.bisect_left(lasts, last)
+    if (at > 0 and scores[at - 1] >= score) or (at < len(lasts) and lasts[at] == last and scores[at] >= score):
+        return
+    end = at
+    while end < len(lasts) and scores[end] <= score:
+        end += 1
+    lasts[at:end], scores[at:end], heads[at:end] = [last], [score], [head]
 
 
 def snap_to_pauses(mapped: Sequence[tuple[int, int]], speech: Speech) -> list[tuple[int, int]]:
@@ -111,12 +145,20 @@ def extend_ends(
     ``EXTEND_BELOW_PEAK_DB`` under the line's own peaks (its 90th percentile: a breath after the
     phrase is not its decay), by at most ``EXTEND_WINDOWS``, never into the next line. The speech
     detector lets a phrase go 60-80 ms before the published ends (make eval), 200 ms under a hiss.
+
     With ``bands`` (:func:`pipeline.align.voicing.band_levels`), what is voiced like the line
-    (:func:`pipeline.align.voicing.voiced`) is more of it: the decay goes on over a dip of up to
-    ``EXTEND_DIP`` windows when what comes back is voiced (make eval, clean p95 es 116 -> 30 ms,
-    median fr 32 -> 27 ms; a breath or a thump is not taken), and a voiced sound that starts after
-    ``ONSET_WINDOWS`` unvoiced ones (a new syllable: the speech detector hears no fricative) has
-    ``EXTEND_WINDOWS`` of its own, up to ``EXTEND_MAX_WINDOWS`` in all (clean fr 123 -> 89 ms)."""
+    (:func:`pipeline.align.voicing.voiced`) is more of it, up to the next line's start:
+
+    - the decay goes on over a dip of up to ``EXTEND_DIP`` windows when what comes back is voiced
+      (make eval, clean p95 es 116 -> 30 ms, median fr 32 -> 27 ms; a breath or a thump is not
+      taken) and dies out within the reach (``EXTEND_WINDOWS`` from the line's end: a chord, a music
+      sting or another voice that goes on is not the line's decay, after the last line as after any
+      other);
+    - a voiced sound right after ``ONSET_WINDOWS`` loud unvoiced windows, most with more over 3.4 kHz
+      than under 1 kHz (a fricative, not silence: the speech detector hears no fricative) is a new
+      syllable, and the end may go on ``EXTEND_WINDOWS`` from its onset, up to ``EXTEND_MAX_WINDOWS``
+      from the line's end (clean fr 123 -> 89 ms).
+    """
     out = [list(s) for s in spans]
     for k, (a, b) in enumerate(spans):
         around = levels[max(a - 300, 0) : b + 300]
@@ -125,28 +167,53 @@ def extend_ends(
         last = min(b + EXTEND_MAX_WINDOWS, levels.size, spans[k + 1][0] if k + 1 < len(spans) else levels.size)
         peak = float(np.percentile(levels[a:b], 90)) if b > a else 0.0
         least = max(floor + above_db, peak - EXTEND_BELOW_PEAK_DB)
-        voice = None if bands is None else voiced(bands, (a, b), b, last)
-        out[k][1] = _end_of_decay(levels[b:last] > least, voice, min(EXTEND_WINDOWS, last - b)) + b
+        tail = levels[b:last]
+        sound = None
+        if bands is not None and b > a:
+            voice = voiced(bands, (a, b), b, last)
+            sound = _Tail(voice, hissy(bands, b, last))
+        out[k][1] = _end_of_decay(tail > least, sound, min(EXTEND_WINDOWS, last - b)) + b
     return [(a, b) for a, b in out]
 
 
-def _end_of_decay(loud: npt.NDArray[np.bool_], voice: npt.NDArray[np.bool_] | None, limit: int) -> int:
+@dataclass(frozen=True)
+class _Tail:
+    """What follows a line's end, per window: voiced like it, hissing as a fricative."""
+
+    voice: npt.NDArray[np.bool_]
+    hiss: npt.NDArray[np.bool_]
+
+
+def _end_of_decay(loud: npt.NDArray[np.bool_], tail: _Tail | None, limit: int) -> int:
     """How many windows of ``loud`` (over the level a decay must keep, from a line's end on) the end
-    goes on through (:func:`extend_ends`), at first at most ``limit``; ``voice``: which are voiced."""
+    goes on through (:func:`extend_ends`), at first at most ``limit``; ``tail``: the voicing rules'."""
     end = 0
     while end < limit:
         if loud[end]:
+            before = slice(end - ONSET_WINDOWS, end)
             onset = (
-                voice is not None and end >= ONSET_WINDOWS and voice[end] and not voice[end - ONSET_WINDOWS : end].any()
+                tail is not None
+                and end >= ONSET_WINDOWS
+                and tail.voice[end]
+                and not tail.voice[before].any()
+                and bool(loud[before].all() and 2 * np.count_nonzero(tail.hiss[before]) > ONSET_WINDOWS)
             )
             limit = max(limit, min(end + EXTEND_WINDOWS, loud.size)) if onset else limit
             end += 1
             continue
         back = np.flatnonzero(loud[end : min(end + EXTEND_DIP + 1, limit)])
-        if voice is None or back.size == 0 or not voice[end + int(back[0])]:
+        if tail is None or back.size == 0 or not _comes_back(loud, tail, end + int(back[0]), limit):
             break
         end += int(back[0])
     return end
+
+
+def _comes_back(loud: npt.NDArray[np.bool_], tail: _Tail, at: int, limit: int) -> bool:
+    """Whether the sound at ``at``, after a dip, is the line's last sound coming back: voiced within
+    ``VOICING_WINDOWS`` (a stop's release comes before its vowel) and over before ``limit``
+    (:func:`extend_ends`)."""
+    voiced = tail.voice[at : at + VOICING_WINDOWS].any()
+    return bool(voiced and not loud[at : limit + 1].all())
 
 
 def held_runs(path: npt.NDArray[np.int64], min_windows: int = MIN_GAP_MS // STEP_MS) -> list[tuple[int, int]]:

@@ -12,7 +12,8 @@ FRAME_SAMPLES = SAMPLE_RATE * STEP_MS // 1000
 OCCUPIED = 0.15
 STRONG = 0.3  # so many bins above the floor are speech even where WebRTC VAD hears none (a hoarse voice)
 OCCUPIED_LOW = 0.08  # a soft onset before the speech
-_FFT = 512
+FFT_SIZE = 512  # samples per frame (32 ms), one frame every 10 ms window
+SPEECH_BAND_HZ = (300, 3400)  # the occupancy gate's band; the alignment's voicing test reads it too
 _BLOCK = 30_000  # 5 minutes of windows: memory stays bounded
 _CHUNK = 20  # the local floor's minima: over 200 ms ...
 _REACH = 8  # ... then over 1.6 s on each side
@@ -30,16 +31,22 @@ BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float32]
 
 
+def spectra(padded: npt.NDArray[np.float32], first: int, n: int) -> npt.NDArray[np.complex128]:
+    """The spectra of windows ``first .. first+n`` of ``padded`` (its samples, then ``FFT_SIZE`` zeros):
+    a Hann-weighted frame of ``FFT_SIZE`` samples from each window's start."""
+    frames = np.lib.stride_tricks.sliding_window_view(padded, FFT_SIZE)[::FRAME_SAMPLES][first : first + n]
+    out: npt.NDArray[np.complex128] = np.fft.rfft(frames * np.hanning(FFT_SIZE).astype(np.float32), axis=1)
+    return out
+
+
 def _power(padded: npt.NDArray[np.float32], first: int, n: int) -> npt.NDArray[np.float32]:
     """The speech band's power of windows ``first .. first+n``, smoothed over 3 windows and 3 bins.
 
     One periodogram bin of noise swings by 10 dB from window to window; averaged over nine
     neighbours it holds within a few dB, so steady noise no longer pokes above its floor.
     """
-    window = np.hanning(_FFT).astype(np.float32)
-    lo, hi = 300 * _FFT // SAMPLE_RATE, 3400 * _FFT // SAMPLE_RATE
-    index = (first + np.arange(n))[:, None] * FRAME_SAMPLES + np.arange(_FFT)[None, :]
-    power = (np.abs(np.fft.rfft(padded[index] * window, axis=1)[:, lo - 1 : hi + 1]) ** 2).astype(np.float32)
+    lo, hi = (hz * FFT_SIZE // SAMPLE_RATE for hz in SPEECH_BAND_HZ)
+    power = (np.abs(spectra(padded, first, n)[:, lo - 1 : hi + 1]) ** 2).astype(np.float32)
     power = (power[:, :-2] + power[:, 1:-1] + power[:, 2:]) / np.float32(3)
     edge = np.concatenate((power[:1], power, power[-1:]))
     return (edge[:-2] + edge[1:-1] + edge[2:]) / np.float32(3) + np.float32(1e-3)
@@ -81,7 +88,7 @@ def occupancy(samples: npt.NDArray[np.int16], count: int) -> tuple[FloatArray, F
     """
     share = np.zeros(count, dtype=np.float32)
     level = np.full(count, -120.0, dtype=np.float32)
-    padded = np.concatenate((samples.astype(np.float32), np.zeros(_FFT, dtype=np.float32)))
+    padded = np.concatenate((samples.astype(np.float32), np.zeros(FFT_SIZE, dtype=np.float32)))
     margin = _CHUNK * (_REACH + 1)
     for first in range(0, count, _BLOCK):
         a, b = max(first - margin, 0), min(first + _BLOCK + margin, count)

@@ -173,8 +173,10 @@ def speech_flags(
     (:func:`pipeline.media.speechgate.kept_pauses`: alignment wants its pauses; the audio checks
     want the voice's whole extent, so they do not ask).
     """
-    vad = webrtcvad.Vad(aggressiveness)
     count = samples.size // _FRAME_SAMPLES
+    if count == 0:  # under one window (10 ms): no speech, and nothing to measure
+        return Speech(np.zeros(0, dtype=np.bool_), ())
+    vad = webrtcvad.Vad(aggressiveness)
     data = samples[: count * _FRAME_SAMPLES].tobytes()
     size = _FRAME_SAMPLES * 2
     voiced = np.fromiter(
