@@ -5,6 +5,7 @@ entry and ``--force`` (measured_afresh) measure again; each entry is salted with
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import shutil
@@ -15,10 +16,11 @@ import pytest
 
 from pipeline.batch import sourcefacts
 from pipeline.batch.sourcefacts import media_json, media_of, probe_source, source_frame_times
-from pipeline.core.filecache import cache_root, file_fingerprint, measured_afresh
+from pipeline.core.filecache import cache_root, file_fingerprint, file_identity, measured_afresh, sha256_file
 from pipeline.media.frames import FrameTimes, frame_times
 from pipeline.media.probe import MediaInfo, probe
 from pipeline.render import chunkengine, chunks
+from pipeline.render.chunkcache import source_digest
 from pipeline.render.chunkengine import inproc_picture
 from pipeline.render.chunks import FrameTable, read_frame_table, source_frame_table
 
@@ -93,14 +95,7 @@ def test_a_file_rewritten_with_its_size_and_mtime_kept_is_measured_again(
     measured: tuple[Path, tuple[MediaInfo, FrameTimes, FrameTable, bool]],
 ) -> None:
     video, facts = measured
-    stat = video.stat()
-    with video.open("r+b") as fh:  # the middle written over (with the same bytes: only the ctime tells)
-        fh.seek(stat.st_size // 2)
-        middle = fh.read(4096)
-        fh.seek(stat.st_size // 2)
-        fh.write(middle)
-    os.utime(video, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    assert video.stat().st_size == stat.st_size and video.stat().st_mtime_ns == stat.st_mtime_ns
+    _rewritten_in_place(video)
     assert _facts(video) == facts
 
 
@@ -113,6 +108,37 @@ def test_forced_runs_read_nothing_from_the_cache_and_write_it_fresh(
         assert (source_frame_table(video), inproc_picture(video)) == facts[2:]
         assert _facts(video) == facts
     assert _facts(video) == facts  # the marked entries were written over
+
+
+def _rewritten_in_place(video: Path) -> None:
+    """The middle written over (with the same bytes: only the ctime tells), size and mtime as they were."""
+    stat = video.stat()
+    with video.open("r+b") as fh:
+        fh.seek(stat.st_size // 2)
+        middle = fh.read(4096)
+        fh.seek(stat.st_size // 2)
+        fh.write(middle)
+    os.utime(video, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert (video.stat().st_size, video.stat().st_mtime_ns) == (stat.st_size, stat.st_mtime_ns)
+
+
+def test_the_sources_digest_is_hashed_again_when_rewritten_or_forced(tmp_path: Path, clip15: Path) -> None:
+    video = tmp_path / "v.mp4"
+    shutil.copy2(clip15, video)
+    real = sha256_file(video)
+    assert source_digest(video) == real
+    memo = (
+        cache_root()
+        / "sources"
+        / hashlib.sha256(f"{video.resolve()}:{file_identity(video.stat())}".encode()).hexdigest()
+    )
+    memo.write_text("0" * 64, "ascii")  # marks what comes from the cache
+    assert source_digest(video) == "0" * 64
+    with measured_afresh():
+        assert source_digest(video) == real
+    memo.write_text("0" * 64, "ascii")
+    _rewritten_in_place(video)
+    assert source_digest(video) == real
 
 
 def test_a_changed_source_is_measured_again(tmp_path: Path, clip15: Path, zoo: dict[str, Path]) -> None:
