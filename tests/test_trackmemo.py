@@ -234,6 +234,9 @@ def test_a_change_to_the_builds_code_or_data_changes_every_key(tmp_path: Path, m
         (package / rel).write_text("# v1\n", "utf-8")
     (libs / "subpipe_fakelib").mkdir(parents=True)
     (libs / "subpipe_fakelib" / "__init__.py").write_text("# v1\n", "utf-8")
+    (libs / "subpipe_fakelib-1.0.dist-info").mkdir()
+    metadata = libs / "subpipe_fakelib-1.0.dist-info" / "METADATA"
+    metadata.write_text("Metadata-Version: 2.1\nName: subpipe_fakelib\nVersion: 1.0\n", "utf-8")
     monkeypatch.syspath_prepend(str(libs))
     monkeypatch.setattr(trackmemo, "_PACKAGE", package)
     monkeypatch.setattr(trackmemo, "_LIBRARIES", ("subpipe_fakelib",))
@@ -245,7 +248,9 @@ def test_a_change_to_the_builds_code_or_data_changes_every_key(tmp_path: Path, m
     seen.append(trackmemo.code_digest.__wrapped__())
     (libs / "subpipe_fakelib" / "__init__.py").write_text("# version 2\n", "utf-8")  # a library upgraded
     seen.append(trackmemo.code_digest.__wrapped__())
-    assert len(set(seen)) == len(seen) == 9
+    metadata.write_text("Metadata-Version: 2.1\nName: subpipe_fakelib\nVersion: 2.0\n", "utf-8")  # __init__ kept
+    seen.append(trackmemo.code_digest.__wrapped__())
+    assert len(set(seen)) == len(seen) == 10
     for rel in ("media/other.py", "render/other.py"):  # code the build does not run
         (package / rel).write_text("# v2\n", "utf-8")
     assert trackmemo.code_digest.__wrapped__() == seen[-1]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import importlib.metadata
 import importlib.util
 import json
 import os
@@ -48,8 +49,9 @@ _LIBRARIES = ("budoux", "uharfbuzz", "fontTools", "langcodes", "pysubs2")
 
 @functools.cache
 def code_digest() -> str:
-    """A digest of the code and data the build runs on: the package's files it uses, the libraries' installed
-    files (path, size, mtime) and the Python version (its Unicode tables)."""
+    """A digest of the code and data the build runs on: the package's files it uses, the libraries' versions
+    and installed ``__init__`` files (path, size, mtime: a compiled module or a model's data may change
+    without it, the version does not) and the Python version (its Unicode tables)."""
     digest = hashlib.sha256(sys.version.encode())
     files = sorted(
         p for folder in _CODE for p in (_PACKAGE / folder).rglob("*") if p.suffix in (".py", ".toml", ".json")
@@ -61,8 +63,17 @@ def code_digest() -> str:
         spec = importlib.util.find_spec(name)
         origin = spec.origin if spec is not None and spec.origin else ""
         stat = os.stat(origin) if origin else None
-        digest.update(f"{name}:{origin}:{stat.st_size if stat else 0}:{stat.st_mtime_ns if stat else 0}\0".encode())
+        digest.update(f"{name}:{_version(name)}:{origin}:{stat.st_size if stat else 0}:".encode())
+        digest.update(f"{stat.st_mtime_ns if stat else 0}\0".encode())
     return digest.hexdigest()
+
+
+def _version(name: str) -> str:
+    """The installed version of the library ``name`` ("" when it has no distribution's metadata)."""
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return ""
 
 
 def build_key(
