@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 from textwrap import dedent
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -10,6 +12,7 @@ from hypothesis import strategies as st
 from pipeline.core.cues import Cue, Track
 from pipeline.core.errors import InputError
 from pipeline.ingest.subparse import read_subtitles
+from pipeline.tracks import formats
 from pipeline.tracks.formats import AssStyle, compose_ass, compose_srt, compose_vtt
 
 TRACK = Track("ko", (Cue(1001, 2503, ("안녕하세요", "둘째 줄")), Cue(3003, 4004, ("끝",))))
@@ -39,6 +42,20 @@ def test_ass_names_the_font_family_and_sets_auto_direction() -> None:
     style_line = next(line for line in text.splitlines() if line.startswith("Style:"))
     assert style_line.endswith(",-1")  # Encoding=-1: libass picks each line's base direction
     assert "PlayResX: 1280" in text and "WrapStyle: 2" in text
+
+
+def test_a_remembered_ass_is_composed_for_the_types_it_is_given() -> None:
+    """Equal values of other types may be written otherwise (``PlayResX: 1920.0``): each is its own entry."""
+    style, floaty = AssStyle("Noto Sans", 44), AssStyle("Noto Sans", 44.0)  # type: ignore[arg-type]
+    calls: list[tuple[AssStyle, Any, Any]] = [(style, 1920, 1080), (style, 1920.0, 1080.0), (floaty, 1920, 1080)]
+    for how, width, height in [*calls, *calls]:
+        assert compose_ass(TRACK, how, width, height) == formats._composed(TRACK, how, width, height, None, Fraction(1))
+    assert "PlayResX: 1920.0\n" in compose_ass(TRACK, style, 1920.0, 1080.0)  # type: ignore[arg-type]
+
+
+def test_cues_that_cannot_be_hashed_are_composed_all_the_same() -> None:
+    listed = Track(TRACK.lang, list(TRACK.cues), TRACK.fps)  # type: ignore[arg-type]
+    assert compose_ass(listed, AssStyle("Noto Sans"), 1280, 720) == compose_ass(TRACK, AssStyle("Noto Sans"), 1280, 720)
 
 
 def test_ass_cannot_be_injected_with_override_tags() -> None:

@@ -16,6 +16,7 @@ import pytest
 from pipeline.batch import trackmemo, tracks_step
 from pipeline.batch.trackmemo import build_key, memo_path, remembered_build
 from pipeline.core.cues import Cue, Track
+from pipeline.core.filecache import measured_afresh
 from pipeline.core.findings import Finding, Retime
 from pipeline.core.profiles import Profile, get_profile
 from pipeline.ingest.job import parse_job
@@ -114,6 +115,7 @@ CHANGES: dict[str, Inputs] = {
     "start time": Inputs(segments=(dataclasses.replace(SEGMENTS[0], start_ms=1100), SEGMENTS[1])),
     "end time": Inputs(segments=(dataclasses.replace(SEGMENTS[0], end_ms=6400), SEGMENTS[1])),
     "segment id": Inputs(segments=(dataclasses.replace(SEGMENTS[0], id="s0"), SEGMENTS[1])),
+    "speaker": Inputs(segments=(dataclasses.replace(SEGMENTS[0], speaker="B"), SEGMENTS[1])),
     "profile": Inputs(max_line_chars=30),
     "frame rate": Inputs(fps=Fraction(25)),
     "shot changes": Inputs(shots=(3103,)),
@@ -144,17 +146,40 @@ def test_another_languages_text_edited_keeps_the_track() -> None:
     assert Inputs(lang="fr", segments=_edited_text("fr")).profile_key() != Inputs(lang="fr").profile_key()
 
 
-def test_a_damaged_entry_is_built_again() -> None:
+DAMAGE: dict[str, Callable[[dict[str, Any]], None]] = {
+    "a cue of the wrong shape": lambda doc: doc["build"]["cues"].__setitem__(0, ["not", "a cue"]),
+    "findings a list of lists": lambda doc: doc["build"].__setitem__("findings", [["min_gap"]]),
+    "a finding's cue a text": lambda doc: doc["build"]["findings"][0].__setitem__("cue", "two"),
+    "a zero frame rate": lambda doc: doc["build"].__setitem__("fps", [25, 0]),
+    "no cues": lambda doc: doc["build"].pop("cues"),
+    "the build a list": lambda doc: doc.__setitem__("build", []),
+}
+
+
+@pytest.mark.parametrize("how", list(DAMAGE))
+def test_a_damaged_entry_is_built_again(how: str) -> None:
     inputs = Inputs()
     key = inputs.profile_key()[1]
-    remembered_build("damaged", key, inputs.build)
-    entry = memo_path("damaged")
+    made = remembered_build(f"damaged-{how}", key, inputs.build)
+    assert made.findings  # the damage below reaches them
+    entry = memo_path(f"damaged-{how}")
     doc = json.loads(entry.read_text("utf-8"))
-    doc["build"]["cues"][0] = ["not", "a cue"]
+    DAMAGE[how](doc)
     entry.write_text(json.dumps(doc), "utf-8")
     calls: list[int] = []
-    assert remembered_build("damaged", key, _counting(inputs.build, calls)) == inputs.build()
+    assert remembered_build(f"damaged-{how}", key, _counting(inputs.build, calls)) == inputs.build()
     assert calls == [1]
+
+
+def test_forced_builds_read_nothing_from_the_memo() -> None:
+    inputs = Inputs()
+    key = inputs.profile_key()[1]
+    remembered_build("forced", key, inputs.build)
+    calls: list[int] = []
+    with measured_afresh():
+        assert remembered_build("forced", key, _counting(inputs.build, calls)) == inputs.build()
+    assert calls == [1]
+    assert remembered_build("forced", key, _counting(inputs.build, calls)) == inputs.build() and calls == [1]
 
 
 JOB = """output_dir = "out"
@@ -202,13 +227,30 @@ def test_a_runs_tracks_are_built_again_when_a_job_key_changes(
 
 
 def test_a_change_to_the_builds_code_or_data_changes_every_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for rel in ("core/profiles.toml", "ingest/segments.py", "tracks/wrap.py", "media/fonts.py", "batch/trackmemo.py"):
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text("# v1\n", "utf-8")
-    monkeypatch.setattr(trackmemo, "_PACKAGE", tmp_path)
-    before = trackmemo.code_digest.__wrapped__()
-    for rel in ("core/profiles.toml", "tracks/wrap.py", "media/fonts.py"):
-        (tmp_path / rel).write_text("# v2\n", "utf-8")
-        assert trackmemo.code_digest.__wrapped__() != before
-    (tmp_path / "tracks" / "nobreak.toml").write_text("x = 1\n", "utf-8")
-    assert trackmemo.code_digest.__wrapped__() != before
+    package, libs = tmp_path / "pipeline", tmp_path / "site"
+    edits = ("core/profiles.toml", "core/cues.py", "ingest/segments.py", "tracks/wrap.py", "media/fonts.py")
+    for rel in (*edits, "batch/trackmemo.py", "media/other.py", "render/other.py"):
+        (package / rel).parent.mkdir(parents=True, exist_ok=True)
+        (package / rel).write_text("# v1\n", "utf-8")
+    (libs / "subpipe_fakelib").mkdir(parents=True)
+    (libs / "subpipe_fakelib" / "__init__.py").write_text("# v1\n", "utf-8")
+    (libs / "subpipe_fakelib-1.0.dist-info").mkdir()
+    metadata = libs / "subpipe_fakelib-1.0.dist-info" / "METADATA"
+    metadata.write_text("Metadata-Version: 2.1\nName: subpipe_fakelib\nVersion: 1.0\n", "utf-8")
+    monkeypatch.syspath_prepend(str(libs))
+    monkeypatch.setattr(trackmemo, "_PACKAGE", package)
+    monkeypatch.setattr(trackmemo, "_LIBRARIES", ("subpipe_fakelib",))
+    seen = [trackmemo.code_digest.__wrapped__()]
+    for rel in (*edits, "batch/trackmemo.py"):  # each edit changes the digest it follows
+        (package / rel).write_text(f"# {rel} edited\n", "utf-8")
+        seen.append(trackmemo.code_digest.__wrapped__())
+    (package / "tracks" / "nobreak.toml").write_text("x = 1\n", "utf-8")  # a new data file
+    seen.append(trackmemo.code_digest.__wrapped__())
+    (libs / "subpipe_fakelib" / "__init__.py").write_text("# version 2\n", "utf-8")  # a library upgraded
+    seen.append(trackmemo.code_digest.__wrapped__())
+    metadata.write_text("Metadata-Version: 2.1\nName: subpipe_fakelib\nVersion: 2.0\n", "utf-8")  # __init__ kept
+    seen.append(trackmemo.code_digest.__wrapped__())
+    assert len(set(seen)) == len(seen) == 10
+    for rel in ("media/other.py", "render/other.py"):  # code the build does not run
+        (package / rel).write_text("# v2\n", "utf-8")
+    assert trackmemo.code_digest.__wrapped__() == seen[-1]

@@ -8,6 +8,7 @@ an interrupt waits for the verifications running before it removes the partial f
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import random
 import shutil
@@ -32,7 +33,7 @@ from pipeline.ingest.segments import load_transcript
 from pipeline.media.probe import MediaInfo, probe
 from pipeline.render.burn import Encoder
 from pipeline.render.chunkpath import CHUNKED, CutRecord
-from pipeline.render.frames import FrameMemo, frames_shown
+from pipeline.render.frames import FrameMemo, frames_shown, prefetching
 from pipeline.render.staging import PARTIAL_TAG
 from pipeline.render.verify import BurnCheck, source_memo, source_times, verify_burn
 
@@ -122,6 +123,7 @@ def test_broken_cuts_are_caught_among_others_and_results_keep_request_order(
     # the same judgement as each cut verified alone, decoding the source itself
     assert [r.problems if isinstance(r, VerifyError) else [] for r in results] == serial
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out0.mp4", "out2.mp4"]  # no partial left
+    assert not _prefetching()  # the source's prefetch stopped and joined
 
 
 def test_an_interrupt_waits_for_the_running_verifications_then_leaves_no_partial(
@@ -151,6 +153,11 @@ def test_an_interrupt_waits_for_the_running_verifications_then_leaves_no_partial
         burn_tracks_each(clip15, media, items, {}, FAST)
     assert finished and all(finished)
     assert list(tmp_path.iterdir()) == []  # no partial, and no cut committed
+    assert not _prefetching()
+
+
+def _prefetching() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "source-frames"]
 
 
 @pytest.mark.parametrize("name", ["vfr_mp4", "camcorder_ts", "avi_wma"])
@@ -198,3 +205,30 @@ def test_prefetched_frames_are_the_ones_a_fresh_decoder_finds(clip15: Path) -> N
         memo.plan(times)
         memo.prefetch(stop)
         assert memo.decoded == 0
+
+
+def test_prefetch_stops_where_the_budget_is_full(clip15: Path) -> None:
+    """Past the budget a prefetched picture would push out one no check has taken yet (decoded twice)."""
+    media = probe(clip15)
+    assert media.video is not None
+    times = [500.0 + 1000 * i for i in range(12)]
+    frame_bytes = frames_shown(clip15, media.video.index, times[:1], media.sar)[0].picture.nbytes
+    with FrameMemo(media.path, media.video.index, media.sar, budget=3 * frame_bytes) as memo:
+        memo.plan(times)
+        memo.prefetch(threading.Event())
+        assert memo.decoded == 3
+        assert [memo.shown_at(t).pts_ms for t in times[:3]] and memo.decoded == 3 and memo.hits == 3
+
+
+def test_the_prefetch_thread_is_stopped_and_joined_whatever_ends_the_block(clip15: Path) -> None:
+    media = probe(clip15)
+    times = [40.0 * i for i in range(300)]  # every frame of 12 s: still decoding when the block ends
+    for fail in (False, True):
+        with source_memo(media) as memo:
+            memo.plan(times)
+            with pytest.raises(RuntimeError) if fail else contextlib.nullcontext(), prefetching(memo):
+                assert _prefetching()
+                if fail:
+                    raise RuntimeError("a check could not be submitted")
+            assert not _prefetching()
+            assert memo.decoded < len(times)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from pipeline.media.probe import MediaInfo
 from pipeline.render.batchrun import HERE, ChunkWork
 from pipeline.render.burn import BurnRequest, Encoder, burn_notes
 from pipeline.render.chunkpath import CutRecord, burn_cuts
-from pipeline.render.frames import FrameMemo
+from pipeline.render.frames import FrameMemo, prefetching
 from pipeline.render.outputs import discard
 from pipeline.render.verify import source_memo, source_times
 from pipeline.tracks.formats import compose_ass
@@ -186,23 +185,16 @@ def verify_cuts(
     with ThreadPoolExecutor(VERIFY_WORKERS) as pool:
         for check in checks:
             source_frames.plan(source_times(media, check) if check else ())
-        stop = threading.Event()
-        ahead = threading.Thread(target=source_frames.prefetch, args=(stop,), name="source-frames", daemon=True)
-        if any(checks):  # the source's frames are decoded while each cut is probed
-            ahead.start()
-        futures = [
-            pool.submit(check_cut, media, partial, check, source_frames) if check else None
-            for partial, check in zip(partials, checks, strict=True)
-        ]
-        try:
-            problems = [f.result() if f else [] for f in futures]
-        except BaseException:
-            for f in futures:
-                if f:
-                    f.cancel()  # those not started; leaving the pool waits for the running ones
-            raise
-        finally:
-            stop.set()  # what no check asked for (one that stopped early) is not decoded
-            if ahead.is_alive():
-                ahead.join()
+        with prefetching(source_frames, any(checks)):  # the source's frames are decoded while each cut is probed
+            futures = [
+                pool.submit(check_cut, media, partial, check, source_frames) if check else None
+                for partial, check in zip(partials, checks, strict=True)
+            ]
+            try:
+                problems = [f.result() if f else [] for f in futures]
+            except BaseException:
+                for f in futures:
+                    if f:
+                        f.cancel()  # those not started; leaving the pool waits for the running ones
+                raise
     return [settle(p, req.target, found) for p, req, found in zip(partials, requests, problems, strict=True)]

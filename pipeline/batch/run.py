@@ -26,6 +26,7 @@ from pipeline.batch.sourcefacts import probe_source
 from pipeline.batch.steps import LangTrack, ProgressFactory, display_style, no_progress
 from pipeline.batch.tracks_step import build_video_tracks
 from pipeline.core.errors import FfmpegError, PipelineError
+from pipeline.core.filecache import measured_afresh
 from pipeline.ingest.approvalstore import read_approval
 from pipeline.ingest.editstore import STORE_NAME
 from pipeline.ingest.job import Job, VideoJob
@@ -222,6 +223,11 @@ def run_video(
 
 
 def _run_video(job: Job, vj: VideoJob, progress: ProgressFactory, force: bool, work: ChunkWork) -> VideoResult:
+    with measured_afresh(force):  # --force: the source measured and the tracks built again, not read from the cache
+        return _run_measured(job, vj, progress, force, work)
+
+
+def _run_measured(job: Job, vj: VideoJob, progress: ProgressFactory, force: bool, work: ChunkWork) -> VideoResult:
     res = VideoResult(vj.name)
     root = job.output_dir / vj.name
     try:

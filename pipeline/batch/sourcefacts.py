@@ -3,9 +3,12 @@
 Probing demuxes every packet (about 0.1 s of CPU for the 4:23 sample) and reading the frame times
 does so again (about 0.06 s); a rerun on the same file reads both from the cache instead. The entry
 is found, like the shot changes and the speech (:mod:`pipeline.media.scenes`), by the file's
-fingerprint (size, mtime, first and last MiB: :func:`pipeline.core.filecache.file_fingerprint`),
-salted with the code that measures them and PyAV's version: a changed file, probe or PyAV is
-measured again. Only the job's source is looked up here; outputs are always probed.
+fingerprint (inode, size, mtime, ctime, first and last MiB:
+:func:`pipeline.core.filecache.file_fingerprint`), salted with the code that measures them and
+PyAV's version: a changed or replaced file, probe or PyAV is measured again, and so is an entry
+that does not read back as what it claims. ``run --force``
+(:func:`pipeline.core.filecache.measured_afresh`) reads nothing from here and writes fresh entries.
+Only the job's source is looked up here; outputs are always probed.
 """
 
 from __future__ import annotations
@@ -19,13 +22,22 @@ from typing import Any
 
 import av
 
-from pipeline.core.filecache import cache_root, file_fingerprint, memo_by_file, read_cached, write_cached
+from pipeline.core.filecache import (
+    DAMAGED,
+    afresh,
+    cache_root,
+    checked,
+    file_fingerprint,
+    memo_by_file,
+    read_cached,
+    write_cached,
+)
 from pipeline.media.frames import FrameTimes, frame_times
 from pipeline.media.probe import MediaInfo, StreamInfo, probe
 
 SCHEME = 1
-_MEDIA = Path(__file__).resolve().parents[1] / "media"
-_CODE = ("probe.py", "scan.py", "frames.py")
+_PACKAGE = Path(__file__).resolve().parents[1]
+_CODE = ("media/probe.py", "media/scan.py", "media/frames.py", "batch/sourcefacts.py")  # what measures a source
 
 
 def probe_source(path: Path) -> MediaInfo:
@@ -50,8 +62,7 @@ def source_frame_times(path: Path) -> FrameTimes:
 def _salt(what: str) -> str:
     digest = hashlib.sha256(f"{what}:{SCHEME}:{av.__version__}".encode())
     for name in _CODE:
-        digest.update((_MEDIA / name).read_bytes())
-    digest.update(Path(__file__).read_bytes())
+        digest.update((_PACKAGE / name).read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -66,11 +77,11 @@ def _entry(path: Path, what: str) -> Path | None:
 @memo_by_file
 def _probe_source(path: Path) -> MediaInfo:
     entry = _entry(path, "probe")
-    found = read_cached(entry, "media") if entry else None
+    found = read_cached(entry, "media") if entry and not afresh() else None
     if found is not None:
         try:
             return dataclasses.replace(media_of(found), path=str(path.resolve()))  # the path as it is now
-        except (TypeError, ValueError, KeyError):
+        except DAMAGED:
             pass  # a damaged entry: probed again
     media = probe(path)
     if entry:
@@ -81,11 +92,11 @@ def _probe_source(path: Path) -> MediaInfo:
 @memo_by_file
 def _frame_times(path: Path) -> FrameTimes:
     entry = _entry(path, "frames")
-    found = read_cached(entry, "frames") if entry else None
+    found = read_cached(entry, "frames") if entry and not afresh() else None
     if isinstance(found, dict):
         try:
-            return FrameTimes(tuple(int(t) for t in found["times_ms"]), int(found["end_ms"]))
-        except (TypeError, ValueError, KeyError):
+            return checked(FrameTimes(tuple(found["times_ms"]), found["end_ms"]))
+        except DAMAGED:
             pass
     times = frame_times(path)
     if entry:
@@ -110,11 +121,12 @@ def media_of(doc: dict[str, Any]) -> MediaInfo:
     """The :class:`MediaInfo` that :func:`media_json` wrote.
 
     Raises:
-        TypeError, ValueError, KeyError: when ``doc`` is not one.
+        TypeError, ValueError, KeyError, ZeroDivisionError, AttributeError (:data:`DAMAGED`): when ``doc``
+        is not one (a missing or unknown field, a value of the wrong type).
     """
     fields = dict(doc)
     fields["fps"], fields["sar"] = Fraction(*doc["fps"]), Fraction(*doc["sar"])
-    fields["streams"] = tuple(StreamInfo(**s) for s in doc["streams"])
+    fields["streams"] = tuple(checked(StreamInfo(**s)) for s in doc["streams"])
     fields["frame_times_ms"] = tuple(doc["frame_times_ms"])
     fields["spans"] = tuple(tuple(s) for s in doc["spans"])
-    return MediaInfo(**fields)
+    return checked(MediaInfo(**fields))

@@ -2,13 +2,14 @@
 
 A rerun after one cue was edited in one language rebuilds that language only: the others find
 their track here. The key (:func:`build_key`) hashes exactly what
-:func:`pipeline.tracks.build.build_track_report` reads: the language, each segment's id, times and
-text in that language (not the other languages' texts), the profile, the frame rate, the shot
+:func:`pipeline.tracks.build.build_track_report` reads: the language, each segment's id, times,
+speaker and text in that language (not the other languages' texts), the profile, the frame rate, the shot
 changes, the speech pauses, the timeline (the video's end and frame times), the text box and the
 bytes of its font, and the code and data that decide the result (the source files of
 ``pipeline.core``, ``pipeline.ingest``, ``pipeline.tracks``, the font table and this module, and
 the installed libraries the build uses). Anything else changed, or an entry that does not read
-back, means the track is built again.
+back, means the track is built again; ``run --force``
+(:func:`pipeline.core.filecache.measured_afresh`) builds every track again and writes it here.
 
 One entry per (transcript, video, language) under ``<cache>/tracks/``: a new key replaces the old
 one, so the memo does not grow with edits.
@@ -19,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import importlib.metadata
 import importlib.util
 import json
 import os
@@ -29,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.core.cues import Cue, Track
-from pipeline.core.filecache import cache_root, write_cached
+from pipeline.core.filecache import DAMAGED, afresh, cache_root, checked, write_cached
 from pipeline.core.findings import Finding, Retime
 from pipeline.core.profiles import Profile
 from pipeline.ingest.segments import Segment
@@ -47,8 +49,9 @@ _LIBRARIES = ("budoux", "uharfbuzz", "fontTools", "langcodes", "pysubs2")
 
 @functools.cache
 def code_digest() -> str:
-    """A digest of the code and data the build runs on: the package's files it uses, the libraries' installed
-    files (path, size, mtime) and the Python version (its Unicode tables)."""
+    """A digest of the code and data the build runs on: the package's files it uses, the libraries' versions
+    and installed ``__init__`` files (path, size, mtime: a compiled module or a model's data may change
+    without it, the version does not) and the Python version (its Unicode tables)."""
     digest = hashlib.sha256(sys.version.encode())
     files = sorted(
         p for folder in _CODE for p in (_PACKAGE / folder).rglob("*") if p.suffix in (".py", ".toml", ".json")
@@ -60,8 +63,17 @@ def code_digest() -> str:
         spec = importlib.util.find_spec(name)
         origin = spec.origin if spec is not None and spec.origin else ""
         stat = os.stat(origin) if origin else None
-        digest.update(f"{name}:{origin}:{stat.st_size if stat else 0}:{stat.st_mtime_ns if stat else 0}\0".encode())
+        digest.update(f"{name}:{_version(name)}:{origin}:{stat.st_size if stat else 0}:".encode())
+        digest.update(f"{stat.st_mtime_ns if stat else 0}\0".encode())
     return digest.hexdigest()
+
+
+def _version(name: str) -> str:
+    """The installed version of the library ``name`` ("" when it has no distribution's metadata)."""
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return ""
 
 
 def build_key(
@@ -100,10 +112,10 @@ def remembered_build(slot: str, key: str, build: Callable[[], TrackBuild]) -> Tr
     language), else ``build()``, then remembered there. Errors of ``build`` are not remembered."""
     path = memo_path(slot)
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        if doc["key"] == key:
+        doc = None if afresh() else json.loads(path.read_text(encoding="utf-8"))
+        if doc is not None and doc["key"] == key:
             return _loaded(doc["build"])
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, *DAMAGED):
         pass  # none yet, another key, or damaged: built again
     made = build()
     write_cached(path, {"key": key, "build": _dumped(made)})
@@ -130,4 +142,4 @@ def _loaded(doc: dict[str, Any]) -> TrackBuild:
 
 def _finding(doc: dict[str, Any]) -> Finding:
     edit = doc.get("edit")
-    return Finding(**{**doc, "edit": Retime(**edit) if edit is not None else None})
+    return checked(Finding(**{**doc, "edit": checked(Retime(**edit)) if edit is not None else None}))

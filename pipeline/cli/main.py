@@ -129,7 +129,11 @@ def _add_render_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     where = p.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, metavar="N", help="run the videos on a local Dask cluster of N processes")
     where.add_argument("--scheduler", metavar="ADDR", help="run the videos on a running Dask cluster (tcp://HOST:PORT)")
-    p.add_argument("--force", action="store_true", help="burn every cut again (no manifest or cached chunk reused)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="burn every cut again (no manifest, cached chunk, source measurement or built track reused)",
+    )
     p.add_argument(
         "--require-approval",
         action="store_true",
@@ -148,7 +152,9 @@ def _add_render_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     p.add_argument("-o", "--output", required=True, help=_OUTPUT_HELP)
     _add_lang(p, "the subtitle's language (default: from its name)", one=True)
     p.add_argument("--encoding", help=_ENCODING_HELP)
-    p.add_argument("--force", action="store_true", help="encode every chunk again (no cached chunk reused)")
+    p.add_argument(
+        "--force", action="store_true", help="encode every chunk again (no cached chunk or source measurement reused)"
+    )
     _add_strictness(p)
     p = _command(sub, "mux")
     p.add_argument("video", help="the video (every stream is copied, not encoded)")

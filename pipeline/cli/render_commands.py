@@ -19,6 +19,7 @@ from pipeline.batch.results import JobResult, VideoResult
 from pipeline.batch.run import run_job
 from pipeline.batch.steps import ProgressFactory, build_tracks, display_style, write_track_files
 from pipeline.cli.common import langs_of
+from pipeline.core.filecache import measured_afresh
 from pipeline.core.profiles import canonical_tag
 from pipeline.core.timecode import DEFAULT_FPS
 from pipeline.ingest.job import load_job
@@ -227,16 +228,17 @@ def cmd_burn(args: argparse.Namespace) -> int:
     sub = Path(args.subtitle)
     lang = langs_of(args, [sub])[0]
     progress = _progress(args)("burn")
-    out = burn_file(
-        args.video,
-        sub,
-        args.output,
-        lang,
-        encoding=args.encoding,
-        lenient=args.lenient,
-        on_progress=progress,
-        force=args.force,
-    )
+    with measured_afresh(args.force):  # --force: the source's frame table and picture read again too
+        out = burn_file(
+            args.video,
+            sub,
+            args.output,
+            lang,
+            encoding=args.encoding,
+            lenient=args.lenient,
+            on_progress=progress,
+            force=args.force,
+        )
     print(out)
     return 0
 

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.core.filecache import cache_root, sha256_file
+from pipeline.core.filecache import afresh, cache_root, file_identity, memo_by_file, sha256_file
 from pipeline.media.fonts import font_spec
 
 
@@ -36,16 +36,20 @@ def default_cache_root() -> Path:
     return cache_root()
 
 
+_hashed = memo_by_file(sha256_file)
+
+
 def source_digest(video: Path, root: Path | None = None) -> str:
-    """The SHA-256 of ``video``'s bytes, remembered under the cache by path, size and mtime."""
-    stat = video.stat()
-    ident = hashlib.sha256(f"{video.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()
+    """The SHA-256 of ``video``'s bytes, remembered under the cache by path and
+    :func:`~pipeline.core.filecache.file_identity` (inode, size, mtime, ctime: a replaced or edited file is
+    hashed again; so is every file under ``--force``, :func:`~pipeline.core.filecache.measured_afresh`)."""
+    ident = hashlib.sha256(f"{video.resolve()}:{file_identity(video.stat())}".encode()).hexdigest()
     memo = (root or default_cache_root()) / "sources" / ident
     with contextlib.suppress(OSError):
-        known = memo.read_text(encoding="ascii").strip()
+        known = "" if afresh() else memo.read_text(encoding="ascii").strip()
         if len(known) == 64:
             return known
-    digest = sha256_file(video)
+    digest = _hashed(video)  # once per process (and per --force) while the file is as it is
     with contextlib.suppress(OSError):
         memo.parent.mkdir(parents=True, exist_ok=True)
         staged = memo.with_name(f".{ident}.{os.getpid()}")
@@ -58,7 +62,7 @@ def source_digest(video: Path, root: Path | None = None) -> str:
 def font_digest(font_key: str) -> str:
     """The SHA-256 of the font file of ``font_key``, with its face index and family."""
     spec = font_spec(font_key)
-    return f"{source_digest(spec.path)}:{spec.face}:{spec.family}"  # remembered by path, size and mtime
+    return f"{source_digest(spec.path)}:{spec.face}:{spec.family}"  # remembered by path and identity
 
 
 @dataclass(frozen=True)

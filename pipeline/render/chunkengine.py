@@ -7,6 +7,9 @@ engines' chunks are checked for their frame count before they enter the cache.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import inspect
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,7 +17,7 @@ import av
 import pysubs2
 
 from pipeline.core.errors import VerifyError
-from pipeline.core.filecache import cache_root, file_fingerprint, memo_by_file, read_cached, write_cached
+from pipeline.core.filecache import afresh, cache_root, file_fingerprint, memo_by_file, read_cached, write_cached
 from pipeline.media.chunkargs import ChunkSettings
 from pipeline.render.chunkbatch import ChunkJob
 from pipeline.render.chunkcache import ChunkCache
@@ -25,7 +28,6 @@ from pipeline.render.outputs import discard
 from pipeline.render.overlay import Overlay, is_static
 
 FFMPEG_ENGINE = "ffmpeg"
-_PICTURE_SALT = f"inproc-picture:1:{av.__version__}"  # what decides the answer: this test, PyAV's decoder
 
 
 def chunk_engine(subs: pysubs2.SSAFile | None, picture_ok: bool = True) -> str:
@@ -40,33 +42,47 @@ def inproc_picture(video: Path) -> bool:
     it is: yuv420p in limited (or unstated) range. Anything else (4:2:2, 4:4:4, full range) is
     converted by ffmpeg, as a monolithic burn converts it.
 
-    Asked once per process while the file stays as it is, and kept in the cache under its fingerprint
-    (opening the file finds its stream parameters by decoding: ~30 ms)."""
+    Asked once per process while the file stays as it is, and kept in the cache under its fingerprint,
+    salted with the test's code and PyAV's version (opening the file finds its stream parameters by
+    decoding: ~30 ms). A file that cannot be opened is answered no, but not cached; ``--force``
+    (:func:`pipeline.core.filecache.measured_afresh`) opens the file again."""
     return _inproc_picture(Path(video))
 
 
 @memo_by_file
 def _inproc_picture(video: Path) -> bool:
     try:
-        entry = cache_root() / "sources" / f"picture-{file_fingerprint(video, _PICTURE_SALT)}.json"
+        entry = cache_root() / "sources" / f"picture-{file_fingerprint(video, picture_salt())}.json"
     except OSError:
-        return _opened_picture(video)
-    found = read_cached(entry, "inproc")
+        return bool(_opened_picture(video))
+    found = None if afresh() else read_cached(entry, "inproc")
     if isinstance(found, bool):
         return found
     ok = _opened_picture(video)
+    if ok is None:
+        return False  # not opened (perhaps for a passing reason): ffmpeg's engine, and asked again next run
     write_cached(entry, {"inproc": ok})
     return ok
 
 
-def _opened_picture(video: Path) -> bool:
+@functools.cache
+def picture_salt() -> str:
+    """What decides the picture check's answer: its code (:func:`_opened_picture`'s source) and PyAV's version."""
+    code = inspect.getsource(_opened_picture)
+    return hashlib.sha256(f"inproc-picture:{av.__version__}:{code}".encode()).hexdigest()[:16]
+
+
+def _opened_picture(video: Path) -> bool | None:
+    """Whether ``video``'s picture is yuv420p in limited or unstated range; None when it cannot be opened."""
     try:
         with av.open(str(video)) as container:
             ctx = container.streams.video[0].codec_context
             name = ctx.format.name if ctx.format is not None else ""
             return name == "yuv420p" and int(ctx.color_range) != 2  # 2: AVCOL_RANGE_JPEG (full)
-    except (av.error.FFmpegError, IndexError):
-        return False
+    except IndexError:
+        return False  # no video stream: nothing to composite in-process
+    except av.error.FFmpegError:
+        return None
 
 
 def encode_inproc(

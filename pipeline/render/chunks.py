@@ -26,9 +26,10 @@ import av
 import pysubs2
 
 from pipeline.core.errors import InputError
-from pipeline.core.filecache import cache_root, file_fingerprint, read_cached, write_cached
+from pipeline.core.filecache import DAMAGED, afresh, cache_root, checked, file_fingerprint, read_cached, write_cached
 
 KEY_SCHEME = 1
+_TABLE_CODE = Path(__file__)  # what reads a frame table (its salt in the cache)
 MIN_MS, TARGET_MS, MAX_MS = 2000, 6000, 9000
 """Chunk lengths. Each chunk is its own x264 instance, whose start-up costs about 0.05 s of CPU (mostly
 the kernel mapping its ~70 MiB of fresh buffers). Side by side on 240 s, en+ko (two rounds): a
@@ -74,9 +75,9 @@ class FrameTable:
 
 
 def source_frame_table(path: Path) -> FrameTable:
-    """:func:`read_frame_table` of a source, kept in the cache under the file's fingerprint (size, mtime, first
-    and last MiB, as its shot changes are) and this module's code: a rerun reads it back instead of
-    demuxing every packet again.
+    """:func:`read_frame_table` of a source, kept in the cache under the file's fingerprint (inode, size, mtime,
+    ctime, first and last MiB, as its shot changes are) and this module's code: a rerun reads it back instead
+    of demuxing every packet again (``--force``, :func:`pipeline.core.filecache.measured_afresh`: read again).
 
     Raises:
         InputError: as :func:`read_frame_table`.
@@ -85,13 +86,15 @@ def source_frame_table(path: Path) -> FrameTable:
         entry = cache_root() / "sources" / f"frametable-{file_fingerprint(path, _table_salt())}.json"
     except OSError:
         return read_frame_table(path)  # it says what is wrong with the file
-    found = read_cached(entry, "table")
+    found = None if afresh() else read_cached(entry, "table")
     if isinstance(found, dict):
         try:
             rate = Fraction(*found["rate"]) if found["rate"] else None
             tb, pts, keys = Fraction(*found["time_base"]), tuple(found["pts"]), tuple(found["keyframes"])
-            return FrameTable(pts, keys, tb, int(found["start_us"]), rate)
-        except (TypeError, ValueError, KeyError, ZeroDivisionError):
+            table = checked(FrameTable(pts, keys, tb, found["start_us"], rate))
+            if len(table.pts) >= 2 and table.time_base > 0:
+                return table
+        except DAMAGED:
             pass  # damaged: read again
     table = read_frame_table(path)
     rate_pair = [table.rate.numerator, table.rate.denominator] if table.rate else None
@@ -102,7 +105,7 @@ def source_frame_table(path: Path) -> FrameTable:
 
 @functools.cache
 def _table_salt() -> str:
-    return hashlib.sha256(Path(__file__).read_bytes() + av.__version__.encode()).hexdigest()[:16]
+    return hashlib.sha256(_TABLE_CODE.read_bytes() + av.__version__.encode()).hexdigest()[:16]
 
 
 def read_frame_table(path: Path) -> FrameTable:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -116,6 +117,8 @@ class FrameMemo:
         self.hits = 0  # times answered from the pictures held, without the decoder
         self._held: OrderedDict[float, _Memo] = OrderedDict()  # by the frame's pts (ms), least recently used first
         self._planned: list[float] = []
+        self._bytes = 0  # of the pictures held
+        self._frame_bytes = 0  # of the last picture decoded (0: none yet)
         self._lock = threading.Lock()  # the pictures held, the plan, the counts
         self._decoding = threading.Lock()  # the cursor
         self._cursor: Cursor | None = None
@@ -154,17 +157,23 @@ class FrameMemo:
 
     def prefetch(self, stop: threading.Event) -> None:
         """Decode the :meth:`plan`-ned times not held yet, in ascending order: run in a thread of its own
-        while the callers get ready (probing their cuts), they then find their frames held. Stops at
-        the first error (a caller meets it again when it asks), when ``stop`` is set or the memo closed."""
+        while the callers get ready (probing their cuts), they then find their frames held
+        (:func:`prefetching`). Stops once one more picture would not fit in the budget (it would push out
+        one no caller has taken yet, to be decoded twice), at the first error (a caller meets it again
+        when it asks), when ``stop`` is set or the memo closed."""
         with self._lock:
             planned = list(self._planned)
         for t in planned:
-            if stop.is_set() or self._closed:
+            if stop.is_set() or self._closed or not self._room():
                 return
             try:
                 self.shown_at(t)
-            except (LookupError, av.error.FFmpegError):
+            except Exception:  # a caller meets it again when it asks; this thread reports nothing
                 return
+
+    def _room(self) -> bool:
+        with self._lock:
+            return self._bytes + self._frame_bytes <= self.budget
 
     def close(self) -> None:
         """Close the file and drop the pictures."""
@@ -174,6 +183,7 @@ class FrameMemo:
                 self._cursor.close()
                 self._cursor = None
             self._held.clear()
+            self._bytes = 0
 
     def __enter__(self) -> FrameMemo:
         return self
@@ -214,6 +224,8 @@ class FrameMemo:
             memo = _Memo(lo, hi, picture_of(frame, self.sar))
             with self._lock:
                 self._held[pts] = memo
+                self._frame_bytes = memo.shown.picture.nbytes
+                self._bytes += self._frame_bytes
                 self._evict()
         elif lo < hi and lo <= memo.hi and memo.lo <= hi:  # held already, asked where its span did not reach
             with self._lock:
@@ -221,7 +233,22 @@ class FrameMemo:
         return memo.shown
 
     def _evict(self) -> None:
-        size = sum(m.shown.picture.nbytes for m in self._held.values())
-        while len(self._held) > 1 and size > self.budget:
+        while len(self._held) > 1 and self._bytes > self.budget:
             _pts, gone = self._held.popitem(last=False)
-            size -= gone.shown.picture.nbytes
+            self._bytes -= gone.shown.picture.nbytes
+
+
+@contextmanager
+def prefetching(memo: FrameMemo, on: bool = True) -> Iterator[None]:
+    """:meth:`FrameMemo.prefetch` in a thread of its own (named ``source-frames``) while the block runs (``on``);
+    stopped and joined when the block ends, however it ends."""
+    stop = threading.Event()
+    ahead = threading.Thread(target=memo.prefetch, args=(stop,), name="source-frames", daemon=True)
+    try:
+        if on:
+            ahead.start()
+        yield
+    finally:
+        stop.set()  # what no caller asked for (one that stopped early) is not decoded
+        if ahead.is_alive():
+            ahead.join()

@@ -2,8 +2,9 @@
 
 Verification never raises for a finding: it returns the problems, and the caller decides. Burned
 text is judged against a known mask (:mod:`pipeline.render.masks`): at each sampled time the output
-must show libass's opaque text pixels inside the mask and match the source outside it, compared in
-display geometry, with time counted from the source's first timestamp.
+must show libass's opaque text pixels inside the mask and match the source outside it
+(:mod:`pipeline.render.judge`), compared in display geometry, with time counted from the source's
+first timestamp.
 """
 
 from __future__ import annotations
@@ -15,20 +16,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import av
-import numpy as np
 
 from pipeline.media.commands import burn_size
 from pipeline.media.probe import MediaInfo
-from pipeline.render.frames import FrameMemo, Gray, Shown, display_size, iter_frames_shown
+from pipeline.render.frames import FrameMemo, Shown, display_size, iter_frames_shown
+from pipeline.render.judge import judge
 from pipeline.render.masks import Mask, render_masks
 from pipeline.render.sampling import Sample, history_times, pick_samples
 
-MATCH_LEVELS = 40  # a text pixel of the output is within this many grey levels of libass's render
-MIN_MATCH = 0.6  # share of the mask's opaque core the output must match...
-MIN_GAIN = 0.2  # ...and by this much more than the source did (text, not a coincidence)
-MIN_CORE_PIXELS = 8
-CHANGE_LEVELS = 48  # outside the mask a pixel "changed" when it moved by more than this
-BLOCK_CHANGED = 0.12  # a block with this share of changed pixels holds marks that are not codec noise
 DURATION_SLACK_MS = 150
 SYNC_SLACK_MS = 50  # a sound starts with the picture as in the source to within about one audio packet
 
@@ -222,53 +217,6 @@ def _sound_problems(n: int, got: tuple[int, int] | None, want: tuple[int, int] |
     if abs(got[1] - want[1]) > DURATION_SLACK_MS:
         problems.append(f"audio stream {n} ends {got[1]} ms from the first frame, the source's {want[1]} ms")
     return problems
-
-
-def judge(sample: Sample, source: Gray, output: Gray, mask: Mask) -> list[str]:
-    """Problems at one sampled time: text missing inside the mask, or marks outside it."""
-    problems = []
-    core = _erode(mask.opaque & mask.ink)
-    if sample.shown and core.sum() >= MIN_CORE_PIXELS:
-        want = mask.over_black.astype(np.int16)
-        got = float((np.abs(output.astype(np.int16) - want) <= MATCH_LEVELS)[core].mean())
-        base = float((np.abs(source.astype(np.int16) - want) <= MATCH_LEVELS)[core].mean())
-        if got < MIN_MATCH or got - base < MIN_GAIN:
-            problems.append(f"subtitle text missing at {sample.ass_ms} ms (output matches {got:.0%} of it)")
-    elif sample.shown:
-        problems.append(f"libass renders no text for the cue at {sample.ass_ms} ms")
-    marks = _marked_blocks(source, output, _dilate(mask.ink, max(2, output.shape[0] // 180)))
-    if marks:
-        problems.append(f"unexpected marks at {sample.ass_ms} ms outside the subtitle's place ({marks} blocks)")
-    return problems
-
-
-def _marked_blocks(source: Gray, output: Gray, allowed: np.ndarray) -> int:
-    changed = (np.abs(output.astype(np.int16) - source.astype(np.int16)) > CHANGE_LEVELS) & ~allowed
-    size = max(8, output.shape[0] // 45)
-    h, w = (changed.shape[0] // size) * size, (changed.shape[1] // size) * size
-    blocks = changed[:h, :w].reshape(h // size, size, w // size, size).mean(axis=(1, 3))
-    return int((blocks > BLOCK_CHANGED).sum())
-
-
-def _erode(mask: np.ndarray) -> np.ndarray:
-    out = mask.copy()
-    out[1:] &= mask[:-1]
-    out[:-1] &= mask[1:]
-    out[:, 1:] &= mask[:, :-1]
-    out[:, :-1] &= mask[:, 1:]
-    return out
-
-
-def _dilate(mask: np.ndarray, radius: int) -> np.ndarray:
-    out = mask.copy()
-    for _ in range(radius):
-        grown = out.copy()
-        grown[1:] |= out[:-1]
-        grown[:-1] |= out[1:]
-        grown[:, 1:] |= out[:, :-1]
-        grown[:, :-1] |= out[:, 1:]
-        out = grown
-    return out
 
 
 @dataclass(frozen=True)

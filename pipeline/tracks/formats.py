@@ -5,6 +5,7 @@ The readers are in :mod:`pipeline.ingest.subparse`.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 from fractions import Fraction
@@ -69,7 +70,6 @@ class AssStyle:
     bold: bool = False
 
 
-@functools.lru_cache(maxsize=64)  # a run composes each language's ASS for its file and for its burn
 def compose_ass(
     track: Track, style: AssStyle, width: int, height: int, fps: Fraction | None = None, sar: Fraction = Fraction(1)
 ) -> str:
@@ -85,7 +85,33 @@ def compose_ass(
     punctuation lands on its left (measured: with the default it lands on the right). ASS keeps
     centiseconds: with ``fps`` each time is rounded down within its frame, so no cue gains or loses
     a frame and the minimum gap holds (plain rounding can cost a gap its second frame).
+
+    A run composes each language's ASS for its file and for its burn: the last few are remembered,
+    keyed on the values and their types (``1920`` and ``1920.0`` are written differently); arguments
+    that cannot be hashed (cues in a list) are composed every time.
     """
+    args = (track, style, width, height, fps, sar)
+    try:
+        hash(args)
+    except TypeError:
+        return _composed(*args)
+    return _remembered(*args, tuple(type(getattr(style, f.name)) for f in dataclasses.fields(style)))
+
+
+@functools.lru_cache(maxsize=16, typed=True)  # an entry is the size of the ASS text: ~1 MiB for a film
+def _remembered(
+    track: Track,
+    style: AssStyle,
+    width: int,
+    height: int,
+    fps: Fraction | None,
+    sar: Fraction,
+    _style_types: tuple[type, ...],
+) -> str:
+    return _composed(track, style, width, height, fps, sar)
+
+
+def _composed(track: Track, style: AssStyle, width: int, height: int, fps: Fraction | None, sar: Fraction) -> str:
     subs = pysubs2.SSAFile()
     subs.info.update(
         {"PlayResX": str(width), "PlayResY": str(height), "WrapStyle": "2", "ScaledBorderAndShadow": "yes"}
