@@ -46,7 +46,8 @@ demo-cluster: setup
 test: setup
 	$(BIN)/python -m pytest -q
 
-# The studio killed with SIGKILL 20 times under 2,000 edits (about 45 s): CI runs it after `test`.
+# The long fault-injection runs (about 90 s): the studio killed with SIGKILL 20 times under 2,000 edits, a
+# LocalCluster worker killed mid-chunk, Ctrl-C of a cluster run. CI runs them after `test`.
 test-soak: setup
 	$(BIN)/python -m pytest -q -m soak tests
 

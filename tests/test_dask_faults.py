@@ -125,6 +125,7 @@ def _kill_a_worker_mid_chunk(client: Client, pids: dict[str, int], timeout_s: fl
     raise AssertionError("no chunk task was seen running")
 
 
+@pytest.mark.soak  # about 11 s: make test-soak, which CI runs after make test
 def test_a_worker_killed_mid_chunk_and_the_job_completes_identically(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -196,6 +197,7 @@ def _session(sid: int) -> list[psutil.Process]:
     return found
 
 
+@pytest.mark.soak  # about 30 s for both: make test-soak, which CI runs after make test
 @pytest.mark.parametrize("whole_group", [False, True], ids=["kill-INT", "terminal-ctrl-c"])
 def test_ctrl_c_on_a_cluster_run_stops_its_work_and_leaves_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slow_job: SlowJob, whole_group: bool
