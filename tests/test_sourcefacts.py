@@ -16,7 +16,7 @@ import pytest
 
 from pipeline.batch import sourcefacts
 from pipeline.batch.sourcefacts import media_json, media_of, probe_source, source_frame_times
-from pipeline.core.filecache import cache_root, file_fingerprint, file_identity, measured_afresh, sha256_file
+from pipeline.core.filecache import cache_root, file_identity, measured_afresh, sha256_file, source_entry
 from pipeline.media.frames import FrameTimes, frame_times
 from pipeline.media.probe import MediaInfo, probe
 from pipeline.render import chunkengine, chunks
@@ -58,18 +58,18 @@ def _facts(video: Path) -> tuple[MediaInfo, FrameTimes, FrameTable, bool]:
 
 
 def _mark_all(video: Path) -> None:
-    _marked(sourcefacts._entry(video, "probe"), "media", "chapters", 99)
-    _marked(sourcefacts._entry(video, "frames"), "frames", "end_ms", 1)
+    _marked(source_entry(video, "probe", sourcefacts._salt("probe")), "media", "chapters", 99)
+    _marked(source_entry(video, "frames", sourcefacts._salt("frames")), "frames", "end_ms", 1)
     _marked(_table_entry(video), "table", "start_us", 12345)
     _marked(_picture_entry(video), "inproc", "", False)
 
 
 def _table_entry(video: Path) -> Path:
-    return cache_root() / "sources" / f"frametable-{file_fingerprint(video, chunks._table_salt())}.json"
+    return source_entry(video, "frametable", chunks._table_salt())
 
 
 def _picture_entry(video: Path) -> Path:
-    return cache_root() / "sources" / f"picture-{file_fingerprint(video, chunkengine.picture_salt())}.json"
+    return source_entry(video, "picture", chunkengine.picture_salt())
 
 
 @pytest.fixture()
@@ -174,8 +174,8 @@ def test_a_damaged_entry_is_measured_again(
     video, facts = measured
     what, key, value = DAMAGE[how]
     entries = {
-        "probe": (sourcefacts._entry(video, "probe"), "media"),
-        "frames": (sourcefacts._entry(video, "frames"), "frames"),
+        "probe": (source_entry(video, "probe", sourcefacts._salt("probe")), "media"),
+        "frames": (source_entry(video, "frames", sourcefacts._salt("frames")), "frames"),
         "table": (_table_entry(video), "table"),
         "picture": (_picture_entry(video), "inproc"),
     }

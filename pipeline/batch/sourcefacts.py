@@ -22,16 +22,7 @@ from typing import Any
 
 import av
 
-from pipeline.core.filecache import (
-    DAMAGED,
-    afresh,
-    cache_root,
-    checked,
-    file_fingerprint,
-    memo_by_file,
-    read_cached,
-    write_cached,
-)
+from pipeline.core.filecache import checked, measured_by_file, memo_by_file
 from pipeline.media.frames import FrameTimes, frame_times
 from pipeline.media.probe import MediaInfo, StreamInfo, probe
 
@@ -66,42 +57,27 @@ def _salt(what: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def _entry(path: Path, what: str) -> Path | None:
-    """Where ``what`` of ``path`` is cached; None when the file cannot be read (its reader says why)."""
-    try:
-        return cache_root() / "sources" / f"{what}-{file_fingerprint(path, _salt(what))}.json"
-    except OSError:
-        return None
-
-
 @memo_by_file
 def _probe_source(path: Path) -> MediaInfo:
-    entry = _entry(path, "probe")
-    found = read_cached(entry, "media") if entry and not afresh() else None
-    if found is not None:
-        try:
-            return dataclasses.replace(media_of(found), path=str(path.resolve()))  # the path as it is now
-        except DAMAGED:
-            pass  # a damaged entry: probed again
-    media = probe(path)
-    if entry:
-        write_cached(entry, {"media": media_json(media)})
-    return media
+    def decode(doc: Any) -> MediaInfo:
+        return dataclasses.replace(media_of(doc), path=str(path.resolve()))  # the path as it is now
+
+    return measured_by_file(path, "probe", "media", _salt("probe"), probe, media_json, decode)
 
 
 @memo_by_file
 def _frame_times(path: Path) -> FrameTimes:
-    entry = _entry(path, "frames")
-    found = read_cached(entry, "frames") if entry and not afresh() else None
-    if isinstance(found, dict):
-        try:
-            return checked(FrameTimes(tuple(found["times_ms"]), found["end_ms"]))
-        except DAMAGED:
-            pass
-    times = frame_times(path)
-    if entry:
-        write_cached(entry, {"frames": {"times_ms": list(times.times_ms), "end_ms": times.end_ms}})
-    return times
+    return measured_by_file(path, "frames", "frames", _salt("frames"), frame_times, _times_json, _times_of)
+
+
+def _times_json(times: FrameTimes) -> dict[str, Any]:
+    return {"times_ms": list(times.times_ms), "end_ms": times.end_ms}
+
+
+def _times_of(doc: Any) -> FrameTimes:
+    if not isinstance(doc, dict):
+        raise TypeError("not a table")
+    return checked(FrameTimes(tuple(doc["times_ms"]), doc["end_ms"]))
 
 
 def media_json(media: MediaInfo) -> dict[str, Any]:

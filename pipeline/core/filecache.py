@@ -121,6 +121,50 @@ _WRITER = f"{os.getpid()}@{socket.gethostname()}"  # with a uuid: unique on a sh
 _T = TypeVar("_T")
 
 
+def source_entry(path: Path, kind: str, salt: str) -> Path:
+    """Where :func:`measured_by_file` keeps the ``kind`` of ``path`` measured with ``salt``.
+
+    Raises:
+        OSError: when the file cannot be read.
+    """
+    return cache_root() / "sources" / f"{kind}-{file_fingerprint(path, salt)}.json"
+
+
+def measured_by_file(
+    path: Path,
+    kind: str,
+    field: str,
+    salt: str,
+    measure: Callable[[Path], _T],
+    encode: Callable[[_T], Any],
+    decode: Callable[[Any], _T],
+) -> _T:
+    """``measure(path)``, kept in the cache as field ``field`` of ``sources/<kind>-<fingerprint>.json``
+    (:func:`file_fingerprint` salted with ``salt``: what else decides the answer, such as the code that
+    measures it). An entry is read back by ``decode`` unless :func:`afresh`; one that ``decode`` refuses
+    (it raises one of :data:`DAMAGED`) is measured again. A file that cannot be fingerprinted is measured
+    (its reader says what is wrong with it) and nothing is written; nor when ``encode`` returns None.
+
+    Raises:
+        Whatever ``measure`` raises.
+    """
+    try:
+        entry = source_entry(path, kind, salt)
+    except OSError:
+        return measure(path)
+    found = None if afresh() else read_cached(entry, field)
+    if found is not None:
+        try:
+            return decode(found)
+        except DAMAGED:
+            pass  # damaged: measured again
+    value = measure(path)
+    doc = encode(value)
+    if doc is not None:
+        write_cached(entry, {field: doc})
+    return value
+
+
 def memo_by_file(read: Callable[[Path], _T]) -> Callable[[Path], _T]:
     """``read`` remembered in this process per file as it is on disk (its path and :func:`file_identity`):
     a file probed by several steps of one run is read once, a file changed since is read again, and so is

@@ -12,12 +12,13 @@ import hashlib
 import inspect
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import av
 import pysubs2
 
 from pipeline.core.errors import VerifyError
-from pipeline.core.filecache import afresh, cache_root, file_fingerprint, memo_by_file, read_cached, write_cached
+from pipeline.core.filecache import measured_by_file, memo_by_file
 from pipeline.media.chunkargs import ChunkSettings
 from pipeline.render.chunkbatch import ChunkJob
 from pipeline.render.chunkcache import ChunkCache
@@ -51,18 +52,17 @@ def inproc_picture(video: Path) -> bool:
 
 @memo_by_file
 def _inproc_picture(video: Path) -> bool:
-    try:
-        entry = cache_root() / "sources" / f"picture-{file_fingerprint(video, picture_salt())}.json"
-    except OSError:
-        return bool(_opened_picture(video))
-    found = None if afresh() else read_cached(entry, "inproc")
-    if isinstance(found, bool):
-        return found
-    ok = _opened_picture(video)
-    if ok is None:
-        return False  # not opened (perhaps for a passing reason): ffmpeg's engine, and asked again next run
-    write_cached(entry, {"inproc": ok})
-    return ok
+    return bool(measured_by_file(video, "picture", "inproc", picture_salt(), _opened_picture, _answer, _cached_answer))
+
+
+def _answer(ok: bool | None) -> bool | None:
+    return ok  # None (not opened, perhaps for a passing reason): ffmpeg's engine, not cached, asked again next run
+
+
+def _cached_answer(doc: Any) -> bool:
+    if not isinstance(doc, bool):
+        raise TypeError("not an answer")
+    return doc
 
 
 @functools.cache

@@ -21,12 +21,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import pysubs2
 
 from pipeline.core.errors import InputError
-from pipeline.core.filecache import DAMAGED, afresh, cache_root, checked, file_fingerprint, read_cached, write_cached
+from pipeline.core.filecache import checked, measured_by_file
 
 KEY_SCHEME = 1
 _TABLE_CODE = Path(__file__)  # what reads a frame table (its salt in the cache)
@@ -82,24 +83,23 @@ def source_frame_table(path: Path) -> FrameTable:
     Raises:
         InputError: as :func:`read_frame_table`.
     """
-    try:
-        entry = cache_root() / "sources" / f"frametable-{file_fingerprint(path, _table_salt())}.json"
-    except OSError:
-        return read_frame_table(path)  # it says what is wrong with the file
-    found = None if afresh() else read_cached(entry, "table")
-    if isinstance(found, dict):
-        try:
-            rate = Fraction(*found["rate"]) if found["rate"] else None
-            tb, pts, keys = Fraction(*found["time_base"]), tuple(found["pts"]), tuple(found["keyframes"])
-            table = checked(FrameTable(pts, keys, tb, found["start_us"], rate))
-            if len(table.pts) >= 2 and table.time_base > 0:
-                return table
-        except DAMAGED:
-            pass  # damaged: read again
-    table = read_frame_table(path)
-    rate_pair = [table.rate.numerator, table.rate.denominator] if table.rate else None
-    doc = {"pts": list(table.pts), "keyframes": list(table.keyframes), "start_us": table.start_us, "rate": rate_pair}
-    write_cached(entry, {"table": {**doc, "time_base": [table.time_base.numerator, table.time_base.denominator]}})
+    return measured_by_file(path, "frametable", "table", _table_salt(), read_frame_table, _table_json, _table_of)
+
+
+def _table_json(table: FrameTable) -> dict[str, Any]:
+    rate = [table.rate.numerator, table.rate.denominator] if table.rate else None
+    doc = {"pts": list(table.pts), "keyframes": list(table.keyframes), "start_us": table.start_us, "rate": rate}
+    return {**doc, "time_base": [table.time_base.numerator, table.time_base.denominator]}
+
+
+def _table_of(doc: Any) -> FrameTable:
+    if not isinstance(doc, dict):
+        raise TypeError("not a table")
+    rate = Fraction(*doc["rate"]) if doc["rate"] else None
+    tb, pts, keys = Fraction(*doc["time_base"]), tuple(doc["pts"]), tuple(doc["keyframes"])
+    table = checked(FrameTable(pts, keys, tb, doc["start_us"], rate))
+    if len(table.pts) < 2 or table.time_base <= 0:
+        raise ValueError("fewer than two frames or no time base")
     return table
 
 
