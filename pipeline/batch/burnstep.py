@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.batch.rerun import PreviousCut, burn_check, check_cut, settle
+from pipeline.batch.rerun import PreviousCut, burn_check, check_cut, planned_check, settle
 from pipeline.batch.steps import LangTrack, clip_track, display_style, style_for
 from pipeline.core.cues import Track
 from pipeline.core.errors import PipelineError, VerifyError
@@ -33,6 +33,7 @@ from pipeline.tracks.formats import compose_ass
 
 logger = logging.getLogger(__name__)
 VERIFY_WORKERS = max(2, min(4, os.cpu_count() or 2))
+AHEAD_BYTES = 64 << 20  # the source's pictures decoded ahead while the chunk workers hold their memory
 """Cuts verified at once (each decodes its cut while the source's frames are shared); at most 4, as
 each holds its pictures and masks in memory."""
 
@@ -137,28 +138,51 @@ def burn_tracks_each(
         opts.notes.append(note)
     wanted = [opts.stills.get(req.lang, ()) for req in requests]
     work = opts.work
-    partials, made = burn_cuts(
-        video,
-        media,
-        requests,
-        encoder,
-        opts.progress,
-        force=opts.force,
-        runner=work.runner,
-        cache=work.cache,
-        stills=wanted,
-    )
-    try:
+    with contextlib.ExitStack() as ahead:
         given = opts.source_frames
-        with contextlib.nullcontext(given) if given else source_memo(media) as memo:  # one made here is closed
+        memo = given or ahead.enter_context(source_memo(media))  # one made here is closed
+        partials, made = burn_cuts(
+            video,
+            media,
+            requests,
+            encoder,
+            opts.progress,
+            force=opts.force,
+            runner=work.runner,
+            cache=work.cache,
+            stills=wanted,
+            on_plan=lambda planned: ahead.enter_context(_source_ahead(media, tracks, requests, planned, opts, memo)),
+        )
+        try:
             results = verify_cuts(media, tracks, requests, partials, made, opts.previous, memo)
-    except BaseException:  # Ctrl-C or an error while verifying: no partial is left behind
-        discard(*partials)
-        raise
+        except BaseException:  # Ctrl-C or an error while verifying: no partial is left behind
+            discard(*partials)
+            raise
     for req, record, result in zip(requests, made, results, strict=True):
         if isinstance(result, Path):
             opts.records[req.lang] = record
     return results
+
+
+def _source_ahead(
+    media: MediaInfo,
+    tracks: Sequence[Track],
+    requests: Sequence[BurnRequest],
+    planned: Sequence[CutRecord],
+    opts: BurnOptions,
+    memo: FrameMemo,
+) -> contextlib.AbstractContextManager[None]:
+    """The source's frames that the cuts' checks will compare, decoded in a thread of their own while the
+    chunks are encoded (:func:`pipeline.render.frames.prefetching`; the checks as the plan foretells
+    them: :func:`pipeline.batch.rerun.planned_check`), at most :data:`AHEAD_BYTES` of them: the rest once
+    the encodes are done."""
+    checks = [
+        planned_check(track, req, record, opts.previous.get(req.lang))
+        for track, req, record in zip(tracks, requests, planned, strict=True)
+    ]
+    for check in checks:
+        memo.plan(source_times(media, check) if check else ())
+    return prefetching(memo, any(checks), AHEAD_BYTES)
 
 
 def verify_cuts(

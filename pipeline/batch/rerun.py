@@ -112,13 +112,22 @@ def verify_window(record: CutRecord, previous: PreviousCut | None, partial: Path
     ``verify_burn``'s stream checks) is checked in full. A different chunk count (another plan) or
     a monolithic burn is verified in full.
     """
+    window = changed_window(record, previous)
+    if window == SAME_CUT:
+        return SAME_CUT if previous and sha256_file(partial) == previous.entry.sha256 else None
+    return window
+
+
+def changed_window(record: CutRecord, previous: PreviousCut | None) -> tuple[int, int] | None:
+    """:func:`verify_window` as far as the chunk keys tell, before the cut exists: :data:`SAME_CUT` when
+    no chunk changed (the cut is then verified in full unless it is byte for byte the last one)."""
     if previous is None or record.engine != CHUNKED or len(previous.chunks) != len(record.chunks):
         return None
     if len(record.spans_ms) != len(record.chunks):
         return None
     changed = [i for i, (old, new) in enumerate(zip(previous.chunks, record.chunks, strict=True)) if old != new]
     if not changed:
-        return SAME_CUT if sha256_file(partial) == previous.entry.sha256 else None
+        return SAME_CUT
     return min(record.spans_ms[i][0] for i in changed), max(record.spans_ms[i][1] for i in changed)
 
 
@@ -136,6 +145,18 @@ def burn_check(
         start, end = (format_clock(ms) for ms in window)
         why = "the chunks that changed; the rest is last run's verified cut"
         logger.info("%s: verifying %s-%s only (%s)", name, start, end, why)
+    return _check(track, req, record, window)
+
+
+def planned_check(track: Track, req: BurnRequest, record: CutRecord, previous: PreviousCut | None) -> BurnCheck | None:
+    """The check :func:`burn_check` will make of the cut ``record`` plans, known before it is encoded
+    (None: none is known yet, the cut may be byte for byte the last one): what verification can
+    prepare meanwhile."""
+    window = changed_window(record, previous)
+    return None if window == SAME_CUT else _check(track, req, record, window)
+
+
+def _check(track: Track, req: BurnRequest, record: CutRecord, window: tuple[int, int] | None) -> BurnCheck:
     cues = [(c.start_ms, c.end_ms) for c in track.cues]
     keys = tuple(first + 2 for first, _end in record.spans_ms)  # a chunk starts < 1 ms after it: a margin
     return BurnCheck(req.ass_text, (req.font_key,), cues, window, keys)

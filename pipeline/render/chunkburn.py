@@ -16,22 +16,20 @@ with one thread, so the bytes are the same on every run.
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import dataclasses
 import functools
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
 
 import pysubs2
 
 from pipeline.core.errors import OutputError
-from pipeline.media.chunkargs import BurnStream, ChunkOutput, ChunkSettings, chunk_args, ffmpeg_version
-from pipeline.media.ffmpeg import ProgressFn, run_ffmpeg
+from pipeline.media.chunkargs import ChunkSettings, ffmpeg_version
+from pipeline.media.ffmpeg import ProgressFn
 from pipeline.media.fonts import make_fontsdir
 from pipeline.media.probe import MediaInfo
 from pipeline.render.batchrun import BatchRunner, ProcessRunner, ThreadRunner, WorkerDiedError
@@ -41,7 +39,8 @@ from pipeline.render.chunkbatch import _batches as _batches
 from pipeline.render.chunkbatch import inproc_batches, lane_width, span_ms
 from pipeline.render.chunkcache import ChunkCache, font_digest, source_digest
 from pipeline.render.chunkcut import assemble_cuts
-from pipeline.render.chunkengine import chunk_engine, encode_inproc, inproc_picture, store_chunks
+from pipeline.render.chunkengine import chunk_engine, encode_inproc, inproc_picture
+from pipeline.render.chunkffmpeg import encode_ffmpeg
 from pipeline.render.chunkprogress import ChunkProgress as ChunkProgress
 from pipeline.render.chunkprogress import ChunkProgressFn as ChunkProgressFn
 from pipeline.render.chunkprogress import Tracker, log_plan
@@ -104,6 +103,7 @@ def render_chunked(
     force: bool = False,
     runner: BatchRunner | None = None,
     stills: Sequence[Sequence[int]] = (),
+    on_plan: Callable[[ChunkedBurn], None] | None = None,
 ) -> ChunkedBurn:
     """Burn every request from cached chunks (encoding the missing ones): the partial paths, how many
     chunks were encoded and reused, and the keys.
@@ -114,7 +114,9 @@ def render_chunked(
     ``force`` encodes every chunk again (the cache's entries are replaced); ``runner`` runs the encode
     batches (default: ``jobs`` worker processes, one per core). ``stills``: each request's frames (source
     indices) that the chunks it encodes also write as review stills (:mod:`pipeline.render.chunkstills`;
-    a reused chunk keeps the ones it has).
+    a reused chunk keeps the ones it has). ``on_plan`` is told, before anything is encoded, what the burn
+    will return but the partials (keys, spans, frames, how many chunks are encoded and reused): what a
+    caller can start on while the chunks are encoded (verification decoding the source's frames).
 
     Raises:
         FfmpegError: when ffmpeg fails or libass reports a missing glyph.
@@ -136,6 +138,12 @@ def render_chunked(
     missing = [job for key, job in unique.items() if key not in found]
     names = [req.target.name for req in requests]
     log_plan(video.name, names, len(plan), missing, len(found), lambda f: float(table.ms(f)), force)
+    keys = [[job.key for job in jobs_] for jobs_ in per_request]
+    spans = [(math.floor(table.ms(c.first)), math.ceil(table.ms(c.end - 1)) + 1) for c in plan]
+    frames = [(c.first, c.end) for c in plan]
+    planned = ChunkedBurn([], len(missing), len(unique) - len(missing), keys, spans, frames)
+    if on_plan:
+        on_plan(planned)
     if missing:  # the processes that encode them may need to fetch it (an object-store cache)
         cache.share_source(video, str(ctx.base["source"]))
     with cache.workdir() as work:
@@ -152,10 +160,7 @@ def render_chunked(
         partials = assemble_cuts(video, table, plan, chunk_lists, [req.target for req in requests], work, jobs)
     if on_progress:
         on_progress(1.0)
-    keys = [[job.key for job in jobs_] for jobs_ in per_request]
-    spans = [(math.floor(table.ms(c.first)), math.ceil(table.ms(c.end - 1)) + 1) for c in plan]
-    frames = [(c.first, c.end) for c in plan]
-    return ChunkedBurn(partials, len(missing), len(unique) - len(missing), keys, spans, frames)
+    return dataclasses.replace(planned, partials=partials)
 
 
 def _with_stills(per_request: Sequence[Sequence[ChunkJob]], stills: Sequence[Sequence[int]]) -> dict[str, ChunkJob]:
@@ -211,17 +216,6 @@ def _jobs_for(ctx: _Ctx, index: int, req: BurnRequest, plan: Sequence[Chunk]) ->
     return jobs
 
 
-def _seek_pts(table: FrameTable, chunk: Chunk) -> int:
-    """The keyframe at or before the chunk's first frame: where its decoding starts."""
-    i = bisect.bisect_right(table.keyframes, table.pts[chunk.first]) - 1
-    return table.keyframes[i] if i >= 0 else table.pts[0]
-
-
-def _clock_pts(table: FrameTable, chunk: Chunk) -> int:
-    offset_ticks = int(Fraction(chunk_offset_ms(table, chunk), 1000) / table.time_base)
-    return table.clock_ticks + offset_ticks
-
-
 def _encode_missing(
     ctx: _Ctx,
     batches: Sequence[Sequence[ChunkJob]],
@@ -268,42 +262,7 @@ def _encode_item(item: tuple[_Ctx, Sequence[ChunkJob]], cache: ChunkCache, work:
         return _encode_batch(dataclasses.replace(ctx, video=video), batch, cache, here)
 
 
-def _streams(ctx: _Ctx, batch: Sequence[ChunkJob], work: Path) -> tuple[list[BurnStream], list[int]]:
-    """The batch's streams (one per request shown, one bare) and each job's stream index.
-
-    A request's stream burns the events shown on any of its chunks here, re-based to its first
-    chunk: libass then shows, on each chunk's frames, what that chunk's key describes.
-    """
-    streams: list[BurnStream] = []
-    slot: dict[int, int] = {}
-    for job in batch:
-        if job.request in slot:
-            continue
-        slot[job.request] = len(streams)
-        mine = [j.chunk for j in batch if j.request == job.request]
-        if job.request < 0 or job.font_key is None:
-            streams.append(BurnStream(None, None, 0))
-            continue
-        span = Chunk(-1, min(c.first for c in mine), max(c.end for c in mine))
-        first = min(mine, key=lambda c: c.first)
-        text = slice_ass(ctx.subs[job.request], ctx.table, span, chunk_offset_ms(ctx.table, first)) or ""
-        name = f"{job.key}.ass"
-        (work / name).write_text(text, encoding="utf-8")
-        streams.append(BurnStream(name, f"fonts-{job.font_key}", _clock_pts(ctx.table, first)))
-    return streams, [slot[job.request] for job in batch]
-
-
 def _encode_batch(ctx: _Ctx, batch: Sequence[ChunkJob], cache: ChunkCache, work: Path) -> dict[str, Path]:
     if batch[0].inproc:
         return encode_inproc(ctx.video, ctx.table, ctx.settings, ctx.overlays, batch, cache, work)
-    table = ctx.table
-    streams, slots = _streams(ctx, batch, work)
-    outputs = [
-        ChunkOutput(table.pts[job.chunk.first], table.end_pts(job.chunk.end), slot, work / f"{job.key}.mp4", job.stills)
-        for job, slot in zip(batch, slots, strict=True)
-    ]
-    seek_us = math.floor((_seek_pts(table, batch[0].chunk) - table.start_ticks) * table.time_base * 1_000_000)
-    seek = f"{max(seek_us, 0) // 1_000_000}.{max(seek_us, 0) % 1_000_000:06d}"
-    ts = table.time_base.denominator if table.time_base.numerator == 1 else 0
-    run_ffmpeg(chunk_args(ctx.video, seek, streams, outputs, ctx.settings, ts), cwd=work)
-    return store_chunks(batch, [(out.target, out.stills_prefix) for out in outputs], cache)
+    return encode_ffmpeg(ctx.video, ctx.table, ctx.subs, ctx.settings, batch, cache, work)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -31,7 +31,7 @@ from pipeline.media.probe import MediaInfo
 from pipeline.render import chunks
 from pipeline.render.batchrun import BatchRunner
 from pipeline.render.burn import BurnRequest, Encoder, burn
-from pipeline.render.chunkburn import ChunkProgress, render_chunked
+from pipeline.render.chunkburn import ChunkedBurn, ChunkProgress, render_chunked
 from pipeline.render.chunkcache import ChunkCache, font_digest, source_digest
 from pipeline.render.chunkengine import chunk_engine, inproc_picture
 from pipeline.render.chunks import KEY_SCHEME
@@ -160,13 +160,15 @@ def burn_cuts(
     force: bool = False,
     runner: BatchRunner | None = None,
     stills: Sequence[Sequence[int]] = (),
+    on_plan: Callable[[list[CutRecord]], None] | None = None,
 ) -> tuple[list[Path], list[CutRecord]]:
     """Burn every request (chunked where :func:`chunk_blockers` allows); partial paths and records.
 
     ``force``: encode every chunk again, whatever the cache holds; ``runner``: where the chunk batches are
     encoded (default: threads here). ``stills``: each request's frames that a chunked burn taps as
     review stills (:mod:`pipeline.render.chunkstills`); a monolithic burn ignores them (the review
-    decodes its cut).
+    decodes its cut). ``on_plan`` gets the records before anything is encoded (a chunked burn's
+    ``encoded`` and ``cached`` are then what will be encoded and reused).
 
     Raises:
         FfmpegError: when ffmpeg fails or libass reports a missing glyph.
@@ -182,8 +184,10 @@ def burn_cuts(
     shots = [] if shots is None else list(shots)  # the plan follows the source's keyframes: no pass before encoding
     made = recipes(video, media, requests, encoder, shots, cache)
     if made[0][1]["engine"] == MONOLITHIC:
-        partials = burn(video, media, requests, encoder, progress)
-        return partials, [CutRecord(MONOLITHIC, digest, parts) for digest, parts in made]
+        records = [CutRecord(MONOLITHIC, digest, parts) for digest, parts in made]
+        if on_plan:
+            on_plan(records)
+        return burn(video, media, requests, encoder, progress), records
     on_chunks = progress.chunks if isinstance(progress, ChunkAware) else None
     done = render_chunked(
         video,
@@ -198,9 +202,13 @@ def burn_cuts(
         force=force,
         runner=runner,
         stills=stills,
+        on_plan=(lambda planned: on_plan(_records(made, planned))) if on_plan else None,
     )
-    records = [
+    return done.partials, _records(made, done)
+
+
+def _records(made: Sequence[tuple[str, dict[str, object]]], done: ChunkedBurn) -> list[CutRecord]:
+    return [
         CutRecord(CHUNKED, digest, parts, keys, done.encoded, done.spans_ms, done.frames, done.reused)
         for (digest, parts), keys in zip(made, done.keys, strict=True)
     ]
-    return done.partials, records

@@ -155,25 +155,26 @@ class FrameMemo:
                 self._cursor = None
                 raise
 
-    def prefetch(self, stop: threading.Event) -> None:
+    def prefetch(self, stop: threading.Event, budget: int | None = None) -> None:
         """Decode the :meth:`plan`-ned times not held yet, in ascending order: run in a thread of its own
         while the callers get ready (probing their cuts), they then find their frames held
         (:func:`prefetching`). Stops once one more picture would not fit in the budget (it would push out
         one no caller has taken yet, to be decoded twice), at the first error (a caller meets it again
-        when it asks), when ``stop`` is set or the memo closed."""
+        when it asks), when ``stop`` is set or the memo closed. ``budget``: a smaller bound (bytes) for the
+        pictures held, for a prefetch while other work needs the memory."""
         with self._lock:
             planned = list(self._planned)
         for t in planned:
-            if stop.is_set() or self._closed or not self._room():
+            if stop.is_set() or self._closed or not self._room(budget):
                 return
             try:
                 self.shown_at(t)
             except Exception:  # a caller meets it again when it asks; this thread reports nothing
                 return
 
-    def _room(self) -> bool:
+    def _room(self, budget: int | None = None) -> bool:
         with self._lock:
-            return self._bytes + self._frame_bytes <= self.budget
+            return self._bytes + self._frame_bytes <= min(self.budget, budget or self.budget)
 
     def close(self) -> None:
         """Close the file and drop the pictures."""
@@ -239,11 +240,11 @@ class FrameMemo:
 
 
 @contextmanager
-def prefetching(memo: FrameMemo, on: bool = True) -> Iterator[None]:
-    """:meth:`FrameMemo.prefetch` in a thread of its own (named ``source-frames``) while the block runs (``on``);
-    stopped and joined when the block ends, however it ends."""
+def prefetching(memo: FrameMemo, on: bool = True, budget: int | None = None) -> Iterator[None]:
+    """:meth:`FrameMemo.prefetch` (within ``budget`` bytes) in a thread of its own (named ``source-frames``)
+    while the block runs (``on``); stopped and joined when the block ends, however it ends."""
     stop = threading.Event()
-    ahead = threading.Thread(target=memo.prefetch, args=(stop,), name="source-frames", daemon=True)
+    ahead = threading.Thread(target=memo.prefetch, args=(stop, budget), name="source-frames", daemon=True)
     try:
         if on:
             ahead.start()

@@ -1,0 +1,122 @@
+"""Issue 22: verification decodes the source's frames while the chunks are encoded, not after.
+
+A real chunked burn of the 15 s excerpt: the runner that encodes the chunks waits (up to a minute)
+for the source's memo to have decoded a frame before it encodes anything; without the frames decoded
+ahead it gives up and the burn fails. The check planned before the encode is the one made after it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Generator, Sequence
+from fractions import Fraction
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+
+from pipeline.batch.burnstep import AHEAD_BYTES, BurnOptions, burn_requests, burn_tracks_each
+from pipeline.batch.rerun import SAME_CUT, PreviousCut, burn_check, planned_check
+from pipeline.batch.steps import build_tracks
+from pipeline.core.filecache import sha256_file
+from pipeline.ingest.segments import load_transcript
+from pipeline.media.probe import probe
+from pipeline.render.batchrun import ChunkWork, ProcessRunner
+from pipeline.render.burn import Encoder
+from pipeline.render.chunkcache import ChunkCache
+from pipeline.render.chunkpath import CHUNKED, CutRecord
+from pipeline.render.frames import FrameMemo, frames_shown, prefetching
+from pipeline.render.manifest import ManifestEntry
+from pipeline.render.verify import source_memo
+
+pytestmark = pytest.mark.render
+T = TypeVar("T")
+R = TypeVar("R")
+FAST = Encoder(crf=30, preset="ultrafast")
+WAIT_S = 60.0  # a bound on a wait for an event, not a measurement
+
+
+class _AfterTheSource:
+    """Encodes in a worker process, once the memo has decoded a frame (or never: it raises)."""
+
+    def __init__(self, memo: FrameMemo) -> None:
+        self.memo, self.seen = memo, -1
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> Generator[R, None, None]:
+        ready = threading.Event()
+        watch = threading.Thread(target=self._watch, args=(ready,), daemon=True)
+        watch.start()
+        if not ready.wait(WAIT_S):
+            raise RuntimeError("the source's frames were not decoded while the chunks waited to be encoded")
+        self.seen = self.memo.decoded
+        yield from ProcessRunner(1).map(fn, items)
+
+    def _watch(self, ready: threading.Event) -> None:
+        for _ in range(int(WAIT_S * 20)):
+            if self.memo.decoded:
+                ready.set()
+                return
+            threading.Event().wait(0.05)
+
+
+def test_the_sources_frames_are_decoded_while_the_chunks_are_encoded(
+    clip15: Path, clip15_transcript: Path, tmp_path: Path
+) -> None:
+    media = probe(clip15)
+    built = build_tracks(load_transcript(clip15_transcript), ["en"], {}, Fraction(30000, 1001))
+    items = [(built["en"], tmp_path / "en.mp4")]
+    with source_memo(media) as memo:
+        runner = _AfterTheSource(memo)
+        work = ChunkWork(runner, ChunkCache(tmp_path / "cache" / "chunks"))
+        results = burn_tracks_each(clip15, media, items, {}, FAST, BurnOptions(work=work, source_frames=memo))
+        assert results == [tmp_path / "en.mp4"]
+        assert runner.seen >= 1  # decoded before the first chunk was encoded
+        assert memo.hits >= 1  # and the check found it held
+    assert not [t for t in threading.enumerate() if t.name == "source-frames"]
+
+
+def test_the_prefetch_ahead_stays_within_its_budget(clip15: Path) -> None:
+    media = probe(clip15)
+    assert media.video is not None
+    times = [500.0 + 1000 * i for i in range(12)]
+    frame_bytes = frames_shown(clip15, media.video.index, times[:1], media.sar)[0].picture.nbytes
+    with source_memo(media) as memo:
+        memo.plan(times)
+        with prefetching(memo, True, 2 * frame_bytes):
+            pass
+        memo.prefetch(threading.Event(), 2 * frame_bytes)  # what the thread may not have reached
+        assert memo.decoded == 2
+        memo.prefetch(threading.Event())  # after the encodes: up to the memo's own budget
+        assert memo.decoded == len(times)
+    assert FrameMemo("x", 0, Fraction(1)).budget > AHEAD_BYTES
+
+
+def _record(keys: list[str]) -> CutRecord:
+    return CutRecord(CHUNKED, "r", {}, keys, 0, [(i * 3000, i * 3000 + 3000) for i in range(len(keys))])
+
+
+def _previous(keys: list[str], sha: str) -> PreviousCut:
+    return PreviousCut(ManifestEntry("en/c.mp4", "burned", "en", 1, sha, True), {"recipe": "r", "chunks": keys})
+
+
+def test_the_planned_check_is_the_check_made_after_the_burn(
+    clip15: Path, clip15_transcript: Path, tmp_path: Path
+) -> None:
+    media = probe(clip15)
+    built = build_tracks(load_transcript(clip15_transcript), ["en"], {}, Fraction(30000, 1001))
+    (req,), (track,) = burn_requests(media, [(built["en"], tmp_path / "en.mp4")], {})
+    partial = tmp_path / "cut.mp4"
+    partial.write_bytes(b"cut")
+    keys = ["a", "b", "c", "d"]
+    for record, previous in [
+        (_record(["a", "x", "y", "d"]), _previous(keys, "0")),  # two chunks changed: their window
+        (_record(keys), None),  # no previous cut: all of it
+        (_record(keys[:3]), _previous(keys, "0")),  # another plan: all of it
+    ]:
+        planned = planned_check(track, req, record, previous)
+        assert planned is not None and planned == burn_check(track, req, partial, record, previous)
+    # no chunk changed: nothing is planned; after the burn, the same bytes need no check, other bytes a full one
+    assert planned_check(track, req, _record(keys), _previous(keys, "0")) is None
+    assert burn_check(track, req, partial, _record(keys), _previous(keys, sha256_file(partial))) is None
+    full = burn_check(track, req, partial, _record(keys), _previous(keys, "0"))
+    assert full is not None and full.window_ms is None and SAME_CUT != (0, 0)
