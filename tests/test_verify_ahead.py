@@ -1,12 +1,15 @@
-"""Issue 22: verification decodes the source's frames while the chunks are encoded, not after.
+"""Issue 22: verification decodes the source's frames and renders its masks while the chunks are
+encoded, not after.
 
 A real chunked burn of the 15 s excerpt: the runner that encodes the chunks waits (up to a minute)
-for the source's memo to have decoded a frame before it encodes anything; without the frames decoded
-ahead it gives up and the burn fails. The check planned before the encode is the one made after it.
+for the source's memo to have decoded a frame and a mask to be rendered before it encodes anything;
+without them prepared ahead it gives up and the burn fails. The check planned before the encode is
+the one made after it; a mask rendered for another picture size is not used.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable, Generator, Sequence
 from fractions import Fraction
@@ -15,6 +18,7 @@ from typing import TypeVar
 
 import pytest
 
+from pipeline.batch import burnstep
 from pipeline.batch.burnstep import AHEAD_BYTES, BurnOptions, burn_requests, burn_tracks_each
 from pipeline.batch.rerun import SAME_CUT, PreviousCut, burn_check, planned_check
 from pipeline.batch.steps import build_tracks
@@ -27,6 +31,7 @@ from pipeline.render.chunkcache import ChunkCache
 from pipeline.render.chunkpath import CHUNKED, CutRecord
 from pipeline.render.frames import FrameMemo, frames_shown, prefetching
 from pipeline.render.manifest import ManifestEntry
+from pipeline.render.masks import MaskRequest, MaskStore, sampled_masks
 from pipeline.render.verify import source_memo
 
 pytestmark = pytest.mark.render
@@ -37,10 +42,11 @@ WAIT_S = 60.0  # a bound on a wait for an event, not a measurement
 
 
 class _AfterTheSource:
-    """Encodes in a worker process, once the memo has decoded a frame (or never: it raises)."""
+    """Encodes in a worker process, once the memo has decoded a frame and the masks of a check are
+    held (or never: it raises)."""
 
-    def __init__(self, memo: FrameMemo) -> None:
-        self.memo, self.seen = memo, -1
+    def __init__(self, memo: FrameMemo, masks: list[MaskStore]) -> None:
+        self.memo, self.masks, self.seen = memo, masks, -1
 
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> Generator[R, None, None]:
         ready = threading.Event()
@@ -53,26 +59,51 @@ class _AfterTheSource:
 
     def _watch(self, ready: threading.Event) -> None:
         for _ in range(int(WAIT_S * 20)):
-            if self.memo.decoded:
+            if self.memo.decoded and self.masks and not self.masks[0].room():
                 ready.set()
                 return
             threading.Event().wait(0.05)
 
 
-def test_the_sources_frames_are_decoded_while_the_chunks_are_encoded(
-    clip15: Path, clip15_transcript: Path, tmp_path: Path
+def test_the_sources_frames_and_masks_are_prepared_while_the_chunks_are_encoded(
+    clip15: Path, clip15_transcript: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     media = probe(clip15)
     built = build_tracks(load_transcript(clip15_transcript), ["en"], {}, Fraction(30000, 1001))
     items = [(built["en"], tmp_path / "en.mp4")]
+    stores: list[MaskStore] = []
+
+    class Tiny(MaskStore):  # one render fills it: the runner can tell when it is there
+        def __init__(self, budget: int) -> None:
+            super().__init__(1)
+            stores.append(self)
+
+    monkeypatch.setattr(burnstep, "MaskStore", Tiny)
     with source_memo(media) as memo:
-        runner = _AfterTheSource(memo)
+        runner = _AfterTheSource(memo, stores)
         work = ChunkWork(runner, ChunkCache(tmp_path / "cache" / "chunks"))
         results = burn_tracks_each(clip15, media, items, {}, FAST, BurnOptions(work=work, source_frames=memo))
         assert results == [tmp_path / "en.mp4"]
         assert runner.seen >= 1  # decoded before the first chunk was encoded
         assert memo.hits >= 1  # and the check found it held
+    assert stores[0].taken == 1 and stores[0].room()  # the check took the masks rendered ahead
     assert not [t for t in threading.enumerate() if t.name == "source-frames"]
+
+
+def test_a_mask_rendered_ahead_is_used_only_for_the_same_render(clip15: Path) -> None:
+    media = probe(clip15)
+    doc = "[Script Info]\nPlayResX: 64\nPlayResY: 36\n\n[V4+ Styles]\nFormat: Name, Fontname, Fontsize\n"
+    doc += "Style: Default,Noto Sans,20\n\n[Events]\nFormat: Layer, Start, End, Style, Text\n"
+    doc += "Dialogue: 0,0:00:00.00,0:00:02.00,Default,Hi\n"
+    req = MaskRequest(doc, ("noto-sans",), [(0, 2000)], (64, 36), Fraction(1))
+    store = MaskStore(1 << 20)
+    ahead = sampled_masks(req, [500.0], 40.0, store, ahead=True)
+    other = sampled_masks(dataclasses.replace(req, size=(66, 36)), [500.0], 40.0, store)
+    assert store.taken == 0 and other[0].over_black.shape != ahead[0].over_black.shape
+    again = sampled_masks(req, [500.0], 40.0, store)
+    assert store.taken == 1 and again[0] is ahead[0]
+    assert sampled_masks(req, [500.0], 40.0, store)[0] is not ahead[0]  # taken once: rendered anew after
+    assert media.video is not None
 
 
 def test_the_prefetch_ahead_stays_within_its_budget(clip15: Path) -> None:

@@ -27,13 +27,15 @@ from pipeline.render.batchrun import HERE, ChunkWork
 from pipeline.render.burn import BurnRequest, Encoder, burn_notes
 from pipeline.render.chunkpath import CutRecord, burn_cuts
 from pipeline.render.frames import FrameMemo, prefetching
+from pipeline.render.masks import MaskStore
 from pipeline.render.outputs import discard
 from pipeline.render.verify import source_memo, source_times
+from pipeline.render.verifyahead import verifying_ahead
 from pipeline.tracks.formats import compose_ass
 
 logger = logging.getLogger(__name__)
 VERIFY_WORKERS = max(2, min(4, os.cpu_count() or 2))
-AHEAD_BYTES = 64 << 20  # the source's pictures decoded ahead while the chunk workers hold their memory
+AHEAD_BYTES = 64 << 20  # the source's pictures decoded ahead, and the masks, while the chunk workers hold their memory
 """Cuts verified at once (each decodes its cut while the source's frames are shared); at most 4, as
 each holds its pictures and masks in memory."""
 
@@ -141,6 +143,8 @@ def burn_tracks_each(
     with contextlib.ExitStack() as ahead:
         given = opts.source_frames
         memo = given or ahead.enter_context(source_memo(media))  # one made here is closed
+        masks = MaskStore(AHEAD_BYTES)
+        ahead.callback(masks.clear)
         partials, made = burn_cuts(
             video,
             media,
@@ -151,10 +155,10 @@ def burn_tracks_each(
             runner=work.runner,
             cache=work.cache,
             stills=wanted,
-            on_plan=lambda planned: ahead.enter_context(_source_ahead(media, tracks, requests, planned, opts, memo)),
+            on_plan=lambda planned: ahead.enter_context(_ahead(media, tracks, requests, planned, opts, (memo, masks))),
         )
         try:
-            results = verify_cuts(media, tracks, requests, partials, made, opts.previous, memo)
+            results = verify_cuts(media, tracks, requests, partials, made, opts.previous, memo, masks)
         except BaseException:  # Ctrl-C or an error while verifying: no partial is left behind
             discard(*partials)
             raise
@@ -164,25 +168,23 @@ def burn_tracks_each(
     return results
 
 
-def _source_ahead(
+def _ahead(
     media: MediaInfo,
     tracks: Sequence[Track],
     requests: Sequence[BurnRequest],
     planned: Sequence[CutRecord],
     opts: BurnOptions,
-    memo: FrameMemo,
+    shared: tuple[FrameMemo, MaskStore],
 ) -> contextlib.AbstractContextManager[None]:
-    """The source's frames that the cuts' checks will compare, decoded in a thread of their own while the
-    chunks are encoded (:func:`pipeline.render.frames.prefetching`; the checks as the plan foretells
-    them: :func:`pipeline.batch.rerun.planned_check`), at most :data:`AHEAD_BYTES` of them: the rest once
-    the encodes are done."""
+    """What the cuts' checks (as the plan foretells them: :func:`pipeline.batch.rerun.planned_check`) will
+    compare, prepared in a thread of its own while the chunks are encoded
+    (:func:`pipeline.render.verifyahead.verifying_ahead`): the source's frames, at most :data:`AHEAD_BYTES`
+    of them (the rest once the encodes are done), then the masks, as many as :data:`AHEAD_BYTES` holds."""
     checks = [
         planned_check(track, req, record, opts.previous.get(req.lang))
         for track, req, record in zip(tracks, requests, planned, strict=True)
     ]
-    for check in checks:
-        memo.plan(source_times(media, check) if check else ())
-    return prefetching(memo, any(checks), AHEAD_BYTES)
+    return verifying_ahead(media, checks, *shared, AHEAD_BYTES)
 
 
 def verify_cuts(
@@ -193,6 +195,7 @@ def verify_cuts(
     made: Sequence[CutRecord],
     previous: Mapping[str, PreviousCut],
     source_frames: FrameMemo,
+    masks: MaskStore | None = None,
 ) -> list[Path | VerifyError]:
     """Verify the cuts of one burn at once (:data:`VERIFY_WORKERS`), sharing ``source_frames`` (a memo of
     ``media``'s frames: :func:`pipeline.render.verify.source_memo`); then commit each cut that passed
@@ -211,7 +214,7 @@ def verify_cuts(
             source_frames.plan(source_times(media, check) if check else ())
         with prefetching(source_frames, any(checks)):  # the source's frames are decoded while each cut is probed
             futures = [
-                pool.submit(check_cut, media, partial, check, source_frames) if check else None
+                pool.submit(check_cut, media, partial, check, source_frames, masks) if check else None
                 for partial, check in zip(partials, checks, strict=True)
             ]
             try:

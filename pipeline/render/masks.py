@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import subprocess
 import tempfile
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +22,8 @@ import numpy as np
 from pipeline.core.errors import FfmpegError
 from pipeline.media.ffmpeg import ffmpeg_exe, summarize
 from pipeline.media.fonts import make_fontsdir
-from pipeline.render.frames import Gray
+from pipeline.render.frames import Gray, display_size
+from pipeline.render.sampling import history_times
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,77 @@ class Mask:
 
 OPAQUE_LEVELS = 10
 INK_LEVELS = 8
+
+
+class MaskStore:
+    """Masks rendered ahead for the verifications of one burn, each taken (and dropped) by the first
+    :func:`sampled_masks` that asks for the same render; at most ``budget`` bytes held."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget, self.taken = budget, 0
+        self._held: dict[tuple[object, ...], list[Mask]] = {}
+        self._lock = threading.Lock()
+
+    def room(self) -> bool:
+        """Whether another render may be held."""
+        with self._lock:
+            return sum(m.over_black.nbytes * 2 for ms in self._held.values() for m in ms) < self.budget
+
+    def put(self, key: tuple[object, ...], masks: list[Mask]) -> None:
+        """Hold ``masks`` for the render ``key`` describes."""
+        with self._lock:
+            self._held[key] = masks
+
+    def take(self, key: tuple[object, ...]) -> list[Mask] | None:
+        """The masks held for ``key`` (no longer held), or None."""
+        with self._lock:
+            found = self._held.pop(key, None)
+            self.taken += found is not None
+            return found
+
+    def clear(self) -> None:
+        """Drop what is held."""
+        with self._lock:
+            self._held.clear()
+
+
+@dataclass(frozen=True)
+class MaskRequest:
+    """A track's masks at sampled times: its ASS, fonts and cues (ASS clock), and the burned picture's
+    stored size and pixel aspect."""
+
+    ass_text: str
+    font_keys: tuple[str, ...]
+    cues: Sequence[tuple[int, int]]
+    size: tuple[int, int]
+    sar: Fraction
+
+
+def sampled_masks(
+    req: MaskRequest, times: Sequence[float], frame_ms: float, store: MaskStore | None = None, *, ahead: bool = False
+) -> list[Mask]:
+    """The mask at each time, rendered after the earlier frames that decide where overlapping cues
+    sit; taken from ``store`` when rendered ahead for the same times, or (``ahead``) put there.
+
+    Raises:
+        FfmpegError: when ffmpeg cannot render (one line with the cause).
+    """
+    timeline: list[float] = []
+    picks = []
+    for t in times:
+        if timeline and t <= timeline[-1]:  # the same frame as the last sample (a long VFR frame)
+            picks.append(len(timeline) - 1)
+            continue
+        timeline += [h for h in history_times(req.cues, t, 0, frame_ms) if not timeline or h > timeline[-1]]
+        picks.append(len(timeline))
+        timeline.append(t)
+    key = (req.ass_text, req.font_keys, req.size, req.sar, tuple(timeline))
+    rendered = None if store is None or ahead else store.take(key)
+    if rendered is None:
+        rendered = render_masks(req.ass_text, req.font_keys, req.size, display_size(*req.size, req.sar), timeline)
+        if store is not None and ahead:
+            store.put(key, rendered)
+    return [rendered[i] for i in picks]
 
 
 def render_masks(
