@@ -25,6 +25,7 @@ from pipeline.core.filecache import sha256_file
 from pipeline.core.timecode import format_clock
 from pipeline.media.probe import MediaInfo, probe
 from pipeline.render.burn import BurnRequest
+from pipeline.render.chunkcache import source_digest
 from pipeline.render.chunkpath import CHUNKED, CutRecord
 from pipeline.render.frames import FrameMemo
 from pipeline.render.manifest import ManifestEntry
@@ -80,8 +81,8 @@ def proven(previous: PreviousCut | None, root: Path, recipe: str) -> bool:
         return False
     path = root / previous.entry.path
     with contextlib.suppress(OSError):
-        if path.stat().st_size == previous.entry.size:
-            return sha256_file(path) == previous.entry.sha256
+        if path.stat().st_size == previous.entry.size:  # hashed once while the file stays as it is
+            return source_digest(path) == previous.entry.sha256
     return False
 
 
