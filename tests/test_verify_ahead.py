@@ -10,6 +10,7 @@ the one made after it; a mask rendered for another picture size is not used.
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 import threading
 from collections.abc import Callable, Generator, Sequence
 from fractions import Fraction
@@ -43,7 +44,7 @@ WAIT_S = 60.0  # a bound on a wait for an event, not a measurement
 
 class _AfterTheSource:
     """Encodes in a worker process, once the memo has decoded a frame and the masks of a check are
-    held (or never: it raises)."""
+    held (or never: it raises). A runner given to the burn is told the plan before it starts."""
 
     def __init__(self, memo: FrameMemo, masks: list[MaskStore]) -> None:
         self.memo, self.masks, self.seen = memo, masks, -1
@@ -59,8 +60,9 @@ class _AfterTheSource:
 
     def _watch(self, ready: threading.Event) -> None:
         for _ in range(int(WAIT_S * 20)):
-            if self.memo.decoded and self.masks and not self.masks[0].room():
-                ready.set()
+            alive = [t for t in threading.enumerate() if t.name == "source-frames"]
+            if self.memo.decoded and self.masks and not self.masks[0].room() and not alive:
+                ready.set()  # done: nothing of it is running when the worker forks
                 return
             threading.Event().wait(0.05)
 
@@ -151,3 +153,38 @@ def test_the_planned_check_is_the_check_made_after_the_burn(
     assert burn_check(track, req, partial, _record(keys), _previous(keys, sha256_file(partial))) is None
     full = burn_check(track, req, partial, _record(keys), _previous(keys, "0"))
     assert full is not None and full.window_ms is None and SAME_CUT != (0, 0)
+
+
+def _double(item: int) -> int:
+    return 2 * item
+
+
+def test_a_process_runner_tells_it_started_once_its_workers_are_forked() -> None:
+    """A thread the caller starts when told is not running while a worker forks (a fork copies a
+    thread's locks mid-work): told once, with every worker already there."""
+    told: list[int] = []
+    results = list(
+        ProcessRunner(2, lambda: told.append(len(multiprocessing.active_children()))).map(_double, [1, 2, 3])
+    )
+    assert results == [2, 4, 6]
+    assert told == [2]
+
+
+def test_the_local_workers_burn_with_the_masks_rendered_ahead(
+    clip15: Path, clip15_transcript: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No runner given: the worker processes' runner starts the preparation once they are forked."""
+    media = probe(clip15)
+    built = build_tracks(load_transcript(clip15_transcript), ["en"], {}, Fraction(30000, 1001))
+    stores: list[MaskStore] = []
+
+    class Kept(MaskStore):
+        def __init__(self, budget: int) -> None:
+            super().__init__(budget)
+            stores.append(self)
+
+    monkeypatch.setattr(burnstep, "MaskStore", Kept)
+    work = ChunkWork(None, ChunkCache(tmp_path / "cache" / "chunks"))
+    results = burn_tracks_each(clip15, media, [(built["en"], tmp_path / "en.mp4")], {}, FAST, BurnOptions(work=work))
+    assert results == [tmp_path / "en.mp4"]
+    assert stores and stores[0].taken == 1

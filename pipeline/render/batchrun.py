@@ -64,12 +64,16 @@ class ProcessRunner:
     Python loop nor slow the parent's allocations.
     """
 
-    def __init__(self, jobs: int | None = None) -> None:
+    def __init__(self, jobs: int | None = None, started: Callable[[], None] | None = None) -> None:
         self.jobs = max(jobs or os.cpu_count() or 1, 1)
+        self.started = started
+        """Called once the workers run (forked: a thread started after it is not copied into them)."""
 
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> Generator[R, None, None]:
         """See :meth:`BatchRunner.map` (a daemonic process, which may not start any, uses threads)."""
         if multiprocessing.current_process().daemon:
+            if self.started:
+                self.started()
             yield from ThreadRunner(self.jobs).map(fn, items)
             return
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
@@ -78,7 +82,10 @@ class ProcessRunner:
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_signals)
         gc.freeze()  # a forked worker's collector then leaves the parent's objects (and their pages) alone
         try:
-            yield from pool.map(fn, items)
+            results = pool.map(fn, items)  # every item submitted: every worker forked
+            if self.started:
+                self.started()
+            yield from results
         except BrokenProcessPool:
             _stop(pool)
             raise WorkerDiedError("a worker process died (killed, or out of memory) while encoding chunks") from None

@@ -114,9 +114,10 @@ def render_chunked(
     ``force`` encodes every chunk again (the cache's entries are replaced); ``runner`` runs the encode
     batches (default: ``jobs`` worker processes, one per core). ``stills``: each request's frames (source
     indices) that the chunks it encodes also write as review stills (:mod:`pipeline.render.chunkstills`;
-    a reused chunk keeps the ones it has). ``on_plan`` is told, before anything is encoded, what the burn
-    will return but the partials (keys, spans, frames, how many chunks are encoded and reused): what a
-    caller can start on while the chunks are encoded (verification decoding the source's frames).
+    a reused chunk keeps the ones it has). ``on_plan`` is told, as the encoding starts (once its worker
+    processes are forked: a thread started then is not copied into them), what the burn will return but
+    the partials (keys, spans, frames, how many chunks are encoded and reused): what a caller can start on
+    while the chunks are encoded (verification decoding the source's frames).
 
     Raises:
         FfmpegError: when ffmpeg fails or libass reports a missing glyph.
@@ -142,8 +143,7 @@ def render_chunked(
     spans = [(math.floor(table.ms(c.first)), math.ceil(table.ms(c.end - 1)) + 1) for c in plan]
     frames = [(c.first, c.end) for c in plan]
     planned = ChunkedBurn([], len(missing), len(unique) - len(missing), keys, spans, frames)
-    if on_plan:
-        on_plan(planned)
+    told = functools.partial(on_plan or (lambda _planned: None), planned)
     if missing:  # the processes that encode them may need to fetch it (an object-store cache)
         cache.share_source(video, str(ctx.base["source"]))
     with cache.workdir() as work:
@@ -153,7 +153,9 @@ def render_chunked(
         lanes = lane_width(media.width, media.height, cores)
         batches = inproc_batches(inproc, lanes, cores) + _batches([j for j in missing if not j.inproc], group, cores)
         tracker = Tracker(batches, on_progress, on_chunks, len(found))
-        local = ProcessRunner(jobs) if inproc else ThreadRunner(jobs)
+        local = ProcessRunner(jobs, told) if inproc and runner is None else ThreadRunner(jobs)
+        if not isinstance(runner or local, ProcessRunner):  # no fork to wait for: told now
+            told()
         found.update(_encode_missing(ctx, batches, cache, work, runner or local, tracker))
         tracker.all_cached()
         chunk_lists = [[cache.local_chunk(job.key, found[job.key]) for job in jobs_] for jobs_ in per_request]
