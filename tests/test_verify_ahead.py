@@ -15,17 +15,19 @@ import threading
 from collections.abc import Callable, Generator, Sequence
 from fractions import Fraction
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 
-from pipeline.batch import burnstep
-from pipeline.batch.burnstep import AHEAD_BYTES, BurnOptions, burn_requests, burn_tracks_each
-from pipeline.batch.rerun import SAME_CUT, PreviousCut, burn_check, planned_check
+from pipeline.batch import burnchecks, burnstep
+from pipeline.batch.burnchecks import AHEAD_BYTES
+from pipeline.batch.burnstep import BurnOptions, burn_requests, burn_tracks_each
+from pipeline.batch.rerun import SAME_CUT, PreviousCut, burn_check, check_cut, planned_check
 from pipeline.batch.steps import build_tracks
 from pipeline.core.filecache import sha256_file
 from pipeline.ingest.segments import load_transcript
 from pipeline.media.probe import probe
+from pipeline.render import chunkburn
 from pipeline.render.batchrun import ChunkWork, ProcessRunner
 from pipeline.render.burn import Encoder
 from pipeline.render.chunkcache import ChunkCache
@@ -188,3 +190,38 @@ def test_the_local_workers_burn_with_the_masks_rendered_ahead(
     results = burn_tracks_each(clip15, media, [(built["en"], tmp_path / "en.mp4")], {}, FAST, BurnOptions(work=work))
     assert results == [tmp_path / "en.mp4"]
     assert stores and stores[0].taken == 1
+
+
+class _HoldsTheLastBatch:
+    """Encodes in a worker process; hands the last batch's chunks over only once a cut has been
+    verified (a verification started while chunks were still being encoded), or raises."""
+
+    def __init__(self, verified: threading.Event) -> None:
+        self.verified = verified
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> Generator[R, None, None]:
+        for n, result in enumerate(ProcessRunner(1).map(fn, items)):
+            if n == len(items) - 1 and not self.verified.wait(WAIT_S):
+                raise RuntimeError("no cut was verified while the last batch's chunks were held back")
+            yield result
+
+
+def test_a_cut_is_verified_while_other_languages_chunks_are_encoded(
+    clip15: Path, clip15_transcript: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    media = probe(clip15)
+    built = build_tracks(load_transcript(clip15_transcript), ["en", "fr"], {}, Fraction(30000, 1001))
+    verified = threading.Event()
+    real = check_cut
+
+    def check(*args: Any) -> list[str]:
+        found = real(*args)
+        verified.set()
+        return found
+
+    monkeypatch.setattr(burnchecks, "check_cut", check)
+    monkeypatch.setattr(chunkburn, "lane_width", lambda *_args: 1)  # one language per batch, as at 720p on 2 cores
+    work = ChunkWork(_HoldsTheLastBatch(verified), ChunkCache(tmp_path / "cache" / "chunks"))
+    items = [(built["en"], tmp_path / "en.mp4"), (built["fr"], tmp_path / "fr.mp4")]
+    assert burn_tracks_each(clip15, media, items, {}, FAST, BurnOptions(work=work)) == [p for _t, p in items]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "en.mp4", "fr.mp4"]  # no partial left

@@ -23,8 +23,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from pipeline.batch import burnstep
-from pipeline.batch.burnstep import BurnOptions, burn_requests, burn_tracks, burn_tracks_each, verify_cuts
+from pipeline.batch import burnchecks
+from pipeline.batch.burnchecks import verify_cuts
+from pipeline.batch.burnstep import BurnOptions, burn_requests, burn_tracks, burn_tracks_each
 from pipeline.batch.rerun import check_cut
 from pipeline.batch.steps import LangTrack, build_tracks
 from pipeline.core.cues import Track
@@ -149,7 +150,7 @@ def test_an_interrupt_waits_for_the_running_verifications_then_leaves_no_partial
         finished.append(partial.exists())  # still there when it ended: not removed under it
         return found
 
-    monkeypatch.setattr(burnstep, "check_cut", interrupted)
+    monkeypatch.setattr(burnchecks, "check_cut", interrupted)
     media = probe(clip15)
     items = [(langs.en, tmp_path / "a.mp4"), (langs.twin, tmp_path / "b.mp4"), (langs.en, tmp_path / "c.mp4")]
     with pytest.raises(KeyboardInterrupt):

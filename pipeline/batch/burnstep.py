@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.batch.rerun import PreviousCut, burn_check, check_cut, planned_check, settle
+from pipeline.batch.burnchecks import AHEAD_BYTES, VERIFY_WORKERS, CutChecks
+from pipeline.batch.rerun import PreviousCut
 from pipeline.batch.steps import LangTrack, clip_track, display_style, style_for
 from pipeline.core.cues import Track
 from pipeline.core.errors import PipelineError, VerifyError
@@ -26,16 +26,13 @@ from pipeline.media.probe import MediaInfo
 from pipeline.render.batchrun import HERE, ChunkWork
 from pipeline.render.burn import BurnRequest, Encoder, burn_notes
 from pipeline.render.chunkpath import CutRecord, burn_cuts
-from pipeline.render.frames import FrameMemo, prefetching
+from pipeline.render.frames import FrameMemo
 from pipeline.render.masks import MaskStore
 from pipeline.render.outputs import discard
-from pipeline.render.verify import source_memo, source_times
-from pipeline.render.verifyahead import verifying_ahead
+from pipeline.render.verify import source_memo
 from pipeline.tracks.formats import compose_ass
 
 logger = logging.getLogger(__name__)
-VERIFY_WORKERS = max(2, min(4, os.cpu_count() or 2))
-AHEAD_BYTES = 64 << 20  # the source's pictures decoded ahead, and the masks, while the chunk workers hold their memory
 """Cuts verified at once (each decodes its cut while the source's frames are shared); at most 4, as
 each holds its pictures and masks in memory."""
 
@@ -138,90 +135,52 @@ def burn_tracks_each(
     for note in burn_notes(media, items[0][1]):
         logger.warning("%s: %s", items[0][1].name, note)
         opts.notes.append(note)
-    wanted = [opts.stills.get(req.lang, ()) for req in requests]
-    work = opts.work
-    with contextlib.ExitStack() as ahead:
-        given = opts.source_frames
-        memo = given or ahead.enter_context(source_memo(media))  # one made here is closed
-        masks = MaskStore(AHEAD_BYTES)
-        ahead.callback(masks.clear)
-        partials, made = burn_cuts(
-            video,
-            media,
-            requests,
-            encoder,
-            opts.progress,
-            force=opts.force,
-            runner=work.runner,
-            cache=work.cache,
-            stills=wanted,
-            on_plan=lambda planned: ahead.enter_context(_ahead(media, tracks, requests, planned, opts, (memo, masks))),
-        )
-        try:
-            results = verify_cuts(media, tracks, requests, partials, made, opts.previous, memo, masks)
-        except BaseException:  # Ctrl-C or an error while verifying: no partial is left behind
-            discard(*partials)
-            raise
+    made, results = _burn_and_verify(video, media, requests, tracks, encoder, opts)
     for req, record, result in zip(requests, made, results, strict=True):
         if isinstance(result, Path):
             opts.records[req.lang] = record
     return results
 
 
-def _ahead(
+def _burn_and_verify(
+    video: Path,
     media: MediaInfo,
-    tracks: Sequence[Track],
     requests: Sequence[BurnRequest],
-    planned: Sequence[CutRecord],
+    tracks: Sequence[Track],
+    encoder: Encoder,
     opts: BurnOptions,
-    shared: tuple[FrameMemo, MaskStore],
-) -> contextlib.AbstractContextManager[None]:
-    """What the cuts' checks (as the plan foretells them: :func:`pipeline.batch.rerun.planned_check`) will
-    compare, prepared in a thread of its own while the chunks are encoded
-    (:func:`pipeline.render.verifyahead.verifying_ahead`): the source's frames, at most :data:`AHEAD_BYTES`
-    of them (the rest once the encodes are done), then the masks, as many as :data:`AHEAD_BYTES` holds."""
-    checks = [
-        planned_check(track, req, record, opts.previous.get(req.lang))
-        for track, req, record in zip(tracks, requests, planned, strict=True)
-    ]
-    return verifying_ahead(media, checks, *shared, AHEAD_BYTES)
+) -> tuple[list[CutRecord], list[Path | VerifyError]]:
+    """Burn the cuts, verifying each as soon as it is assembled (:class:`~pipeline.batch.burnchecks.CutChecks`);
+    no partial is left behind when encoding or verifying fails or is interrupted."""
+    made_partials: list[Path] = []
+    try:  # the pool (below) has waited for the running verifications before a partial is removed
+        with contextlib.ExitStack() as stack:
+            memo = opts.source_frames or stack.enter_context(source_memo(media))  # one made here is closed
+            masks = MaskStore(AHEAD_BYTES)
+            stack.callback(masks.clear)
+            pool = stack.enter_context(ThreadPoolExecutor(VERIFY_WORKERS, thread_name_prefix="verify"))
+            checks = CutChecks(media, tracks, requests, opts.previous, (memo, masks), pool)
+            stack.callback(checks.cancel)  # on any exit: those not started (the pool waits for the running ones)
 
+            def ready(i: int, partial: Path) -> None:
+                made_partials.append(partial)
+                checks.cut_ready(i, partial)
 
-def verify_cuts(
-    media: MediaInfo,
-    tracks: Sequence[Track],
-    requests: Sequence[BurnRequest],
-    partials: Sequence[Path],
-    made: Sequence[CutRecord],
-    previous: Mapping[str, PreviousCut],
-    source_frames: FrameMemo,
-    masks: MaskStore | None = None,
-) -> list[Path | VerifyError]:
-    """Verify the cuts of one burn at once (:data:`VERIFY_WORKERS`), sharing ``source_frames`` (a memo of
-    ``media``'s frames: :func:`pipeline.render.verify.source_memo`); then commit each cut that passed
-    and discard the others, in request order (here: the run's transaction belongs to this thread).
-
-    Raises:
-        FfmpegError: when a mask cannot be rendered; no cut is committed then, the verifications
-            still running are waited for.
-    """
-    checks = [
-        burn_check(track, req, partial, record, previous.get(req.lang))
-        for track, req, partial, record in zip(tracks, requests, partials, made, strict=True)
-    ]
-    with ThreadPoolExecutor(VERIFY_WORKERS) as pool:
-        for check in checks:
-            source_frames.plan(source_times(media, check) if check else ())
-        with prefetching(source_frames, any(checks)):  # the source's frames are decoded while each cut is probed
-            futures = [
-                pool.submit(check_cut, media, partial, check, source_frames, masks) if check else None
-                for partial, check in zip(partials, checks, strict=True)
-            ]
-            try:
-                problems = [f.result() if f else [] for f in futures]
-            except BaseException:
-                for f in futures:
-                    if f:
-                        f.cancel()  # those not started; leaving the pool waits for the running ones
-                raise
-    return [settle(p, req.target, found) for p, req, found in zip(partials, requests, problems, strict=True)]
+            partials, made = burn_cuts(
+                video,
+                media,
+                requests,
+                encoder,
+                opts.progress,
+                force=opts.force,
+                runner=opts.work.runner,
+                cache=opts.work.cache,
+                stills=[opts.stills.get(req.lang, ()) for req in requests],
+                on_plan=lambda planned: stack.enter_context(checks.planned(planned)),
+                on_cut=ready,
+            )
+            made_partials += partials
+            return made, checks.results(partials, made)
+    except BaseException:  # Ctrl-C or an error while encoding or verifying: no partial is left behind
+        discard(*made_partials)
+        raise

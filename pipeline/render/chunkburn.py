@@ -38,7 +38,7 @@ from pipeline.render.chunkbatch import ChunkJob as ChunkJob
 from pipeline.render.chunkbatch import _batches as _batches
 from pipeline.render.chunkbatch import inproc_batches, lane_width, span_ms
 from pipeline.render.chunkcache import ChunkCache, font_digest, source_digest
-from pipeline.render.chunkcut import assemble_cuts
+from pipeline.render.chunkcut import CutAssembler
 from pipeline.render.chunkengine import chunk_engine, encode_inproc, inproc_picture
 from pipeline.render.chunkffmpeg import encode_ffmpeg
 from pipeline.render.chunkprogress import ChunkProgress as ChunkProgress
@@ -104,6 +104,7 @@ def render_chunked(
     runner: BatchRunner | None = None,
     stills: Sequence[Sequence[int]] = (),
     on_plan: Callable[[ChunkedBurn], None] | None = None,
+    on_cut: Callable[[int, Path], None] | None = None,
 ) -> ChunkedBurn:
     """Burn every request from cached chunks (encoding the missing ones): the partial paths, how many
     chunks were encoded and reused, and the keys.
@@ -117,7 +118,9 @@ def render_chunked(
     a reused chunk keeps the ones it has). ``on_plan`` is told, as the encoding starts (once its worker
     processes are forked: a thread started then is not copied into them), what the burn will return but
     the partials (keys, spans, frames, how many chunks are encoded and reused): what a caller can start on
-    while the chunks are encoded (verification decoding the source's frames).
+    while the chunks are encoded (verification decoding the source's frames). With ``on_cut``, a cut is
+    assembled as soon as its chunks are there, while others are still encoded, and ``on_cut`` gets its
+    index and partial (the cuts assembled at the end are not announced: the result has them all).
 
     Raises:
         FfmpegError: when ffmpeg fails or libass reports a missing glyph.
@@ -156,13 +159,34 @@ def render_chunked(
         local = ProcessRunner(jobs, told) if inproc and runner is None else ThreadRunner(jobs)
         if not isinstance(runner or local, ProcessRunner):  # no fork to wait for: told now
             told()
-        found.update(_encode_missing(ctx, batches, cache, work, runner or local, tracker))
-        tracker.all_cached()
-        chunk_lists = [[cache.local_chunk(job.key, found[job.key]) for job in jobs_] for jobs_ in per_request]
-        partials = assemble_cuts(video, table, plan, chunk_lists, [req.target for req in requests], work, jobs)
+        cuts = CutAssembler(video, table, plan, [req.target for req in requests], work)
+        early = functools.partial(_early_cuts, cuts, per_request, found, cache, on_cut) if on_cut else None
+        try:
+            found.update(_encode_missing(ctx, batches, cache, work, runner or local, tracker, early))
+            tracker.all_cached()
+            cuts.assemble_all([[cache.local_chunk(j.key, found[j.key]) for j in jobs_] for jobs_ in per_request], jobs)
+        except BaseException:
+            cuts.discard()
+            raise
     if on_progress:
         on_progress(1.0)
-    return dataclasses.replace(planned, partials=partials)
+    return dataclasses.replace(planned, partials=cuts.partials)
+
+
+def _early_cuts(
+    cuts: CutAssembler,
+    per_request: Sequence[Sequence[ChunkJob]],
+    found: dict[str, Path],
+    cache: ChunkCache,
+    on_cut: Callable[[int, Path], None],
+    done: dict[str, Path],
+) -> None:
+    """Assemble and announce each cut whose chunks are all there now (``found``: from the cache, ``done``:
+    encoded so far)."""
+    have = {**found, **done}
+    for i, jobs_ in enumerate(per_request):
+        if i not in cuts.done and all(job.key in have for job in jobs_):
+            on_cut(i, cuts.assemble(i, [cache.local_chunk(job.key, have[job.key]) for job in jobs_]))
 
 
 def _with_stills(per_request: Sequence[Sequence[ChunkJob]], stills: Sequence[Sequence[int]]) -> dict[str, ChunkJob]:
@@ -225,6 +249,7 @@ def _encode_missing(
     work: Path,
     runner: BatchRunner,
     tracker: Tracker,
+    after: Callable[[dict[str, Path]], None] | None = None,
 ) -> dict[str, Path]:
     for font_key in {job.font_key for batch in batches for job in batch if job.font_key is not None}:
         make_fontsdir(work / f"fonts-{font_key}", [font_key])
@@ -236,6 +261,8 @@ def _encode_missing(
             for batch, result in zip(batches, results, strict=True):
                 done.update(result)
                 tracker.batch_done(batch)
+                if after:
+                    after(done)
     except WorkerDiedError as exc:
         raise OutputError(ctx.video, f"{exc} (its chunks were not written)") from None
     return done

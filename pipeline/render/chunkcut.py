@@ -51,29 +51,56 @@ def assemble_cuts(
         FfmpegError: when concatenation fails.
         VerifyError: when a cut does not hold exactly the source's frames and timestamps.
     """
-    offset_us = math.floor((table.pts[0] - table.start_ticks) * table.time_base * 1_000_000 + Fraction(1, 2))
-    ts = table.time_base.denominator if table.time_base.numerator == 1 else 0
-    durations = durations_us(table, plan)
-    partials: list[Path] = []
-    for target in targets:
-        ensure_dir(target.parent)
-        remove_partials_of(target)
-        partials.append(partial_path(target.resolve()))
-
-    def assemble(i: int) -> None:
-        listing = work / f"cut{i}.ffconcat"
-        listing.write_text(concat_list(chunk_files[i], durations), encoding="utf-8")
-        run_ffmpeg(concat_args(listing, video, offset_us, partials[i], ts))
-        check_frames(partials[i], table)
-
-    try:  # on a failure the runner starts no more cuts and waits for the running ones: nothing still writes
-        with contextlib.closing(ThreadRunner(jobs).map(assemble, range(len(partials)))) as assembled:
-            for _ in assembled:
-                pass
+    cuts = CutAssembler(video, table, plan, targets, work)
+    try:
+        cuts.assemble_all([list(files) for files in chunk_files], jobs)
     except BaseException:
-        discard(*partials)
+        cuts.discard()
         raise
-    return partials
+    return cuts.partials
+
+
+class CutAssembler:
+    """The cuts of one burn, each written to a partial name beside its target (any partial of an earlier
+    run removed), as soon as its chunks are there (:meth:`assemble`) or all at once (:meth:`assemble_all`)."""
+
+    def __init__(self, video: Path, table: FrameTable, plan: Sequence[Chunk], targets: Sequence[Path], work: Path):
+        self.video, self.table, self.work = video, table, work
+        self.offset_us = math.floor((table.pts[0] - table.start_ticks) * table.time_base * 1_000_000 + Fraction(1, 2))
+        self.durations = durations_us(table, plan)
+        self.partials: list[Path] = []
+        self.done: set[int] = set()
+        for target in targets:
+            ensure_dir(target.parent)
+            remove_partials_of(target)
+            self.partials.append(partial_path(target.resolve()))
+
+    def assemble(self, i: int, chunk_files: Sequence[Path]) -> Path:
+        """Cut ``i`` from its chunks, checked (:func:`check_frames`).
+
+        Raises:
+            FfmpegError: when concatenation fails.
+            VerifyError: when the cut does not hold exactly the source's frames and timestamps.
+        """
+        listing = self.work / f"cut{i}.ffconcat"
+        listing.write_text(concat_list(chunk_files, self.durations), encoding="utf-8")
+        ts = self.table.time_base.denominator if self.table.time_base.numerator == 1 else 0
+        run_ffmpeg(concat_args(listing, self.video, self.offset_us, self.partials[i], ts))
+        check_frames(self.partials[i], self.table)
+        self.done.add(i)
+        return self.partials[i]
+
+    def assemble_all(self, chunk_files: Sequence[Sequence[Path]], jobs: int | None = None) -> None:
+        """Every cut not assembled yet, ``jobs`` at a time (on a failure no more start and the running ones
+        end: nothing still writes when it raises)."""
+        left = [i for i in range(len(self.partials)) if i not in self.done]
+        with contextlib.closing(ThreadRunner(jobs).map(lambda i: self.assemble(i, chunk_files[i]), left)) as made:
+            for _ in made:
+                pass
+
+    def discard(self) -> None:
+        """Remove every partial (a failed burn)."""
+        discard(*self.partials)
 
 
 def check_frames(cut: Path, source: FrameTable) -> None:

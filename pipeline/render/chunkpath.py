@@ -161,14 +161,16 @@ def burn_cuts(
     runner: BatchRunner | None = None,
     stills: Sequence[Sequence[int]] = (),
     on_plan: Callable[[list[CutRecord]], None] | None = None,
+    on_cut: Callable[[int, Path], None] | None = None,
 ) -> tuple[list[Path], list[CutRecord]]:
     """Burn every request (chunked where :func:`chunk_blockers` allows); partial paths and records.
 
     ``force``: encode every chunk again, whatever the cache holds; ``runner``: where the chunk batches are
     encoded (default: threads here). ``stills``: each request's frames that a chunked burn taps as
     review stills (:mod:`pipeline.render.chunkstills`); a monolithic burn ignores them (the review
-    decodes its cut). ``on_plan`` gets the records before anything is encoded (a chunked burn's
-    ``encoded`` and ``cached`` are then what will be encoded and reused).
+    decodes its cut). ``on_plan`` gets the records as the encoding starts (a chunked burn's ``encoded``
+    and ``cached`` are then what will be encoded and reused); ``on_cut`` each chunked cut assembled while
+    others are still encoded (:func:`pipeline.render.chunkburn.render_chunked`).
 
     Raises:
         FfmpegError: when ffmpeg fails or libass reports a missing glyph.
@@ -203,6 +205,7 @@ def burn_cuts(
         runner=runner,
         stills=stills,
         on_plan=(lambda planned: on_plan(_records(made, planned))) if on_plan else None,
+        on_cut=on_cut,
     )
     return done.partials, _records(made, done)
 

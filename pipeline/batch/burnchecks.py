@@ -1,0 +1,125 @@
+"""The verifications of one burn's cuts: prepared while the chunks are encoded, each started as soon as
+its cut is assembled (other languages' chunks may still be encoding), sharing the source's frames;
+the cuts committed in request order once every verification has ended."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+from pipeline.batch.rerun import PreviousCut, burn_check, check_cut, planned_check, settle
+from pipeline.core.cues import Track
+from pipeline.core.errors import VerifyError
+from pipeline.media.probe import MediaInfo
+from pipeline.render.burn import BurnRequest
+from pipeline.render.chunkpath import CutRecord
+from pipeline.render.frames import FrameMemo, prefetching
+from pipeline.render.masks import MaskStore
+from pipeline.render.verify import BurnCheck, source_times
+from pipeline.render.verifyahead import verifying_ahead
+
+VERIFY_WORKERS = max(2, min(4, os.cpu_count() or 2))
+AHEAD_BYTES = 64 << 20  # the source's pictures decoded ahead, and the masks, while the chunk workers hold their memory
+
+
+class CutChecks:
+    """The verifications of the cuts of ``requests`` (``tracks``: what each must show), on ``pool``.
+
+    ``previous``: each language's last verified cut (only its changed chunks are verified again);
+    ``memo``: the source's frames they share; ``masks``: masks rendered ahead.
+    """
+
+    def __init__(
+        self,
+        media: MediaInfo,
+        tracks: Sequence[Track],
+        requests: Sequence[BurnRequest],
+        previous: Mapping[str, PreviousCut],
+        shared: tuple[FrameMemo, MaskStore | None],
+        pool: ThreadPoolExecutor,
+    ) -> None:
+        self.media, self.tracks, self.requests, self.previous, self.pool = media, tracks, requests, previous, pool
+        self.memo, self.masks = shared
+        self.records: list[CutRecord] = []
+        self.started: dict[int, Future[list[str]] | None] = {}
+
+    def planned(self, records: Sequence[CutRecord]) -> contextlib.AbstractContextManager[None]:
+        """The burn's plan (before encoding): what its checks will compare, prepared in a thread of its own
+        while the chunks are encoded (:func:`pipeline.render.verifyahead.verifying_ahead`), at most
+        :data:`AHEAD_BYTES` of the source's frames and as many masks (the rest once the encodes are done)."""
+        self.records = list(records)
+        checks = [
+            planned_check(track, req, record, self.previous.get(req.lang))
+            for track, req, record in zip(self.tracks, self.requests, records, strict=True)
+        ]
+        return verifying_ahead(self.media, checks, self.memo, self.masks or MaskStore(0), AHEAD_BYTES)
+
+    def cut_ready(self, i: int, partial: Path) -> None:
+        """Start verifying cut ``i`` (assembled before the burn's end), by the record of the plan."""
+        if self.records:
+            self._start(i, partial, self.records[i])
+
+    def results(self, partials: Sequence[Path], made: Sequence[CutRecord]) -> list[Path | VerifyError]:
+        """Verify the cuts not started yet; then commit each cut that passed and discard the others, in
+        request order (here: the run's transaction belongs to this thread).
+
+        Raises:
+            FfmpegError: when a mask cannot be rendered; no cut is committed then.
+        """
+        left = [i for i in range(len(partials)) if i not in self.started]
+        checks = {i: self._check(i, partials[i], made[i]) for i in left}
+        for check in checks.values():
+            self.memo.plan(source_times(self.media, check) if check else ())
+        with prefetching(self.memo, any(checks.values())):  # the source's frames decoded while cuts are probed
+            for i in left:
+                self._submit(i, partials[i], checks[i])
+            problems = [f.result() if (f := self.started[i]) else [] for i in range(len(partials))]
+        return [settle(p, req.target, found) for p, req, found in zip(partials, self.requests, problems, strict=True)]
+
+    def cancel(self) -> None:
+        """Cancel the verifications not started (those running are waited for by the pool)."""
+        for future in self.started.values():
+            if future:
+                future.cancel()
+
+    def _start(self, i: int, partial: Path, record: CutRecord) -> None:
+        check = self._check(i, partial, record)
+        self.memo.plan(source_times(self.media, check) if check else ())
+        self._submit(i, partial, check)
+
+    def _check(self, i: int, partial: Path, record: CutRecord) -> BurnCheck | None:
+        return burn_check(self.tracks[i], self.requests[i], partial, record, self.previous.get(self.requests[i].lang))
+
+    def _submit(self, i: int, partial: Path, check: BurnCheck | None) -> None:
+        started = self.pool.submit(check_cut, self.media, partial, check, self.memo, self.masks) if check else None
+        self.started[i] = started
+
+
+def verify_cuts(
+    media: MediaInfo,
+    tracks: Sequence[Track],
+    requests: Sequence[BurnRequest],
+    partials: Sequence[Path],
+    made: Sequence[CutRecord],
+    previous: Mapping[str, PreviousCut],
+    source_frames: FrameMemo,
+    masks: MaskStore | None = None,
+) -> list[Path | VerifyError]:
+    """Verify the cuts of one burn at once (:data:`VERIFY_WORKERS`), sharing ``source_frames`` (a memo of
+    ``media``'s frames: :func:`pipeline.render.verify.source_memo`); then commit each cut that passed
+    and discard the others, in request order.
+
+    Raises:
+        FfmpegError: when a mask cannot be rendered; no cut is committed then, the verifications
+            still running are waited for.
+    """
+    with ThreadPoolExecutor(VERIFY_WORKERS) as pool:
+        checks = CutChecks(media, tracks, requests, previous, (source_frames, masks), pool)
+        try:
+            return checks.results(partials, made)
+        except BaseException:
+            checks.cancel()  # those not started; leaving the pool waits for the running ones
+            raise
