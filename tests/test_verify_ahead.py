@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import pytest
 
 from pipeline.batch import burnchecks, burnstep
-from pipeline.batch.burnchecks import AHEAD_BYTES
+from pipeline.batch.burnchecks import AHEAD_BYTES, WHILE_ENCODING_BYTES
 from pipeline.batch.burnstep import BurnOptions, burn_requests, burn_tracks_each
 from pipeline.batch.rerun import SAME_CUT, PreviousCut, burn_check, check_cut, planned_check
 from pipeline.batch.steps import build_tracks
@@ -225,3 +225,40 @@ def test_a_cut_is_verified_while_other_languages_chunks_are_encoded(
     items = [(built["en"], tmp_path / "en.mp4"), (built["fr"], tmp_path / "fr.mp4")]
     assert burn_tracks_each(clip15, media, items, {}, FAST, BurnOptions(work=work)) == [p for _t, p in items]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "en.mp4", "fr.mp4"]  # no partial left
+
+
+def test_while_chunks_are_encoded_cuts_are_verified_one_at_a_time_in_a_smaller_memo(
+    clip15: Path, clip15_transcript: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Memory: the chunk workers hold theirs. The first early check waits (2 s at most) for a second one
+    to join it: none may while the encodes run; the memo's budget is its own again afterwards."""
+    media = probe(clip15)
+    langs = ["en", "fr", "es"]
+    built = build_tracks(load_transcript(clip15_transcript), langs, {}, Fraction(30000, 1001))
+    verified, second = threading.Event(), threading.Event()
+    running: list[int] = []
+    budgets: list[int] = []
+
+    def check(*args: Any) -> list[str]:
+        running.append(1)
+        budgets.append(args[3].budget)
+        try:
+            if len(running) == 1:
+                second.wait(2.0)
+            else:
+                second.set()
+            return check_cut(*args)
+        finally:
+            running.append(-1)
+            verified.set()
+
+    monkeypatch.setattr(burnchecks, "check_cut", check)
+    monkeypatch.setattr(chunkburn, "lane_width", lambda *_args: 1)
+    work = ChunkWork(_HoldsTheLastBatch(verified), ChunkCache(tmp_path / "cache" / "chunks"))
+    items = [(built[lang], tmp_path / f"{lang}.mp4") for lang in langs]
+    with source_memo(media) as memo:
+        own = memo.budget
+        assert burn_tracks_each(clip15, media, items, {}, FAST, BurnOptions(work=work, source_frames=memo))
+        assert memo.budget == own
+    overlap = max(sum(running[: k + 1]) for k in range(len(running)))
+    assert overlap == 1 and budgets[0] == min(own, WHILE_ENCODING_BYTES)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -22,7 +23,11 @@ from pipeline.render.verify import BurnCheck, source_times
 from pipeline.render.verifyahead import verifying_ahead
 
 VERIFY_WORKERS = max(2, min(4, os.cpu_count() or 2))
-AHEAD_BYTES = 64 << 20  # the source's pictures decoded ahead, and the masks, while the chunk workers hold their memory
+# While the chunk workers hold their memory (the tree stays within 600 MiB at 720p): the source's pictures
+# decoded ahead, the masks rendered ahead, and all the source's pictures held; one cut verified at a time.
+AHEAD_BYTES = 24 << 20
+MASKS_AHEAD_BYTES = 24 << 20
+WHILE_ENCODING_BYTES = 48 << 20
 
 
 class CutChecks:
@@ -45,12 +50,16 @@ class CutChecks:
         self.memo, self.masks = shared
         self.records: list[CutRecord] = []
         self.started: dict[int, Future[list[str]] | None] = {}
+        self.budget = self.memo.budget  # the memo's own, given back when the encodes are done
+        self.encoding = threading.Semaphore(1)  # a cut verified while chunks are encoded: one at a time
 
     def planned(self, records: Sequence[CutRecord]) -> contextlib.AbstractContextManager[None]:
         """The burn's plan (before encoding): what its checks will compare, prepared in a thread of its own
         while the chunks are encoded (:func:`pipeline.render.verifyahead.verifying_ahead`), at most
-        :data:`AHEAD_BYTES` of the source's frames and as many masks (the rest once the encodes are done)."""
+        :data:`AHEAD_BYTES` of the source's frames and :data:`MASKS_AHEAD_BYTES` of masks (the rest once the
+        encodes are done); meanwhile the memo holds at most :data:`WHILE_ENCODING_BYTES`."""
         self.records = list(records)
+        self.memo.budget = min(self.budget, WHILE_ENCODING_BYTES)
         checks = [
             planned_check(track, req, record, self.previous.get(req.lang))
             for track, req, record in zip(self.tracks, self.requests, records, strict=True)
@@ -69,6 +78,7 @@ class CutChecks:
         Raises:
             FfmpegError: when a mask cannot be rendered; no cut is committed then.
         """
+        self.encodes_done()
         left = [i for i in range(len(partials)) if i not in self.started]
         checks = {i: self._check(i, partials[i], made[i]) for i in left}
         for check in checks.values():
@@ -79,6 +89,10 @@ class CutChecks:
             problems = [f.result() if (f := self.started[i]) else [] for i in range(len(partials))]
         return [settle(p, req.target, found) for p, req, found in zip(partials, self.requests, problems, strict=True)]
 
+    def encodes_done(self) -> None:
+        """The memo's own budget again (the chunk workers have ended)."""
+        self.memo.budget = self.budget
+
     def cancel(self) -> None:
         """Cancel the verifications not started (those running are waited for by the pool)."""
         for future in self.started.values():
@@ -88,7 +102,11 @@ class CutChecks:
     def _start(self, i: int, partial: Path, record: CutRecord) -> None:
         check = self._check(i, partial, record)
         self.memo.plan(source_times(self.media, check) if check else ())
-        self._submit(i, partial, check)
+        self.started[i] = self.pool.submit(self._one_at_a_time, partial, check) if check else None
+
+    def _one_at_a_time(self, partial: Path, check: BurnCheck) -> list[str]:
+        with self.encoding:
+            return check_cut(self.media, partial, check, self.memo, self.masks)
 
     def _check(self, i: int, partial: Path, record: CutRecord) -> BurnCheck | None:
         return burn_check(self.tracks[i], self.requests[i], partial, record, self.previous.get(self.requests[i].lang))

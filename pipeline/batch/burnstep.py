@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.batch.burnchecks import AHEAD_BYTES, VERIFY_WORKERS, CutChecks
+from pipeline.batch.burnchecks import MASKS_AHEAD_BYTES, VERIFY_WORKERS, CutChecks
 from pipeline.batch.rerun import PreviousCut
 from pipeline.batch.steps import LangTrack, clip_track, display_style, style_for
 from pipeline.core.cues import Track
@@ -156,11 +156,12 @@ def _burn_and_verify(
     try:  # the pool (below) has waited for the running verifications before a partial is removed
         with contextlib.ExitStack() as stack:
             memo = opts.source_frames or stack.enter_context(source_memo(media))  # one made here is closed
-            masks = MaskStore(AHEAD_BYTES)
+            masks = MaskStore(MASKS_AHEAD_BYTES)
             stack.callback(masks.clear)
             pool = stack.enter_context(ThreadPoolExecutor(VERIFY_WORKERS, thread_name_prefix="verify"))
             checks = CutChecks(media, tracks, requests, opts.previous, (memo, masks), pool)
             stack.callback(checks.cancel)  # on any exit: those not started (the pool waits for the running ones)
+            stack.callback(checks.encodes_done)  # a memo given is left with its own budget
 
             def ready(i: int, partial: Path) -> None:
                 made_partials.append(partial)
