@@ -1,5 +1,6 @@
 """Which times a burned cut is checked at: cues (every one, or a bounded sample that always has the
-shortest and the last) and the widest gaps, all inside the video's own time span."""
+shortest and the last, and spreads the rest over the span choosing the cheapest to decode) and the
+widest gaps, all inside the video's own time span."""
 
 from __future__ import annotations
 
@@ -9,9 +10,14 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pipeline.render.framecursor import SEEK_BACK_MS
+
 MAX_CUES = 10
 MAX_GAPS = 3
 MIN_GAP_FRAMES = 4
+SEEK_MARGIN_MS = SEEK_BACK_MS[0] if SEEK_BACK_MS[0] is not None else math.inf
+"""How far before a time the verification's decoder seeks (:class:`pipeline.render.framecursor.Cursor`):
+it decodes from the latest keyframe at or before that, not from one at the time itself."""
 
 
 @dataclass(frozen=True)
@@ -34,14 +40,32 @@ def pick_samples(
     ``first_ms`` .. ``end_ms`` is the video's span on the ASS clock; nothing is sampled in its last
     frame or after it, so cues past the end are checked only where the picture still exists. A
     sample is the middle of its span, or a keyframe of the cut (``keyframes_ms``, a time at which
-    the keyframe is shown) that lies in it a frame away from both ends: that frame decodes alone,
-    the middle after every frame before it since the keyframe.
+    the keyframe is shown) that lies in it a frame away from both ends.
+
+    Past :data:`MAX_CUES` visible cues, the shortest and the last are checked, and the others are
+    spread in ``MAX_CUES - 3`` runs (with the last, as many cues as evenly spaced before) that each
+    give their cue cheapest to decode (:func:`decode_cost`); a sample is never moved towards a cue's
+    start, where a fade-in shows no opaque text yet. The gaps are the :data:`MAX_GAPS` widest
+    whatever they cost: a stray mark would last longest there.
     """
     lo, hi = first_ms + frame_ms, end_ms - 1.5 * frame_ms
     keys = sorted(keyframes_ms)
     visible = sorted((s, e) for s, e in cues if min(e, hi) - max(s, lo) >= 2 * frame_ms)
-    shown = [Sample(_at(max(s, lo), min(e, hi), keys, frame_ms), True) for s, e in _chosen(visible)]
+    times = [_at(max(s, lo), min(e, hi), keys, frame_ms) for s, e in visible]
+    costs = [decode_cost(t, keys) for t in times]
+    shown = [Sample(t, True) for t in sorted({times[i] for i in _chosen(visible, costs)})]
     return sorted(shown + _gaps(sorted(cues), lo, hi, frame_ms, keys), key=lambda sample: sample.ass_ms)
+
+
+def decode_cost(t_ms: int, keyframes_ms: Sequence[int]) -> float:
+    """What decoding the cut's frame at ``t_ms`` costs when the decoder seeks to it: the ms of
+    picture decoded from the latest keyframe at or before ``t_ms - SEEK_MARGIN_MS`` (``keyframes_ms``
+    sorted; the cut starts with one at 0), where :class:`pipeline.render.framecursor.Cursor` lands.
+    Without any keyframe known the cost is unknown: 0 for every time (the earliest cue is chosen)."""
+    if not keyframes_ms:
+        return 0
+    i = bisect.bisect_right(keyframes_ms, t_ms - SEEK_MARGIN_MS)
+    return t_ms - (keyframes_ms[i - 1] if i else 0)
 
 
 def _at(start: float, end: float, keys: Sequence[int], frame_ms: float) -> int:
@@ -52,13 +76,17 @@ def _at(start: float, end: float, keys: Sequence[int], frame_ms: float) -> int:
     return round((start + end) / 2)
 
 
-def _chosen(cues: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _chosen(cues: list[tuple[int, int]], costs: list[float]) -> list[int]:
+    """Which of ``cues`` (sorted) to check, by index: all of them up to :data:`MAX_CUES`; else the
+    shortest, the last, and in each of ``MAX_CUES - 3`` consecutive runs of the others (of sizes
+    differing by at most one) the one whose sample costs least to decode, the earliest on a tie."""
     if len(cues) <= MAX_CUES:
-        return cues
-    shortest = min(cues, key=lambda c: c[1] - c[0])
-    step = (len(cues) - 1) / (MAX_CUES - 3)
-    spread = [cues[round(i * step)] for i in range(MAX_CUES - 2)]
-    return sorted(set([shortest, cues[-1], *spread]))
+        return list(range(len(cues)))
+    kept = {min(range(len(cues)), key=lambda i: cues[i][1] - cues[i][0]), len(cues) - 1}
+    rest = [i for i in range(len(cues)) if i not in kept]
+    n, runs = len(rest), MAX_CUES - 3
+    buckets = [rest[j * n // runs : (j + 1) * n // runs] for j in range(runs)]
+    return sorted(kept | {min(bucket, key=lambda i: (costs[i], i)) for bucket in buckets})
 
 
 def _gaps(cues: list[tuple[int, int]], lo: float, hi: float, frame_ms: float, keys: Sequence[int]) -> list[Sample]:
