@@ -7,8 +7,9 @@ checked to hold exactly the source's frames and frame timestamps before it is re
 Two engines, chosen per track (:func:`chunk_engine`). A static track (and the bare picture) is
 encoded in-process (:mod:`pipeline.render.inproc`): ``jobs`` worker processes each decode a run of
 chunks once and encode it for a lane of languages (:func:`pipeline.render.chunkbatch.lane_width`
-outputs at once, so memory does not grow with the number of languages), compositing each
-language's libass overlay rendered once (:mod:`pipeline.render.overlay`). A track with animation
+outputs at once, so memory does not grow with the number of languages; where that is one, two
+languages' encoder threads share a decode instead: :func:`pipeline.render.chunkbatch.paired_batches`),
+compositing each language's libass overlay rendered once (:mod:`pipeline.render.overlay`). A track with animation
 is burned by ffmpeg: one process decodes a keyframe span once and encodes the chunks in it for
 every language that needs them (``split``; at most ``group`` outputs per process). Every x264 runs
 with one thread, so the bytes are the same on every run.
@@ -36,7 +37,7 @@ from pipeline.render.batchrun import BatchRunner, ProcessRunner, ThreadRunner, W
 from pipeline.render.burn import BurnRequest, Encoder
 from pipeline.render.chunkbatch import ChunkJob as ChunkJob
 from pipeline.render.chunkbatch import _batches as _batches
-from pipeline.render.chunkbatch import inproc_batches, lane_width, span_ms
+from pipeline.render.chunkbatch import inproc_batches, lane_width, paired_batches, span_ms
 from pipeline.render.chunkcache import ChunkCache, font_digest, source_digest
 from pipeline.render.chunkcut import CutAssembler
 from pipeline.render.chunkengine import chunk_engine, encode_inproc, inproc_picture
@@ -154,9 +155,16 @@ def render_chunked(
         cores = jobs or os.cpu_count() or 1
         inproc = [job for job in missing if job.inproc]
         lanes = lane_width(media.width, media.height, cores)
-        batches = inproc_batches(inproc, lanes, cores) + _batches([j for j in missing if not j.inproc], group, cores)
+        # one decode for two encoder threads on cores // 2 workers: only where the local pool runs every
+        # batch (a cluster's worker runs one thread; ffmpeg batches want a worker per core)
+        alone = runner is None and len(inproc) == len(missing)
+        paired = paired_batches(inproc, lanes, cores) if alone else None
+        batches = (paired or inproc_batches(inproc, lanes, cores)) + _batches(
+            [j for j in missing if not j.inproc], group, cores
+        )
         tracker = Tracker(batches, on_progress, on_chunks, len(found))
-        local = ProcessRunner(jobs, told) if inproc and runner is None else ThreadRunner(jobs)
+        workers = jobs if paired is None else cores // 2
+        local = ProcessRunner(workers, told) if inproc and runner is None else ThreadRunner(jobs)
         if not isinstance(runner or local, ProcessRunner):  # no fork to wait for: told now
             told()
         cuts = CutAssembler(video, table, plan, [req.target for req in requests], work)

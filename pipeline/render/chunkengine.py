@@ -25,6 +25,7 @@ from pipeline.render.chunkcache import ChunkCache
 from pipeline.render.chunks import FrameTable
 from pipeline.render.chunkstills import store_tapped
 from pipeline.render.inproc import ENGINE, InprocOutput, encode_run
+from pipeline.render.inproclanes import encode_lanes
 from pipeline.render.outputs import discard
 from pipeline.render.overlay import Overlay, is_static
 
@@ -94,7 +95,8 @@ def encode_inproc(
     cache: ChunkCache,
     work: Path,
 ) -> dict[str, Path]:
-    """Encode an in-process batch (:func:`pipeline.render.inproc.encode_run`); check and cache its chunks.
+    """Encode an in-process batch (:func:`pipeline.render.inproc.encode_run`, or one thread per lane:
+    :func:`pipeline.render.inproclanes.encode_lanes`); check and cache its chunks.
 
     Raises:
         VerifyError: when encoding fails or a chunk does not hold its frames.
@@ -107,8 +109,13 @@ def encode_inproc(
         )
         for job in batch
     ]
+    lanes = sorted({job.lane for job in batch})
     try:
-        encode_run(video, table, outputs, drawn, settings)
+        if lanes[0] >= 0:  # in threads (:func:`pipeline.render.chunkbatch.paired_batches`)
+            mine = [[out for out, job in zip(outputs, batch, strict=True) if job.lane == lane] for lane in lanes]
+            encode_lanes(video, table, mine, drawn, settings)
+        else:
+            encode_run(video, table, outputs, drawn, settings)
     except av.error.FFmpegError as exc:
         discard(*(out.target for out in outputs))
         raise VerifyError(video, [f"encoding chunks in-process failed: {exc}"]) from exc

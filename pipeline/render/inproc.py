@@ -17,9 +17,8 @@ import ctypes
 import functools
 import itertools
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +26,10 @@ import av
 import numpy as np
 import numpy.typing as npt
 
-from pipeline.media.chunkargs import ChunkSettings, stills_prefix
-from pipeline.media.stills import JPEG_QUALITY, STILL_WIDTH
-from pipeline.render.chunks import Chunk, FrameTable
+from pipeline.media.chunkargs import ChunkSettings
+from pipeline.render.chunks import FrameTable
+from pipeline.render.inprocx264 import InprocOutput as InprocOutput
+from pipeline.render.inprocx264 import Open, close_chunk, encode_frame, open_chunk
 from pipeline.render.overlay import Drawn, Overlay, Planes, composite
 
 ENGINE = f"pyav-{av.__version__}-libavcodec-{'.'.join(map(str, av.library_versions['libavcodec']))}"
@@ -39,32 +39,8 @@ SEEK_TRIES = 3
 BLOCK_BYTES = 16 << 20  # decoded frames gathered before the outputs encode them
 
 
-@dataclass(frozen=True)
-class InprocOutput:
-    """One chunk to encode: its frames, the overlay it burns (-1: none), where it goes, its stills."""
-
-    chunk: Chunk
-    overlay: int
-    target: Path
-    stills: tuple[int, ...] = ()
-
-    @property
-    def stills_prefix(self) -> str:
-        """Where its stills go (as the ffmpeg engine names them)."""
-        return stills_prefix(self.target)
-
-
 @dataclass
-class _Open:
-    out: InprocOutput
-    container: Any
-    stream: Any
-    first_pts: int
-    stills_done: int = 0
-
-
-@dataclass
-class _States:
+class States:
     """Decompressed overlay states, kept while frames still show them."""
 
     overlays: Sequence[Overlay]
@@ -92,72 +68,108 @@ def encode_run(
         av.error.FFmpegError: when the source cannot be decoded or a chunk cannot be written.
     """
     zeroed_heap()
-    first = min(out.chunk.first for out in outputs)
-    end = max(out.chunk.end for out in outputs)
-    run = _Run(table, settings, outputs, _States(overlays))
+    lane = Lane(table, settings, outputs, States(overlays))
+    held: list[npt.NDArray[np.uint8]] = []
+
+    def one_block(shape: tuple[int, ...]) -> npt.NDArray[np.uint8]:
+        if not held:
+            held.append(np.zeros((max(1, BLOCK_BYTES // math.prod(shape)), *shape), np.uint8))
+        return held[0]
+
     try:
-        for frame in _frames_from(video, table, first):
-            index = bisect.bisect_left(table.pts, frame.pts)
-            if index >= end:
-                break
-            if table.pts[index] != frame.pts:
-                continue  # a frame the demuxer does not show (the chunk's frame count then fails)
-            run.add(frame, index)
-        run.flush()
+        for block, indices in decoded_blocks(video, table, span(outputs), one_block):
+            lane.encode(block, indices)
     finally:
-        for item in run.open:  # an error: close what is open, each on its own (the first error stands)
-            with contextlib.suppress(Exception):
-                item.container.close()
+        lane.abandon()
 
 
-class _Run:
-    """Decoded frames gathered a block at a time, then each open output encodes the whole block.
+def span(outputs: Sequence[InprocOutput]) -> tuple[int, int]:
+    """The frames ``[first, end)`` that ``outputs``' chunks cover."""
+    return min(out.chunk.first for out in outputs), max(out.chunk.end for out in outputs)
+
+
+def decoded_blocks(
+    video: Path,
+    table: FrameTable,
+    frames: tuple[int, int],
+    take: Callable[[tuple[int, ...]], npt.NDArray[np.uint8]],
+) -> Iterator[tuple[npt.NDArray[np.uint8], list[int]]]:
+    """Frames ``[first, end)`` of ``video`` decoded once, packed into blocks (``take(shape)``: an
+    empty block of packed frames of that shape), each yielded with the frame indices it holds."""
+    first, end = frames
+    block: npt.NDArray[np.uint8] | None = None
+    indices: list[int] = []
+    for frame in _frames_from(video, table, first):
+        index = bisect.bisect_left(table.pts, frame.pts)
+        if index >= end:
+            break
+        if table.pts[index] != frame.pts:
+            continue  # a frame the demuxer does not show (the chunk's frame count then fails)
+        if block is None:
+            block = take((frame.height * 3 // 2, frame.width))
+        _pack(frame, block[len(indices)])
+        indices.append(index)
+        if len(indices) == len(block):
+            yield block, indices
+            block, indices = None, []
+    if block is not None and indices:
+        yield block, indices
+
+
+class Lane:
+    """Outputs encoded from blocks of decoded frames: each open output encodes the whole block in turn.
 
     One encoder after the other over a few dozen frames keeps each x264's working set in the CPU's
     caches; handing every frame to every encoder in turn made x264 a fifth slower with four outputs.
     """
 
-    def __init__(self, table: FrameTable, settings: ChunkSettings, outputs: Sequence[InprocOutput], states: _States):
+    def __init__(self, table: FrameTable, settings: ChunkSettings, outputs: Sequence[InprocOutput], states: States):
         self.table, self.settings, self.states = table, settings, states
         self.by_first: dict[int, list[InprocOutput]] = {}
         for out in outputs:
             self.by_first.setdefault(out.chunk.first, []).append(out)
-        self.open: list[_Open] = []
-        self.indices: list[int] = []
-        self.block: npt.NDArray[np.uint8] | None = None
+        self.open: list[Open] = []
         self.scratch: _Scratch | None = None
 
-    def add(self, frame: Any, index: int) -> None:
-        """Keep a packed copy of decoded frame ``index``; encode the block once it is full."""
-        if self.block is None:
-            self.scratch = _Scratch(frame.width, frame.height)
-            count = max(1, BLOCK_BYTES // self.scratch.packed.nbytes)
-            self.block = np.zeros((count, *self.scratch.packed.shape), np.uint8)
-        _pack(frame, self.block[len(self.indices)])
-        self.indices.append(index)
-        if len(self.indices) == len(self.block):
-            self.flush()
-
-    def flush(self) -> None:
-        """Encode the gathered frames with every output they belong to, a segment between chunk
-        starts at a time (the chunks ending in it are closed before the next ones open)."""
-        if not self.indices or self.block is None or self.scratch is None:
+    def encode(self, block: npt.NDArray[np.uint8], indices: Sequence[int]) -> None:
+        """Encode the frames ``indices`` held in ``block`` with every output they belong to, a segment
+        between chunk starts at a time (the chunks ending in it are closed before the next ones open)."""
+        if not indices:
             return
+        if self.scratch is None:
+            self.scratch = _Scratch(block.shape[2], block.shape[1] * 2 // 3)
         size = (self.scratch.width, self.scratch.height)
-        cuts = [n for n, index in enumerate(self.indices) if n == 0 or index in self.by_first]
-        for start, stop in zip(cuts, [*cuts[1:], len(self.indices)], strict=True):
-            self.open += [_open(o, self.table, self.settings, size) for o in self.by_first.get(self.indices[start], ())]
-            for item in self.open:
-                for slot in range(start, stop):
-                    index = self.indices[slot]
-                    if item.out.chunk.first <= index < item.out.chunk.end:
-                        pts = self.table.pts[index]
-                        picture = self._picture(item.out, self.block[slot], _now_ms(self.table, pts))
-                        _encode(item, picture, index, pts - item.first_pts)
-            for item in [i for i in self.open if i.out.chunk.end - 1 <= self.indices[stop - 1]]:
-                _close(item)
-                self.open.remove(item)
-        self.indices = []
+        cuts = [n for n, index in enumerate(indices) if n == 0 or index in self.by_first]
+        for start, stop in zip(cuts, [*cuts[1:], len(indices)], strict=True):
+            self.open += [open_chunk(o, self.table, self.settings, size) for o in self.by_first.get(indices[start], ())]
+            self._segment(block, indices, range(start, stop))
+            self._close_ended(indices[stop - 1])
+
+    def _segment(self, block: npt.NDArray[np.uint8], indices: Sequence[int], slots: range) -> None:
+        """Encode the frames of ``slots`` with every open output whose chunk holds them, one after the other."""
+        for item in self.open:
+            for slot in slots:
+                index = indices[slot]
+                if item.out.chunk.first <= index < item.out.chunk.end:
+                    pts = self.table.pts[index]
+                    picture = self._picture(item.out, block[slot], _now_ms(self.table, pts))
+                    encode_frame(item, picture, index, pts - item.first_pts)
+
+    def _close_ended(self, last: int) -> None:
+        """Flush and close the chunks that end by frame ``last``. Nothing holds one once it is closed (no
+        loop variable of :meth:`encode`), so its encoder (115 MiB at 720p) is freed before the next
+        chunk's opens; two lanes of a process hand over at the same frame."""
+        ended = [item for item in self.open if item.out.chunk.end - 1 <= last]
+        while ended:
+            close_chunk(ended[0])  # still open in self.open if it fails: abandon() closes it
+            self.open.remove(ended.pop(0))
+
+    def abandon(self) -> None:
+        """Close what is still open (after an error), each on its own (the first error stands)."""
+        for item in self.open:
+            with contextlib.suppress(Exception):
+                item.container.close()
+        self.open = []
 
     def _picture(self, out: InprocOutput, packed: npt.NDArray[np.uint8], now: int) -> Any:
         k = -1
@@ -214,39 +226,6 @@ def _now_ms(table: FrameTable, pts: int) -> int:
     return int((pts - table.clock_ticks) * (table.time_base.numerator / table.time_base.denominator) * 1000)
 
 
-def _open(out: InprocOutput, table: FrameTable, settings: ChunkSettings, size: tuple[int, int]) -> _Open:
-    """The chunk's MP4 and libx264 encoder, opened (the ffmpeg engine's settings and muxing)."""
-    tb = table.time_base
-    options = {"fflags": "+bitexact"}
-    if tb.numerator == 1:
-        options["video_track_timescale"] = str(tb.denominator)
-    container = av.open(str(out.target), "w", format="mp4", options=options)
-    codec = {"preset": settings.preset, "crf": str(settings.crf), "x264-params": settings.x264_params()}
-    codec["flags"] = "+bitexact"
-    codec.update({k.lstrip("-"): v for k, v in zip(settings.colour[::2], settings.colour[1::2], strict=True)})
-    stream = container.add_stream("libx264", options=codec)
-    stream.width, stream.height = size
-    stream.pix_fmt = "yuv420p"
-    stream.codec_context.time_base = tb
-    if table.rate:  # as ffmpeg gives its encoders: the stream's rate in the SPS, and the cut's
-        stream.codec_context.framerate = table.rate
-    stream.codec_context.thread_count = 1
-    stream.time_base = tb
-    stream.codec_context.open()
-    return _Open(out, container, stream, table.pts[out.chunk.first])
-
-
-def _encode(item: _Open, picture: Any, index: int, pts: int) -> None:
-    """Hand source frame ``index`` (at ``pts`` in its chunk) to the chunk's encoder; tap its still."""
-    picture.pts = pts
-    picture.time_base = item.stream.codec_context.time_base
-    for packet in item.stream.encode(picture):
-        item.container.mux(packet)
-    if index - item.out.chunk.first in item.out.stills:
-        item.stills_done += 1
-        _still(picture, f"{item.out.stills_prefix}000_{item.stills_done:05d}.jpg")
-
-
 def _pack(frame: Any, packed: npt.NDArray[np.uint8]) -> None:
     """Copy a decoded yuv420p frame's pixels (and nothing else of it: its picture type would force
     keyframes, its colour properties make libx264 reconfigure x264) into a packed array."""
@@ -284,22 +263,3 @@ class _Scratch:
         self.packed[...] = packed
         composite(self.planes, state)
         return av.VideoFrame.from_numpy_buffer(self.packed, format="yuv420p")
-
-
-def _close(item: _Open) -> None:
-    for packet in item.stream.encode(None):
-        item.container.mux(packet)
-    item.container.close()
-
-
-def _still(picture: Any, path: str) -> None:
-    height = max(2, math.trunc(STILL_WIDTH * picture.height / picture.width / 2) * 2)
-    small = picture.reformat(width=STILL_WIDTH, height=height, format="yuvj420p", interpolation="BICUBIC")
-    codec = av.codec.CodecContext.create("mjpeg", "w")
-    codec.width, codec.height, codec.pix_fmt = STILL_WIDTH, height, "yuvj420p"
-    codec.time_base = Fraction(1, 25)
-    codec.qmin = codec.qmax = JPEG_QUALITY
-    codec.qscale = True
-    codec.global_quality = JPEG_QUALITY * 118
-    data = b"".join(bytes(p) for p in codec.encode(small)) + b"".join(bytes(p) for p in codec.encode(None))
-    Path(path).write_bytes(data)
