@@ -25,33 +25,32 @@ def shown_cues(keys: list[int], cues: list[tuple[int, int]] = CUES) -> list[int]
 
 
 def test_decode_cost_counts_from_the_keyframe_the_decoder_seeks_to() -> None:
-    assert SEEK_MARGIN_MS == 1500  # the figures below assume it
+    assert SEEK_MARGIN_MS == 0  # the decoder seeks to the time itself (the figures below assume it)
     keys = [1000, 5000]
-    assert decode_cost(6500, keys) == decode_cost(5000 + 1500, keys) == 1500
-    assert decode_cost(5000, keys) == 4000  # a keyframe: the decoder seeks before it, to the one at 1000
-    assert decode_cost(2400, keys) == 2400  # nothing at or before 900: from the cut's first frame
+    assert decode_cost(6500, keys) == 1500
+    assert decode_cost(5000, keys) == 0  # a keyframe decodes alone
+    assert decode_cost(2400, keys) == 1400
+    assert decode_cost(600, keys) == 600  # nothing at or before it: from the cut's first frame
     assert decode_cost(600, []) == decode_cost(9000, []) == 0  # none known: no time is cheaper
 
 
 def test_each_run_gives_its_cue_cheapest_to_decode() -> None:
-    # run [7, 8, 9, 10], middles 7400 .. 10_400: only cue 10's decode starts at 8850, 1550 ms before it
-    assert 10 in shown_cues([2, 8850]) and 7 not in shown_cues([2, 8850])  # without the cost: cue 7
-    # a keyframe in a cue is its sample, but decoding it starts at the keyframe 1.5 s before or earlier
-    keys = [2, 5950, 9700]  # cue 9's sample 9700 costs 3750 from 5950; cue 8's middle 8400 costs 2450
-    assert 9700 in [s.ass_ms for s in pick_samples(CUES[:10], 0, END_MS, FRAME_MS, keys)]  # all 10 cues
-    assert 8 in shown_cues(keys) and 9 not in shown_cues(keys) and 7 not in shown_cues(keys)
+    # run [7, 8, 9, 10], middles 7400 .. 10_400; 8850 lies in no cue: cue 9's middle costs 550 from it
+    assert 9 in shown_cues([2, 8850]) and 7 not in shown_cues([2, 8850])  # without the cost: cue 7
+    # a keyframe in a cue is its sample and costs nothing: cue 10 beats cue 9's middle (550 from 8850)
+    assert 10 in shown_cues([2, 8850, 10_100]) and 9 not in shown_cues([2, 8850, 10_100])
 
 
 def test_ties_go_to_the_earliest_cue() -> None:
-    keys = [2, 1900, 2900, 4900]  # in the gaps: cues 3, 4 and 6 (the second run) all cost 1500
+    keys = [2, 2900, 3900, 5900]  # the second run's cues 3, 4 and 6 each cost 500 from the keyframe before
     assert shown_cues(keys)[:3] == [0, 3, 5]
 
 
 def test_the_shortest_and_the_last_are_kept_however_costly() -> None:
-    keys = [i * 1000 - 1100 for i in range(2, 25) if i != 5]  # cue i's middle 1500 ms after, but 5's and 25's
+    keys = [i * 1000 + 200 for i in range(25) if i != 5]  # a keyframe in every cue but 5 and 25: all free
     chosen = shown_cues(keys)
     assert 5 in chosen and 25 in chosen and len(chosen) == MAX_CUES - 1
-    assert decode_cost(5150, keys) > 2000 and decode_cost(25_400, keys) > 2000
+    assert decode_cost(5150, keys) > 900 and decode_cost(25_400, keys) > 1000
 
 
 def test_every_run_gives_one_cue_whatever_the_keyframes() -> None:

@@ -37,7 +37,7 @@ from typing import Any
 
 import av
 
-SEEK_BACK_MS: tuple[float | None, ...] = (1500, 8000, None)  # None: from the stream's start
+SEEK_BACK_MS: tuple[float | None, ...] = (0, 1500, 8000, None)  # None: from the stream's start
 THREAD_TYPE = "SLICE"
 """How the decoder uses threads (PyAV's ``thread_type``). Not frame threads: 20% more CPU for the same frames,
 and the cuts of a burn are verified at once anyway (720p H.264, 10 languages: 20 s CPU with ``AUTO``, 17 s with
@@ -132,7 +132,8 @@ class Cursor:
         self._decode_from_here()
 
     def _seek(self, t_ms: float) -> Any:
-        # Seek a little before the time; some demuxers (MPEG-TS) land late, so back off further.
+        # Seek to the time (MP4 lands on the keyframe at or before it); some demuxers (MPEG-TS) land late,
+        # so back off further.
         stream = self.stream
         first_ms = float(stream.start_time or 0) * float(stream.time_base) * 1000
         for back_ms in SEEK_BACK_MS:
