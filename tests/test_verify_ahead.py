@@ -35,6 +35,7 @@ from pipeline.render.chunkpath import CHUNKED, CutRecord
 from pipeline.render.frames import FrameMemo, frames_shown, prefetching
 from pipeline.render.manifest import ManifestEntry
 from pipeline.render.masks import MaskRequest, MaskStore, sampled_masks
+from pipeline.render.staging import PARTIAL_TAG
 from pipeline.render.verify import source_memo
 
 pytestmark = pytest.mark.render
@@ -193,72 +194,61 @@ def test_the_local_workers_burn_with_the_masks_rendered_ahead(
 
 
 class _HoldsTheLastBatch:
-    """Encodes in a worker process; hands the last batch's chunks over only once a cut has been
-    verified (a verification started while chunks were still being encoded), or raises."""
+    """Encodes in a worker process; hands the last batch's chunks over only once a cut has been assembled
+    (while chunks were still being encoded), or raises; says whether it is still encoding."""
 
-    def __init__(self, verified: threading.Event) -> None:
-        self.verified = verified
+    def __init__(self, out: Path) -> None:
+        self.out, self.encoding = out, False
 
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> Generator[R, None, None]:
-        for n, result in enumerate(ProcessRunner(1).map(fn, items)):
-            if n == len(items) - 1 and not self.verified.wait(WAIT_S):
-                raise RuntimeError("no cut was verified while the last batch's chunks were held back")
-            yield result
+        self.encoding = True
+        try:
+            for n, result in enumerate(ProcessRunner(1).map(fn, items)):
+                if n == len(items) - 1:
+                    self._wait_for_a_cut()
+                yield result
+        finally:
+            self.encoding = False
+
+    def _wait_for_a_cut(self) -> None:
+        for _ in range(int(WAIT_S * 20)):
+            if any(PARTIAL_TAG in p.name for p in self.out.iterdir()):
+                return
+            threading.Event().wait(0.05)
+        raise RuntimeError("no cut was assembled while the last batch's chunks were held back")
 
 
-def test_a_cut_is_verified_while_other_languages_chunks_are_encoded(
+def test_a_cut_is_assembled_while_chunks_are_encoded_and_verified_once_they_are_done(
     clip15: Path, clip15_transcript: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    media = probe(clip15)
-    built = build_tracks(load_transcript(clip15_transcript), ["en", "fr"], {}, Fraction(30000, 1001))
-    verified = threading.Event()
-    real = check_cut
-
-    def check(*args: Any) -> list[str]:
-        found = real(*args)
-        verified.set()
-        return found
-
-    monkeypatch.setattr(burnchecks, "check_cut", check)
-    monkeypatch.setattr(chunkburn, "lane_width", lambda *_args: 1)  # one language per batch, as at 720p on 2 cores
-    work = ChunkWork(_HoldsTheLastBatch(verified), ChunkCache(tmp_path / "cache" / "chunks"))
-    items = [(built["en"], tmp_path / "en.mp4"), (built["fr"], tmp_path / "fr.mp4")]
-    assert burn_tracks_each(clip15, media, items, {}, FAST, BurnOptions(work=work)) == [p for _t, p in items]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "en.mp4", "fr.mp4"]  # no partial left
-
-
-def test_while_chunks_are_encoded_cuts_are_verified_one_at_a_time_in_a_smaller_memo(
-    clip15: Path, clip15_transcript: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Memory: the chunk workers hold theirs. The first early check waits (2 s at most) for a second one
-    to join it: none may while the encodes run; the memo's budget is its own again afterwards."""
+    """Memory: the chunk workers hold theirs, so no check runs meanwhile; the memo holds less meanwhile."""
     media = probe(clip15)
     langs = ["en", "fr", "es"]
     built = build_tracks(load_transcript(clip15_transcript), langs, {}, Fraction(30000, 1001))
-    verified, second = threading.Event(), threading.Event()
-    running: list[int] = []
-    budgets: list[int] = []
+    runner = _HoldsTheLastBatch(tmp_path)
+    during: list[tuple[bool, int]] = []
 
     def check(*args: Any) -> list[str]:
-        running.append(1)
-        budgets.append(args[3].budget)
-        try:
-            if len(running) == 1:
-                second.wait(2.0)
-            else:
-                second.set()
-            return check_cut(*args)
-        finally:
-            running.append(-1)
-            verified.set()
+        during.append((runner.encoding, args[3].budget))
+        return check_cut(*args)
 
     monkeypatch.setattr(burnchecks, "check_cut", check)
-    monkeypatch.setattr(chunkburn, "lane_width", lambda *_args: 1)
-    work = ChunkWork(_HoldsTheLastBatch(verified), ChunkCache(tmp_path / "cache" / "chunks"))
+    monkeypatch.setattr(chunkburn, "lane_width", lambda *_args: 1)  # one language per batch, as at 720p on 2 cores
+    work = ChunkWork(runner, ChunkCache(tmp_path / "cache" / "chunks"))
     items = [(built[lang], tmp_path / f"{lang}.mp4") for lang in langs]
     with source_memo(media) as memo:
         own = memo.budget
+        planned: list[int] = []
+        real_plan = burnchecks.CutChecks.planned
+
+        def plan(self: burnchecks.CutChecks, records: Sequence[CutRecord]) -> Any:
+            found = real_plan(self, records)
+            planned.append(self.memo.budget)
+            return found
+
+        monkeypatch.setattr(burnchecks.CutChecks, "planned", plan)
         assert burn_tracks_each(clip15, media, items, {}, FAST, BurnOptions(work=work, source_frames=memo))
-        assert memo.budget == own
-    overlap = max(sum(running[: k + 1]) for k in range(len(running)))
-    assert overlap == 1 and budgets[0] == min(own, WHILE_ENCODING_BYTES)
+        assert memo.budget == own  # a memo given gets its own budget back
+    assert planned == [min(own, WHILE_ENCODING_BYTES)]
+    assert len(during) == len(langs) and not any(encoding for encoding, _budget in during)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "en.mp4", "es.mp4", "fr.mp4"]  # no partial left

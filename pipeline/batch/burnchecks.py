@@ -1,6 +1,7 @@
-"""The verifications of one burn's cuts: prepared while the chunks are encoded, each started as soon as
-its cut is assembled (other languages' chunks may still be encoding), sharing the source's frames;
-the cuts committed in request order once every verification has ended."""
+"""The verifications of one burn's cuts: prepared while the chunks are encoded (the source's frames and
+masks, within a small budget), each queued as soon as its cut is assembled and run once the encodes are
+done (the chunk workers' memory: a check decoding and rendering meanwhile took the 10-language tree past
+600 MiB), sharing the source's frames; the cuts committed in request order once every one has ended."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from pipeline.render.verifyahead import verifying_ahead
 
 VERIFY_WORKERS = max(2, min(4, os.cpu_count() or 2))
 # While the chunk workers hold their memory (the tree stays within 600 MiB at 720p): the source's pictures
-# decoded ahead, the masks rendered ahead, and all the source's pictures held; one cut verified at a time.
+# decoded ahead, the masks rendered ahead, and all the source's pictures held.
 AHEAD_BYTES = 24 << 20
 MASKS_AHEAD_BYTES = 24 << 20
 WHILE_ENCODING_BYTES = 48 << 20
@@ -51,7 +52,8 @@ class CutChecks:
         self.records: list[CutRecord] = []
         self.started: dict[int, Future[list[str]] | None] = {}
         self.budget = self.memo.budget  # the memo's own, given back when the encodes are done
-        self.encoding = threading.Semaphore(1)  # a cut verified while chunks are encoded: one at a time
+        self.encoded = threading.Event()  # the queued checks wait for it
+        self.abandoned = False  # the burn failed: a queued check has nothing to do
 
     def planned(self, records: Sequence[CutRecord]) -> contextlib.AbstractContextManager[None]:
         """The burn's plan (before encoding): what its checks will compare, prepared in a thread of its own
@@ -67,7 +69,8 @@ class CutChecks:
         return verifying_ahead(self.media, checks, self.memo, self.masks or MaskStore(0), AHEAD_BYTES)
 
     def cut_ready(self, i: int, partial: Path) -> None:
-        """Start verifying cut ``i`` (assembled before the burn's end), by the record of the plan."""
+        """Queue the check of cut ``i`` (assembled before the burn's end, by the record of the plan): it runs
+        once the encodes are done."""
         if self.records:
             self._start(i, partial, self.records[i])
 
@@ -90,23 +93,27 @@ class CutChecks:
         return [settle(p, req.target, found) for p, req, found in zip(partials, self.requests, problems, strict=True)]
 
     def encodes_done(self) -> None:
-        """The memo's own budget again (the chunk workers have ended)."""
+        """The chunk workers have ended: the memo's own budget again, the queued checks run."""
         self.memo.budget = self.budget
+        self.encoded.set()
 
     def cancel(self) -> None:
-        """Cancel the verifications not started (those running are waited for by the pool)."""
+        """Cancel the verifications not started and let the queued ones end at once (those running are
+        waited for by the pool)."""
+        self.abandoned = True
         for future in self.started.values():
             if future:
                 future.cancel()
+        self.encoded.set()
 
     def _start(self, i: int, partial: Path, record: CutRecord) -> None:
         check = self._check(i, partial, record)
         self.memo.plan(source_times(self.media, check) if check else ())
-        self.started[i] = self.pool.submit(self._one_at_a_time, partial, check) if check else None
+        self.started[i] = self.pool.submit(self._once_encoded, partial, check) if check else None
 
-    def _one_at_a_time(self, partial: Path, check: BurnCheck) -> list[str]:
-        with self.encoding:
-            return check_cut(self.media, partial, check, self.memo, self.masks)
+    def _once_encoded(self, partial: Path, check: BurnCheck) -> list[str]:
+        self.encoded.wait()
+        return [] if self.abandoned else check_cut(self.media, partial, check, self.memo, self.masks)
 
     def _check(self, i: int, partial: Path, record: CutRecord) -> BurnCheck | None:
         return burn_check(self.tracks[i], self.requests[i], partial, record, self.previous.get(self.requests[i].lang))

@@ -150,7 +150,8 @@ def _burn_and_verify(
     encoder: Encoder,
     opts: BurnOptions,
 ) -> tuple[list[CutRecord], list[Path | VerifyError]]:
-    """Burn the cuts, verifying each as soon as it is assembled (:class:`~pipeline.batch.burnchecks.CutChecks`);
+    """Burn the cuts, each cut's check queued as soon as it is assembled and run once the encodes are done
+    (:class:`~pipeline.batch.burnchecks.CutChecks`);
     no partial is left behind when encoding or verifying fails or is interrupted."""
     made_partials: list[Path] = []
     try:  # the pool (below) has waited for the running verifications before a partial is removed
@@ -160,8 +161,8 @@ def _burn_and_verify(
             stack.callback(masks.clear)
             pool = stack.enter_context(ThreadPoolExecutor(VERIFY_WORKERS, thread_name_prefix="verify"))
             checks = CutChecks(media, tracks, requests, opts.previous, (memo, masks), pool)
-            stack.callback(checks.cancel)  # on any exit: those not started (the pool waits for the running ones)
             stack.callback(checks.encodes_done)  # a memo given is left with its own budget
+            stack.callback(checks.cancel)  # first, on any exit: those not started (the pool waits for the running ones)
 
             def ready(i: int, partial: Path) -> None:
                 made_partials.append(partial)

@@ -1,20 +1,14 @@
 """Burning from content-addressed chunks: encode only the chunks no cache entry holds, then concatenate.
 
-Same contract as :func:`pipeline.render.burn.burn`: returns partial paths beside the targets, which
-the caller verifies (:func:`pipeline.render.verify.verify_burn`) and commits. Here each cut is also
-checked to hold exactly the source's frames and frame timestamps before it is returned.
-
-Two engines, chosen per track (:func:`chunk_engine`). A static track (and the bare picture) is
-encoded in-process (:mod:`pipeline.render.inproc`): ``jobs`` worker processes each decode a run of
-chunks once and encode it for a lane of languages (:func:`pipeline.render.chunkbatch.lane_width`
-outputs at once, so memory does not grow with the number of languages; where that is one, two
-languages' encoder threads share a decode instead: :func:`pipeline.render.chunkbatch.paired_batches`),
-compositing each language's libass overlay rendered once (:mod:`pipeline.render.overlay`). A track with animation
-is burned by ffmpeg: one process decodes a keyframe span once and encodes the chunks in it for
-every language that needs them (``split``; at most ``group`` outputs per process). Every x264 runs
-with one thread, so the bytes are the same on every run.
+Same contract as :func:`pipeline.render.burn.burn` (partial paths beside the targets, which the caller
+verifies and commits); each cut is also checked to hold exactly the source's frames and timestamps.
+Two engines, chosen per track (:func:`chunk_engine`): a static track (and the bare picture) is encoded
+in-process (:mod:`pipeline.render.inproc`: worker processes each decode a run of chunks once for a lane
+of languages, :func:`pipeline.render.chunkbatch.lane_width`; where that is one, two languages' encoder
+threads share a decode, :func:`pipeline.render.chunkbatch.paired_batches`); a track with animation is
+burned by ffmpeg (:mod:`pipeline.render.chunkffmpeg`). Every x264 runs with one thread: the same bytes
+on every run.
 """
-
 from __future__ import annotations
 
 import contextlib
