@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing
+import subprocess
 import threading
 from collections.abc import Callable, Generator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,7 +29,7 @@ from pipeline.batch.steps import build_tracks
 from pipeline.core.filecache import sha256_file
 from pipeline.ingest.segments import load_transcript
 from pipeline.media.probe import probe
-from pipeline.render import chunkburn
+from pipeline.render import chunkburn, masks
 from pipeline.render.batchrun import ChunkWork, ProcessRunner
 from pipeline.render.burn import Encoder
 from pipeline.render.chunkcache import ChunkCache
@@ -252,3 +254,31 @@ def test_a_cut_is_assembled_while_chunks_are_encoded_and_verified_once_they_are_
     assert planned == [min(own, WHILE_ENCODING_BYTES)]
     assert len(during) == len(langs) and not any(encoding for encoding, _budget in during)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "en.mp4", "es.mp4", "fr.mp4"]  # no partial left
+
+
+def test_masks_are_rendered_one_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Memory: a mask ffmpeg with a CJK font holds 130-180 MiB. The first render waits (2 s at most) for a
+    second one to join it: none may."""
+    real = subprocess.run
+    running: list[int] = []
+    second = threading.Event()
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        running.append(1)
+        try:
+            if len(running) == 1:
+                second.wait(2.0)
+            else:
+                second.set()
+            return real(*args, **kwargs)
+        finally:
+            running.append(-1)
+
+    monkeypatch.setattr(subprocess, "run", run)  # the module masks calls it through
+    doc = "[Script Info]\nPlayResX: 64\nPlayResY: 36\n\n[V4+ Styles]\nFormat: Name, Fontname, Fontsize\n"
+    doc += "Style: Default,Noto Sans,20\n\n[Events]\nFormat: Layer, Start, End, Style, Text\n"
+    doc += "Dialogue: 0,0:00:00.00,0:00:02.00,Default,Hi\n"
+    with ThreadPoolExecutor(2) as pool:
+        done = [pool.submit(masks.render_masks, doc, ["noto-sans"], (64, 36), (64, 36), [500.0]) for _ in range(2)]
+        assert all(len(f.result()) == 1 for f in done)
+    assert max(sum(running[: k + 1]) for k in range(len(running))) == 1

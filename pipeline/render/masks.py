@@ -55,6 +55,9 @@ class Mask:
 
 OPAQUE_LEVELS = 10
 INK_LEVELS = 8
+RENDERING = threading.Lock()
+"""One mask render at a time in a process: with a CJK font one ffmpeg holds 130-180 MiB (two at once, beside
+the verifications' frames, took the 10-language burn past 600 MiB); a render takes a quarter of a second."""
 
 
 class MaskStore:
@@ -144,7 +147,8 @@ def render_masks(
         make_fontsdir(work / "fonts", list(font_keys))
         (work / "track.ass").write_text(ass_text, encoding="utf-8")
         argv = _mask_args(w, h, dw, dh, times_ms)
-        done = subprocess.run(argv, cwd=work, capture_output=True, check=False)
+        with RENDERING:
+            done = subprocess.run(argv, cwd=work, capture_output=True, check=False)
     if done.returncode != 0:
         log = done.stderr.decode("utf-8", "replace")
         raise FfmpegError(argv, done.returncode, log[-4000:], "mask render failed: " + summarize(log))
