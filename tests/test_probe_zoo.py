@@ -53,14 +53,14 @@ def test_samples_include_the_shortest_and_the_last_cue_and_stay_inside_the_video
     assert all(s.ass_ms < 4940 for s in late) and sum(s.shown for s in late) == 2
 
 
-def test_samples_land_on_a_keyframe_a_frame_inside_a_cue_or_gap_else_in_the_middle() -> None:
+def test_samples_land_on_a_keyframe_well_inside_a_cue_or_gap_else_in_the_middle() -> None:
     cues = [(1000, 3000), (4000, 6000), (8000, 9000)]
-    keys = [0, 2962, 4030, 4040, 5000, 12_000]  # 2962 is within a frame of the end, 4030 of the start
+    keys = [0, 2962, 4030, 4200, 5000, 12_000]  # 2962 within a frame of the end; 4030, 4200 within 300 ms of the start
     samples = pick_samples(cues, 0, 14_000, 40, keys)
     assert [(s.ass_ms, s.shown) for s in samples] == [
-        (2000, True),  # no keyframe a frame inside: the middle
+        (2000, True),  # no keyframe well inside: the middle
         (3500, False),  # the gaps: 3000-4000, 6000-8000 and after the last cue
-        (4040, True),  # the first a frame inside
+        (5000, True),  # the first keyframe 300 ms inside (a fade-in has ended), not 4030 or 4200
         (7000, False),
         (8500, True),
         (12_000, False),

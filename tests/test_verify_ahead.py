@@ -1,15 +1,14 @@
-"""Issue 22: verification decodes the source's frames and renders its masks while the chunks are
-encoded, not after.
+"""Issue 22: verification decodes the source's frames while the chunks are encoded, and each cut is
+assembled as soon as its chunks are there; its check runs once the encodes are done.
 
-A real chunked burn of the 15 s excerpt: the runner that encodes the chunks waits (up to a minute)
-for the source's memo to have decoded a frame and a mask to be rendered before it encodes anything;
-without them prepared ahead it gives up and the burn fails. The check planned before the encode is
-the one made after it; a mask rendered for another picture size is not used.
+Real chunked burns of the 15 s excerpt: a runner that encodes the chunks waits (up to a minute) for
+the source's memo to have decoded a frame before it encodes anything, or holds back the last batch until
+a cut has been assembled; without the work done ahead it gives up and the burn fails. The check planned
+before the encode is the one made after it; mask renders run one at a time.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import multiprocessing
 import subprocess
 import threading
@@ -21,10 +20,10 @@ from typing import Any, TypeVar
 
 import pytest
 
-from pipeline.batch import burnchecks, burnstep
-from pipeline.batch.burnchecks import AHEAD_BYTES, WHILE_ENCODING_BYTES
+from pipeline.batch import burnchecks
+from pipeline.batch.burnchecks import WHILE_ENCODING_BYTES
 from pipeline.batch.burnstep import BurnOptions, burn_requests, burn_tracks_each
-from pipeline.batch.rerun import SAME_CUT, PreviousCut, burn_check, check_cut, planned_check
+from pipeline.batch.rerun import PreviousCut, burn_check, check_cut, planned_check
 from pipeline.batch.steps import build_tracks
 from pipeline.core.filecache import sha256_file
 from pipeline.ingest.segments import load_transcript
@@ -36,7 +35,6 @@ from pipeline.render.chunkcache import ChunkCache
 from pipeline.render.chunkpath import CHUNKED, CutRecord
 from pipeline.render.frames import FrameMemo, frames_shown, prefetching
 from pipeline.render.manifest import ManifestEntry
-from pipeline.render.masks import MaskRequest, MaskStore, sampled_masks
 from pipeline.render.staging import PARTIAL_TAG
 from pipeline.render.verify import source_memo
 
@@ -48,11 +46,11 @@ WAIT_S = 60.0  # a bound on a wait for an event, not a measurement
 
 
 class _AfterTheSource:
-    """Encodes in a worker process, once the memo has decoded a frame and the masks of a check are
-    held (or never: it raises). A runner given to the burn is told the plan before it starts."""
+    """Encodes in a worker process, once the memo has decoded a frame (or never: it raises). A runner
+    given to the burn is told the plan before it starts."""
 
-    def __init__(self, memo: FrameMemo, masks: list[MaskStore]) -> None:
-        self.memo, self.masks, self.seen = memo, masks, -1
+    def __init__(self, memo: FrameMemo) -> None:
+        self.memo, self.seen = memo, -1
 
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> Generator[R, None, None]:
         ready = threading.Event()
@@ -65,52 +63,25 @@ class _AfterTheSource:
 
     def _watch(self, ready: threading.Event) -> None:
         for _ in range(int(WAIT_S * 20)):
-            alive = [t for t in threading.enumerate() if t.name == "source-frames"]
-            if self.memo.decoded and self.masks and not self.masks[0].room() and not alive:
-                ready.set()  # done: nothing of it is running when the worker forks
+            if self.memo.decoded:
+                ready.set()
                 return
             threading.Event().wait(0.05)
 
 
-def test_the_sources_frames_and_masks_are_prepared_while_the_chunks_are_encoded(
-    clip15: Path, clip15_transcript: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_the_sources_frames_are_decoded_while_the_chunks_are_encoded(
+    clip15: Path, clip15_transcript: Path, tmp_path: Path
 ) -> None:
     media = probe(clip15)
     built = build_tracks(load_transcript(clip15_transcript), ["en"], {}, Fraction(30000, 1001))
     items = [(built["en"], tmp_path / "en.mp4")]
-    stores: list[MaskStore] = []
-
-    class Tiny(MaskStore):  # one render fills it: the runner can tell when it is there
-        def __init__(self, budget: int) -> None:
-            super().__init__(1)
-            stores.append(self)
-
-    monkeypatch.setattr(burnstep, "MaskStore", Tiny)
     with source_memo(media) as memo:
-        runner = _AfterTheSource(memo, stores)
+        runner = _AfterTheSource(memo)
         work = ChunkWork(runner, ChunkCache(tmp_path / "cache" / "chunks"))
         results = burn_tracks_each(clip15, media, items, {}, FAST, BurnOptions(work=work, source_frames=memo))
         assert results == [tmp_path / "en.mp4"]
-        assert runner.seen >= 1  # decoded before the first chunk was encoded
-        assert memo.hits >= 1  # and the check found it held
-    assert stores[0].taken == 1 and stores[0].room()  # the check took the masks rendered ahead
+        assert memo.hits >= 1  # the check found a frame decoded before the first chunk was encoded
     assert not [t for t in threading.enumerate() if t.name == "source-frames"]
-
-
-def test_a_mask_rendered_ahead_is_used_only_for_the_same_render(clip15: Path) -> None:
-    media = probe(clip15)
-    doc = "[Script Info]\nPlayResX: 64\nPlayResY: 36\n\n[V4+ Styles]\nFormat: Name, Fontname, Fontsize\n"
-    doc += "Style: Default,Noto Sans,20\n\n[Events]\nFormat: Layer, Start, End, Style, Text\n"
-    doc += "Dialogue: 0,0:00:00.00,0:00:02.00,Default,Hi\n"
-    req = MaskRequest(doc, ("noto-sans",), [(0, 2000)], (64, 36), Fraction(1))
-    store = MaskStore(1 << 20)
-    ahead = sampled_masks(req, [500.0], 40.0, store, ahead=True)
-    other = sampled_masks(dataclasses.replace(req, size=(66, 36)), [500.0], 40.0, store)
-    assert store.taken == 0 and other[0].over_black.shape != ahead[0].over_black.shape
-    again = sampled_masks(req, [500.0], 40.0, store)
-    assert store.taken == 1 and again[0] is ahead[0]
-    assert sampled_masks(req, [500.0], 40.0, store)[0] is not ahead[0]  # taken once: rendered anew after
-    assert media.video is not None
 
 
 def test_the_prefetch_ahead_stays_within_its_budget(clip15: Path) -> None:
@@ -126,7 +97,6 @@ def test_the_prefetch_ahead_stays_within_its_budget(clip15: Path) -> None:
         assert memo.decoded == 2
         memo.prefetch(threading.Event())  # after the encodes: up to the memo's own budget
         assert memo.decoded == len(times)
-    assert FrameMemo("x", 0, Fraction(1)).budget > AHEAD_BYTES
 
 
 def _record(keys: list[str]) -> CutRecord:
@@ -157,7 +127,7 @@ def test_the_planned_check_is_the_check_made_after_the_burn(
     assert planned_check(track, req, _record(keys), _previous(keys, "0")) is None
     assert burn_check(track, req, partial, _record(keys), _previous(keys, sha256_file(partial))) is None
     full = burn_check(track, req, partial, _record(keys), _previous(keys, "0"))
-    assert full is not None and full.window_ms is None and SAME_CUT != (0, 0)
+    assert full is not None and full.window_ms is None
 
 
 def _double(item: int) -> int:
@@ -175,24 +145,27 @@ def test_a_process_runner_tells_it_started_once_its_workers_are_forked() -> None
     assert told == [2]
 
 
-def test_the_local_workers_burn_with_the_masks_rendered_ahead(
+def test_the_local_workers_burn_with_the_sources_frames_decoded_ahead(
     clip15: Path, clip15_transcript: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """No runner given: the worker processes' runner starts the preparation once they are forked."""
+    """No runner given: the worker processes' runner starts the decoding once they are forked; frames are
+    decoded by the time the encodes are done (before the checks and their own prefetch start)."""
     media = probe(clip15)
     built = build_tracks(load_transcript(clip15_transcript), ["en"], {}, Fraction(30000, 1001))
-    stores: list[MaskStore] = []
-
-    class Kept(MaskStore):
-        def __init__(self, budget: int) -> None:
-            super().__init__(budget)
-            stores.append(self)
-
-    monkeypatch.setattr(burnstep, "MaskStore", Kept)
     work = ChunkWork(None, ChunkCache(tmp_path / "cache" / "chunks"))
-    results = burn_tracks_each(clip15, media, [(built["en"], tmp_path / "en.mp4")], {}, FAST, BurnOptions(work=work))
-    assert results == [tmp_path / "en.mp4"]
-    assert stores and stores[0].taken == 1
+    at_the_end: list[int] = []
+    real = burnchecks.CutChecks.encodes_done
+
+    def done(self: burnchecks.CutChecks) -> None:
+        at_the_end.append(self.memo.decoded)
+        real(self)
+
+    monkeypatch.setattr(burnchecks.CutChecks, "encodes_done", done)
+    with source_memo(media) as memo:
+        options = BurnOptions(work=work, source_frames=memo)
+        results = burn_tracks_each(clip15, media, [(built["en"], tmp_path / "en.mp4")], {}, FAST, options)
+        assert results == [tmp_path / "en.mp4"]
+    assert at_the_end and at_the_end[0] >= 1
 
 
 class _HoldsTheLastBatch:

@@ -35,7 +35,6 @@ from pipeline.media.probe import MediaInfo, probe
 from pipeline.render.burn import Encoder
 from pipeline.render.chunkpath import CHUNKED, CutRecord
 from pipeline.render.frames import FrameMemo, frames_shown, prefetching
-from pipeline.render.masks import MaskStore
 from pipeline.render.staging import PARTIAL_TAG
 from pipeline.render.verify import BurnCheck, source_memo, source_times, verify_burn
 
@@ -137,16 +136,14 @@ def test_an_interrupt_waits_for_the_running_verifications_then_leaves_no_partial
     finished: list[bool] = []
     lock = threading.Lock()
 
-    def interrupted(
-        media: MediaInfo, partial: Path, check: BurnCheck, memo: FrameMemo | None, masks: MaskStore | None = None
-    ) -> list[str]:
+    def interrupted(media: MediaInfo, partial: Path, check: BurnCheck, memo: FrameMemo | None) -> list[str]:
         with lock:
             calls.append(len(calls))
             n = calls[-1]
         if n == 0:  # the first cut: Ctrl-C once the next one's verification is under way
             time.sleep(0.3)
             raise KeyboardInterrupt
-        found = real(media, partial, check, memo, masks)
+        found = real(media, partial, check, memo)
         finished.append(partial.exists())  # still there when it ended: not removed under it
         return found
 

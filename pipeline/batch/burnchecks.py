@@ -1,5 +1,5 @@
-"""The verifications of one burn's cuts: prepared while the chunks are encoded (the source's frames and
-masks, within a small budget), each queued as soon as its cut is assembled and run once the encodes are
+"""The verifications of one burn's cuts: prepared while the chunks are encoded (the source's frames,
+within a small budget), each queued as soon as its cut is assembled and run once the encodes are
 done (the chunk workers' memory: a check decoding and rendering meanwhile took the 10-language tree past
 600 MiB), sharing the source's frames; the cuts committed in request order once every one has ended."""
 
@@ -19,15 +19,15 @@ from pipeline.media.probe import MediaInfo
 from pipeline.render.burn import BurnRequest
 from pipeline.render.chunkpath import CutRecord
 from pipeline.render.frames import FrameMemo, prefetching
-from pipeline.render.masks import MaskStore
 from pipeline.render.verify import BurnCheck, source_times
 from pipeline.render.verifyahead import verifying_ahead
 
 VERIFY_WORKERS = max(2, min(4, os.cpu_count() or 2))
+"""Cuts verified at once (each decodes its cut while the source's frames are shared); at most 4, as
+each holds its pictures and masks in memory."""
 # While the chunk workers hold their memory (the tree stays within 600 MiB at 720p): the source's pictures
-# decoded ahead, the masks rendered ahead, and all the source's pictures held.
+# decoded ahead, and all the source's pictures held.
 AHEAD_BYTES = 24 << 20
-MASKS_AHEAD_BYTES = 24 << 20
 WHILE_ENCODING_BYTES = 48 << 20
 
 
@@ -35,7 +35,7 @@ class CutChecks:
     """The verifications of the cuts of ``requests`` (``tracks``: what each must show), on ``pool``.
 
     ``previous``: each language's last verified cut (only its changed chunks are verified again);
-    ``memo``: the source's frames they share; ``masks``: masks rendered ahead.
+    ``memo``: the source's frames they share.
     """
 
     def __init__(
@@ -44,11 +44,11 @@ class CutChecks:
         tracks: Sequence[Track],
         requests: Sequence[BurnRequest],
         previous: Mapping[str, PreviousCut],
-        shared: tuple[FrameMemo, MaskStore | None],
+        memo: FrameMemo,
         pool: ThreadPoolExecutor,
     ) -> None:
         self.media, self.tracks, self.requests, self.previous, self.pool = media, tracks, requests, previous, pool
-        self.memo, self.masks = shared
+        self.memo = memo
         self.records: list[CutRecord] = []
         self.started: dict[int, Future[list[str]] | None] = {}
         self.budget = self.memo.budget  # the memo's own, given back when the encodes are done
@@ -58,15 +58,15 @@ class CutChecks:
     def planned(self, records: Sequence[CutRecord]) -> contextlib.AbstractContextManager[None]:
         """The burn's plan (before encoding): what its checks will compare, prepared in a thread of its own
         while the chunks are encoded (:func:`pipeline.render.verifyahead.verifying_ahead`), at most
-        :data:`AHEAD_BYTES` of the source's frames and :data:`MASKS_AHEAD_BYTES` of masks (the rest once the
-        encodes are done); meanwhile the memo holds at most :data:`WHILE_ENCODING_BYTES`."""
+        :data:`AHEAD_BYTES` of the source's frames (the rest once the encodes are done); meanwhile the memo
+        holds at most :data:`WHILE_ENCODING_BYTES`."""
         self.records = list(records)
         self.memo.budget = min(self.budget, WHILE_ENCODING_BYTES)
         checks = [
             planned_check(track, req, record, self.previous.get(req.lang))
             for track, req, record in zip(self.tracks, self.requests, records, strict=True)
         ]
-        return verifying_ahead(self.media, checks, self.memo, self.masks or MaskStore(0), AHEAD_BYTES)
+        return verifying_ahead(self.media, checks, self.memo, AHEAD_BYTES)
 
     def cut_ready(self, i: int, partial: Path) -> None:
         """Queue the check of cut ``i`` (assembled before the burn's end, by the record of the plan): it runs
@@ -113,13 +113,13 @@ class CutChecks:
 
     def _once_encoded(self, partial: Path, check: BurnCheck) -> list[str]:
         self.encoded.wait()
-        return [] if self.abandoned else check_cut(self.media, partial, check, self.memo, self.masks)
+        return [] if self.abandoned else check_cut(self.media, partial, check, self.memo)
 
     def _check(self, i: int, partial: Path, record: CutRecord) -> BurnCheck | None:
         return burn_check(self.tracks[i], self.requests[i], partial, record, self.previous.get(self.requests[i].lang))
 
     def _submit(self, i: int, partial: Path, check: BurnCheck | None) -> None:
-        started = self.pool.submit(check_cut, self.media, partial, check, self.memo, self.masks) if check else None
+        started = self.pool.submit(check_cut, self.media, partial, check, self.memo) if check else None
         self.started[i] = started
 
 
@@ -131,7 +131,6 @@ def verify_cuts(
     made: Sequence[CutRecord],
     previous: Mapping[str, PreviousCut],
     source_frames: FrameMemo,
-    masks: MaskStore | None = None,
 ) -> list[Path | VerifyError]:
     """Verify the cuts of one burn at once (:data:`VERIFY_WORKERS`), sharing ``source_frames`` (a memo of
     ``media``'s frames: :func:`pipeline.render.verify.source_memo`); then commit each cut that passed
@@ -142,7 +141,7 @@ def verify_cuts(
             still running are waited for.
     """
     with ThreadPoolExecutor(VERIFY_WORKERS) as pool:
-        checks = CutChecks(media, tracks, requests, previous, (source_frames, masks), pool)
+        checks = CutChecks(media, tracks, requests, previous, source_frames, pool)
         try:
             return checks.results(partials, made)
         except BaseException:

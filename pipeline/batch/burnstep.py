@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.batch.burnchecks import MASKS_AHEAD_BYTES, VERIFY_WORKERS, CutChecks
+from pipeline.batch.burnchecks import VERIFY_WORKERS, CutChecks
 from pipeline.batch.rerun import PreviousCut
 from pipeline.batch.steps import LangTrack, clip_track, display_style, style_for
 from pipeline.core.cues import Track
@@ -27,14 +27,11 @@ from pipeline.render.batchrun import HERE, ChunkWork
 from pipeline.render.burn import BurnRequest, Encoder, burn_notes
 from pipeline.render.chunkpath import CutRecord, burn_cuts
 from pipeline.render.frames import FrameMemo
-from pipeline.render.masks import MaskStore
 from pipeline.render.outputs import discard
 from pipeline.render.verify import source_memo
 from pipeline.tracks.formats import compose_ass
 
 logger = logging.getLogger(__name__)
-"""Cuts verified at once (each decodes its cut while the source's frames are shared); at most 4, as
-each holds its pictures and masks in memory."""
 
 
 @dataclass
@@ -157,10 +154,8 @@ def _burn_and_verify(
     try:  # the pool (below) has waited for the running verifications before a partial is removed
         with contextlib.ExitStack() as stack:
             memo = opts.source_frames or stack.enter_context(source_memo(media))  # one made here is closed
-            masks = MaskStore(MASKS_AHEAD_BYTES)
-            stack.callback(masks.clear)
             pool = stack.enter_context(ThreadPoolExecutor(VERIFY_WORKERS, thread_name_prefix="verify"))
-            checks = CutChecks(media, tracks, requests, opts.previous, (memo, masks), pool)
+            checks = CutChecks(media, tracks, requests, opts.previous, memo, pool)
             stack.callback(checks.encodes_done)  # a memo given is left with its own budget
             stack.callback(checks.cancel)  # first, on any exit: those not started (the pool waits for the running ones)
 

@@ -29,7 +29,6 @@ from pipeline.render.chunkcache import source_digest
 from pipeline.render.chunkpath import CHUNKED, CutRecord
 from pipeline.render.frames import FrameMemo
 from pipeline.render.manifest import ManifestEntry
-from pipeline.render.masks import MaskStore
 from pipeline.render.outputs import commit, discard
 from pipeline.render.verify import BurnCheck, verify_burn
 
@@ -188,17 +187,10 @@ def verify_commit(
     return settle(partial, req.target, problems)
 
 
-def check_cut(
-    media: MediaInfo,
-    partial: Path,
-    check: BurnCheck,
-    source_frames: FrameMemo | None,
-    masks: MaskStore | None = None,
-) -> list[str]:
-    """Problems with the burned cut ``partial`` of ``media`` (:func:`pipeline.render.verify.verify_burn`;
-    ``masks``: those rendered ahead).
+def check_cut(media: MediaInfo, partial: Path, check: BurnCheck, source_frames: FrameMemo | None) -> list[str]:
+    """Problems with the burned cut ``partial`` of ``media`` (:func:`pipeline.render.verify.verify_burn`).
 
     Raises:
         FfmpegError: when the mask cannot be rendered.
     """
-    return verify_burn(probe(partial), media, check, source_frames, masks)
+    return verify_burn(probe(partial), media, check, source_frames)

@@ -260,10 +260,10 @@ def _encode_missing(
     items = [(_slim(ctx, batch), batch) for batch in batches]
     try:
         with contextlib.closing(runner.map(encode, items)) as results:  # closed early: no more batches start
-            for batch, result in zip(batches, results, strict=True):
+            for n, (batch, result) in enumerate(zip(batches, results, strict=True)):
                 done.update(result)
                 tracker.batch_done(batch)
-                if after:
+                if after and n < len(batches) - 1:  # the cuts left at the end: assembled jobs at a time
                     after(done)
     except WorkerDiedError as exc:
         raise OutputError(ctx.video, f"{exc} (its chunks were not written)") from None

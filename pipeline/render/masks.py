@@ -60,38 +60,6 @@ RENDERING = threading.Lock()
 the verifications' frames, took the 10-language burn past 600 MiB); a render takes a quarter of a second."""
 
 
-class MaskStore:
-    """Masks rendered ahead for the verifications of one burn, each taken (and dropped) by the first
-    :func:`sampled_masks` that asks for the same render; at most ``budget`` bytes held."""
-
-    def __init__(self, budget: int) -> None:
-        self.budget, self.taken = budget, 0
-        self._held: dict[tuple[object, ...], list[Mask]] = {}
-        self._lock = threading.Lock()
-
-    def room(self) -> bool:
-        """Whether another render may be held."""
-        with self._lock:
-            return sum(m.over_black.nbytes * 2 for ms in self._held.values() for m in ms) < self.budget
-
-    def put(self, key: tuple[object, ...], masks: list[Mask]) -> None:
-        """Hold ``masks`` for the render ``key`` describes."""
-        with self._lock:
-            self._held[key] = masks
-
-    def take(self, key: tuple[object, ...]) -> list[Mask] | None:
-        """The masks held for ``key`` (no longer held), or None."""
-        with self._lock:
-            found = self._held.pop(key, None)
-            self.taken += found is not None
-            return found
-
-    def clear(self) -> None:
-        """Drop what is held."""
-        with self._lock:
-            self._held.clear()
-
-
 @dataclass(frozen=True)
 class MaskRequest:
     """A track's masks at sampled times: its ASS, fonts and cues (ASS clock), and the burned picture's
@@ -104,11 +72,8 @@ class MaskRequest:
     sar: Fraction
 
 
-def sampled_masks(
-    req: MaskRequest, times: Sequence[float], frame_ms: float, store: MaskStore | None = None, *, ahead: bool = False
-) -> list[Mask]:
-    """The mask at each time, rendered after the earlier frames that decide where overlapping cues
-    sit; taken from ``store`` when rendered ahead for the same times, or (``ahead``) put there.
+def sampled_masks(req: MaskRequest, times: Sequence[float], frame_ms: float) -> list[Mask]:
+    """The mask at each time, rendered after the earlier frames that decide where overlapping cues sit.
 
     Raises:
         FfmpegError: when ffmpeg cannot render (one line with the cause).
@@ -122,12 +87,7 @@ def sampled_masks(
         timeline += [h for h in history_times(req.cues, t, 0, frame_ms) if not timeline or h > timeline[-1]]
         picks.append(len(timeline))
         timeline.append(t)
-    key = (req.ass_text, req.font_keys, req.size, req.sar, tuple(timeline))
-    rendered = None if store is None or ahead else store.take(key)
-    if rendered is None:
-        rendered = render_masks(req.ass_text, req.font_keys, req.size, display_size(*req.size, req.sar), timeline)
-        if store is not None and ahead:
-            store.put(key, rendered)
+    rendered = render_masks(req.ass_text, req.font_keys, req.size, display_size(*req.size, req.sar), timeline)
     return [rendered[i] for i in picks]
 
 

@@ -15,6 +15,7 @@ from pipeline.render.framecursor import SEEK_BACK_MS
 MAX_CUES = 10
 MAX_GAPS = 3
 MIN_GAP_FRAMES = 4
+EDGE_MS = 300  # a keyframe sample this far inside its cue at least: a fade (\fad) has ended there
 SEEK_MARGIN_MS = SEEK_BACK_MS[0] if SEEK_BACK_MS[0] is not None else math.inf
 """How far before a time the verification's decoder seeks (:class:`pipeline.render.framecursor.Cursor`):
 it decodes from the latest keyframe at or before that, not from one at the time itself."""
@@ -40,12 +41,12 @@ def pick_samples(
     ``first_ms`` .. ``end_ms`` is the video's span on the ASS clock; nothing is sampled in its last
     frame or after it, so cues past the end are checked only where the picture still exists. A
     sample is the middle of its span, or a keyframe of the cut (``keyframes_ms``, a time at which
-    the keyframe is shown) that lies in it a frame away from both ends.
+    the keyframe is shown) that lies in it at least :data:`EDGE_MS` (and a frame) from both ends:
+    a fade at a cue's start or end shows no opaque text, and the judge would find none.
 
     Past :data:`MAX_CUES` visible cues, the shortest and the last are checked, and the others are
     spread in ``MAX_CUES - 3`` runs (with the last, as many cues as evenly spaced before) that each
-    give their cue cheapest to decode (:func:`decode_cost`); a sample is never moved towards a cue's
-    start, where a fade-in shows no opaque text yet. The gaps are the :data:`MAX_GAPS` widest
+    give their cue cheapest to decode (:func:`decode_cost`). The gaps are the :data:`MAX_GAPS` widest
     whatever they cost: a stray mark would last longest there.
     """
     lo, hi = first_ms + frame_ms, end_ms - 1.5 * frame_ms
@@ -69,9 +70,10 @@ def decode_cost(t_ms: int, keyframes_ms: Sequence[int]) -> float:
 
 
 def _at(start: float, end: float, keys: Sequence[int], frame_ms: float) -> int:
-    """The first keyframe a frame inside ``[start, end]``, else the middle."""
-    i = bisect.bisect_left(keys, start + frame_ms)
-    if i < len(keys) and keys[i] <= end - frame_ms:
+    """The first keyframe at least :data:`EDGE_MS` (and a frame) inside ``[start, end]``, else the middle."""
+    edge = max(frame_ms, EDGE_MS)
+    i = bisect.bisect_left(keys, start + edge)
+    if i < len(keys) and keys[i] <= end - edge:
         return keys[i]
     return round((start + end) / 2)
 

@@ -22,7 +22,7 @@ from pipeline.media.commands import burn_size
 from pipeline.media.probe import MediaInfo
 from pipeline.render.frames import FrameMemo, Shown, iter_frames_shown
 from pipeline.render.judge import judge
-from pipeline.render.masks import Mask, MaskRequest, MaskStore, sampled_masks
+from pipeline.render.masks import Mask, MaskRequest, sampled_masks
 from pipeline.render.sampling import Sample, pick_samples
 
 DURATION_SLACK_MS = 150
@@ -48,14 +48,11 @@ def verify_burn(
     source: MediaInfo,
     check: BurnCheck,
     source_frames: FrameMemo | None = None,
-    masks_ahead: MaskStore | None = None,
 ) -> list[str]:
     """Problems with a burned cut (probed as ``out``): geometry, rotation, duration, audio, text.
 
     ``source_frames``: the source's frames shared by the verifications of one burn
     (:func:`source_memo`; what it holds is not decoded again); None: decoded for this call alone.
-    ``masks_ahead``: masks rendered ahead (:mod:`pipeline.render.verifyahead`), taken when they are
-    the render this check asks for.
 
     Raises:
         FfmpegError: when the mask cannot be rendered.
@@ -68,7 +65,7 @@ def verify_burn(
 
     def masks_at(src: list[Shown]) -> list[Mask]:
         req = mask_request(check, (out.width, out.height), out.sar)
-        return sampled_masks(req, [f.pts_ms - source.start_ms for f in src], frame, masks_ahead)
+        return sampled_masks(req, [f.pts_ms - source.start_ms for f in src], frame)
 
     try:
         with contextlib.nullcontext(source_frames) if source_frames else source_memo(source) as memo:
