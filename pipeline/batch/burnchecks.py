@@ -20,7 +20,6 @@ from pipeline.render.burn import BurnRequest
 from pipeline.render.chunkpath import CutRecord
 from pipeline.render.frames import FrameMemo, prefetching
 from pipeline.render.verify import BurnCheck, source_times
-from pipeline.render.verifyahead import verifying_ahead
 
 VERIFY_WORKERS = max(2, min(4, os.cpu_count() or 2))
 """Cuts verified at once (each decodes its cut while the source's frames are shared); at most 4, as
@@ -57,7 +56,7 @@ class CutChecks:
 
     def planned(self, records: Sequence[CutRecord]) -> contextlib.AbstractContextManager[None]:
         """The burn's plan (before encoding): what its checks will compare, prepared in a thread of its own
-        while the chunks are encoded (:func:`pipeline.render.verifyahead.verifying_ahead`), at most
+        while the chunks are encoded (:func:`pipeline.render.frames.prefetching`), at most
         :data:`AHEAD_BYTES` of the source's frames (the rest once the encodes are done); meanwhile the memo
         holds at most :data:`WHILE_ENCODING_BYTES`."""
         self.records = list(records)
@@ -66,7 +65,7 @@ class CutChecks:
             planned_check(track, req, record, self.previous.get(req.lang))
             for track, req, record in zip(self.tracks, self.requests, records, strict=True)
         ]
-        return verifying_ahead(self.media, checks, self.memo, AHEAD_BYTES)
+        return self._ahead(checks, AHEAD_BYTES)
 
     def cut_ready(self, i: int, partial: Path) -> None:
         """Queue the check of cut ``i`` (assembled before the burn's end, by the record of the plan): it runs
@@ -84,9 +83,7 @@ class CutChecks:
         self.encodes_done()
         left = [i for i in range(len(partials)) if i not in self.started]
         checks = {i: self._check(i, partials[i], made[i]) for i in left}
-        for check in checks.values():
-            self.memo.plan(source_times(self.media, check) if check else ())
-        with prefetching(self.memo, any(checks.values())):  # the source's frames decoded while cuts are probed
+        with self._ahead(list(checks.values())):  # the source's frames decoded while cuts are probed
             for i in left:
                 self._submit(i, partials[i], checks[i])
             problems = [f.result() if (f := self.started[i]) else [] for i in range(len(partials))]
@@ -106,9 +103,21 @@ class CutChecks:
                 future.cancel()
         self.encoded.set()
 
+    def _ahead(
+        self, checks: Sequence[BurnCheck | None], budget: int | None = None
+    ) -> contextlib.AbstractContextManager[None]:
+        """The source's frames ``checks`` will compare, decoded in a thread of its own while the block runs
+        (at most ``budget`` bytes of them)."""
+        for check in checks:
+            self._plan(check)
+        return prefetching(self.memo, any(checks), budget)
+
+    def _plan(self, check: BurnCheck | None) -> None:
+        self.memo.plan(source_times(self.media, check) if check else ())
+
     def _start(self, i: int, partial: Path, record: CutRecord) -> None:
         check = self._check(i, partial, record)
-        self.memo.plan(source_times(self.media, check) if check else ())
+        self._plan(check)
         self.started[i] = self.pool.submit(self._once_encoded, partial, check) if check else None
 
     def _once_encoded(self, partial: Path, check: BurnCheck) -> list[str]:

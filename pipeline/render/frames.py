@@ -155,11 +155,6 @@ class FrameMemo:
                 self._cursor = None
                 raise
 
-    def held_at(self, t_ms: float) -> Shown | None:
-        """The frame on screen at ``t_ms`` if it is held (nothing is decoded, nothing counted)."""
-        with self._lock:
-            return next((m.shown for m in self._held.values() if m.lo <= t_ms + 0.5 < m.hi), None)
-
     def prefetch(self, stop: threading.Event, budget: int | None = None) -> None:
         """Decode the :meth:`plan`-ned times not held yet, in ascending order: run in a thread of its own
         while the callers get ready (probing their cuts), they then find their frames held

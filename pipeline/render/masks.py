@@ -14,7 +14,6 @@ import tempfile
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +21,7 @@ import numpy as np
 from pipeline.core.errors import FfmpegError
 from pipeline.media.ffmpeg import ffmpeg_exe, summarize
 from pipeline.media.fonts import make_fontsdir
-from pipeline.render.frames import Gray, display_size
-from pipeline.render.sampling import history_times
+from pipeline.render.frames import Gray
 
 
 @dataclass(frozen=True)
@@ -58,37 +56,6 @@ INK_LEVELS = 8
 RENDERING = threading.Lock()
 """One mask render at a time in a process: with a CJK font one ffmpeg holds 130-180 MiB (two at once, beside
 the verifications' frames, took the 10-language burn past 600 MiB); a render takes a quarter of a second."""
-
-
-@dataclass(frozen=True)
-class MaskRequest:
-    """A track's masks at sampled times: its ASS, fonts and cues (ASS clock), and the burned picture's
-    stored size and pixel aspect."""
-
-    ass_text: str
-    font_keys: tuple[str, ...]
-    cues: Sequence[tuple[int, int]]
-    size: tuple[int, int]
-    sar: Fraction
-
-
-def sampled_masks(req: MaskRequest, times: Sequence[float], frame_ms: float) -> list[Mask]:
-    """The mask at each time, rendered after the earlier frames that decide where overlapping cues sit.
-
-    Raises:
-        FfmpegError: when ffmpeg cannot render (one line with the cause).
-    """
-    timeline: list[float] = []
-    picks = []
-    for t in times:
-        if timeline and t <= timeline[-1]:  # the same frame as the last sample (a long VFR frame)
-            picks.append(len(timeline) - 1)
-            continue
-        timeline += [h for h in history_times(req.cues, t, 0, frame_ms) if not timeline or h > timeline[-1]]
-        picks.append(len(timeline))
-        timeline.append(t)
-    rendered = render_masks(req.ass_text, req.font_keys, req.size, display_size(*req.size, req.sar), timeline)
-    return [rendered[i] for i in picks]
 
 
 def render_masks(

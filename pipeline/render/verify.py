@@ -14,16 +14,15 @@ import queue
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from fractions import Fraction
 
 import av
 
 from pipeline.media.commands import burn_size
 from pipeline.media.probe import MediaInfo
-from pipeline.render.frames import FrameMemo, Shown, iter_frames_shown
+from pipeline.render.frames import FrameMemo, Shown, display_size, iter_frames_shown
 from pipeline.render.judge import judge
-from pipeline.render.masks import Mask, MaskRequest, sampled_masks
-from pipeline.render.sampling import Sample, pick_samples
+from pipeline.render.masks import Mask, render_masks
+from pipeline.render.sampling import Sample, history_times, pick_samples
 
 DURATION_SLACK_MS = 150
 SYNC_SLACK_MS = 50  # a sound starts with the picture as in the source to within about one audio packet
@@ -44,10 +43,7 @@ class BurnCheck:
 
 
 def verify_burn(
-    out: MediaInfo,
-    source: MediaInfo,
-    check: BurnCheck,
-    source_frames: FrameMemo | None = None,
+    out: MediaInfo, source: MediaInfo, check: BurnCheck, source_frames: FrameMemo | None = None
 ) -> list[str]:
     """Problems with a burned cut (probed as ``out``): geometry, rotation, duration, audio, text.
 
@@ -60,12 +56,11 @@ def verify_burn(
     problems = _burn_streams(out, source)
     if problems or out.video is None or source.video is None:
         return problems or ["no video stream in the output"]
-    frame = frame_ms(source)
+    frame_ms = _frame_ms(source)
     samples = _samples(source, check)
 
     def masks_at(src: list[Shown]) -> list[Mask]:
-        req = mask_request(check, (out.width, out.height), out.sar)
-        return sampled_masks(req, [f.pts_ms - source.start_ms for f in src], frame)
+        return _masks(check, out, [f.pts_ms - source.start_ms for f in src], frame_ms)
 
     try:
         with contextlib.nullcontext(source_frames) if source_frames else source_memo(source) as memo:
@@ -100,15 +95,14 @@ def source_times(source: MediaInfo, check: BurnCheck) -> list[float]:
     return [s.ass_ms + source.start_ms for s in _samples(source, check)]
 
 
-def frame_ms(source: MediaInfo) -> float:
-    """One frame's nominal duration (ms) in ``source`` (40 when its rate is unknown)."""
+def _frame_ms(source: MediaInfo) -> float:
     return 1000 / float(source.fps) if source.fps else 40.0
 
 
 def _samples(source: MediaInfo, check: BurnCheck) -> list[Sample]:
     first, end = check.window_ms or (0, source.video_duration_ms)
     end = min(end, source.video_duration_ms)
-    return pick_samples(check.cues, max(first, 0), end, frame_ms(source), check.keyframes_ms)
+    return pick_samples(check.cues, max(first, 0), end, _frame_ms(source), check.keyframes_ms)
 
 
 def _frame_pairs(
@@ -157,9 +151,20 @@ def _frame_pairs(
         return src_frames, out_frames, masks
 
 
-def mask_request(check: BurnCheck, size: tuple[int, int], sar: Fraction) -> MaskRequest:
-    """What :func:`verify_burn` renders the masks of ``check`` from, for a cut of that stored size and pixel aspect."""
-    return MaskRequest(check.ass_text, check.font_keys, check.cues, size, sar)
+def _masks(check: BurnCheck, out: MediaInfo, times: list[float], frame_ms: float) -> list[Mask]:
+    """The mask at each time, rendered after the earlier frames that decide where overlapping cues sit."""
+    timeline: list[float] = []
+    picks = []
+    for t in times:
+        if timeline and t <= timeline[-1]:  # the same frame as the last sample (a long VFR frame)
+            picks.append(len(timeline) - 1)
+            continue
+        timeline += [h for h in history_times(check.cues, t, 0, frame_ms) if not timeline or h > timeline[-1]]
+        picks.append(len(timeline))
+        timeline.append(t)
+    size = (out.width, out.height)
+    rendered = render_masks(check.ass_text, check.font_keys, size, display_size(*size, out.sar), timeline)
+    return [rendered[i] for i in picks]
 
 
 def _burn_streams(out: MediaInfo, source: MediaInfo) -> list[str]:
