@@ -4,6 +4,7 @@ and an error in one thread stopping the whole batch with no thread left behind."
 from __future__ import annotations
 
 import subprocess
+import sys
 import threading
 import weakref
 from collections.abc import Callable
@@ -22,20 +23,9 @@ from pipeline.render.inproclanes import encode_lanes
 from pipeline.render.inprocx264 import Open
 from pipeline.render.overlay import Overlay, render_overlay
 
-HEAD = """[Script Info]
-ScriptType: v4.00+
-PlayResX: 320
-PlayResY: 180
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from asshead import HEAD
 
-[V4+ Styles]
-Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, \
-Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, \
-MarginV, Encoding
-Style: Default,Noto Sans,16,&H00FFFFFF,&H000000FF,&H00000000,&H80000000,0,0,0,0,100,100,0,0,1,1.5,1,2,10,10,8,1
-
-[Events]
-Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text
-"""
 TRACKS = (
     HEAD + "Dialogue: 0,0:00:00.50,0:00:01.80,Default,,0,0,0,,First line\n"
     "Dialogue: 0,0:00:02.00,0:00:03.50,Default,,0,0,0,,Second line\n",

@@ -5,6 +5,7 @@ the local pool runs every batch."""
 from __future__ import annotations
 
 import subprocess
+import sys
 from collections.abc import Callable, Generator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -19,23 +20,12 @@ from pipeline.render.burn import BurnRequest, Encoder
 from pipeline.render.chunkburn import render_chunked
 from pipeline.render.chunkcache import ChunkCache
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from asshead import HEAD
+
 pytestmark = pytest.mark.render
 T = TypeVar("T")
 R = TypeVar("R")
-HEAD = """[Script Info]
-ScriptType: v4.00+
-PlayResX: 320
-PlayResY: 180
-
-[V4+ Styles]
-Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, \
-Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, \
-MarginV, Encoding
-Style: Default,Noto Sans,16,&H00FFFFFF,&H000000FF,&H00000000,&H80000000,0,0,0,0,100,100,0,0,1,1.5,1,2,10,10,8,1
-
-[Events]
-Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text
-"""
 TRACKS = {
     "en": "Dialogue: 0,0:00:00.50,0:00:02.80,Default,,0,0,0,,First line\n"
     "Dialogue: 0,0:00:04.00,0:00:07.50,Default,,0,0,0,,Across a cut\n",
