@@ -22,8 +22,9 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from pipeline.render.framecursor import Feed, frame_ms, skippable
+from pipeline.render.framecursor import Feed, frame_ms
 from pipeline.render.frames import FrameMemo, iter_frames_shown, open_cursor, picture_of
+from pipeline.render.h264sps import skippable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from zoo import build_zoo, ffmpeg_exe

@@ -19,7 +19,7 @@ from pipeline.media.probe import MediaInfo
 from pipeline.render.burn import BurnRequest
 from pipeline.render.chunkpath import CutRecord
 from pipeline.render.frames import FrameMemo, prefetching
-from pipeline.render.verify import BurnCheck, source_times
+from pipeline.render.verify import BurnCheck, source_keyframes, source_times
 
 VERIFY_WORKERS = max(2, min(4, os.cpu_count() or 2))
 """Cuts verified at once (each decodes its cut while the source's frames are shared); at most 4, as
@@ -113,7 +113,9 @@ class CutChecks:
         return prefetching(self.memo, any(checks), budget)
 
     def _plan(self, check: BurnCheck | None) -> None:
-        self.memo.plan(source_times(self.media, check) if check else ())
+        if check:
+            keys = source_keyframes(self.media, check) if not self.memo.keyframes_ms else ()
+            self.memo.plan(source_times(self.media, check), keys)
 
     def _start(self, i: int, partial: Path, record: CutRecord) -> None:
         check = self._check(i, partial, record)

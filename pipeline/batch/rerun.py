@@ -28,9 +28,10 @@ from pipeline.render.burn import BurnRequest
 from pipeline.render.chunkcache import source_digest
 from pipeline.render.chunkpath import CHUNKED, CutRecord
 from pipeline.render.frames import FrameMemo
+from pipeline.render.inproc import ENGINE
 from pipeline.render.manifest import ManifestEntry
 from pipeline.render.outputs import commit, discard
-from pipeline.render.verify import BurnCheck, verify_burn
+from pipeline.render.verify import KEYFRAME_LEAD_MS, BurnCheck, verify_burn
 
 logger = logging.getLogger(__name__)
 SAME_CUT = (-1, -1)
@@ -159,8 +160,9 @@ def planned_check(track: Track, req: BurnRequest, record: CutRecord, previous: P
 
 def _check(track: Track, req: BurnRequest, record: CutRecord, window: tuple[int, int] | None) -> BurnCheck:
     cues = [(c.start_ms, c.end_ms) for c in track.cues]
-    keys = tuple(first + 2 for first, _end in record.spans_ms)  # a chunk starts < 1 ms after it: a margin
-    return BurnCheck(req.ass_text, (req.font_key,), cues, window, keys)
+    keys = tuple(first + KEYFRAME_LEAD_MS for first, _end in record.spans_ms)
+    steady = record.decided_by.get("chunk_engine") == ENGINE  # the in-process engine burns static tracks only
+    return BurnCheck(req.ass_text, (req.font_key,), cues, window, keys, steady)
 
 
 def settle(partial: Path, target: Path, problems: list[str]) -> Path | VerifyError:

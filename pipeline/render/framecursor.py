@@ -27,15 +27,19 @@ It relies on the decoder for two things, which only some H.264 gives:
   of a higher temporal layer: HEVC is not skipped);
 - pictures are shown in timestamp order, none dropped: FFmpeg's H.264 decoder guesses the reorder depth
   an SPS does not declare (no VUI ``bitstream_restriction``) and drops the picture that proves a guess
-  short, at a place skipping would move. Such streams are not skipped, nor those coded as fields.
+  short, at a place skipping would move. Such streams are not skipped, nor those coded as fields
+  (:func:`pipeline.render.h264sps.skippable` reads the SPS).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import bisect
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import av
+
+from pipeline.render.h264sps import skippable
 
 SEEK_BACK_MS: tuple[float | None, ...] = (0, 1500, 8000, None)  # None: from the stream's start
 THREAD_TYPE = "SLICE"
@@ -48,11 +52,18 @@ class Cursor:
     """A decoder position in one stream: the frame in hand and the one decoded after it.
 
     ``reach_ms``: decode on from the frame in hand, rather than seek, to a time at most this much
-    later; ``skip``: let the decoder skip what :class:`Feed` may skip.
+    later; ``skip``: let the decoder skip what :class:`Feed` may skip. ``keyframes_ms``: times (ms,
+    sorted) at which the stream has keyframes (all of them; or one every few seconds at least, as a
+    chunked cut's chunks start on them): then the cursor seeks exactly when one lies between the frame
+    in hand and the time asked (it decodes from there rather than from the frame in hand), and decodes
+    on otherwise, however far (a seek would land at or before the frame in hand).
     """
 
-    def __init__(self, container: Any, stream: Any, reach_ms: float, skip: bool = True) -> None:
+    def __init__(
+        self, container: Any, stream: Any, reach_ms: float, skip: bool = True, keyframes_ms: Sequence[float] = ()
+    ) -> None:
         self.container, self.stream, self.reach_ms = container, stream, reach_ms
+        self.keyframes_ms = keyframes_ms
         stream.thread_type = THREAD_TYPE
         self.feed = Feed(stream, skip)
         self.seekable = True
@@ -92,7 +103,7 @@ class Cursor:
 
     def _find(self, t_ms: float) -> Any:
         held_ms = frame_ms(self.held) if self.held is not None else None
-        if held_ms is not None and held_ms <= t_ms + 0.5 and (t_ms - held_ms <= self.reach_ms or not self.seekable):
+        if held_ms is not None and held_ms <= t_ms + 0.5 and (self._on_the_way(held_ms, t_ms) or not self.seekable):
             return self._decode_on(t_ms)
         if self.seekable:
             try:
@@ -103,6 +114,13 @@ class Cursor:
         if self._decode_on(t_ms) is None:
             raise LookupError(f"no frame at or before {t_ms:.0f} ms")
         return self.held
+
+    def _on_the_way(self, held_ms: float, t_ms: float) -> bool:
+        """Whether decoding on from the frame in hand (at ``held_ms``) to ``t_ms`` costs no more than a seek."""
+        if not self.keyframes_ms:
+            return t_ms - held_ms <= self.reach_ms
+        i = bisect.bisect_right(self.keyframes_ms, held_ms + 0.5)
+        return i == len(self.keyframes_ms) or self.keyframes_ms[i] > t_ms + 0.5
 
     def _decode_on(self, t_ms: float) -> Any:
         """Decode forward to the last frame that starts by ``t_ms``; the first frame when even it starts later."""
@@ -136,8 +154,8 @@ class Cursor:
         # so back off further.
         stream = self.stream
         first_ms = float(stream.start_time or 0) * float(stream.time_base) * 1000
-        for back_ms in SEEK_BACK_MS:
-            start = (t_ms - back_ms) if back_ms is not None else first_ms
+        for back_ms in SEEK_BACK_MS:  # with the 0.5 ms slack: a keyframe that starts by then is a landing
+            start = (t_ms + 0.5 - back_ms) if back_ms is not None else first_ms
             self.container.seek(
                 int(start / 1000 / float(stream.time_base)), stream=stream, backward=True, any_frame=False
             )
@@ -206,107 +224,6 @@ class Feed:
                 pending.append(witness_start)
 
 
-def skippable(stream: Any) -> bool:
-    """Whether :class:`Feed` may skip in ``stream``: H.264 whose every SPS (in the extradata) codes
-    frames only and declares its reorder depth."""
-    context = stream.codec_context
-    if context.name != "h264" or not context.extradata:
-        return False
-    found = [_sps_allows(sps) for sps in _sps_units(bytes(context.extradata))]
-    return bool(found) and all(found)
-
-
 def frame_ms(frame: Any) -> float:
     """When a frame (or a packet) starts, in ms on its stream's clock."""
     return float(frame.pts * frame.time_base) * 1000
-
-
-def _sps_units(extradata: bytes) -> list[bytes]:
-    """The SPS NAL units (header byte included) of an ``avcC`` record or of Annex B bytes."""
-    if extradata[:1] == b"\x01":  # avcC: version, profile, compatibility, level, length size, SPS count
-        units, pos = [], 6
-        for _ in range(extradata[5] & 0x1F if len(extradata) > 5 else 0):
-            size = int.from_bytes(extradata[pos : pos + 2], "big")
-            units.append(extradata[pos + 2 : pos + 2 + size])
-            pos += 2 + size
-        return [u for u in units if u]
-    nals = extradata.replace(b"\x00\x00\x00\x01", b"\x00\x00\x01").split(b"\x00\x00\x01")
-    return [n for n in nals if n and n[0] & 0x1F == 7]
-
-
-class _Bits:
-    """An RBSP read field by field (emulation prevention bytes removed); :class:`EOFError` past its end."""
-
-    def __init__(self, nal: bytes) -> None:
-        self.bits = "".join(f"{b:08b}" for b in nal[1:].replace(b"\x00\x00\x03", b"\x00\x00"))
-        self.pos = 0
-
-    def u(self, n: int) -> int:
-        field = self.bits[self.pos : self.pos + n]
-        if len(field) < n:
-            raise EOFError
-        self.pos += n
-        return int(field, 2) if n else 0
-
-    def ue(self) -> int:
-        zeros = self.bits.find("1", self.pos) - self.pos
-        if zeros < 0:
-            raise EOFError
-        self.pos += zeros + 1
-        return (1 << zeros) - 1 + self.u(zeros)
-
-    def skip(self, fields: str) -> None:
-        """Read past ``fields``: ``ue`` or ``se`` (Exp-Golomb codes, of one length) or a width in bits."""
-        for field in fields.split():
-            self.ue() if field in ("ue", "se") else self.u(int(field))
-
-    def when(self, fields: str) -> bool:
-        """Read a flag, and past ``fields`` (as :meth:`skip`) when it is set."""
-        if flag := bool(self.u(1)):
-            self.skip(fields)
-        return flag
-
-
-def _sps_allows(nal: bytes) -> bool:
-    """Whether an H.264 SPS has ``frame_mbs_only_flag`` and a VUI with ``bitstream_restriction_flag``
-    (ITU-T H.264 7.3.2.1.1 and E.1.1); False when it is not read to the end."""
-    try:
-        bits = _Bits(nal)
-        profile = bits.u(8)
-        bits.skip("16 ue")  # constraint flags and level, seq_parameter_set_id
-        if profile in (100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135):
-            bits.skip("1 ue ue 1" if bits.ue() == 3 else "ue ue 1")  # separate planes, bit depths, bypass
-            if bits.u(1):  # seq_scaling_matrix_present_flag: rare, not read (no encoder at hand writes it)
-                return False
-        bits.skip("ue")  # log2_max_frame_num_minus4
-        poc_type = bits.ue()
-        if poc_type == 0:
-            bits.skip("ue")
-        elif poc_type == 1:
-            bits.skip("1 se se")
-            bits.skip("se " * bits.ue())
-        bits.skip("ue 1 ue ue")  # max_num_ref_frames, gaps, width, height
-        if not bits.u(1):  # frame_mbs_only_flag: fields may be coded
-            return False
-        bits.skip("1")  # direct_8x8_inference_flag
-        bits.when("ue ue ue ue")  # frame_cropping_flag
-        return bool(bits.u(1)) and _vui_restricts(bits)
-    except EOFError:
-        return False
-
-
-def _vui_restricts(bits: _Bits) -> bool:
-    if bits.u(1) and bits.u(8) == 255:  # aspect_ratio_info_present_flag, aspect_ratio_idc: extended SAR
-        bits.skip("32")
-    bits.when("1")  # overscan_info_present_flag
-    if bits.when("4"):  # video_signal_type_present_flag
-        bits.when("24")  # colour_description_present_flag
-    bits.when("ue ue")  # chroma_loc_info_present_flag
-    bits.when("65")  # timing_info_present_flag
-    hrd = False
-    for _ in range(2):  # NAL, then VCL HRD parameters
-        if bits.u(1):
-            hrd = True
-            bits.skip("8" + " ue ue 1" * (bits.ue() + 1) + " 20")  # scales, each CPB, four lengths
-    bits.skip("1 1" if hrd else "1")  # low_delay_hrd_flag, pic_struct_present_flag
-    return bool(bits.u(1))  # bitstream_restriction_flag

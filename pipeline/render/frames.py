@@ -58,10 +58,13 @@ def frames_shown(path: str | Path, stream_index: int, times_ms: Sequence[float],
     return [found[i] for i in range(len(wanted))]
 
 
-def iter_frames_shown(path: str | Path, stream_index: int, times_ms: Iterable[float], sar: Fraction) -> Iterator[Shown]:
+def iter_frames_shown(
+    path: str | Path, stream_index: int, times_ms: Iterable[float], sar: Fraction, keyframes_ms: Sequence[float] = ()
+) -> Iterator[Shown]:
     """:func:`frames_shown`, one time after the other: ``times_ms`` is read lazily (a later time may be
-    computed from an earlier result); ascending times cost least (see :data:`CONTINUE_MS`)."""
-    cursor = open_cursor(path, stream_index)
+    computed from an earlier result); ascending times cost least (see :data:`CONTINUE_MS`), and known
+    keyframes (:class:`pipeline.render.framecursor.Cursor`) less."""
+    cursor = open_cursor(path, stream_index, keyframes_ms=keyframes_ms)
     try:
         for t in times_ms:
             yield picture_of(cursor.shown_at(t), sar)
@@ -69,9 +72,12 @@ def iter_frames_shown(path: str | Path, stream_index: int, times_ms: Iterable[fl
         cursor.close()
 
 
-def open_cursor(path: str | Path, stream_index: int, *, skip: bool = True) -> Cursor:
+def open_cursor(
+    path: str | Path, stream_index: int, *, skip: bool = True, keyframes_ms: Sequence[float] = ()
+) -> Cursor:
     """A decoder at the start of stream ``stream_index`` of ``path`` (close it when done); ``skip``: it may
-    skip pictures that none of the frames it returns depends on (:mod:`pipeline.render.framecursor`).
+    skip pictures that none of the frames it returns depends on (:mod:`pipeline.render.framecursor`);
+    ``keyframes_ms``: where the stream has keyframes, as far as known (where it seeks).
 
     Raises:
         av.error.FFmpegError: when the file cannot be opened.
@@ -82,7 +88,7 @@ def open_cursor(path: str | Path, stream_index: int, *, skip: bool = True) -> Cu
     if stream is None:
         container.close()
         raise LookupError(f"no stream {stream_index} in {path}")
-    return Cursor(container, stream, CONTINUE_MS, skip)
+    return Cursor(container, stream, CONTINUE_MS, skip, sorted(keyframes_ms))
 
 
 def picture_of(frame: Any, sar: Fraction) -> Shown:
@@ -117,6 +123,7 @@ class FrameMemo:
         self.hits = 0  # times answered from the pictures held, without the decoder
         self._held: OrderedDict[float, _Memo] = OrderedDict()  # by the frame's pts (ms), least recently used first
         self._planned: list[float] = []
+        self.keyframes_ms: list[float] = []  # where the stream has keyframes, as far as known (planned)
         self._bytes = 0  # of the pictures held
         self._frame_bytes = 0  # of the last picture decoded (0: none yet)
         self._lock = threading.Lock()  # the pictures held, the plan, the counts
@@ -124,10 +131,12 @@ class FrameMemo:
         self._cursor: Cursor | None = None
         self._closed = False
 
-    def plan(self, times_ms: Iterable[float]) -> None:
-        """Times (ms on the stream's clock) that will be asked for."""
+    def plan(self, times_ms: Iterable[float], keyframes_ms: Iterable[float] = ()) -> None:
+        """Times (ms on the stream's clock) that will be asked for, and times of keyframes of the stream
+        (as far as known: where the cursor seeks, :class:`pipeline.render.framecursor.Cursor`)."""
         with self._lock:
             self._planned = sorted({*self._planned, *times_ms})
+            self.keyframes_ms = sorted({*self.keyframes_ms, *keyframes_ms})
 
     def shown_at(self, t_ms: float) -> Shown:
         """The frame on screen at ``t_ms`` (as :func:`frames_shown`).
@@ -145,6 +154,8 @@ class FrameMemo:
                 raise LookupError(f"the frames of {self.path} are no longer read")  # a caller left behind
             if self._cursor is None:
                 self._cursor = open_cursor(self.path, self.stream_index)
+            with self._lock:
+                self._cursor.keyframes_ms = self.keyframes_ms
             try:
                 for t in self._on_the_way(self._cursor, t_ms):
                     if not self._holds(t):  # not in the frame of a time just before it

@@ -14,17 +14,22 @@ import queue
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import av
 
 from pipeline.media.commands import burn_size
 from pipeline.media.probe import MediaInfo
+from pipeline.render.chunks import source_frame_table
 from pipeline.render.frames import FrameMemo, Shown, display_size, iter_frames_shown
 from pipeline.render.judge import judge
 from pipeline.render.masks import Mask, render_masks
 from pipeline.render.sampling import Sample, history_times, pick_samples
 
 DURATION_SLACK_MS = 150
+KEYFRAME_LEAD_MS = 2
+"""How much later than its chunk's first frame's (floored) ms a keyframe time of :class:`BurnCheck` is:
+a time at which that frame is shown (it starts less than 1 ms after the floored ms)."""
 SYNC_SLACK_MS = 50  # a sound starts with the picture as in the source to within about one audio packet
 
 
@@ -40,6 +45,10 @@ class BurnCheck:
     keyframes_ms: tuple[int, ...] = ()
     """Times (ASS clock) at which the cut shows a keyframe (its chunks' first frames): samples land
     on them where a cue or gap holds one (:func:`pipeline.render.sampling.pick_samples`)."""
+    steady: bool = False
+    """Every cue shows one unchanging picture while it is shown (a static track,
+    :func:`pipeline.render.overlay.is_static`): a cue without a keyframe well inside is checked
+    early in it, where it costs least to decode, rather than in its middle."""
 
 
 def verify_burn(
@@ -64,7 +73,10 @@ def verify_burn(
 
     try:
         with contextlib.nullcontext(source_frames) if source_frames else source_memo(source) as memo:
-            src_frames, out_frames, masks = _frame_pairs(memo, source, out, samples, masks_at)
+            if not memo.keyframes_ms:
+                memo.plan((), source_keyframes(source, check))
+            keys = [out.start_ms + k - KEYFRAME_LEAD_MS - 0.5 for k in check.keyframes_ms]  # at or before them
+            src_frames, out_frames, masks = _frame_pairs(memo, source, out, samples, masks_at, keys)
     except (LookupError, av.error.FFmpegError) as exc:
         return [f"cannot read the frames to compare: {exc}"]
     for sample, src, got, mask in zip(samples, src_frames, out_frames, masks, strict=True):
@@ -95,6 +107,16 @@ def source_times(source: MediaInfo, check: BurnCheck) -> list[float]:
     return [s.ass_ms + source.start_ms for s in _samples(source, check)]
 
 
+def source_keyframes(source: MediaInfo, check: BurnCheck) -> list[float]:
+    """Times (ms on the source's clock) at which the source has keyframes, for a chunked cut (whose
+    chunk plan read them: :func:`pipeline.render.chunks.source_frame_table`), to :meth:`FrameMemo.plan`
+    a shared memo; none known (empty) for another cut."""
+    if not check.keyframes_ms or source.video is None:
+        return []
+    table = source_frame_table(Path(source.path))
+    return [float(k * table.time_base * 1000) for k in table.keyframes]
+
+
 def _frame_ms(source: MediaInfo) -> float:
     return 1000 / float(source.fps) if source.fps else 40.0
 
@@ -102,7 +124,7 @@ def _frame_ms(source: MediaInfo) -> float:
 def _samples(source: MediaInfo, check: BurnCheck) -> list[Sample]:
     first, end = check.window_ms or (0, source.video_duration_ms)
     end = min(end, source.video_duration_ms)
-    return pick_samples(check.cues, max(first, 0), end, _frame_ms(source), check.keyframes_ms)
+    return pick_samples(check.cues, max(first, 0), end, _frame_ms(source), check.keyframes_ms, check.steady)
 
 
 def _frame_pairs(
@@ -111,9 +133,11 @@ def _frame_pairs(
     out: MediaInfo,
     samples: Sequence[Sample],
     masks_at: Callable[[list[Shown]], list[Mask]],
+    out_keyframes_ms: Sequence[float] = (),
 ) -> tuple[list[Shown], list[Shown], list[Mask]]:
     """The source's frame at each sample (from ``memo``), the output's frame at the same place, in time
-    order, and ``masks_at`` the source's frames (the masks at their times).
+    order, and ``masks_at`` the source's frames (the masks at their times). ``out_keyframes_ms``: where
+    the output has keyframes, as far as known (on its own clock).
 
     Both files are decoded at once (the source in a second thread, PyAV decodes without the GIL):
     the output is asked for the time, from its first frame, at which the source's frame starts,
@@ -146,7 +170,7 @@ def _frame_pairs(
 
     with ThreadPoolExecutor(1) as pool:
         src = pool.submit(decode_source)
-        out_frames = list(iter_frames_shown(out.path, out.video.index, out_times(), out.sar))
+        out_frames = list(iter_frames_shown(out.path, out.video.index, out_times(), out.sar, out_keyframes_ms))
         src_frames, masks = src.result()
         return src_frames, out_frames, masks
 
