@@ -122,23 +122,28 @@ def _rewritten_in_place(video: Path) -> None:
     assert (video.stat().st_size, video.stat().st_mtime_ns) == (stat.st_size, stat.st_mtime_ns)
 
 
-def test_the_sources_digest_is_hashed_again_when_rewritten_or_forced(tmp_path: Path, clip15: Path) -> None:
+def test_the_sources_digest_is_hashed_again_when_rewritten_or_forced(
+    tmp_path: Path, clip15: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SUBPIPE_CACHE", str(tmp_path / "cache"))  # this test's entries alone
     video = tmp_path / "v.mp4"
     shutil.copy2(clip15, video)
     real = sha256_file(video)
     assert source_digest(video) == real
-    memo = (
-        cache_root()
-        / "sources"
-        / hashlib.sha256(f"{video.resolve()}:{file_identity(video.stat())}".encode()).hexdigest()
-    )
-    memo.write_text("0" * 64, "ascii")  # marks what comes from the cache
+    memo = cache_root() / "sources" / f"sha256-{hashlib.sha256(str(video.resolve()).encode()).hexdigest()}"
+    ident = ":".join(map(str, file_identity(video.stat())))
+    memo.write_text(f"{ident} {'0' * 64}", "ascii")  # marks what comes from the cache
     assert source_digest(video) == "0" * 64
     with measured_afresh():
         assert source_digest(video) == real
-    memo.write_text("0" * 64, "ascii")
+    memo.write_text(f"{ident} {'0' * 64}", "ascii")
     _rewritten_in_place(video)
     assert source_digest(video) == real
+    # one entry per path, however often the file is made again (a cut after each edit)
+    for n in range(3):
+        video.write_bytes(b"cut %d" % n)
+        assert source_digest(video) == sha256_file(video)
+    assert [p.name for p in (cache_root() / "sources").iterdir()] == [memo.name]
 
 
 def test_a_changed_source_is_measured_again(tmp_path: Path, clip15: Path, zoo: dict[str, Path]) -> None:

@@ -40,20 +40,25 @@ _hashed = memo_by_file(sha256_file)
 
 
 def source_digest(video: Path, root: Path | None = None) -> str:
-    """The SHA-256 of ``video``'s bytes, remembered under the cache by path and
+    """The SHA-256 of ``video``'s bytes, remembered under the cache by path with the file's
     :func:`~pipeline.core.filecache.file_identity` (inode, size, mtime, ctime: a replaced or edited file is
-    hashed again; so is every file under ``--force``, :func:`~pipeline.core.filecache.measured_afresh`)."""
-    ident = hashlib.sha256(f"{video.resolve()}:{file_identity(video.stat())}".encode()).hexdigest()
-    memo = (root or default_cache_root()) / "sources" / ident
+    hashed again, and its entry replaced: one per path, however often a cut is made again; so is every
+    file under ``--force``, :func:`~pipeline.core.filecache.measured_afresh`)."""
+    ident = ":".join(map(str, file_identity(video.stat())))
+    memo = (
+        (root or default_cache_root())
+        / "sources"
+        / f"sha256-{hashlib.sha256(str(video.resolve()).encode()).hexdigest()}"
+    )
     with contextlib.suppress(OSError):
-        known = "" if afresh() else memo.read_text(encoding="ascii").strip()
-        if len(known) == 64:
+        held, _, known = ("" if afresh() else memo.read_text(encoding="ascii")).strip().partition(" ")
+        if held == ident and len(known) == 64:
             return known
     digest = _hashed(video)  # once per process (and per --force) while the file is as it is
     with contextlib.suppress(OSError):
         memo.parent.mkdir(parents=True, exist_ok=True)
-        staged = memo.with_name(f".{ident}.{os.getpid()}")
-        staged.write_text(digest, encoding="ascii")
+        staged = memo.with_name(f".{memo.name}.{os.getpid()}")
+        staged.write_text(f"{ident} {digest}", encoding="ascii")
         os.replace(staged, memo)
     return digest
 
