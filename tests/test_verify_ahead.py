@@ -168,6 +168,28 @@ def test_the_local_workers_burn_with_the_sources_frames_decoded_ahead(
     assert at_the_end and at_the_end[0] >= 1
 
 
+def test_a_process_runner_given_tells_the_plan_once_its_workers_are_forked(
+    clip15: Path, clip15_transcript: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A runner of worker processes given by the caller: the checks are planned (the source's frames
+    decoded ahead) once its workers are forked, as with the local workers; its own callback still runs."""
+    media = probe(clip15)
+    built = build_tracks(load_transcript(clip15_transcript), ["en"], {}, Fraction(30000, 1001))
+    own: list[int] = []
+    work = ChunkWork(ProcessRunner(1, lambda: own.append(1)), ChunkCache(tmp_path / "cache" / "chunks"))
+    planned: list[int] = []
+    real = burnchecks.CutChecks.planned
+
+    def plan(self: burnchecks.CutChecks, records: Sequence[CutRecord]) -> Any:
+        planned.append(len(multiprocessing.active_children()))
+        return real(self, records)
+
+    monkeypatch.setattr(burnchecks.CutChecks, "planned", plan)
+    results = burn_tracks_each(clip15, media, [(built["en"], tmp_path / "en.mp4")], {}, FAST, BurnOptions(work=work))
+    assert results == [tmp_path / "en.mp4"]
+    assert planned == [1] and own == [1]
+
+
 class _HoldsTheLastBatch:
     """Encodes in a worker process; hands the last batch's chunks over only once a cut has been assembled
     (while chunks were still being encoded), or raises; says whether it is still encoding."""

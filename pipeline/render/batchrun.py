@@ -9,6 +9,7 @@ chunks spread over every worker (``pipeline.batch.distributed``); nothing here k
 from __future__ import annotations
 
 import contextlib
+import copy
 import gc
 import multiprocessing
 import os
@@ -68,6 +69,19 @@ class ProcessRunner:
         self.jobs = max(jobs or os.cpu_count() or 1, 1)
         self.started = started
         """Called once the workers run (forked: a thread started after it is not copied into them)."""
+
+    def telling(self, then: Callable[[], None]) -> ProcessRunner:
+        """This runner, that also calls ``then`` once its workers run (after its own ``started``)."""
+        first = self.started
+
+        def both() -> None:
+            if first:
+                first()
+            then()
+
+        told = copy.copy(self)  # of its own class, whatever it adds
+        told.started = both
+        return told
 
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> Generator[R, None, None]:
         """See :meth:`BatchRunner.map` (a daemonic process, which may not start any, uses threads)."""

@@ -9,6 +9,7 @@ threads share a decode, :func:`pipeline.render.chunkbatch.paired_batches`); a tr
 burned by ffmpeg (:mod:`pipeline.render.chunkffmpeg`). Every x264 runs with one thread: the same bytes
 on every run.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -159,7 +160,9 @@ def render_chunked(
         tracker = Tracker(batches, on_progress, on_chunks, len(found))
         workers = jobs if paired is None else cores // 2
         local = ProcessRunner(workers, told) if inproc and runner is None else ThreadRunner(jobs)
-        if not isinstance(runner or local, ProcessRunner):  # no fork to wait for: told now
+        if isinstance(runner, ProcessRunner):  # one given: told once its workers are forked too
+            runner = runner.telling(told)
+        elif not isinstance(runner or local, ProcessRunner):  # no fork to wait for: told now
             told()
         cuts = CutAssembler(video, table, plan, [req.target for req in requests], work)
         early = functools.partial(_early_cuts, cuts, per_request, found, cache, on_cut) if on_cut else None
