@@ -4,6 +4,7 @@ slack; verification's samples of a static track lie early in their cues, where t
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -14,9 +15,12 @@ import av
 import numpy as np
 import pytest
 
+from pipeline.core.filecache import measured_afresh
+from pipeline.media.probe import probe
 from pipeline.render.framecursor import Cursor
 from pipeline.render.frames import open_cursor
 from pipeline.render.sampling import EDGE_MS, pick_samples
+from pipeline.render.verify import BurnCheck, source_keyframes
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from zoo import ffmpeg_exe
@@ -107,3 +111,16 @@ def test_a_steady_tracks_sample_lies_early_in_its_cue_unless_a_keyframe_is_insid
     ]
     moving = pick_samples(cues, 0, 14_000, 40, keys)  # a track that may fade: the middles, as before
     assert [s.ass_ms for s in moving] == [2000, 3500, 5000, 7000, 8250, 12_000]
+
+
+def test_a_source_whose_frame_table_cannot_be_read_gives_no_keyframes(tmp_path: Path, gop2s: Path) -> None:
+    """The source's keyframes are only a hint to the verification's decoder: none, rather than an error."""
+    copy = tmp_path / "gone.mp4"
+    shutil.copy(gop2s, copy)
+    source = probe(copy)
+    check = BurnCheck("", (), [(1000, 2000)], keyframes_ms=(2, 2002))
+    assert source_keyframes(source, check) == pytest.approx([0, 2000, 4000, 6000], abs=1)
+    assert source_keyframes(source, BurnCheck("", (), [(1000, 2000)])) == []  # not a chunked cut: not asked
+    copy.unlink()
+    with measured_afresh():  # not from the cache: read again, and it is gone
+        assert source_keyframes(source, check) == []

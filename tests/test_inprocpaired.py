@@ -19,6 +19,7 @@ from pipeline.render.batchrun import ProcessRunner
 from pipeline.render.burn import BurnRequest, Encoder
 from pipeline.render.chunkburn import render_chunked
 from pipeline.render.chunkcache import ChunkCache
+from pipeline.render.inproc import keep_heap
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from asshead import HEAD
@@ -39,11 +40,13 @@ class Recording(ProcessRunner):
     """A process pool that notes its workers and the lanes of the batches it is handed."""
 
     seen: ClassVar[list[tuple[int, set[int]]]] = []
+    prepared: ClassVar[list[object]] = []
 
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> Generator[R, None, None]:
         """See :meth:`pipeline.render.batchrun.BatchRunner.map`."""
         lanes = {job.lane for item in items for job in item[1]}  # type: ignore[index]
         Recording.seen.append((self.jobs, lanes))
+        Recording.prepared.append(self.prepare)
         yield from super().map(fn, items)
 
 
@@ -67,6 +70,7 @@ def one_lane(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(chunkburn, "lane_width", lambda *_: 1)
     monkeypatch.setattr(chunkburn, "ProcessRunner", Recording)
     Recording.seen = []
+    Recording.prepared = []
 
 
 def _burn(clip: Path, folder: Path, langs: Sequence[str], runner: Any = None) -> list[bytes]:
@@ -79,6 +83,7 @@ def _burn(clip: Path, folder: Path, langs: Sequence[str], runner: Any = None) ->
 def test_paired_cuts_are_the_serial_paths_and_a_runner_passed_is_never_paired(clip: Path, tmp_path: Path) -> None:
     paired = _burn(clip, tmp_path / "paired", ("en", "de"))
     assert Recording.seen == [(1, {0, 1})]  # one worker, two encoder threads
+    assert Recording.prepared == [keep_heap]  # a burn's own workers keep their heap
     serial = _burn(clip, tmp_path / "serial", ("en", "de"), runner=Recording(2))  # as a cluster's runner
     assert Recording.seen[1:] == [(2, {-1})]
     assert paired == serial

@@ -62,13 +62,20 @@ class ProcessRunner:
 
     For in-process encoding (:mod:`pipeline.render.inproc`): each worker has its own heap (made to
     give zeroed memory) and its own interpreter, so the batches neither wait for one another's
-    Python loop nor slow the parent's allocations.
+    Python loop nor slow the parent's allocations. ``prepare`` runs first in each worker process
+    (not where the items run on threads: in a daemonic process, which may be long-lived).
     """
 
-    def __init__(self, jobs: int | None = None, started: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        jobs: int | None = None,
+        started: Callable[[], None] | None = None,
+        prepare: Callable[[], object] | None = None,
+    ) -> None:
         self.jobs = max(jobs or os.cpu_count() or 1, 1)
         self.started = started
         """Called once the workers run (forked: a thread started after it is not copied into them)."""
+        self.prepare = prepare
 
     def telling(self, then: Callable[[], None]) -> ProcessRunner:
         """This runner, that also calls ``then`` once its workers run (after its own ``started``)."""
@@ -93,7 +100,9 @@ class ProcessRunner:
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         workers = min(self.jobs, max(len(items), 1))
         context = multiprocessing.get_context(method)
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_signals)
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_worker_start, initargs=(self.prepare,)
+        )
         gc.freeze()  # a forked worker's collector then leaves the parent's objects (and their pages) alone
         try:
             results = pool.map(fn, items)  # every item submitted: every worker forked
@@ -115,10 +124,13 @@ class WorkerDiedError(PipelineError):
     """A worker process of a :class:`ProcessRunner` ended without a result (a signal, the OOM killer)."""
 
 
-def _worker_signals() -> None:
-    """Workers leave Ctrl-C and SIGTERM to their parent, which stops them (no traceback each)."""
+def _worker_start(prepare: Callable[[], object] | None) -> None:
+    """Workers leave Ctrl-C and SIGTERM to their parent, which stops them (no traceback each); then
+    ``prepare``."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if prepare:
+        prepare()
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:

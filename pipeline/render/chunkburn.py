@@ -50,7 +50,7 @@ from pipeline.render.chunks import (
     source_frame_table,
 )
 from pipeline.render.chunkstills import local_frames
-from pipeline.render.inproc import ENGINE
+from pipeline.render.inproc import ENGINE, keep_heap
 from pipeline.render.overlay import Overlay, placement_context, render_overlays
 
 DEFAULT_GROUP = 4
@@ -159,7 +159,7 @@ def render_chunked(
         )
         tracker = Tracker(batches, on_progress, on_chunks, len(found))
         workers = jobs if paired is None else cores // 2
-        local = ProcessRunner(workers, told) if inproc and runner is None else ThreadRunner(jobs)
+        local = ProcessRunner(workers, told, keep_heap) if inproc and runner is None else ThreadRunner(jobs)
         if isinstance(runner, ProcessRunner):  # one given: told once its workers are forked too
             runner = runner.telling(told)
         elif not isinstance(runner or local, ProcessRunner):  # no fork to wait for: told now

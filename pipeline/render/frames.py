@@ -20,9 +20,10 @@ from pipeline.render.framecursor import frame_ms as _ms
 
 Gray = npt.NDArray[np.uint8]
 CONTINUE_MS = 3000.0
-"""Decode on from the frame in hand, rather than seek, when the next time is at most this much later:
-about what a seek costs in a source with a keyframe every 6 s (it decodes from the keyframe before
-the time). Decoding on is exact (it is how a player gets there); a seek is the shortcut."""
+"""Decode on from the frame in hand, rather than seek, when the next time is at most this much later,
+where the keyframes are not known: about what a seek costs in a source with a keyframe every 6 s (it
+decodes from the keyframe before the time). Decoding on is exact (it is how a player gets there); a
+seek is the shortcut."""
 
 
 @dataclass(frozen=True)

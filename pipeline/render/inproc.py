@@ -35,7 +35,7 @@ from pipeline.render.overlay import Drawn, Overlay, Planes, composite
 ENGINE = f"pyav-{av.__version__}-libavcodec-{'.'.join(map(str, av.library_versions['libavcodec']))}"
 """What encodes in-process chunks (part of their keys: another PyAV may give other bytes)."""
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_PERTURB = -1, -3, -6  # glibc's mallopt parameters
-MMAP_THRESHOLD_BYTES = 32 << 20  # the largest glibc takes: every block of an encoder comes from the heap
+MMAP_THRESHOLD_BYTES = 32 << 20  # the largest glibc takes on 64 bits: every block of an encoder from the heap
 KEPT_HEAP_BYTES = (1 << 31) - 1  # free memory at the heap top given back to the kernel past this (a C int)
 SEEK_TRIES = 3
 BLOCK_BYTES = 16 << 20  # decoded frames gathered before the outputs encode them
@@ -207,25 +207,38 @@ def _frames_from(video: Path, table: FrameTable, first: int) -> Iterator[Any]:
 
 @functools.cache
 def zeroed_heap() -> bool:
-    """Make every later ``malloc`` of this process return zeroed memory (glibc's ``M_PERTURB``) from
-    a heap it keeps; False where there is none.
+    """Make every later ``malloc`` of this process return zeroed memory (glibc's ``M_PERTURB``; False
+    where there is none).
 
     libx264 reads memory it allocated before writing it, and its output depends on whether that
     memory was zero: a fresh process (pages from the kernel) and a process that had freed memory
     before gave different bytes for the same chunk. With this the bytes are those of a fresh
     process, whatever ran here before. Each freed block is overwritten too: a few percent of CPU.
+    """
+    try:
+        return bool(ctypes.CDLL(None).mallopt(M_PERTURB, 0xFF))  # malloc fills with 0xFF ^ 0xFF = 0
+    except (OSError, AttributeError):
+        return False
+
+
+def keep_heap() -> bool:
+    """Keep this process's freed memory for its next allocations (False where glibc refuses): for a
+    worker process that encodes chunks and ends with the burn (:class:`pipeline.render.batchrun.ProcessRunner`'s
+    ``prepare``), never a long-lived one (a studio's render process, a Dask worker), whose memory
+    would stay at its highest for good.
 
     Each chunk's encoder allocates about 70 MiB. By default its large blocks are mappings of their
     own, given back when it closes, so the next chunk's encoder faults in (and the kernel clears)
     the same amount again: a page fault per 4 KiB, half the system time of a 1-language burn. Here
-    blocks up to 32 MiB come from the heap and freed memory stays in it (``M_MMAP_THRESHOLD``,
-    ``M_TRIM_THRESHOLD``): the next encoder reuses the pages, zeroed as above. The process holds
-    no more than its peak, which is while it encodes.
+    blocks up to 32 MiB (glibc's largest on 64 bits) come from the heap and freed memory stays in it
+    (``M_MMAP_THRESHOLD``, ``M_TRIM_THRESHOLD``): the next encoder reuses the pages (zeroed by
+    :func:`zeroed_heap`, the bytes are the same). The worker holds no more than its peak.
     """
     try:
         libc = ctypes.CDLL(None)
-        kept = libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES) and libc.mallopt(M_TRIM_THRESHOLD, KEPT_HEAP_BYTES)
-        return bool(kept) and bool(libc.mallopt(M_PERTURB, 0xFF))  # malloc fills with 0xFF ^ 0xFF = 0
+        return bool(libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)) and bool(
+            libc.mallopt(M_TRIM_THRESHOLD, KEPT_HEAP_BYTES)
+        )
     except (OSError, AttributeError):
         return False
 

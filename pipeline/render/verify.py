@@ -18,6 +18,7 @@ from pathlib import Path
 
 import av
 
+from pipeline.core.errors import InputError
 from pipeline.media.commands import burn_size
 from pipeline.media.probe import MediaInfo
 from pipeline.render.chunks import source_frame_table
@@ -113,7 +114,10 @@ def source_keyframes(source: MediaInfo, check: BurnCheck) -> list[float]:
     a shared memo; none known (empty) for another cut."""
     if not check.keyframes_ms or source.video is None:
         return []
-    table = source_frame_table(Path(source.path))
+    try:
+        table = source_frame_table(Path(source.path))
+    except (InputError, OSError):  # only a hint: the decoder finds the frames without it
+        return []
     return [float(k * table.time_base * 1000) for k in table.keyframes]
 
 
