@@ -206,14 +206,12 @@ def test_a_process_encodes_its_next_chunks_in_the_memory_the_last_ones_freed(
 ) -> None:
     """Each chunk's encoder allocates its buffers afresh; a worker keeps its heap, so after the first
     run the encoders reuse its pages instead of faulting new ones in (what they faulted in before:
-    about 25,000 pages per 720p chunk). A process not told to keep it (a long-lived one) does not."""
+    about 25,000 pages per 720p chunk; glibc's own heuristics may keep some of them, or not)."""
     plan = [Chunk(0, 0, 40), Chunk(1, 40, 100)]
     item = [(clips["cfr"], COLOURED, plan, tmp_path)]
     ((first, second, third),) = list(ProcessRunner(1, prepare=keep_heap).map(_faults_of_three_runs, item))
     assert first > 1000
     assert second < first // 5 and third < first // 5
-    ((first, second, _third),) = list(ProcessRunner(1).map(_faults_of_three_runs, item))
-    assert second > first // 3  # what it freed given back after each run, faulted in again
 
 
 @pytest.mark.render
