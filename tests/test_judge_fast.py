@@ -1,6 +1,6 @@
 """The judge of a sampled frame works on the mask's core pixels and the ink's bounding box only; its
 answers are those of the whole-frame arithmetic it replaced (kept here as the oracle), on frames of
-many sizes with ink anywhere (at the borders too), none, or everywhere."""
+many sizes with ink anywhere (at the borders too), none, or everywhere, and it leaves its inputs as they were."""
 
 from __future__ import annotations
 
@@ -88,12 +88,30 @@ def test_the_judge_answers_as_the_whole_frame_arithmetic(size: tuple[int, int]) 
     answers = set()
     for _ in range(60 if size[0] < 500 else 12):
         case = _case(rng, *size)
+        _sample, source, output, mask = case
+        kept = source.copy(), output.copy(), mask.over_black.copy(), mask.over_white.copy()
         got = fast.judge(*case)
+        now = source, output, mask.over_black, mask.over_white
+        assert all(np.array_equal(a, b) for a, b in zip(kept, now, strict=True))  # the inputs left as they were
         assert got == _oracle(*case)
         answers.add(tuple(p.split(" at ")[0] for p in got))
     if size[0] >= 90:  # the cases reach every verdict: no problem, text missing, no text, marks
         found = {p for a in answers for p in a}
         assert {"subtitle text missing", "unexpected marks"} <= found and () in answers
+
+
+def test_ink_at_the_borders_everywhere_or_in_a_picture_smaller_than_a_block() -> None:
+    rng = np.random.default_rng(11)
+    for h, w in [(6, 7), (1, 40), (40, 1), (45, 64)]:
+        source = rng.integers(0, 256, (h, w), dtype=np.uint8)
+        for ink in (np.ones((h, w), bool), np.eye(h, w, dtype=bool), np.zeros((h, w), bool)):
+            ink[0, :] = ink[:, 0] = ink[-1, -1] = True  # the first row and column, the last pixel
+            black = np.where(ink, 200, 16).astype(np.uint8)
+            white = np.where(ink, 200, 235).astype(np.uint8)
+            inverted = np.bitwise_xor(source, np.uint8(0xFF))
+            for output in (source, np.where(ink, 200, source).astype(np.uint8), inverted):
+                case = (Sample(5, True), source, output, Mask(black, white))
+                assert fast.judge(*case) == _oracle(*case)
 
 
 def test_the_ink_is_grown_as_far_as_the_whole_frame_grows_it() -> None:
