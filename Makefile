@@ -46,8 +46,8 @@ demo-cluster: setup
 test: setup
 	$(BIN)/python -m pytest -q
 
-# The long fault-injection runs (about 90 s): the studio killed with SIGKILL 20 times under 2,000 edits, a
-# LocalCluster worker killed mid-chunk, Ctrl-C of a cluster run. CI runs them after `test`.
+# The long fault-injection runs (about 2 min): the studio killed with SIGKILL 20 times under 2,000 edits, a
+# LocalCluster worker killed mid-chunk, Ctrl-C of a cluster run, a stopped job. CI runs them after `test`.
 test-soak: setup
 	$(BIN)/python -m pytest -q -m soak tests
 

@@ -109,6 +109,7 @@ def test_a_cluster_sharing_only_the_store_gives_the_local_runs_cuts(
     assert cache.stored() and all(cache.get(c.key) is not None for c in cache.stored())  # every object intact
 
 
+@pytest.mark.soak  # a fault injected: make test-soak, which CI runs after make test
 def test_a_worker_killed_mid_chunk_is_survived(cluster: DaskExecutor, tmp_path: Path) -> None:
     inputs = make_inputs(tmp_path / "in", 1, seconds=5, gop=25)  # a keyframe a second: several chunk tasks
     local = _local_cuts(tmp_path, inputs)
@@ -177,6 +178,7 @@ def test_a_drain_that_times_out_says_so(cluster: DaskExecutor, caplog: pytest.Lo
     assert STOP_TIMEOUT_S > DRAIN_TIMEOUT_S  # the client outwaits the video tasks' own drain
 
 
+@pytest.mark.soak  # about 5 s: make test-soak, which CI runs after make test
 def test_ctrl_c_stops_the_job_and_leaves_no_partial_object(cluster: DaskExecutor, tmp_path: Path) -> None:
     """Ctrl-C (a KeyboardInterrupt in the client's main thread) while a chunk is being encoded: the job's tasks
     end, no output object appears, no multipart upload is left, every chunk object is whole."""

@@ -234,6 +234,7 @@ def test_ctrl_c_on_a_cluster_run_stops_its_work_and_leaves_nothing(
         assert final.read_bytes() == (slow_job.local() / final.relative_to(out)).read_bytes()
 
 
+@pytest.mark.soak  # about 4 s: make test-soak, which CI runs after make test
 def test_ctrl_c_while_the_local_cluster_starts_leaves_no_traceback(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -296,6 +297,7 @@ def test_a_worker_that_cannot_see_the_chunk_cache_fails_the_job_clearly(
     assert caught.value.path == str(cache) and "127.0.0.1" in str(caught.value.host)
 
 
+@pytest.mark.soak  # about 8 s: make test-soak, which CI runs after make test
 def test_a_stopped_job_ends_its_chunk_tasks_on_a_running_cluster_and_keeps_the_workers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slow_job: SlowJob
 ) -> None:
