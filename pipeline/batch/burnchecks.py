@@ -19,7 +19,7 @@ from pipeline.media.probe import MediaInfo
 from pipeline.render.burn import BurnRequest
 from pipeline.render.chunkpath import CutRecord
 from pipeline.render.frames import FrameMemo, prefetching
-from pipeline.render.verify import BurnCheck, source_keyframes, source_times
+from pipeline.render.verify import BurnCheck, know_keyframes, source_times
 
 VERIFY_WORKERS = max(2, min(4, os.cpu_count() or 2))
 """Cuts verified at once (each decodes its cut while the source's frames are shared); at most 4, as
@@ -114,8 +114,8 @@ class CutChecks:
 
     def _plan(self, check: BurnCheck | None) -> None:
         if check:
-            keys = source_keyframes(self.media, check) if not self.memo.keyframes_ms else ()
-            self.memo.plan(source_times(self.media, check), keys)
+            self.memo.plan(source_times(self.media, check))
+            know_keyframes(self.memo, self.media, check)
 
     def _start(self, i: int, partial: Path, record: CutRecord) -> None:
         check = self._check(i, partial, record)

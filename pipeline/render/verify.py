@@ -74,8 +74,7 @@ def verify_burn(
 
     try:
         with contextlib.nullcontext(source_frames) if source_frames else source_memo(source) as memo:
-            if not memo.keyframes_ms:
-                memo.plan((), source_keyframes(source, check))
+            know_keyframes(memo, source, check)
             keys = [out.start_ms + k - KEYFRAME_LEAD_MS - 0.5 for k in check.keyframes_ms]  # at or before them
             src_frames, out_frames, masks = _frame_pairs(memo, source, out, samples, masks_at, keys)
     except (LookupError, av.error.FFmpegError) as exc:
@@ -106,6 +105,13 @@ def source_times(source: MediaInfo, check: BurnCheck) -> list[float]:
     if source.video is None:
         return []
     return [s.ass_ms + source.start_ms for s in _samples(source, check)]
+
+
+def know_keyframes(memo: FrameMemo, source: MediaInfo, check: BurnCheck) -> None:
+    """Tell ``memo`` (of ``source``'s frames) where the source's keyframes are, once: the first chunked
+    check planned or verified with it reads them (:func:`source_keyframes`)."""
+    if not memo.keyframes_ms:
+        memo.plan((), source_keyframes(source, check))
 
 
 def source_keyframes(source: MediaInfo, check: BurnCheck) -> list[float]:
