@@ -215,10 +215,7 @@ def zeroed_heap() -> bool:
     before gave different bytes for the same chunk. With this the bytes are those of a fresh
     process, whatever ran here before. Each freed block is overwritten too: a few percent of CPU.
     """
-    try:
-        return bool(ctypes.CDLL(None).mallopt(M_PERTURB, 0xFF))  # malloc fills with 0xFF ^ 0xFF = 0
-    except (OSError, AttributeError):
-        return False
+    return _mallopt((M_PERTURB, 0xFF))  # malloc fills with 0xFF ^ 0xFF = 0
 
 
 def keep_heap() -> bool:
@@ -234,11 +231,15 @@ def keep_heap() -> bool:
     (``M_MMAP_THRESHOLD``, ``M_TRIM_THRESHOLD``): the next encoder reuses the pages (zeroed by
     :func:`zeroed_heap`, the bytes are the same). The worker holds no more than its peak.
     """
+    return _mallopt((M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES), (M_TRIM_THRESHOLD, KEPT_HEAP_BYTES))
+
+
+def _mallopt(*settings: tuple[int, int]) -> bool:
+    """glibc's ``mallopt`` of each ``(parameter, value)`` in turn, until one is refused (False, as where
+    there is no glibc)."""
     try:
         libc = ctypes.CDLL(None)
-        return bool(libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)) and bool(
-            libc.mallopt(M_TRIM_THRESHOLD, KEPT_HEAP_BYTES)
-        )
+        return all(libc.mallopt(parameter, value) for parameter, value in settings)
     except (OSError, AttributeError):
         return False
 
