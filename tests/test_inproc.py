@@ -11,7 +11,7 @@ import os
 import resource
 import subprocess
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from pathlib import Path
 
@@ -158,17 +158,28 @@ def test_a_window_keeps_only_the_states_it_shows() -> None:
     assert overlay.index_at(-1) == -1 and overlay.index_at(250) == 2 and overlay.index_at(300) == -1
 
 
-def _encode_twice(args: tuple[Path, str, Sequence[Chunk], Path]) -> list[str]:
-    """In one process: litter the heap, encode, litter it again, encode again; each chunk's digest."""
+def _encoder(args: tuple[Path, str, Sequence[Chunk], Path]) -> Callable[[int], list[InprocOutput]]:
+    """What encodes ``args``' chunks of the clip, with its overlay, as run ``n`` (its own files), in this process."""
     video, text, plan, folder = args
     table = read_frame_table(video)
     overlay = render_overlay(text, "noto-sans", 320, 180)
+
+    def encode(run: int) -> list[InprocOutput]:
+        outs = [InprocOutput(c, 0, folder / f"{run}-{c.index}.mp4") for c in plan]
+        encode_run(video, table, outs, [overlay], ChunkSettings(threads=1))
+        return outs
+
+    return encode
+
+
+def _encode_twice(args: tuple[Path, str, Sequence[Chunk], Path]) -> list[str]:
+    """In one process: litter the heap, encode, litter it again, encode again; each chunk's digest."""
+    encode = _encoder(args)
     digests = []
     for run in range(2):
         litter = [bytearray(b"\x5a" * n) for n in (4096, 65536, 300_000, 2_000_000)]
         del litter
-        outs = [InprocOutput(c, 0, folder / f"{run}-{c.index}.mp4") for c in plan]
-        encode_run(video, table, outs, [overlay], ChunkSettings(threads=1))
+        outs = encode(run)
         digests.append(hashlib.sha256(b"".join(o.target.read_bytes() for o in outs)).hexdigest())
     return digests
 
@@ -188,14 +199,11 @@ def test_chunks_encoded_in_a_used_process_are_byte_identical(clips: dict[str, Pa
 
 def _faults_of_three_runs(args: tuple[Path, str, Sequence[Chunk], Path]) -> list[int]:
     """In one process: encode the same chunks three times; the page faults of each run."""
-    video, text, plan, folder = args
-    table = read_frame_table(video)
-    overlay = render_overlay(text, "noto-sans", 320, 180)
+    encode = _encoder(args)
     faults = []
     for run in range(3):
         before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-        outs = [InprocOutput(c, 0, folder / f"{run}-{c.index}.mp4") for c in plan]
-        encode_run(video, table, outs, [overlay], ChunkSettings(threads=1))
+        encode(run)
         faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
     return faults
 
